@@ -31,6 +31,8 @@ public:
   const std::string &text() const { return text_; }
   /// The text of 1-based line `line`, without its newline; empty when out of range.
   std::string_view line(uint32_t line) const;
+  /// The number of lines; text ending in a newline has an empty last line.
+  uint32_t lineCount() const;
 
 private:
   std::string path_;

@@ -1,0 +1,376 @@
+//===- Parser.cpp - Recursive-descent parser for model files --------------===//
+//
+//   file      := 'model' IDENT stmt* EOF
+//   stmt      := ('input' | 'label') IDENT ':' type
+//              | IDENT '=' expr
+//              | 'optimizer' call
+//   type      := ('f32' | 'i32') '[' dim (',' dim)* ']'
+//   dim       := INT | IDENT
+//   expr      := call | IDENT | NUMBER | STRING
+//   call      := IDENT '(' [arg (',' arg)*] ')'
+//   arg       := IDENT '=' expr | expr
+//
+// The parser stops at the first error. It keeps one token of lookahead beyond
+// the current one, which is enough to tell `kw = value` from a positional
+// argument. Recursion happens only through nested calls, and their depth is
+// bounded by kMaxCallDepth.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Parser.h"
+
+#include "Lexer.h"
+
+#include <array>
+#include <string>
+#include <utility>
+
+namespace kiln {
+
+namespace {
+
+using Kind = Token::Kind;
+
+/// Calls nested deeper than this are rejected, which bounds the parser's
+/// recursion (and that of everything that walks the tree later).
+constexpr unsigned kMaxCallDepth = 64;
+
+/// Words that cannot name a model, an input, a label or a binding.
+constexpr std::array<std::string_view, 6> kReservedWords = {
+    "model", "input", "label", "optimizer", "f32", "i32"};
+
+bool isReserved(std::string_view word) {
+  for (std::string_view reserved : kReservedWords)
+    if (word == reserved)
+      return true;
+  return false;
+}
+
+std::string formatLoc(ast::SourceLoc loc) {
+  return std::to_string(loc.line) + ":" + std::to_string(loc.col);
+}
+
+class Parser {
+public:
+  Parser(const SourceFile &file, DiagnosticEngine &diags) : lexer_(file), diags_(diags) {
+    tok_ = lexer_.next();
+    peek_ = lexer_.next();
+  }
+
+  std::optional<ast::Model> parseFile();
+
+private:
+  void advance() {
+    tok_ = std::move(peek_);
+    peek_ = lexer_.next();
+  }
+
+  /// Reports "<expected>, found <token>" at `token`, or the lexer's message
+  /// when `token` is malformed. Always returns false.
+  bool fail(const Token &token, const std::string &expected) {
+    if (token.is(Kind::Error)) {
+      diags_.error(token.loc, token.value);
+      return false;
+    }
+    diags_.error(token.loc, expected + ", found " + describeToken(token));
+    return false;
+  }
+  bool fail(const std::string &expected) { return fail(tok_, expected); }
+
+  bool errorAt(ast::SourceLoc loc, const std::string &message) {
+    diags_.error(loc, message);
+    return false;
+  }
+
+  /// Rejects a reserved word used as a declared name.
+  bool checkNotReserved(const Token &name) {
+    if (!isReserved(name.text))
+      return true;
+    return errorAt(name.loc, quote(name.text) +
+                                 " is a reserved word and cannot be used as a name");
+  }
+
+  bool parseStatement(ast::Model &model);
+  bool parseInputDecl(ast::Model &model);
+  bool parseTensorType(const std::string &declName, ast::TensorType &type);
+  bool parseDim(ast::Dim &dim);
+  bool parseBinding(ast::Model &model);
+  bool parseOptimizer(ast::Model &model);
+  std::unique_ptr<ast::Expr> parseExpr(const std::string &expected, unsigned depth);
+  std::unique_ptr<ast::Expr> parseCall(unsigned depth);
+  bool parseArg(ast::Expr &call, const std::string &expected, unsigned depth);
+
+  Lexer lexer_;
+  DiagnosticEngine &diags_;
+  Token tok_;
+  Token peek_;
+};
+
+std::optional<ast::Model> Parser::parseFile() {
+  ast::Model model;
+  if (!tok_.isIdent("model")) {
+    fail("expected 'model' declaration at the start of the file");
+    return std::nullopt;
+  }
+  advance();
+  if (!tok_.is(Kind::Ident)) {
+    fail("expected a model name after 'model'");
+    return std::nullopt;
+  }
+  if (!checkNotReserved(tok_))
+    return std::nullopt;
+  model.name = std::string(tok_.text);
+  model.loc = tok_.loc;
+  advance();
+
+  while (!tok_.is(Kind::Eof))
+    if (!parseStatement(model))
+      return std::nullopt;
+  return model;
+}
+
+bool Parser::parseStatement(ast::Model &model) {
+  if (!tok_.is(Kind::Ident))
+    return fail("expected a statement (input, label, optimizer or 'name = expr')");
+  if (tok_.isIdent("input") || tok_.isIdent("label"))
+    return parseInputDecl(model);
+  if (tok_.isIdent("optimizer"))
+    return parseOptimizer(model);
+  if (tok_.isIdent("model") && !peek_.is(Kind::Equal)) {
+    errorAt(tok_.loc, "duplicate model declaration");
+    diags_.note(model.loc, "model " + quote(model.name) + " declared here");
+    return false;
+  }
+  return parseBinding(model);
+}
+
+bool Parser::parseInputDecl(ast::Model &model) {
+  // ('input' | 'label') IDENT ':' type
+  Token keyword = tok_;
+  advance();
+  if (tok_.is(Kind::Equal))
+    return checkNotReserved(keyword);
+  if (!tok_.is(Kind::Ident))
+    return fail("expected a name after " + quote(keyword.text));
+  if (!checkNotReserved(tok_))
+    return false;
+
+  ast::InputDecl decl;
+  decl.name = std::string(tok_.text);
+  decl.loc = tok_.loc;
+  decl.isLabel = keyword.isIdent("label");
+  advance();
+  if (!tok_.is(Kind::Colon))
+    return fail("expected ':' after " + quote(decl.name));
+  advance();
+  if (!parseTensorType(decl.name, decl.type))
+    return false;
+  model.inputs.push_back(std::move(decl));
+  return true;
+}
+
+bool Parser::parseTensorType(const std::string &declName, ast::TensorType &type) {
+  // ('f32' | 'i32') '[' dim (',' dim)* ']'
+  if (!tok_.is(Kind::Ident))
+    return fail("expected a tensor type such as f32[batch, 784]");
+  if (tok_.isIdent("f32")) {
+    type.element = ast::ElementType::F32;
+  } else if (tok_.isIdent("i32")) {
+    type.element = ast::ElementType::I32;
+  } else {
+    return errorAt(tok_.loc, "unknown element type " + quote(tok_.text) +
+                                 ", expected 'f32' or 'i32'");
+  }
+  type.loc = tok_.loc;
+  std::string element(tok_.text);
+  advance();
+
+  if (!tok_.is(Kind::LBracket))
+    return fail("expected '[' after " + quote(element));
+  ast::SourceLoc open = tok_.loc;
+  advance();
+  while (true) {
+    ast::Dim dim;
+    if (!parseDim(dim))
+      return false;
+    type.dims.push_back(std::move(dim));
+    if (tok_.is(Kind::RBracket)) {
+      advance();
+      return true;
+    }
+    if (tok_.is(Kind::Comma)) {
+      advance();
+      continue;
+    }
+    if (tok_.is(Kind::Eof))
+      return fail("expected ']' to close the dimensions of " + quote(declName) +
+                  " opened at " + formatLoc(open));
+    return fail("expected ',' or ']' after a dimension of " + quote(declName));
+  }
+}
+
+bool Parser::parseDim(ast::Dim &dim) {
+  // INT | IDENT, the integer positive
+  dim.loc = tok_.loc;
+  if (tok_.is(Kind::Ident)) {
+    dim.symbol = std::string(tok_.text);
+    advance();
+    return true;
+  }
+  if (!tok_.is(Kind::Number))
+    return fail("expected a dimension (a positive integer or a name)");
+  if (!tok_.isInteger || tok_.integer <= 0)
+    return errorAt(tok_.loc, "a dimension must be a positive integer or a name, found " +
+                                 quote(tok_.text));
+  dim.size = tok_.integer;
+  advance();
+  return true;
+}
+
+bool Parser::parseBinding(ast::Model &model) {
+  // IDENT '=' expr
+  if (!checkNotReserved(tok_))
+    return false;
+  ast::Binding binding;
+  binding.name = std::string(tok_.text);
+  binding.loc = tok_.loc;
+  advance();
+  if (!tok_.is(Kind::Equal))
+    return fail("expected '=' after " + quote(binding.name));
+  advance();
+  binding.value = parseExpr("expected an expression after '='", 0);
+  if (!binding.value)
+    return false;
+  model.bindings.push_back(std::move(binding));
+  return true;
+}
+
+bool Parser::parseOptimizer(ast::Model &model) {
+  // 'optimizer' call
+  Token keyword = tok_;
+  if (peek_.is(Kind::Equal))
+    return checkNotReserved(keyword);
+  if (model.optimizer) {
+    errorAt(keyword.loc, "duplicate optimizer declaration");
+    diags_.note(model.optimizer->loc, "first optimizer declared here");
+    return false;
+  }
+  advance();
+  if (!tok_.is(Kind::Ident))
+    return fail("expected an optimizer call such as sgd(lr = 0.1) after 'optimizer'");
+  if (!peek_.is(Kind::LParen))
+    return fail(peek_, "expected '(' after " + quote(tok_.text));
+
+  ast::OptimizerDecl decl;
+  decl.loc = keyword.loc;
+  decl.call = parseCall(0);
+  if (!decl.call)
+    return false;
+  model.optimizer = std::move(decl);
+  return true;
+}
+
+std::unique_ptr<ast::Expr> Parser::parseExpr(const std::string &expected, unsigned depth) {
+  // call | IDENT | NUMBER | STRING
+  if (tok_.is(Kind::Ident) && peek_.is(Kind::LParen))
+    return parseCall(depth);
+
+  auto expr = std::make_unique<ast::Expr>();
+  expr->loc = tok_.loc;
+  switch (tok_.kind) {
+  case Kind::Ident:
+    expr->kind = ast::Expr::Kind::Name;
+    expr->name = std::string(tok_.text);
+    break;
+  case Kind::Number:
+    expr->kind = ast::Expr::Kind::Number;
+    expr->number = tok_.number;
+    expr->isInteger = tok_.isInteger;
+    expr->spelling = std::string(tok_.text);
+    break;
+  case Kind::String:
+    expr->kind = ast::Expr::Kind::String;
+    expr->name = tok_.value;
+    break;
+  default:
+    fail(expected);
+    return nullptr;
+  }
+  advance();
+  return expr;
+}
+
+std::unique_ptr<ast::Expr> Parser::parseCall(unsigned depth) {
+  // IDENT '(' [arg (',' arg)*] ')', with the current token the callee and
+  // the next one '('.
+  if (depth >= kMaxCallDepth) {
+    errorAt(tok_.loc, "expression nested too deeply (more than " +
+                          std::to_string(kMaxCallDepth) + " nested calls)");
+    return nullptr;
+  }
+  auto call = std::make_unique<ast::Expr>();
+  call->kind = ast::Expr::Kind::Call;
+  call->loc = tok_.loc;
+  call->name = std::string(tok_.text);
+  advance();
+  ast::SourceLoc open = tok_.loc;
+  advance();
+
+  std::string callee = quote(call->name);
+  std::string unclosed =
+      "expected ')' to close the call to " + callee + " opened at " + formatLoc(open);
+  if (tok_.is(Kind::RParen)) {
+    advance();
+    return call;
+  }
+  if (tok_.is(Kind::Eof)) {
+    fail(unclosed);
+    return nullptr;
+  }
+  if (!parseArg(*call, "expected an argument or ')' in the call to " + callee, depth))
+    return nullptr;
+  while (true) {
+    if (tok_.is(Kind::RParen)) {
+      advance();
+      return call;
+    }
+    if (tok_.is(Kind::Eof)) {
+      fail(unclosed);
+      return nullptr;
+    }
+    if (!tok_.is(Kind::Comma)) {
+      fail("expected ',' or ')' after an argument of " + callee);
+      return nullptr;
+    }
+    advance();
+    if (!parseArg(*call, "expected an argument after ',' in the call to " + callee, depth))
+      return nullptr;
+  }
+}
+
+bool Parser::parseArg(ast::Expr &call, const std::string &expected, unsigned depth) {
+  // IDENT '=' expr | expr
+  ast::Arg arg;
+  arg.loc = tok_.loc;
+  if (tok_.is(Kind::Ident) && peek_.is(Kind::Equal)) {
+    arg.keyword = std::string(tok_.text);
+    advance();
+    advance();
+    arg.value = parseExpr("expected a value for " + quote(arg.keyword), depth + 1);
+  } else {
+    arg.value = parseExpr(expected, depth + 1);
+  }
+  if (!arg.value)
+    return false;
+  call.args.push_back(std::move(arg));
+  return true;
+}
+
+} // namespace
+
+std::optional<ast::Model> parseModel(const SourceFile &file, DiagnosticEngine &diags) {
+  Parser parser(file, diags);
+  return parser.parseFile();
+}
+
+} // namespace kiln
