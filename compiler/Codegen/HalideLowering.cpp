@@ -1,0 +1,421 @@
+//===- HalideLowering.cpp - kiln kernels to Halide Func graphs ------------===//
+//
+// The algorithm half of code generation: each kiln op in a kernel becomes a
+// Halide Func, by one rule per op (lowerOp). Indices are written in the
+// tensor's row-major order; `Tensor::at` reverses them into Halide's
+// innermost-first argument order. Schedules.cpp decides how it runs.
+//
+//===----------------------------------------------------------------------===//
+#include "Codegen/HalideLowering.h"
+#include "Codegen/Schedules.h"
+
+#include "Kiln/IR/KilnOps.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+using namespace mlir;
+using namespace kiln;
+
+namespace {
+
+/// A tensor value inside a kernel: a Func and its extents, outermost first.
+struct Tensor {
+  Halide::Func func;
+  std::vector<Halide::Expr> extents;
+
+  /// Element at row-major indices `idx`.
+  Halide::Expr at(std::vector<Halide::Expr> idx) const {
+    std::reverse(idx.begin(), idx.end());
+    return func(idx);
+  }
+  int rank() const { return static_cast<int>(extents.size()); }
+};
+
+std::vector<int64_t> shapeOf(Type type) {
+  std::vector<int64_t> shape;
+  for (int64_t d : cast<RankedTensorType>(type).getShape())
+    shape.push_back(ShapedType::isDynamic(d) ? -1 : d);
+  return shape;
+}
+
+/// Lowers one function's kernels, appending to the model's kernels and plan.
+class FunctionLowering {
+public:
+  FunctionLowering(LoweredModel &model, const CodegenOptions &options, FunctionPlan &plan)
+      : model(model), options(options), plan(plan),
+        ft(options.useDouble ? Halide::Float(64) : Halide::Float(32)) {}
+
+  LogicalResult lowerFunction(func::FuncOp func);
+
+private:
+  LogicalResult lowerKernel(KernelOp kernel);
+  FailureOr<Tensor> lowerOp(Operation *op);
+  std::pair<Halide::Func, Halide::Func> softmaxStats(const Tensor &logits);
+  Halide::Expr scalar(Value v);
+  Tensor external(Value v);
+  int slotFor(Value v);
+  int newSlot(Slot slot) {
+    plan.slots.push_back(std::move(slot));
+    return static_cast<int>(plan.slots.size()) - 1;
+  }
+  std::vector<Halide::Expr> extentsOf(Type type) {
+    std::vector<Halide::Expr> extents;
+    for (int64_t d : cast<RankedTensorType>(type).getShape())
+      extents.push_back(ShapedType::isDynamic(d) ? Halide::Expr(batch)
+                                                 : Halide::Expr(static_cast<int>(d)));
+    return extents;
+  }
+  std::string uniqueName(llvm::StringRef base) {
+    return (base + "_" + llvm::Twine(counter++)).str();
+  }
+  std::vector<Halide::Var> vars(int rank) {
+    static const char *names[] = {"i", "j", "k", "l", "m", "n"};
+    std::vector<Halide::Var> v;
+    for (int d = 0; d < rank; ++d)
+      v.emplace_back(names[d % 6]);
+    return v;
+  }
+  std::vector<Halide::Expr> exprs(const std::vector<Halide::Var> &v) {
+    return std::vector<Halide::Expr>(v.begin(), v.end());
+  }
+  /// Defines `f` over row-major `v` as `body`.
+  void define(Halide::Func &f, const std::vector<Halide::Var> &v, Halide::Expr body) {
+    std::vector<Halide::Var> rev(v.rbegin(), v.rend());
+    f(rev) = body;
+  }
+
+  LoweredModel &model;
+  const CodegenOptions &options;
+  FunctionPlan &plan;
+  Halide::Type ft;
+  unsigned counter = 0;
+
+  // Per function.
+  llvm::DenseMap<Value, int> slots;
+
+  // Per kernel.
+  Halide::Param<int32_t> batch{"batch"};
+  llvm::DenseMap<Value, Tensor> tensors;
+  llvm::DenseMap<Value, Halide::Expr> scalars;
+  std::vector<Halide::Argument> arguments;
+  KernelCall call;
+  KernelFuncs funcs;
+  LoweredKernel kernel;
+};
+
+int indexByName(llvm::StringRef name, const auto &list) {
+  for (size_t i = 0; i < list.size(); ++i)
+    if (list[i].name == name)
+      return static_cast<int>(i);
+  return -1;
+}
+
+int FunctionLowering::slotFor(Value v) {
+  auto it = slots.find(v);
+  if (it != slots.end())
+    return it->second;
+  Operation *def = v.getDefiningOp();
+  Slot slot;
+  if (auto input = dyn_cast<InputOp>(def)) {
+    int index = indexByName(input.getName(), model.inputs);
+    if (index < 0) {
+      model.inputs.push_back({input.getName().str(), shapeOf(v.getType()),
+                              !cast<RankedTensorType>(v.getType()).getElementType().isF32()});
+      index = static_cast<int>(model.inputs.size()) - 1;
+    }
+    slot = {Slot::Kind::Input, input.getName().str(), shapeOf(v.getType()),
+            model.inputs[index].isInt, index};
+  } else if (auto param = dyn_cast<ParamOp>(def)) {
+    int index = indexByName(param.getName(), model.params);
+    if (index < 0) {
+      model.params.push_back({param.getName().str(), shapeOf(v.getType()), param.getInit().str()});
+      index = static_cast<int>(model.params.size()) - 1;
+    }
+    slot = {Slot::Kind::Param, param.getName().str(), shapeOf(v.getType()), false, index};
+  } else if (auto hyper = dyn_cast<HyperparamOp>(def)) {
+    int index = indexByName(hyper.getName(), model.hyperparams);
+    if (index < 0) {
+      model.hyperparams.push_back({hyper.getName().str(), hyper.getDefaultValue().convertToDouble()});
+      index = static_cast<int>(model.hyperparams.size()) - 1;
+    }
+    slot = {Slot::Kind::Hyperparam, hyper.getName().str(), {}, false, index};
+  } else {
+    slot = {Slot::Kind::Temp, "t" + std::to_string(plan.slots.size()), shapeOf(v.getType()),
+            false, -1};
+  }
+  int id = newSlot(slot);
+  slots[v] = id;
+  return id;
+}
+
+/// A value defined outside the kernel being lowered: an input buffer, a scalar
+/// parameter, or a constant.
+Tensor FunctionLowering::external(Value v) {
+  Operation *def = v.getDefiningOp();
+  if (auto fill = dyn_cast_or_null<FillOp>(def)) {
+    Halide::Func f(uniqueName("fill"));
+    auto type = cast<RankedTensorType>(v.getType());
+    define(f, vars(type.getRank()), Halide::cast(ft, fill.getValue().convertToDouble()));
+    return {f, extentsOf(type)};
+  }
+  int slot = slotFor(v);
+  call.inputs.push_back(slot);
+  auto type = cast<RankedTensorType>(v.getType());
+  Halide::Type elem = type.getElementType().isF32() ? ft : Halide::Int(32);
+  Halide::ImageParam image(elem, type.getRank(), plan.slots[slot].name + "_in");
+  arguments.push_back(image);
+  kernel.images.push_back(image);
+  return {image, extentsOf(type)};
+}
+
+FailureOr<Tensor> FunctionLowering::lowerOp(Operation *op) {
+  auto get = [&](Value v) -> Tensor {
+    auto it = tensors.find(v);
+    if (it != tensors.end())
+      return it->second;
+    Tensor t = external(v);
+    tensors[v] = t;
+    return t;
+  };
+  auto elementwise = [&](Value like, auto body) -> Tensor {
+    auto type = cast<RankedTensorType>(like.getType());
+    std::vector<Halide::Var> v = vars(type.getRank());
+    Halide::Func f(uniqueName(op->getName().stripDialect()));
+    define(f, v, body(exprs(v)));
+    return {f, extentsOf(type)};
+  };
+
+  return llvm::TypeSwitch<Operation *, FailureOr<Tensor>>(op)
+      .Case([&](MatmulOp m) -> FailureOr<Tensor> {
+        Tensor a = get(m.getLhs()), b = get(m.getRhs());
+        bool ta = m.getTransposeLhs(), tb = m.getTransposeRhs();
+        Halide::Expr k = ta ? a.extents[0] : a.extents[1];
+        Halide::Expr rows = ta ? a.extents[1] : a.extents[0];
+        Halide::RDom r(0, k, uniqueName("r"));
+        Halide::Var i("i"), j("j");
+        // Contract with Schedules.cpp: a schedule may compute past the end
+        // of a dynamic (batch) row extent, never past a static one. Such rows
+        // read the last real row and are never stored.
+        bool dynamicRows = ShapedType::isDynamic(m.getType().getDimSize(0));
+        Halide::Expr ic = dynamicRows ? Halide::clamp(i, 0, rows - 1) : Halide::Expr(i);
+        Halide::Expr av = ta ? a.at({r, ic}) : a.at({ic, r});
+        Halide::Expr bv = tb ? b.at({j, r}) : b.at({r, j});
+
+        Halide::Func prod(uniqueName("matmul"));
+        prod(j, i) = Halide::cast(ft, 0);
+        prod(j, i) += av * bv;
+        funcs.anchor = KernelFuncs::Anchor::Matmul;
+        funcs.prod = prod;
+        funcs.reduction = r;
+        return Tensor{prod, extentsOf(m.getType())};
+      })
+      .Case([&](BiasAddOp b) {
+        Tensor x = get(b.getInput()), bias = get(b.getBias());
+        return elementwise(b.getResult(), [&](std::vector<Halide::Expr> v) {
+          return x.at(v) + bias.at({v[1]});
+        });
+      })
+      .Case([&](AddOp a) {
+        Tensor x = get(a.getLhs()), y = get(a.getRhs());
+        return elementwise(a.getResult(), [&](std::vector<Halide::Expr> v) {
+          return x.at(v) + y.at(v);
+        });
+      })
+      .Case([&](ReluOp r) {
+        Tensor x = get(r.getInput());
+        return elementwise(r.getResult(), [&](std::vector<Halide::Expr> v) {
+          return Halide::max(x.at(v), Halide::cast(ft, 0));
+        });
+      })
+      .Case([&](ReluGradOp r) {
+        Tensor dy = get(r.getGrad()), y = get(r.getOutput());
+        return elementwise(r.getResult(), [&](std::vector<Halide::Expr> v) {
+          return Halide::select(y.at(v) > 0, dy.at(v), Halide::cast(ft, 0));
+        });
+      })
+      .Case([&](ReduceSumOp s) -> FailureOr<Tensor> {
+        Tensor x = get(s.getInput());
+        int axis = static_cast<int>(s.getAxis());
+        Halide::RDom r(0, x.extents[axis], uniqueName("r"));
+        auto type = cast<RankedTensorType>(s.getType());
+        std::vector<Halide::Var> v = vars(type.getRank());
+        std::vector<Halide::Expr> idx = exprs(v);
+        idx.insert(idx.begin() + axis, r);
+        Halide::Func sum(uniqueName("reduce_sum"));
+        define(sum, v, Halide::cast(ft, 0));
+        std::vector<Halide::Expr> lhs(v.rbegin(), v.rend());
+        sum(lhs) += x.at(idx);
+        funcs.anchor = KernelFuncs::Anchor::Reduce;
+        funcs.prod = sum;
+        funcs.reduction = r;
+        return Tensor{sum, extentsOf(type)};
+      })
+      .Case([&](SoftmaxCrossEntropyOp s) -> FailureOr<Tensor> {
+        Tensor z = get(s.getLogits()), y = get(s.getLabels());
+        auto [rowMax, rowSum] = softmaxStats(z);
+        Halide::Expr n = z.extents[0], classes = z.extents[1];
+        Halide::RDom r(0, n, uniqueName("r"));
+        Halide::Expr label = Halide::clamp(y.at({r}), 0, classes - 1);
+        Halide::Func loss(uniqueName("softmax_cross_entropy"));
+        loss() = Halide::sum(rowMax(r) + Halide::log(rowSum(r)) - z.at({r, label})) /
+                 Halide::cast(ft, n);
+        return Tensor{loss, {}};
+      })
+      .Case([&](SoftmaxCrossEntropyGradOp s) -> FailureOr<Tensor> {
+        Tensor g = get(s.getGrad()), z = get(s.getLogits()), y = get(s.getLabels());
+        auto [rowMax, rowSum] = softmaxStats(z);
+        Halide::Expr n = z.extents[0];
+        return elementwise(s.getResult(), [&](std::vector<Halide::Expr> v) {
+          Halide::Expr p = Halide::exp(z.at(v) - rowMax(v[0])) / rowSum(v[0]);
+          Halide::Expr onehot = Halide::select(v[1] == y.at({v[0]}), Halide::cast(ft, 1),
+                                               Halide::cast(ft, 0));
+          return g.at({}) * (p - onehot) / Halide::cast(ft, n);
+        });
+      })
+      .Case([&](SgdUpdateOp u) -> FailureOr<Tensor> {
+        Tensor p = get(u.getParam()), g = get(u.getGrad());
+        Halide::Expr lr = Halide::cast(ft, scalar(u.getLr()));
+        funcs.inPlace = true;
+        return elementwise(u.getGrad(), [&](std::vector<Halide::Expr> v) {
+          return p.at(v) - lr * g.at(v);
+        });
+      })
+      .Case([&](ParamGradOp pg) -> FailureOr<Tensor> {
+        Tensor g = get(pg.getGrad());
+        return elementwise(pg.getGrad(),
+                           [&](std::vector<Halide::Expr> v) { return g.at(v); });
+      })
+      .Default([&](Operation *other) -> FailureOr<Tensor> {
+        return other->emitError("no Halide lowering for '") << other->getName() << "'";
+      });
+}
+
+std::pair<Halide::Func, Halide::Func> FunctionLowering::softmaxStats(const Tensor &z) {
+  Halide::RDom c(0, z.extents[1], uniqueName("c"));
+  Halide::Var i("i");
+  Halide::Func rowMax(uniqueName("row_max")), rowSum(uniqueName("row_sum"));
+  rowMax(i) = Halide::maximum(z.at({i, c}));
+  rowSum(i) = Halide::sum(Halide::exp(z.at({i, c}) - rowMax(i)));
+  funcs.anchor = KernelFuncs::Anchor::Softmax;
+  funcs.rowStats.push_back(rowMax);
+  funcs.rowStats.push_back(rowSum);
+  return {rowMax, rowSum};
+}
+
+Halide::Expr FunctionLowering::scalar(Value v) {
+  auto it = scalars.find(v);
+  if (it != scalars.end())
+    return it->second;
+  int slot = slotFor(v);
+  call.inputs.push_back(slot);
+  Halide::Param<float> param(plan.slots[slot].name);
+  arguments.push_back(param);
+  kernel.scalars.push_back(param);
+  scalars[v] = param;
+  return param;
+}
+
+LogicalResult FunctionLowering::lowerKernel(KernelOp op) {
+  tensors.clear();
+  scalars.clear();
+  arguments.clear();
+  call = KernelCall{model.name + "_" + op.getKernelName().str(), {}, {}};
+  funcs = KernelFuncs();
+  kernel = LoweredKernel{call.name, Halide::Pipeline(), {}, Halide::Param<int32_t>("batch"), {}, {}};
+  batch = kernel.batch;
+  arguments.push_back(batch);
+
+  std::vector<Halide::Func> yields, writes;
+  std::vector<int> yieldSlots, writeSlots;
+  for (Operation &inner : op.getBody().front()) {
+    if (auto yield = dyn_cast<YieldOp>(inner)) {
+      for (auto [value, result] : llvm::zip(yield.getValues(), op.getResults())) {
+        yields.push_back(tensors[value].func);
+        yieldSlots.push_back(slotFor(result));
+        funcs.outputShapes.push_back(shapeOf(value.getType()));
+      }
+      continue;
+    }
+    FailureOr<Tensor> t = lowerOp(&inner);
+    if (failed(t))
+      return failure();
+    if (inner.getNumResults() == 1) {
+      tensors[inner.getResult(0)] = *t;
+      continue;
+    }
+    // An op without results writes a parameter (update) or its gradient.
+    writes.push_back(t->func);
+    if (auto update = dyn_cast<SgdUpdateOp>(inner)) {
+      writeSlots.push_back(slotFor(update.getParam()));
+      funcs.outputShapes.push_back(shapeOf(update.getParam().getType()));
+    } else {
+      auto pg = cast<ParamGradOp>(inner);
+      const Slot &param = plan.slots[slotFor(pg.getParam())];
+      writeSlots.push_back(newSlot({Slot::Kind::ParamGrad, param.name + ".grad", param.shape,
+                                    false, param.index}));
+      funcs.outputShapes.push_back(param.shape);
+    }
+  }
+  // Yields first, then in-place writes: the order of the pipeline's outputs.
+  funcs.outputs = yields;
+  funcs.outputs.insert(funcs.outputs.end(), writes.begin(), writes.end());
+  call.outputs = yieldSlots;
+  call.outputs.insert(call.outputs.end(), writeSlots.begin(), writeSlots.end());
+  if (funcs.outputs.empty())
+    return op.emitError("kernel has no outputs");
+
+  if (options.schedule)
+    scheduleKernel(funcs, options.vectorWidth);
+  kernel.pipeline = Halide::Pipeline(funcs.outputs);
+  kernel.arguments = arguments;
+  model.kernels.push_back(kernel);
+  plan.calls.push_back(call);
+  return success();
+}
+
+LogicalResult FunctionLowering::lowerFunction(func::FuncOp func) {
+  plan.name = func.getSymName().str();
+  for (Operation &op : func.getBody().front()) {
+    if (auto kernelOp = dyn_cast<KernelOp>(op)) {
+      if (failed(lowerKernel(kernelOp)))
+        return failure();
+      continue;
+    }
+    if (auto ret = dyn_cast<func::ReturnOp>(op)) {
+      for (Value v : ret.getOperands()) {
+        if (!v.getDefiningOp<KernelOp>())
+          return ret.emitError("a function result must be computed by a kernel");
+        int slot = slotFor(v);
+        plan.slots[slot].kind = Slot::Kind::Result;
+        plan.results.push_back(slot);
+      }
+      continue;
+    }
+    if (!isa<InputOp, ParamOp, HyperparamOp, FillOp>(op))
+      return op.emitError("expected only kernels and storage ops after partitioning, found '")
+             << op.getName() << "'";
+  }
+  return success();
+}
+
+} // namespace
+
+FailureOr<LoweredModel> kiln::lowerToHalide(ModuleOp module, const CodegenOptions &options) {
+  LoweredModel model;
+  auto name = module->getAttrOfType<StringAttr>("kiln.model");
+  model.name = name ? name.getValue().str() : "model";
+  model.functions.reserve(2);
+  for (llvm::StringRef fn : {"train_step", "predict"}) {
+    auto func = module.lookupSymbol<func::FuncOp>(fn);
+    if (!func)
+      continue;
+    model.functions.emplace_back();
+    FunctionLowering lowering(model, options, model.functions.back());
+    if (failed(lowering.lowerFunction(func)))
+      return failure();
+  }
+  return model;
+}

@@ -1,0 +1,106 @@
+//===- HalideLowering.h - kiln kernels to Halide pipelines ------*- C++ -*-===//
+//
+// Lowers the kernels of @train_step and @predict to Halide pipelines (the
+// algorithm: HalideLowering.cpp) and schedules them (Schedules.cpp), and
+// records the buffer plan that the generated wrapper and the tests follow:
+// which buffer ("slot") each kernel argument binds to, in which order.
+//
+//===----------------------------------------------------------------------===//
+#ifndef KILN_CODEGEN_HALIDELOWERING_H
+#define KILN_CODEGEN_HALIDELOWERING_H
+
+#include "mlir/IR/BuiltinOps.h"
+
+#include <Halide.h>
+
+#include <string>
+#include <vector>
+
+namespace kiln {
+
+/// A buffer or scalar that kernels of one function read and write.
+struct Slot {
+  enum class Kind {
+    Input,      // a model input or label, fed per batch (index: input number)
+    Param,      // a trainable parameter, owned by the runtime (index: param number)
+    ParamGrad,  // a parameter's gradient, when no optimizer is applied (index: param)
+    Hyperparam, // a scalar runtime value (index: hyperparam number)
+    Temp,       // an intermediate between two kernels, planned by the wrapper
+    Result,     // a function result: the loss, or the prediction
+  };
+  Kind kind;
+  std::string name;
+  /// Row-major shape, outermost first; -1 marks the (dynamic) batch.
+  std::vector<int64_t> shape;
+  bool isInt = false;
+  int index = -1;
+};
+
+/// One kernel call: `kernel(batch, inputs..., outputs...)`.
+struct KernelCall {
+  std::string name;
+  std::vector<int> inputs;  // slot numbers, in Halide argument order after `batch`
+  std::vector<int> outputs; // slot numbers, in pipeline output order
+};
+
+struct FunctionPlan {
+  std::string name; // "train_step" or "predict"
+  std::vector<Slot> slots;
+  std::vector<KernelCall> calls;
+  std::vector<int> results; // slots of the function's results, in order
+};
+
+struct ParamDesc {
+  std::string name;
+  std::vector<int64_t> shape;
+  std::string init;
+};
+
+struct InputDesc {
+  std::string name;
+  std::vector<int64_t> shape; // -1 for the batch
+  bool isInt = false;
+};
+
+struct HyperparamDesc {
+  std::string name;
+  double defaultValue = 0;
+};
+
+struct LoweredKernel {
+  std::string name;
+  Halide::Pipeline pipeline;
+  std::vector<Halide::Argument> arguments; // batch first, then inputs
+  /// The same parameters as objects, for binding them when run by JIT: the
+  /// call's buffer inputs in order, and its scalar inputs in order.
+  Halide::Param<int32_t> batch;
+  std::vector<Halide::ImageParam> images;
+  std::vector<Halide::Param<float>> scalars;
+};
+
+struct LoweredModel {
+  std::string name;
+  std::vector<InputDesc> inputs;
+  std::vector<ParamDesc> params;
+  std::vector<HyperparamDesc> hyperparams;
+  std::vector<FunctionPlan> functions;
+  std::vector<LoweredKernel> kernels;
+};
+
+struct CodegenOptions {
+  /// Compute in float64 instead of float32 (finite-difference gradient checks).
+  bool useDouble = false;
+  /// Apply the hand-written schedules; without, everything is computed at root.
+  bool schedule = true;
+  /// Vector width in elements; 0 asks the host target.
+  int vectorWidth = 0;
+};
+
+/// Lowers every function of `module` made of kiln.kernel ops. Reports problems
+/// as MLIR diagnostics and returns failure.
+mlir::FailureOr<LoweredModel> lowerToHalide(mlir::ModuleOp module,
+                                            const CodegenOptions &options);
+
+} // namespace kiln
+
+#endif // KILN_CODEGEN_HALIDELOWERING_H

@@ -1,0 +1,121 @@
+//===- PartitionKernels.cpp - Fusion groups as kiln.kernel regions --------===//
+//
+// One greedy walk in program order with a small table of fusion rules:
+//
+//   anchor ops (contractions, reductions)  open a new kernel
+//   epilogue ops (elementwise)             join the open kernel when their main
+//                                          operand is produced in it
+//   updates                                join the kernel that completes the
+//                                          gradient, unless it reads the old
+//                                          parameter (that would race)
+//
+// Storage ops (kiln.input, kiln.param, kiln.hyperparam, kiln.fill) stay
+// outside kernels: code generation binds them as buffers, scalars or constants.
+//
+//===----------------------------------------------------------------------===//
+#include "Pipeline/Passes.h"
+
+#include "mlir/IR/Builders.h"
+
+#include "llvm/ADT/SetVector.h"
+#include "llvm/ADT/SmallPtrSet.h"
+
+namespace kiln {
+#define GEN_PASS_DEF_PARTITIONKERNELS
+#include "Pipeline/Passes.h.inc"
+} // namespace kiln
+
+using namespace mlir;
+using namespace kiln;
+
+namespace {
+
+bool isStorageOp(Operation *op) { return isa<InputOp, ParamOp, HyperparamOp, FillOp>(op); }
+
+/// The operand whose producer an epilogue op fuses with, or -1 when the op is
+/// an anchor that always opens a new kernel.
+int fusedOperandIndex(Operation *op) {
+  if (isa<BiasAddOp, ReluOp, ReluGradOp, AddOp>(op))
+    return 0;
+  if (isa<SgdUpdateOp, ParamGradOp>(op))
+    return 1; // the gradient
+  return -1;
+}
+
+/// The parameter an op writes in place, if any.
+Value writtenParam(Operation *op) {
+  if (auto update = dyn_cast<SgdUpdateOp>(op))
+    return update.getParam();
+  return {};
+}
+
+struct PartitionKernelsPass : kiln::impl::PartitionKernelsBase<PartitionKernelsPass> {
+  void runOnOperation() override {
+    func::FuncOp func = getOperation();
+    Block &body = func.getBody().front();
+
+    // Form groups.
+    SmallVector<SmallVector<Operation *>> groups;
+    llvm::SmallPtrSet<Operation *, 16> open;
+    for (Operation &op : body.without_terminator()) {
+      if (isStorageOp(&op))
+        continue;
+      if (!groups.empty() && canJoin(&op, open)) {
+        groups.back().push_back(&op);
+        open.insert(&op);
+        continue;
+      }
+      groups.push_back({&op});
+      open.clear();
+      open.insert(&op);
+    }
+
+    unsigned index = 0;
+    for (auto &group : groups)
+      outline(group, (func.getSymName() + "_k" + llvm::Twine(index++)).str());
+  }
+
+  static bool canJoin(Operation *op, const llvm::SmallPtrSet<Operation *, 16> &open) {
+    int operand = fusedOperandIndex(op);
+    if (operand < 0)
+      return false;
+    Operation *producer = op->getOperand(operand).getDefiningOp();
+    if (!producer || !open.contains(producer))
+      return false;
+    if (Value param = writtenParam(op))
+      for (Operation *user : param.getUsers())
+        if (user != op && open.contains(user))
+          return false;
+    return true;
+  }
+
+  /// Moves `ops` into a new kiln.kernel placed where the first op was; values
+  /// used after the group become the kernel's results.
+  static void outline(ArrayRef<Operation *> ops, StringRef name) {
+    llvm::SmallPtrSet<Operation *, 16> members(ops.begin(), ops.end());
+    llvm::SetVector<Value> escaping;
+    for (Operation *op : ops)
+      for (Value result : op->getResults())
+        for (Operation *user : result.getUsers())
+          if (!members.contains(user))
+            escaping.insert(result);
+
+    OpBuilder builder(ops.front());
+    SmallVector<Type> types;
+    for (Value v : escaping)
+      types.push_back(v.getType());
+    auto kernel = KernelOp::create(builder, ops.front()->getLoc(), types,
+                                   builder.getStringAttr(name));
+    Block *block = builder.createBlock(&kernel.getBody());
+    for (Operation *op : ops)
+      op->moveBefore(block, block->end());
+    builder.setInsertionPointToEnd(block);
+    YieldOp::create(builder, kernel.getLoc(), escaping.getArrayRef());
+    for (auto [escaped, result] : llvm::zip(escaping, kernel.getResults()))
+      Value(escaped).replaceUsesWithIf(result, [&](OpOperand &use) {
+        return !kernel->isProperAncestor(use.getOwner());
+      });
+  }
+};
+
+} // namespace

@@ -1,0 +1,106 @@
+//===- Schedules.cpp - Schedule templates by anchor kind ------------------===//
+//
+// Contract with the algorithm (HalideLowering.cpp): a schedule may compute
+// rows past the end of a dynamic (batch) extent, which read clamped indices
+// and are never stored; it never computes past a static extent, so every
+// static split below uses a factor that divides the extent. Outputs that
+// write a parameter in place are never recomputed (GuardWithIf, no shifting).
+//
+//===----------------------------------------------------------------------===//
+#include "Codegen/Schedules.h"
+
+using namespace Halide;
+
+namespace kiln {
+namespace {
+
+/// The largest of `candidates` that divides `extent` (candidates descend; 1 last).
+int largestDivisor(int64_t extent, std::initializer_list<int> candidates) {
+  for (int c : candidates)
+    if (extent % c == 0)
+      return c;
+  return 1;
+}
+
+/// Vectorize the innermost dimension and run rows in parallel.
+void scheduleElementwise(Func f, const std::vector<int64_t> &shape, int vec) {
+  std::vector<Var> args = f.args();
+  if (args.empty())
+    return;
+  int64_t inner = shape.back();
+  int vn = inner > 0 ? largestDivisor(inner, {vec, 8, 4, 2, 1}) : vec;
+  if (vn > 1)
+    f.vectorize(args[0], vn, TailStrategy::GuardWithIf);
+  if (args.size() >= 2)
+    f.parallel(args[1]);
+}
+
+// C(j, i) = sum_r A(i, r) B(r, j), with an epilogue (bias, activation, update)
+// inlined into the output. Register tile of tn x tm: tn columns in vectors of
+// vn, tm rows unrolled; the reduction runs outside the tile so that the tile's
+// accumulators stay in registers (16 zmm registers for 32 x 8 on AVX-512).
+void scheduleMatmul(Func out, Func prod, RDom r, const std::vector<int64_t> &shape, int vec,
+                    bool inPlace) {
+  int64_t rows = shape[0], cols = shape[1];
+  int tn = largestDivisor(cols, {2 * vec, vec, 8, 4, 2, 1});
+  int vn = std::min(vec, tn);
+  int tm = rows > 0 ? largestDivisor(rows, {8, 4, 2, 1}) : 8;
+  Var j = out.args()[0], i = out.args()[1];
+  Var jo("jo"), io("io"), ji("ji"), ii("ii"), tile("tile");
+  out.tile(j, i, jo, io, ji, ii, tn, tm, TailStrategy::GuardWithIf)
+      .vectorize(ji, vn)
+      .unroll(ii);
+  if (rows > 0) {
+    out.fuse(jo, io, tile).parallel(tile);
+  } else {
+    out.parallel(io);
+  }
+  (void)inPlace; // GuardWithIf above never recomputes a point.
+
+  Var pj = prod.args()[0], pi = prod.args()[1], pjv("pjv");
+  prod.compute_at(out, jo).bound_extent(pj, tn).bound_extent(pi, tm);
+  prod.split(pj, pj, pjv, vn).vectorize(pjv).unroll(pj).unroll(pi);
+  prod.update()
+      .split(pj, pj, pjv, vn)
+      .reorder(pjv, pj, pi, r.x)
+      .vectorize(pjv)
+      .unroll(pj)
+      .unroll(pi);
+}
+
+} // namespace
+
+void scheduleKernel(KernelFuncs &k, int vectorWidth) {
+  int vec = vectorWidth > 0 ? vectorWidth : get_host_target().natural_vector_size(Float(32));
+  switch (k.anchor) {
+  case KernelFuncs::Anchor::Matmul:
+    if (k.outputs.size() == 1 && k.outputShapes[0].size() == 2) {
+      scheduleMatmul(k.outputs[0], k.prod, k.reduction, k.outputShapes[0], vec, k.inPlace);
+      return;
+    }
+    // Several outputs share the product: compute it once, in full.
+    k.prod.compute_root();
+    scheduleElementwise(k.prod, k.outputShapes[0], vec);
+    break;
+  case KernelFuncs::Anchor::Reduce: {
+    k.prod.compute_root();
+    std::vector<int64_t> shape = k.outputShapes[0];
+    if (!shape.empty() && shape.back() > 0) {
+      int vn = largestDivisor(shape.back(), {vec, 8, 4, 2, 1});
+      k.prod.vectorize(k.prod.args()[0], vn);
+      k.prod.update().vectorize(k.prod.args()[0], vn);
+    }
+    break;
+  }
+  case KernelFuncs::Anchor::Softmax:
+    for (Func f : k.rowStats)
+      f.compute_root();
+    break;
+  case KernelFuncs::Anchor::Elementwise:
+    break;
+  }
+  for (size_t o = 0; o < k.outputs.size(); ++o)
+    scheduleElementwise(k.outputs[o], k.outputShapes[o], vec);
+}
+
+} // namespace kiln

@@ -1,0 +1,38 @@
+//===- Schedules.h - Schedules for lowered kiln kernels ---------*- C++ -*-===//
+//
+// The schedule of a kernel is chosen apart from its algorithm: lowering
+// records what it built (the outputs, and the kernel's anchor: the
+// contraction or reduction that dominates its cost) and a template per anchor
+// kind decides loop order, tiling, vectorization and parallelism.
+//
+//===----------------------------------------------------------------------===//
+#ifndef KILN_CODEGEN_SCHEDULES_H
+#define KILN_CODEGEN_SCHEDULES_H
+
+#include <Halide.h>
+
+#include <vector>
+
+namespace kiln {
+
+struct KernelFuncs {
+  enum class Anchor { Elementwise, Matmul, Reduce, Softmax };
+  Anchor anchor = Anchor::Elementwise;
+  /// Matmul: the accumulator `prod(j, i) += a(i, r) * b(r, j)` with its pure
+  /// vars (j, i); Reduce: the sum; Softmax: unused.
+  Halide::Func prod;
+  Halide::RDom reduction;
+  /// Softmax: per-row maximum and sum of exponentials.
+  std::vector<Halide::Func> rowStats;
+  std::vector<Halide::Func> outputs;
+  /// Row-major shape of each output, outermost first; -1 marks the batch.
+  std::vector<std::vector<int64_t>> outputShapes;
+  /// True when outputs write a parameter in place (never recompute a point).
+  bool inPlace = false;
+};
+
+void scheduleKernel(KernelFuncs &kernel, int vectorWidth);
+
+} // namespace kiln
+
+#endif // KILN_CODEGEN_SCHEDULES_H

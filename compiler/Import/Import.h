@@ -1,0 +1,22 @@
+//===- Import.h - Model-file AST to the kiln dialect ------------*- C++ -*-===//
+#ifndef KILN_IMPORT_IMPORT_H
+#define KILN_IMPORT_IMPORT_H
+
+#include "Frontend/AST.h"
+#include "Frontend/Diagnostics.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/OwningOpRef.h"
+
+namespace kiln {
+
+/// Builds a module holding `func.func @forward() -> (loss, prediction)` and the
+/// module attributes `kiln.model` and `kiln.optimizer`. Checks names, arities,
+/// shapes and hyperparameters, reporting each problem at its place in the file
+/// through `diags`; returns null after any error.
+mlir::OwningOpRef<mlir::ModuleOp> importModel(const ast::Model &model, DiagnosticEngine &diags,
+                                              mlir::MLIRContext &context);
+
+} // namespace kiln
+
+#endif // KILN_IMPORT_IMPORT_H

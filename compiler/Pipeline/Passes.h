@@ -1,0 +1,36 @@
+//===- Passes.h - Kiln compiler passes and pipeline -------------*- C++ -*-===//
+#ifndef KILN_PIPELINE_PASSES_H
+#define KILN_PIPELINE_PASSES_H
+
+#include "Kiln/IR/KilnOps.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Pass/Pass.h"
+#include "mlir/Pass/PassManager.h"
+
+namespace kiln {
+
+/// How far the pipeline goes; each stage can be printed by kilnc --emit.
+enum class PipelineStage {
+  Train,   // @train_step with kiln.param_grad (autodiff only)
+  Fused,   // optimizer updates applied and placed
+  Kernels, // kiln.kernel fusion groups
+};
+
+struct PipelineOptions {
+  PipelineStage stopAfter = PipelineStage::Kernels;
+  /// Without it, gradients are returned by the train step instead of applied
+  /// (used by gradient checks).
+  bool applyOptimizer = true;
+};
+
+/// Builds the pass pipeline from imported kiln IR to kernels.
+void buildKilnPipeline(mlir::OpPassManager &pm, const PipelineOptions &options);
+
+#define GEN_PASS_DECL
+#define GEN_PASS_REGISTRATION
+#include "Pipeline/Passes.h.inc"
+
+} // namespace kiln
+
+#endif // KILN_PIPELINE_PASSES_H

@@ -1,0 +1,24 @@
+//===- KilnOps.h - Operations of the kiln dialect ---------------*- C++ -*-===//
+#ifndef KILN_IR_KILNOPS_H
+#define KILN_IR_KILNOPS_H
+
+#include "Kiln/IR/KilnDialect.h"
+
+#include "mlir/Bytecode/BytecodeOpInterface.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/OpDefinition.h"
+#include "mlir/Interfaces/InferTypeOpInterface.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+
+#include "Kiln/IR/KilnInterfaces.h.inc"
+
+#define GET_OP_CLASSES
+#include "Kiln/IR/KilnOps.h.inc"
+
+namespace kiln {
+/// Initialisation schemes a `kiln.param` may name.
+bool isKnownInit(llvm::StringRef init);
+} // namespace kiln
+
+#endif // KILN_IR_KILNOPS_H

@@ -1,0 +1,291 @@
+//===- KilnOps.td - Operations of the kiln dialect ---------*- tablegen -*-===//
+#ifndef KILN_OPS_TD
+#define KILN_OPS_TD
+
+include "Kiln/IR/KilnDialect.td"
+include "Kiln/IR/KilnInterfaces.td"
+include "mlir/IR/OpBase.td"
+include "mlir/Interfaces/InferTypeOpInterface.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+
+def Kiln_F32Tensor : RankedTensorOf<[F32]>;
+def Kiln_I32Tensor : RankedTensorOf<[I32]>;
+def Kiln_Scalar : 0DTensorOf<[F32]>;
+
+//===----------------------------------------------------------------------===//
+// Storage the runtime owns: inputs, parameters, hyperparameters
+//===----------------------------------------------------------------------===//
+
+def Kiln_InputOp : Kiln_Op<"input", [Pure]> {
+  let summary = "A batch of data fed by the runtime";
+  let description = [{
+    Reads the model input or label named `name`. Its leading dimension is the
+    batch and is dynamic; the runtime binds a new batch on every step.
+
+    ```mlir
+    %x = kiln.input "x" : tensor<?x784xf32>
+    %y = kiln.input "y" : tensor<?xi32>
+    ```
+  }];
+  let arguments = (ins StrAttr:$name);
+  let results = (outs AnyTypeOf<[Kiln_F32Tensor, Kiln_I32Tensor]>:$result);
+  let assemblyFormat = "$name attr-dict `:` type($result)";
+  let hasVerifier = 1;
+}
+
+def Kiln_ParamOp : Kiln_Op<"param", [Pure]> {
+  let summary = "Reads a trainable parameter";
+  let description = [{
+    Reads the current value of the trainable parameter `name`, a static-shaped
+    f32 tensor held by the runtime and initialised by the named scheme (`zeros`,
+    `he_normal`, `he_uniform`, `xavier_normal`, `xavier_uniform`). An update op
+    later in the same function writes the same storage in place, so every
+    reader of the value must come before it.
+
+    ```mlir
+    %w = kiln.param "dense0.weight" init "he_normal" : tensor<784x256xf32>
+    ```
+  }];
+  let arguments = (ins StrAttr:$name, StrAttr:$init);
+  let results = (outs Kiln_F32Tensor:$result);
+  let assemblyFormat = "$name `init` $init attr-dict `:` type($result)";
+  let hasVerifier = 1;
+}
+
+def Kiln_HyperparamOp : Kiln_Op<"hyperparam", [Pure]> {
+  let summary = "A scalar set by the runtime on every step";
+  let description = [{
+    A training constant that the runtime may change between steps without a
+    recompile (a Halide `Param` after code generation), with its default.
+
+    ```mlir
+    %lr = kiln.hyperparam "lr" default 1.000000e-01 : f32
+    ```
+  }];
+  let arguments = (ins StrAttr:$name, F64Attr:$defaultValue);
+  let results = (outs F32:$result);
+  let assemblyFormat = "$name `default` $defaultValue attr-dict `:` type($result)";
+}
+
+def Kiln_FillOp : Kiln_Op<"fill", [Pure]> {
+  let summary = "A static-shaped tensor with every element equal to `value`";
+  let description = [{
+    ```mlir
+    %one = kiln.fill 1.000000e+00 : tensor<f32>
+    ```
+  }];
+  let arguments = (ins F64Attr:$value);
+  let results = (outs Kiln_F32Tensor:$result);
+  let assemblyFormat = "$value attr-dict `:` type($result)";
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Layers
+//===----------------------------------------------------------------------===//
+
+def Kiln_MatmulOp : Kiln_Op<"matmul",
+    [Pure, InferTypeOpAdaptor, DeclareOpInterfaceMethods<Kiln_GradientOpInterface>]> {
+  let summary = "Matrix product of two rank-2 tensors, either side optionally transposed";
+  let description = [{
+    `result = op(lhs) x op(rhs)`, where `op` transposes when the matching flag
+    is set. A dense layer is a matmul followed by `kiln.bias_add`.
+
+    ```mlir
+    %h = kiln.matmul %x, %w : tensor<?x784xf32>, tensor<784x256xf32> -> tensor<?x256xf32>
+    %gw = kiln.matmul %x, %dh {transpose_lhs = true}
+        : tensor<?x784xf32>, tensor<?x256xf32> -> tensor<784x256xf32>
+    ```
+  }];
+  let arguments = (ins Kiln_F32Tensor:$lhs, Kiln_F32Tensor:$rhs,
+                       DefaultValuedAttr<BoolAttr, "false">:$transpose_lhs,
+                       DefaultValuedAttr<BoolAttr, "false">:$transpose_rhs);
+  let results = (outs Kiln_F32Tensor:$result);
+  let assemblyFormat = [{
+    $lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs) `->` type($result)
+  }];
+}
+
+def Kiln_BiasAddOp : Kiln_Op<"bias_add",
+    [Pure, InferTypeOpAdaptor, DeclareOpInterfaceMethods<Kiln_GradientOpInterface>]> {
+  let summary = "Adds a vector to every row of a rank-2 tensor";
+  let description = [{
+    `result[n, j] = input[n, j] + bias[j]`.
+
+    ```mlir
+    %z = kiln.bias_add %h, %b : tensor<?x256xf32>, tensor<256xf32> -> tensor<?x256xf32>
+    ```
+  }];
+  let arguments = (ins Kiln_F32Tensor:$input, Kiln_F32Tensor:$bias);
+  let results = (outs Kiln_F32Tensor:$result);
+  let assemblyFormat = [{
+    $input `,` $bias attr-dict `:` type($input) `,` type($bias) `->` type($result)
+  }];
+}
+
+def Kiln_ReluOp : Kiln_Op<"relu",
+    [Pure, SameOperandsAndResultType, DeclareOpInterfaceMethods<Kiln_GradientOpInterface>]> {
+  let summary = "Rectified linear unit, max(x, 0) element by element";
+  let description = [{
+    ```mlir
+    %a = kiln.relu %z : tensor<?x256xf32>
+    ```
+  }];
+  let arguments = (ins Kiln_F32Tensor:$input);
+  let results = (outs Kiln_F32Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($result)";
+}
+
+def Kiln_SoftmaxCrossEntropyOp : Kiln_Op<"softmax_cross_entropy",
+    [Pure, InferTypeOpAdaptor, DeclareOpInterfaceMethods<Kiln_GradientOpInterface>]> {
+  let summary = "Mean softmax cross-entropy of logits against integer class labels";
+  let description = [{
+    `result = mean_n(logsumexp(logits[n, :]) - logits[n, labels[n]])`, computed
+    in the numerically stable form (the row maximum is subtracted first).
+
+    ```mlir
+    %loss = kiln.softmax_cross_entropy %logits, %y : tensor<?x10xf32>, tensor<?xi32> -> tensor<f32>
+    ```
+  }];
+  let arguments = (ins Kiln_F32Tensor:$logits, Kiln_I32Tensor:$labels);
+  let results = (outs Kiln_Scalar:$result);
+  let assemblyFormat = [{
+    $logits `,` $labels attr-dict `:` type($logits) `,` type($labels) `->` type($result)
+  }];
+}
+
+def Kiln_AddOp : Kiln_Op<"add",
+    [Pure, SameOperandsAndResultType, DeclareOpInterfaceMethods<Kiln_GradientOpInterface>]> {
+  let summary = "Element-by-element sum of two tensors of one type";
+  let description = [{
+    Also used by autodiff to sum the gradients that reach one value from
+    several users.
+
+    ```mlir
+    %s = kiln.add %a, %b : tensor<?x256xf32>
+    ```
+  }];
+  let arguments = (ins Kiln_F32Tensor:$lhs, Kiln_F32Tensor:$rhs);
+  let results = (outs Kiln_F32Tensor:$result);
+  let assemblyFormat = "$lhs `,` $rhs attr-dict `:` type($result)";
+}
+
+//===----------------------------------------------------------------------===//
+// Gradient helpers (produced by autodiff rules)
+//===----------------------------------------------------------------------===//
+
+def Kiln_ReluGradOp : Kiln_Op<"relu_grad", [Pure, AllTypesMatch<["grad", "output", "result"]>]> {
+  let summary = "Gradient of relu: passes `grad` where the relu output is positive";
+  let description = [{
+    `result = output > 0 ? grad : 0`, where `output` is the relu's result.
+
+    ```mlir
+    %dz = kiln.relu_grad %da, %a : tensor<?x256xf32>
+    ```
+  }];
+  let arguments = (ins Kiln_F32Tensor:$grad, Kiln_F32Tensor:$output);
+  let results = (outs Kiln_F32Tensor:$result);
+  let assemblyFormat = "$grad `,` $output attr-dict `:` type($result)";
+}
+
+def Kiln_ReduceSumOp : Kiln_Op<"reduce_sum", [Pure, InferTypeOpAdaptor]> {
+  let summary = "Sums a tensor over one axis, which is removed";
+  let description = [{
+    ```mlir
+    %db = kiln.reduce_sum %dz {axis = 0 : i64} : tensor<?x256xf32> -> tensor<256xf32>
+    ```
+  }];
+  let arguments = (ins Kiln_F32Tensor:$input, I64Attr:$axis);
+  let results = (outs Kiln_F32Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+}
+
+def Kiln_SoftmaxCrossEntropyGradOp : Kiln_Op<"softmax_cross_entropy_grad",
+    [Pure, AllTypesMatch<["logits", "result"]>]> {
+  let summary = "Gradient of the mean softmax cross-entropy with respect to the logits";
+  let description = [{
+    `result[n, c] = grad * (softmax(logits[n, :])[c] - (c == labels[n])) / N`.
+
+    ```mlir
+    %dl = kiln.softmax_cross_entropy_grad %one, %logits, %y
+        : tensor<f32>, tensor<?x10xf32>, tensor<?xi32> -> tensor<?x10xf32>
+    ```
+  }];
+  let arguments = (ins Kiln_Scalar:$grad, Kiln_F32Tensor:$logits, Kiln_I32Tensor:$labels);
+  let results = (outs Kiln_F32Tensor:$result);
+  let assemblyFormat = [{
+    $grad `,` $logits `,` $labels attr-dict `:` type($grad) `,` type($logits) `,`
+    type($labels) `->` type($result)
+  }];
+}
+
+//===----------------------------------------------------------------------===//
+// Training
+//===----------------------------------------------------------------------===//
+
+def Kiln_ParamGradOp : Kiln_Op<"param_grad", [MemoryEffects<[MemWrite]>, AllTypesMatch<["param", "grad"]>]> {
+  let summary = "Marks `grad` as the complete gradient of the parameter `param`";
+  let description = [{
+    Produced by the autodiff pass, one per trainable parameter; consumed by the
+    optimizer pass, which replaces it with the parameter's update. Without an
+    optimizer pass, code generation returns the gradient to the caller.
+
+    ```mlir
+    kiln.param_grad %w, %gw : tensor<784x256xf32>
+    ```
+  }];
+  let arguments = (ins Kiln_F32Tensor:$param, Kiln_F32Tensor:$grad);
+  let assemblyFormat = "$param `,` $grad attr-dict `:` type($param)";
+  let hasVerifier = 1;
+}
+
+def Kiln_SgdUpdateOp : Kiln_Op<"sgd_update", [MemoryEffects<[MemWrite]>, AllTypesMatch<["param", "grad"]>]> {
+  let summary = "In-place gradient-descent step: param <- param - lr * grad";
+  let description = [{
+    Writes the new value into the storage that `param` was read from. Every
+    other reader of `param` must come before this op.
+
+    ```mlir
+    kiln.sgd_update %w, %gw, %lr : tensor<784x256xf32>
+    ```
+  }];
+  let arguments = (ins Kiln_F32Tensor:$param, Kiln_F32Tensor:$grad, F32:$lr);
+  let assemblyFormat = "$param `,` $grad `,` $lr attr-dict `:` type($param)";
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Kernels
+//===----------------------------------------------------------------------===//
+
+def Kiln_KernelOp : Kiln_Op<"kernel", [SingleBlock]> {
+  let summary = "A fusion group that code generation lowers to one Halide pipeline";
+  let description = [{
+    The ops in the body run as one compiled kernel. Values defined outside and
+    used inside are the kernel's inputs; the operands of the terminating
+    `kiln.yield` are its outputs; update ops in the body write parameters in
+    place. Kernels run in the order they appear.
+
+    ```mlir
+    %h = kiln.kernel "train_k0" -> tensor<?x256xf32> {
+      %0 = kiln.matmul %x, %w : tensor<?x784xf32>, tensor<784x256xf32> -> tensor<?x256xf32>
+      %1 = kiln.bias_add %0, %b : tensor<?x256xf32>, tensor<256xf32> -> tensor<?x256xf32>
+      %2 = kiln.relu %1 : tensor<?x256xf32>
+      kiln.yield %2 : tensor<?x256xf32>
+    }
+    ```
+  }];
+  let arguments = (ins StrAttr:$kernel_name);
+  let results = (outs Variadic<AnyType>:$results);
+  let regions = (region SizedRegion<1>:$body);
+  let assemblyFormat = "$kernel_name (`->` type($results)^)? attr-dict-with-keyword $body";
+  let hasVerifier = 1;
+}
+
+def Kiln_YieldOp : Kiln_Op<"yield", [Pure, Terminator, HasParent<"KernelOp">]> {
+  let summary = "The outputs of a kernel";
+  let arguments = (ins Variadic<AnyType>:$values);
+  let assemblyFormat = "($values^ `:` type($values))? attr-dict";
+}
+
+#endif // KILN_OPS_TD

@@ -1,0 +1,29 @@
+# lit configuration for Kiln's FileCheck suite.
+import os
+
+import lit.formats
+from lit.llvm import llvm_config
+
+config.name = "Kiln"
+config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
+config.suffixes = [".mlir", ".kiln", ".test"]
+config.excludes = ["unit", "gradcheck", "lit.cfg.py", "lit.site.cfg.py", "CMakeLists.txt",
+                   "Inputs"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.kiln_obj_root, "test")
+
+# Data for integration tests (fetched by scripts/fetch-mnist.sh).
+data_dir = os.environ.get("KILN_DATA_DIR", os.path.join(os.path.expanduser("~"), ".cache", "kiln"))
+config.environment["KILN_DATA_DIR"] = data_dir
+if os.path.exists(os.path.join(data_dir, "mnist", "train-images-idx3-ubyte")):
+    config.available_features.add("mnist")
+for var in ("HOME", "CXX", "TMPDIR"):
+    if var in os.environ:
+        config.environment[var] = os.environ[var]
+
+llvm_config.with_system_environment(["HOME"])
+llvm_config.use_default_substitutions()
+config.substitutions.append(("%kiln_src", config.kiln_src_root))
+llvm_config.add_tool_substitutions(
+    ["kiln-opt", "kilnc"],
+    [config.kiln_tools_dir, config.llvm_tools_dir])
