@@ -25,9 +25,12 @@ namespace {
 /// Erases pure ops whose results nobody uses, last first: gradients of values
 /// that need none (such as the model input) die here.
 void eraseDeadOps(Block &body) {
-  for (Operation &op : llvm::make_early_inc_range(llvm::reverse(body.without_terminator())))
-    if (op.use_empty() && isPure(&op))
-      op.erase();
+  SmallVector<Operation *> ops;
+  for (Operation &op : body.without_terminator())
+    ops.push_back(&op);
+  for (Operation *op : llvm::reverse(ops))
+    if (op->use_empty() && isPure(op))
+      op->erase();
 }
 
 /// Gradients accumulated per value while walking backwards.
@@ -95,7 +98,8 @@ struct AutodiffPass : kiln::impl::AutodiffBase<AutodiffPass> {
         resultGrads.push_back(grads.lookup(r));
         anyGrad |= static_cast<bool>(resultGrads.back());
       }
-      if (!anyGrad)
+      // Leaves (parameters, inputs) keep their gradient; nothing flows further.
+      if (!anyGrad || op->getNumOperands() == 0)
         continue;
       auto rule = dyn_cast<GradientOpInterface>(op);
       if (!rule)

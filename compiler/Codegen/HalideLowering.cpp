@@ -158,14 +158,18 @@ Tensor FunctionLowering::external(Value v) {
   if (auto fill = dyn_cast_or_null<FillOp>(def)) {
     Halide::Func f(uniqueName("fill"));
     auto type = cast<RankedTensorType>(v.getType());
-    define(f, vars(type.getRank()), Halide::cast(ft, fill.getValue().convertToDouble()));
+    define(f, vars(type.getRank()), Halide::cast(ft, Halide::Expr(fill.getValue().convertToDouble())));
     return {f, extentsOf(type)};
   }
   int slot = slotFor(v);
   call.inputs.push_back(slot);
   auto type = cast<RankedTensorType>(v.getType());
   Halide::Type elem = type.getElementType().isF32() ? ft : Halide::Int(32);
-  Halide::ImageParam image(elem, type.getRank(), plan.slots[slot].name + "_in");
+  std::string name = plan.slots[slot].name;
+  for (char &c : name)
+    if (!std::isalnum(static_cast<unsigned char>(c)))
+      c = '_';
+  Halide::ImageParam image(elem, type.getRank(), name);
   arguments.push_back(image);
   kernel.images.push_back(image);
   return {image, extentsOf(type)};

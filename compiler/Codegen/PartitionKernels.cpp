@@ -54,6 +54,15 @@ struct PartitionKernelsPass : kiln::impl::PartitionKernelsBase<PartitionKernelsP
     func::FuncOp func = getOperation();
     Block &body = func.getBody().front();
 
+    // Storage ops have no operands: hoist them to the top so that they
+    // dominate every kernel that reads them.
+    SmallVector<Operation *> storage;
+    for (Operation &op : body.without_terminator())
+      if (isStorageOp(&op))
+        storage.push_back(&op);
+    for (Operation *op : llvm::reverse(storage))
+      op->moveBefore(&body, body.begin());
+
     // Form groups.
     SmallVector<SmallVector<Operation *>> groups;
     llvm::SmallPtrSet<Operation *, 16> open;

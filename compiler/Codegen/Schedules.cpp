@@ -50,15 +50,17 @@ void scheduleMatmul(Func out, Func prod, RDom r, const std::vector<int64_t> &sha
   out.tile(j, i, jo, io, ji, ii, tn, tm, TailStrategy::GuardWithIf)
       .vectorize(ji, vn)
       .unroll(ii);
+  Var at = jo;
   if (rows > 0) {
     out.fuse(jo, io, tile).parallel(tile);
+    at = tile;
   } else {
     out.parallel(io);
   }
   (void)inPlace; // GuardWithIf above never recomputes a point.
 
   Var pj = prod.args()[0], pi = prod.args()[1], pjv("pjv");
-  prod.compute_at(out, jo).bound_extent(pj, tn).bound_extent(pi, tm);
+  prod.compute_at(out, at).bound_extent(pj, tn).bound_extent(pi, tm);
   prod.split(pj, pj, pjv, vn).vectorize(pjv).unroll(pj).unroll(pi);
   prod.update()
       .split(pj, pj, pjv, vn)
@@ -72,6 +74,15 @@ void scheduleMatmul(Func out, Func prod, RDom r, const std::vector<int64_t> &sha
 
 void scheduleKernel(KernelFuncs &k, int vectorWidth) {
   int vec = vectorWidth > 0 ? vectorWidth : get_host_target().natural_vector_size(Float(32));
+  // An output that is the anchor itself gets a copy stage, so that the
+  // anchor can be computed per tile of the output.
+  for (Func &out : k.outputs) {
+    if (out.name() != k.prod.name())
+      continue;
+    Func copy(out.name() + "_out");
+    copy(out.args()) = out(out.args());
+    out = copy;
+  }
   switch (k.anchor) {
   case KernelFuncs::Anchor::Matmul:
     if (k.outputs.size() == 1 && k.outputShapes[0].size() == 2) {

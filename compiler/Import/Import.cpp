@@ -57,7 +57,7 @@ struct Symbol {
 
 class Importer {
 public:
-  Importer(const ast::Model &model, DiagnosticEngine &diags, MLIRContext &context)
+  Importer(const ast::Model &model, kiln::DiagnosticEngine &diags, MLIRContext &context)
       : model(model), diags(diags), builder(&context) {}
 
   OwningOpRef<ModuleOp> run();
@@ -87,7 +87,7 @@ private:
   std::string typeText(Type t) const;
 
   const ast::Model &model;
-  DiagnosticEngine &diags;
+  kiln::DiagnosticEngine &diags;
   OpBuilder builder;
   llvm::StringMap<Symbol> symbols;
   llvm::StringMap<unsigned> layerCounts;
@@ -444,7 +444,7 @@ OwningOpRef<ModuleOp> Importer::run() {
 
 } // namespace
 
-OwningOpRef<ModuleOp> kiln::importModel(const ast::Model &model, DiagnosticEngine &diags,
+OwningOpRef<ModuleOp> kiln::importModel(const ast::Model &model, kiln::DiagnosticEngine &diags,
                                         MLIRContext &context) {
   context.getOrLoadDialect<KilnDialect>();
   context.getOrLoadDialect<func::FuncDialect>();

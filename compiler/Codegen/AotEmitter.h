@@ -1,0 +1,43 @@
+//===- AotEmitter.h - Ahead-of-time output of a lowered model ---*- C++ -*-===//
+//
+// Writes what a user links: one object per kernel plus the Halide runtime
+// (compiled for the host CPU), a C++ class per model implementing
+// kiln::CompiledModel (header and source), and, for an executable, a main()
+// that hands the model to the runtime's command line.
+//
+//===----------------------------------------------------------------------===//
+#ifndef KILN_CODEGEN_AOTEMITTER_H
+#define KILN_CODEGEN_AOTEMITTER_H
+
+#include "Codegen/HalideLowering.h"
+
+#include <string>
+
+namespace kiln {
+
+struct AotPaths {
+  std::string workDir;    // where objects and sources are written
+  std::string cxx = "c++"; // compiler used for the wrapper and the final link
+};
+
+/// The C++ class name for a model name (mnist_mlp -> MnistMlp).
+std::string modelClassName(const std::string &modelName);
+
+/// Writes kernels, runtime object, `<model>.h` and `<model>.cpp` into
+/// paths.workDir. Returns an empty string on success, else an error message.
+std::string emitModelSources(LoweredModel &model, const AotPaths &paths);
+
+/// Builds an executable at `output` from what emitModelSources wrote.
+std::string linkExecutable(const LoweredModel &model, const AotPaths &paths,
+                           const std::string &output);
+
+/// Builds `<dir>/lib<model>.a` and copies `<model>.h` next to it.
+std::string archiveLibrary(const LoweredModel &model, const AotPaths &paths,
+                           const std::string &dir);
+
+/// Prints each kernel's lowered Halide statement to `path`.
+std::string writeHalideStmt(LoweredModel &model, const std::string &path);
+
+} // namespace kiln
+
+#endif // KILN_CODEGEN_AOTEMITTER_H

@@ -1,0 +1,203 @@
+//===- kilnc.cpp - The Kiln model compiler driver -------------------------===//
+//
+//   kilnc model.kiln [-o OUT] [--emit=KIND]
+//
+// KIND is one of the stages, each printable for tests:
+//   ast           the parsed syntax tree
+//   mlir          the imported kiln dialect (@forward)
+//   mlir-train    after autodiff (@train_step with kiln.param_grad, @predict)
+//   mlir-fused    after the optimizer pass (in-place updates placed)
+//   mlir-kernels  after partitioning into kiln.kernel fusion groups
+//   halide-stmt   each kernel's lowered Halide statement
+//   lib           OUT/lib<model>.a and OUT/<model>.h for a C++ app
+//   exe           (default) a standalone trainer binary at OUT
+//
+//===----------------------------------------------------------------------===//
+#include "Codegen/AotEmitter.h"
+#include "Codegen/HalideLowering.h"
+#include "Frontend/Parser.h"
+#include "Import/Import.h"
+#include "Pipeline/Passes.h"
+
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Pass/PassManager.h"
+
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <cstdlib>
+#include <cstring>
+#include <iostream>
+#include <map>
+
+using namespace kiln;
+
+namespace {
+
+enum class Emit { Ast, Mlir, MlirTrain, MlirFused, MlirKernels, HalideStmt, Lib, Exe };
+
+const std::map<std::string, Emit> kEmitKinds = {
+    {"ast", Emit::Ast},           {"mlir", Emit::Mlir},
+    {"mlir-train", Emit::MlirTrain}, {"mlir-fused", Emit::MlirFused},
+    {"mlir-kernels", Emit::MlirKernels}, {"halide-stmt", Emit::HalideStmt},
+    {"lib", Emit::Lib},           {"exe", Emit::Exe},
+};
+
+struct Options {
+  std::string input;
+  std::string output;
+  Emit emit = Emit::Exe;
+  bool keepTemps = false;
+  bool noSchedule = false;
+};
+
+void usage(std::ostream &os) {
+  os << "usage: kilnc MODEL.kiln [-o OUT] [--emit=KIND] [--keep-temps] [--no-schedule]\n"
+        "  KIND: ast, mlir, mlir-train, mlir-fused, mlir-kernels, halide-stmt, lib, exe\n"
+        "  exe (default): writes a trainer binary at OUT (default: the model name)\n"
+        "  lib: writes OUT/lib<model>.a and OUT/<model>.h (OUT: a directory)\n";
+}
+
+/// Parses the command line; prints an error and returns false on bad flags.
+bool parseArgs(int argc, char **argv, Options &opts) {
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "-h" || arg == "--help") {
+      usage(std::cout);
+      std::exit(0);
+    }
+    if (arg == "-o") {
+      if (i + 1 >= argc) {
+        std::cerr << "kilnc: error: '-o' needs a path\n";
+        return false;
+      }
+      opts.output = argv[++i];
+    } else if (arg.rfind("--emit=", 0) == 0) {
+      auto it = kEmitKinds.find(arg.substr(7));
+      if (it == kEmitKinds.end()) {
+        std::cerr << "kilnc: error: unknown --emit kind '" << arg.substr(7) << "'\n";
+        return false;
+      }
+      opts.emit = it->second;
+    } else if (arg == "--keep-temps") {
+      opts.keepTemps = true;
+    } else if (arg == "--no-schedule") {
+      opts.noSchedule = true;
+    } else if (!arg.empty() && arg[0] == '-') {
+      std::cerr << "kilnc: error: unknown option '" << arg << "'\n";
+      return false;
+    } else if (opts.input.empty()) {
+      opts.input = arg;
+    } else {
+      std::cerr << "kilnc: error: more than one input file ('" << opts.input << "' and '"
+                << arg << "')\n";
+      return false;
+    }
+  }
+  if (opts.input.empty()) {
+    std::cerr << "kilnc: error: no model file given\n";
+    usage(std::cerr);
+    return false;
+  }
+  return true;
+}
+
+int compile(const Options &opts) {
+  SourceFile file("", "");
+  std::string readError;
+  if (!SourceFile::read(opts.input, file, readError)) {
+    std::cerr << "kilnc: error: " << readError << "\n";
+    return 1;
+  }
+  DiagnosticEngine diags(file, std::cerr);
+  std::optional<ast::Model> model = parseModel(file, diags);
+  if (!model)
+    return 1;
+  if (opts.emit == Emit::Ast) {
+    ast::printModel(*model, std::cout);
+    return 0;
+  }
+
+  mlir::MLIRContext context;
+  mlir::OwningOpRef<mlir::ModuleOp> module = importModel(*model, diags, context);
+  if (!module)
+    return 1;
+  if (opts.emit == Emit::Mlir) {
+    module->print(llvm::outs());
+    llvm::outs() << "\n";
+    return 0;
+  }
+
+  PipelineOptions pipelineOptions;
+  pipelineOptions.stopAfter = opts.emit == Emit::MlirTrain   ? PipelineStage::Train
+                              : opts.emit == Emit::MlirFused ? PipelineStage::Fused
+                                                             : PipelineStage::Kernels;
+  mlir::PassManager pm(&context);
+  buildKilnPipeline(pm, pipelineOptions);
+  if (mlir::failed(pm.run(*module)))
+    return 1;
+  if (opts.emit == Emit::MlirTrain || opts.emit == Emit::MlirFused ||
+      opts.emit == Emit::MlirKernels) {
+    module->print(llvm::outs());
+    llvm::outs() << "\n";
+    return 0;
+  }
+
+  CodegenOptions codegen;
+  codegen.schedule = !opts.noSchedule;
+  mlir::FailureOr<LoweredModel> lowered = lowerToHalide(*module, codegen);
+  if (mlir::failed(lowered))
+    return 1;
+  if (opts.emit == Emit::HalideStmt) {
+    std::string path = opts.output.empty() ? "/dev/stdout" : opts.output;
+    std::string err = writeHalideStmt(*lowered, path);
+    if (!err.empty()) {
+      std::cerr << "kilnc: error: " << err << "\n";
+      return 1;
+    }
+    return 0;
+  }
+
+  llvm::SmallString<128> workDir;
+  if (llvm::sys::fs::createUniqueDirectory("kilnc-" + lowered->name, workDir)) {
+    std::cerr << "kilnc: error: cannot create a temporary directory\n";
+    return 1;
+  }
+  AotPaths paths;
+  paths.workDir = workDir.str().str();
+  if (const char *cxx = std::getenv("CXX"))
+    paths.cxx = cxx;
+  std::string err = emitModelSources(*lowered, paths);
+  if (err.empty()) {
+    if (opts.emit == Emit::Lib) {
+      std::string dir = opts.output.empty() ? "." : opts.output;
+      llvm::sys::fs::create_directories(dir);
+      err = archiveLibrary(*lowered, paths, dir);
+    } else {
+      err = linkExecutable(*lowered, paths, opts.output.empty() ? lowered->name : opts.output);
+    }
+  }
+  if (!opts.keepTemps)
+    llvm::sys::fs::remove_directories(paths.workDir);
+  else
+    std::cerr << "kilnc: kept intermediate files in " << paths.workDir << "\n";
+  if (!err.empty()) {
+    std::cerr << "kilnc: error: " << err << "\n";
+    return 1;
+  }
+  return 0;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  Options opts;
+  if (!parseArgs(argc, argv, opts))
+    return 1;
+  try {
+    return compile(opts);
+  } catch (const Halide::Error &e) {
+    std::cerr << "kilnc: error: code generation failed: " << e.what() << "\n";
+    return 1;
+  }
+}
