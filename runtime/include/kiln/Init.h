@@ -1,0 +1,80 @@
+//===- Init.h - Parameter storage and initialisation ------------*- C++ -*-===//
+//
+// The runtime owns the parameters of a compiled model: one float buffer per
+// ModelInfo::params entry, filled by that parameter's initialiser, and handed
+// to CompiledModel::trainStep as a pointer array that it updates in place.
+//
+//   kiln::ParameterStore params(model.info());
+//   if (auto status = params.initialize(seed); !status) ...
+//   model.trainStep(params.pointers(), x, y, batch, hyper);
+//
+//===----------------------------------------------------------------------===//
+#ifndef KILN_INIT_H
+#define KILN_INIT_H
+
+#include "kiln/CompiledModel.h"
+#include "kiln/Result.h"
+
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+namespace kiln {
+
+/// The name of an initialiser as written in a model file, e.g. "he_normal".
+std::string_view initName(Init init);
+
+/// Fills `out` (param.numElements() floats) with the initial values of
+/// `param`:
+///   Zeros          0
+///   HeNormal       N(0, sqrt(2 / fanIn))
+///   HeUniform      U(-sqrt(6 / fanIn), +sqrt(6 / fanIn))
+///   XavierNormal   N(0, sqrt(2 / (fanIn + fanOut)))
+///   XavierUniform  U(-sqrt(6 / (fanIn + fanOut)), +sqrt(6 / (fanIn + fanOut)))
+/// The random stream depends only on `seed` and the parameter's name, so
+/// adding or reordering other parameters does not change this one's values.
+/// Fails (and writes nothing) when a He or Xavier initialiser has no fan.
+Status initParam(const ParamInfo &param, uint64_t seed, float *out);
+
+/// One buffer per parameter of a model, in ModelInfo::params order.
+class ParameterStore {
+public:
+  /// Allocates zero-filled storage for every parameter of `info`.
+  explicit ParameterStore(const ModelInfo &info);
+
+  // The pointer array points into the buffers: a copy would alias the
+  // original, so copying is disabled. Moving keeps the buffers in place.
+  ParameterStore(const ParameterStore &) = delete;
+  ParameterStore &operator=(const ParameterStore &) = delete;
+  ParameterStore(ParameterStore &&) = default;
+  ParameterStore &operator=(ParameterStore &&) = default;
+
+  /// Re-initialises every parameter with initParam(param, seed, ...); stops
+  /// at the first parameter that cannot be initialised.
+  Status initialize(uint64_t seed);
+
+  /// Pointer arrays for CompiledModel::trainStep and ::predict; they stay
+  /// valid for the lifetime of the store.
+  float *const *pointers() { return pointerArray.data(); }
+  const float *const *pointers() const { return pointerArray.data(); }
+
+  size_t size() const { return buffers.size(); }
+  const ParamInfo &info(size_t index) const { return params[index]; }
+  std::vector<float> &values(size_t index) { return buffers[index]; }
+  const std::vector<float> &values(size_t index) const { return buffers[index]; }
+
+  /// Index of the parameter called `name`, or -1.
+  int64_t find(std::string_view name) const;
+
+  /// Total number of floats over all parameters.
+  int64_t numElements() const;
+
+private:
+  std::vector<ParamInfo> params;
+  std::vector<std::vector<float>> buffers;
+  std::vector<float *> pointerArray;
+};
+
+} // namespace kiln
+
+#endif // KILN_INIT_H

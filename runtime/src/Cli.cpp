@@ -1,0 +1,319 @@
+//===- Cli.cpp - The command line of a generated training binary ----------===//
+
+#include "kiln/Cli.h"
+#include "kiln/Data.h"
+#include "kiln/Init.h"
+#include "kiln/Trainer.h"
+
+#include <fmt/format.h>
+
+#include <charconv>
+#include <chrono>
+#include <cmath>
+#include <functional>
+#include <iostream>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace kiln {
+
+namespace {
+
+/// What `train` was asked to do.
+struct TrainConfig {
+  std::string dataDir;
+  int64_t epochs = 1;
+  int64_t batch = 128;
+  uint64_t seed = 1;
+  int64_t threads = 1;
+  int64_t limit = 0; // 0: all training samples
+  std::vector<float> hyperparams;
+  bool help = false;
+};
+
+/// Stores a flag's value into the config; on a bad value returns what was
+/// expected instead ("an integer >= 1").
+using FlagSetter = std::function<std::optional<std::string>(TrainConfig &, const std::string &)>;
+
+/// One row of the flag table.
+struct Flag {
+  std::string name;      // "epochs" for --epochs
+  std::string valueName; // "N"; empty for a flag that takes no value
+  std::string help;
+  std::string defaultText; // shown as "(default ...)" when not empty
+  FlagSetter set;
+};
+
+template <typename T> std::optional<T> parseNumber(const std::string &text) {
+  T value{};
+  const char *end = text.data() + text.size();
+  auto [ptr, ec] = std::from_chars(text.data(), end, value);
+  if (ec != std::errc() || ptr != end || text.empty())
+    return std::nullopt;
+  return value;
+}
+
+FlagSetter setString(std::string TrainConfig::*field) {
+  return [field](TrainConfig &config, const std::string &text) -> std::optional<std::string> {
+    if (text.empty())
+      return std::string("a non-empty path");
+    config.*field = text;
+    return std::nullopt;
+  };
+}
+
+FlagSetter setInteger(int64_t TrainConfig::*field, int64_t min) {
+  return [field, min](TrainConfig &config, const std::string &text) -> std::optional<std::string> {
+    std::optional<int64_t> value = parseNumber<int64_t>(text);
+    if (!value || *value < min)
+      return fmt::format("an integer >= {}", min);
+    config.*field = *value;
+    return std::nullopt;
+  };
+}
+
+std::optional<std::string> setSeed(TrainConfig &config, const std::string &text) {
+  std::optional<uint64_t> value = parseNumber<uint64_t>(text);
+  if (!value)
+    return std::string("an integer in [0, 2^64)");
+  config.seed = *value;
+  return std::nullopt;
+}
+
+std::optional<std::string> setHelp(TrainConfig &config, const std::string &) {
+  config.help = true;
+  return std::nullopt;
+}
+
+FlagSetter setHyperparam(size_t index) {
+  return [index](TrainConfig &config, const std::string &text) -> std::optional<std::string> {
+    std::optional<float> value = parseNumber<float>(text);
+    if (!value || !std::isfinite(*value))
+      return std::string("a finite number");
+    config.hyperparams[index] = *value;
+    return std::nullopt;
+  };
+}
+
+/// The flags of `train`: the fixed ones, then one per hyperparameter.
+std::vector<Flag> trainFlags(const ModelInfo &info) {
+  std::vector<Flag> flags = {
+      {"data", "DIR",
+       fmt::format("directory with {} and the other MNIST IDX files", MnistTrainImages), "",
+       setString(&TrainConfig::dataDir)},
+      {"epochs", "N", "passes over the training set", "1", setInteger(&TrainConfig::epochs, 1)},
+      {"batch", "B", "samples per step (the last step of an epoch may have fewer)", "128",
+       setInteger(&TrainConfig::batch, 1)},
+      {"seed", "S", "seed of the initial weights and of the sample order", "1", setSeed},
+      {"threads", "T", "threads of the generated kernels (0: one per core)", "1",
+       setInteger(&TrainConfig::threads, 0)},
+      {"limit", "N", "train on the first N training samples only", "all",
+       setInteger(&TrainConfig::limit, 1)},
+      {"help", "", "print this help and exit", "", setHelp},
+  };
+  for (size_t i = 0; i < info.hyperparams.size(); ++i)
+    flags.push_back({info.hyperparams[i].name, "VALUE", "hyperparameter of the model",
+                     fmt::format("{}", info.hyperparams[i].defaultValue), setHyperparam(i)});
+  return flags;
+}
+
+const Flag *findFlag(const std::vector<Flag> &flags, const std::string &name) {
+  for (const Flag &flag : flags)
+    if (flag.name == name)
+      return &flag;
+  return nullptr;
+}
+
+/// "mlp" for "./build/mlp".
+std::string programName(int argc, const char *const *argv, const ModelInfo &info) {
+  if (argc < 1 || !argv[0] || !*argv[0])
+    return info.name;
+  std::string path = argv[0];
+  size_t slash = path.find_last_of('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+void printTopUsage(std::ostream &out, const std::string &program, const ModelInfo &info) {
+  out << fmt::format("usage: {} <command> [options]\n\n"
+                     "Trains the compiled model '{}'.\n\n"
+                     "commands:\n"
+                     "  train    train on IDX data and report test accuracy\n\n"
+                     "Run '{} <command> --help' for the options of a command.\n",
+                     program, info.name, program);
+}
+
+void printTrainUsage(std::ostream &out, const std::string &program, const ModelInfo &info,
+                     const std::vector<Flag> &flags) {
+  out << fmt::format("usage: {} train --data DIR [options]\n\n"
+                     "Trains model '{}' ({} inputs, {} classes) and prints one line per epoch\n"
+                     "and the final test accuracy.\n\noptions:\n",
+                     program, info.name, info.inputFeatures, info.numClasses);
+  size_t width = 0;
+  for (const Flag &flag : flags)
+    width = std::max(width, flag.name.size() + flag.valueName.size() + 1);
+  for (const Flag &flag : flags) {
+    std::string spelling = flag.valueName.empty() ? flag.name : flag.name + " " + flag.valueName;
+    std::string help = flag.help;
+    if (flag.name == "data")
+      help += " (required)";
+    else if (!flag.defaultText.empty())
+      help += fmt::format(" (default {})", flag.defaultText);
+    out << fmt::format("  --{:<{}}  {}\n", spelling, width, help);
+  }
+}
+
+/// Parses the arguments of `train` (after the command name) into `config`;
+/// returns a one-line problem on failure.
+std::optional<std::string> parseTrainArgs(const std::vector<std::string> &args,
+                                          const std::vector<Flag> &flags, TrainConfig &config) {
+  for (size_t i = 0; i < args.size(); ++i) {
+    std::string arg = args[i] == "-h" ? "--help" : args[i];
+    if (arg.size() < 3 || arg.compare(0, 2, "--") != 0)
+      return fmt::format("unexpected argument '{}'", arg);
+
+    std::string name = arg.substr(2);
+    std::optional<std::string> value;
+    if (size_t equals = name.find('='); equals != std::string::npos) {
+      value = name.substr(equals + 1);
+      name.resize(equals);
+    }
+    const Flag *flag = findFlag(flags, name);
+    if (!flag)
+      return fmt::format("unknown flag '--{}'", name);
+    if (flag->valueName.empty() && value)
+      return fmt::format("flag '--{}' takes no value", name);
+    if (!flag->valueName.empty() && !value) {
+      if (i + 1 >= args.size())
+        return fmt::format("flag '--{}' needs a value {}", name, flag->valueName);
+      value = args[++i];
+    }
+    if (std::optional<std::string> expected = flag->set(config, value.value_or("")))
+      return fmt::format("invalid value '{}' for '--{}': expected {}", *value, name, *expected);
+  }
+  if (!config.help && config.dataDir.empty())
+    return std::string("missing required flag '--data DIR'");
+  return std::nullopt;
+}
+
+/// Checks that no hyperparameter hides a fixed flag: that would be a bug in
+/// the compiler, which must not generate such names.
+std::optional<std::string> checkFlagTable(const std::vector<Flag> &flags) {
+  for (size_t i = 0; i < flags.size(); ++i)
+    for (size_t j = 0; j < i; ++j)
+      if (flags[i].name == flags[j].name)
+        return fmt::format("internal error: the model declares a hyperparameter '{}' that "
+                           "clashes with the flag '--{}'",
+                           flags[i].name, flags[j].name);
+  return std::nullopt;
+}
+
+std::string hyperparamSummary(const ModelInfo &info, const std::vector<float> &values) {
+  std::string summary;
+  for (size_t i = 0; i < values.size(); ++i)
+    summary += fmt::format(", {} {}", info.hyperparams[i].name, values[i]);
+  return summary;
+}
+
+int runTrain(const std::string &program, const std::vector<std::string> &args, CompiledModel &model,
+             std::ostream &out, std::ostream &err) {
+  const ModelInfo &info = model.info();
+  std::vector<Flag> flags = trainFlags(info);
+  if (std::optional<std::string> problem = checkFlagTable(flags)) {
+    err << "error: " << *problem << std::endl;
+    return ExitFailure;
+  }
+
+  TrainConfig config;
+  for (const HyperparamInfo &hyper : info.hyperparams)
+    config.hyperparams.push_back(hyper.defaultValue);
+  if (std::optional<std::string> problem = parseTrainArgs(args, flags, config)) {
+    err << fmt::format("error: {} (see '{} train --help')", *problem, program) << std::endl;
+    return ExitUsage;
+  }
+  if (config.help) {
+    printTrainUsage(out, program, info, flags);
+    return ExitSuccess;
+  }
+
+  auto fail = [&](const std::string &message) {
+    err << "error: " << message << std::endl;
+    return ExitFailure;
+  };
+
+  Result<MnistData> data = loadMnist(config.dataDir, info);
+  if (!data)
+    return fail(data.error());
+  data->train.truncate(config.limit > 0 ? config.limit : data->train.count);
+
+  ParameterStore params(info);
+  if (Status status = params.initialize(config.seed); !status)
+    return fail(status.error());
+  model.setNumThreads(static_cast<int>(config.threads));
+
+  Trainer trainer(model, params, {config.batch, config.seed});
+  for (size_t i = 0; i < info.hyperparams.size(); ++i)
+    trainer.setHyperparam(info.hyperparams[i].name, config.hyperparams[i]);
+
+  int64_t batch = std::min(config.batch, data->train.count);
+  int64_t stepsPerEpoch = (data->train.count + batch - 1) / batch;
+  out << fmt::format("training {}: {} parameters, {} training samples, {} test samples, "
+                     "batch {} ({} steps/epoch), threads {}{}",
+                     info.name, params.numElements(), data->train.count, data->test.count,
+                     config.batch, stepsPerEpoch, config.threads,
+                     hyperparamSummary(info, trainer.hyperparams()))
+      << std::endl;
+
+  double testAccuracy = 0;
+  for (int64_t epoch = 1; epoch <= config.epochs; ++epoch) {
+    auto start = std::chrono::steady_clock::now();
+    Result<EpochStats> stats = trainer.trainEpoch(data->train);
+    if (!stats)
+      return fail(stats.error());
+    Result<EvalStats> trainEval = trainer.evaluate(data->train, TrainAccuracySamples);
+    if (!trainEval)
+      return fail(trainEval.error());
+    Result<EvalStats> testEval = trainer.evaluate(data->test);
+    if (!testEval)
+      return fail(testEval.error());
+    double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    testAccuracy = testEval->accuracy();
+    out << fmt::format("epoch {}/{}  loss {:.4f}  train-acc {:.2f}%  test-acc {:.2f}%  "
+                       "{:.0f} samples/s  ({:.1f} s)",
+                       epoch, config.epochs, stats->meanLoss, 100 * trainEval->accuracy(),
+                       100 * testAccuracy, stats->samplesPerSecond(), seconds)
+        << std::endl;
+  }
+  out << fmt::format("final test accuracy: {:.2f}%", 100 * testAccuracy) << std::endl;
+  return ExitSuccess;
+}
+
+} // namespace
+
+int runMain(int argc, const char *const *argv, CompiledModel &model, std::ostream &out,
+            std::ostream &err) {
+  const ModelInfo &info = model.info();
+  std::string program = programName(argc, argv, info);
+  if (argc < 2) {
+    err << fmt::format("error: missing command (see '{} --help')", program) << std::endl;
+    return ExitUsage;
+  }
+  std::string command = argv[1];
+  if (command == "--help" || command == "-h" || command == "help") {
+    printTopUsage(out, program, info);
+    return ExitSuccess;
+  }
+  std::vector<std::string> args(argv + 2, argv + argc);
+  if (command == "train")
+    return runTrain(program, args, model, out, err);
+  err << fmt::format("error: unknown command '{}' (see '{} --help')", command, program)
+      << std::endl;
+  return ExitUsage;
+}
+
+int runMain(int argc, char **argv, CompiledModel &model) {
+  return runMain(argc, argv, model, std::cout, std::cerr);
+}
+
+} // namespace kiln
