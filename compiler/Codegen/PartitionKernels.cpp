@@ -20,6 +20,8 @@
 #include "llvm/ADT/SetVector.h"
 #include "llvm/ADT/SmallPtrSet.h"
 
+#include <optional>
+
 namespace kiln {
 #define GEN_PASS_DEF_PARTITIONKERNELS
 #include "Pipeline/Passes.h.inc"
@@ -65,18 +67,17 @@ struct PartitionKernelsPass : kiln::impl::PartitionKernelsBase<PartitionKernelsP
 
     // Form groups.
     SmallVector<SmallVector<Operation *>> groups;
-    llvm::SmallPtrSet<Operation *, 16> open;
+    llvm::DenseMap<Operation *, unsigned> groupOf;
     for (Operation &op : body.without_terminator()) {
       if (isStorageOp(&op))
         continue;
-      if (!groups.empty() && canJoin(&op, open)) {
-        groups.back().push_back(&op);
-        open.insert(&op);
-        continue;
+      std::optional<unsigned> target = joinableGroup(&op, groups, groupOf);
+      if (!target) {
+        target = groups.size();
+        groups.emplace_back();
       }
-      groups.push_back({&op});
-      open.clear();
-      open.insert(&op);
+      groups[*target].push_back(&op);
+      groupOf[&op] = *target;
     }
 
     unsigned index = 0;
@@ -84,18 +85,34 @@ struct PartitionKernelsPass : kiln::impl::PartitionKernelsBase<PartitionKernelsP
       outline(group, (func.getSymName() + "_k" + llvm::Twine(index++)).str());
   }
 
-  static bool canJoin(Operation *op, const llvm::SmallPtrSet<Operation *, 16> &open) {
+  /// The group `op` can join as an epilogue, if any. A pure epilogue may join
+  /// an earlier group than the last (moving it up is safe when its other
+  /// operands are ready by then); an update joins only the last group, and
+  /// only if no op there reads the parameter it overwrites.
+  static std::optional<unsigned>
+  joinableGroup(Operation *op, ArrayRef<SmallVector<Operation *>> groups,
+                const llvm::DenseMap<Operation *, unsigned> &groupOf) {
     int operand = fusedOperandIndex(op);
     if (operand < 0)
-      return false;
-    Operation *producer = op->getOperand(operand).getDefiningOp();
-    if (!producer || !open.contains(producer))
-      return false;
-    if (Value param = writtenParam(op))
+      return std::nullopt;
+    auto producer = groupOf.find(op->getOperand(operand).getDefiningOp());
+    if (producer == groupOf.end())
+      return std::nullopt;
+    unsigned target = producer->second;
+    if (Value param = writtenParam(op)) {
+      if (target + 1 != groups.size())
+        return std::nullopt;
       for (Operation *user : param.getUsers())
-        if (user != op && open.contains(user))
-          return false;
-    return true;
+        if (user != op && groupOf.lookup(user) == target && groupOf.count(user))
+          return std::nullopt;
+      return target;
+    }
+    for (Value v : op->getOperands()) {
+      auto it = groupOf.find(v.getDefiningOp());
+      if (it != groupOf.end() && it->second > target)
+        return std::nullopt;
+    }
+    return target;
   }
 
   /// Moves `ops` into a new kiln.kernel placed where the first op was; values
