@@ -24,6 +24,8 @@ for var in ("HOME", "CXX", "TMPDIR"):
 llvm_config.with_system_environment(["HOME"])
 llvm_config.use_default_substitutions()
 config.substitutions.append(("%kiln_src", config.kiln_src_root))
+config.substitutions.append(("%kiln_obj", config.kiln_obj_root))
+config.substitutions.append(("%{env_data}", data_dir))
 llvm_config.add_tool_substitutions(
     ["kiln-opt", "kilnc"],
     [config.kiln_tools_dir, config.llvm_tools_dir])

@@ -1,0 +1,24 @@
+# kiln_add_model(<name> <model.kiln>)
+#
+# Compiles a model file with kilnc as part of the build and defines a static
+# library target <name> that an app links: it carries the generated header
+# <name>.h (class <Name> : kiln::CompiledModel) and the Kiln runtime. <name> is
+# the name the file declares with `model <name>`.
+function(kiln_add_model name model_file)
+  get_filename_component(model_file "${model_file}" ABSOLUTE)
+  set(out "${CMAKE_CURRENT_BINARY_DIR}/kiln_${name}")
+  file(MAKE_DIRECTORY "${out}")
+  add_custom_command(
+    OUTPUT "${out}/lib${name}.a" "${out}/${name}.h"
+    COMMAND $<TARGET_FILE:kilnc> "${model_file}" --emit=lib -o "${out}"
+    DEPENDS "${model_file}" kilnc
+    COMMENT "kilnc: compiling model ${name}"
+    VERBATIM)
+  add_custom_target(${name}_kilnc DEPENDS "${out}/lib${name}.a" "${out}/${name}.h")
+  add_library(${name} STATIC IMPORTED GLOBAL)
+  set_target_properties(${name} PROPERTIES
+    IMPORTED_LOCATION "${out}/lib${name}.a"
+    INTERFACE_INCLUDE_DIRECTORIES "${out}"
+    INTERFACE_LINK_LIBRARIES "KilnRuntime;Threads::Threads;${CMAKE_DL_LIBS}")
+  add_dependencies(${name} ${name}_kilnc)
+endfunction()
