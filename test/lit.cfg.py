@@ -22,6 +22,10 @@ for var in ("HOME", "CXX", "TMPDIR"):
         config.environment[var] = os.environ[var]
 
 llvm_config.with_system_environment(["HOME"])
+# Tests run under an external shell (bash): `not` at the start of a RUN line
+# and `split-file` are only substituted after a pipe, so they are looked up in
+# PATH. Put LLVM's tools there, as MLIR's own lit configuration does.
+llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.use_default_substitutions()
 config.substitutions.append(("%kiln_src", config.kiln_src_root))
 config.substitutions.append(("%kiln_obj", config.kiln_obj_root))

@@ -410,24 +410,24 @@ OwningOpRef<ModuleOp> Importer::run() {
 
   auto lossIt = symbols.find("loss");
   if (lossIt == symbols.end()) {
-    error(model.loc, "model '" + model.name + "' has no 'loss' binding to train against");
+    diags.error(model.loc, "model '" + model.name + "' has no 'loss' binding to train against");
     return nullptr;
   }
   auto lossOp = lossIt->second.value.getDefiningOp<SoftmaxCrossEntropyOp>();
   if (!lossOp) {
-    error(lossIt->second.loc, "'loss' must be a loss function such as "
+    diags.error(lossIt->second.loc, "'loss' must be a loss function such as "
                               "softmax_cross_entropy(logits, y), got " +
                                   describe(lossIt->second.value));
     return nullptr;
   }
   for (const ast::InputDecl &decl : model.inputs)
     if (!symbols[decl.name].used) {
-      error(decl.loc, std::string(decl.isLabel ? "label" : "input") + " '" + decl.name +
+      diags.error(decl.loc, std::string(decl.isLabel ? "label" : "input") + " '" + decl.name +
                           "' is never used");
       return nullptr;
     }
   if (!model.optimizer) {
-    error(model.loc, "model '" + model.name + "' has no optimizer declaration, such as "
+    diags.error(model.loc, "model '" + model.name + "' has no optimizer declaration, such as "
                      "'optimizer sgd(lr = 0.1)'");
     return nullptr;
   }
