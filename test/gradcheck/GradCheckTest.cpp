@@ -144,30 +144,39 @@ void fillNormal(Buffer &buffer, std::mt19937_64 &rng, double scale) {
     b.data()[i] = normal(rng);
 }
 
+/// Random parameters N(0, paramScale), inputs N(0, 1) and labels in [0, classes).
+struct RandomData {
+  std::vector<Buffer> params, inputs;
+};
+
+RandomData randomData(const LoweredModel &model, int batch, int classes, double paramScale,
+                      std::mt19937_64 &rng) {
+  RandomData data;
+  for (const ParamDesc &p : model.params) {
+    data.params.push_back(makeBuffer({Slot::Kind::Param, p.name, p.shape, false, 0}, batch));
+    fillNormal(data.params.back(), rng, paramScale);
+  }
+  for (const InputDesc &in : model.inputs) {
+    data.inputs.push_back(makeBuffer({Slot::Kind::Input, in.name, in.shape, in.isInt, 0}, batch));
+    if (!in.isInt) {
+      fillNormal(data.inputs.back(), rng, 1.0);
+      continue;
+    }
+    Halide::Buffer<int32_t> labels = data.inputs.back();
+    for (size_t i = 0; i < labels.number_of_elements(); ++i)
+      labels.data()[i] = static_cast<int32_t>(rng() % classes);
+  }
+  return data;
+}
+
 /// Checks every parameter's gradient of `source` by central differences.
 void checkGradients(const std::string &source, int batch, int classes) {
   CompiledForCheck model(source);
   ASSERT_TRUE(model.ok);
   std::mt19937_64 rng(42);
 
-  std::vector<Buffer> params;
-  for (const ParamDesc &p : model.lowered.params) {
-    Buffer b = makeBuffer({Slot::Kind::Param, p.name, p.shape, false, 0}, batch);
-    fillNormal(b, rng, 0.5);
-    params.push_back(b);
-  }
-  std::vector<Buffer> inputs;
-  for (const InputDesc &in : model.lowered.inputs) {
-    Buffer b = makeBuffer({Slot::Kind::Input, in.name, in.shape, in.isInt, 0}, batch);
-    if (in.isInt) {
-      Halide::Buffer<int32_t> labels = b;
-      for (size_t i = 0; i < labels.number_of_elements(); ++i)
-        labels.data()[i] = static_cast<int32_t>(rng() % classes);
-    } else {
-      fillNormal(b, rng, 1.0);
-    }
-    inputs.push_back(b);
-  }
+  RandomData data = randomData(model.lowered, batch, classes, 0.5, rng);
+  std::vector<Buffer> &params = data.params, &inputs = data.inputs;
 
   std::vector<Buffer> grads;
   model.trainStep(params, inputs, batch, &grads);
@@ -253,24 +262,10 @@ optimizer sgd(lr = 0.1)
   ASSERT_TRUE(scheduled.ok && plain.ok);
   const int batch = 21;
   std::mt19937_64 rng(3);
-  std::vector<Buffer> params, inputs;
-  for (const ParamDesc &p : scheduled.lowered.params) {
-    params.push_back(makeBuffer({Slot::Kind::Param, p.name, p.shape, false, 0}, batch));
-    fillNormal(params.back(), rng, 0.3);
-  }
-  for (const InputDesc &in : scheduled.lowered.inputs) {
-    inputs.push_back(makeBuffer({Slot::Kind::Input, in.name, in.shape, in.isInt, 0}, batch));
-    if (in.isInt) {
-      Halide::Buffer<int32_t> labels = inputs.back();
-      for (size_t i = 0; i < labels.number_of_elements(); ++i)
-        labels.data()[i] = static_cast<int32_t>(rng() % 10);
-    } else {
-      fillNormal(inputs.back(), rng, 1.0);
-    }
-  }
+  RandomData data = randomData(scheduled.lowered, batch, 10, 0.3, rng);
   std::vector<Buffer> g1, g2;
-  double l1 = scheduled.trainStep(params, inputs, batch, &g1);
-  double l2 = plain.trainStep(params, inputs, batch, &g2);
+  double l1 = scheduled.trainStep(data.params, data.inputs, batch, &g1);
+  double l2 = plain.trainStep(data.params, data.inputs, batch, &g2);
   EXPECT_NEAR(l1, l2, 1e-12);
   for (size_t p = 0; p < g1.size(); ++p) {
     Halide::Buffer<double> a = g1[p], b = g2[p];
