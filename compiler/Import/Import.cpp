@@ -436,6 +436,10 @@ OwningOpRef<ModuleOp> Importer::run() {
     return nullptr;
   (*module)->setAttr("kiln.optimizer", *optimizer);
 
+  if (layerCounts.empty()) {
+    diags.error(lossIt->second.loc, "the loss does not depend on any trainable parameter");
+    return nullptr;
+  }
   Value prediction = lossOp.getLogits();
   func::ReturnOp::create(builder, loc(model.loc), ValueRange{lossOp.getResult(), prediction});
   func.setFunctionType(builder.getFunctionType({}, {lossOp.getType(), prediction.getType()}));

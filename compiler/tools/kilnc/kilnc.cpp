@@ -19,10 +19,13 @@
 #include "Import/Import.h"
 #include "Pipeline/Passes.h"
 
+#include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Pass/PassManager.h"
 
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <cstdlib>
@@ -119,6 +122,11 @@ int compile(const Options &opts) {
   }
 
   mlir::MLIRContext context;
+  // MLIR diagnostics point into the model file, with its line and a caret.
+  llvm::SourceMgr sourceMgr;
+  sourceMgr.AddNewSourceBuffer(llvm::MemoryBuffer::getMemBufferCopy(file.text(), file.path()),
+                               llvm::SMLoc());
+  mlir::SourceMgrDiagnosticHandler diagHandler(sourceMgr, &context, llvm::errs());
   mlir::OwningOpRef<mlir::ModuleOp> module = importModel(*model, diags, context);
   if (!module)
     return 1;
