@@ -1,0 +1,210 @@
+// kiln-partition-kernels groups the ops of each function into kiln.kernel
+// fusion groups: a contraction or reduction opens a kernel, elementwise ops
+// join the kernel of their main operand, an update joins the kernel that
+// completes its gradient unless that kernel reads the old parameter, and
+// storage ops stay outside, hoisted to the top. Values used after a kernel
+// are its results; the rest never leaves it.
+// RUN: kiln-opt %s --pass-pipeline='builtin.module(func.func(kiln-partition-kernels))' -split-input-file | FileCheck %s
+
+// A dense layer with relu is one kernel: matmul, bias_add and relu fused,
+// only the activation yielded. Kernels are named <function>_k<index>.
+// CHECK-LABEL: func.func @dense_relu
+// CHECK-SAME: (%[[X:.*]]: tensor<?x784xf32>)
+// CHECK-NEXT: %[[W:.*]] = kiln.param "w"
+// CHECK-NEXT: %[[B:.*]] = kiln.param "b"
+// CHECK-NEXT: %[[K:.*]] = kiln.kernel "dense_relu_k0" -> tensor<?x256xf32> {
+// CHECK-NEXT: %[[M:.*]] = kiln.matmul %[[X]], %[[W]]
+// CHECK-NEXT: %[[Z:.*]] = kiln.bias_add %[[M]], %[[B]]
+// CHECK-NEXT: %[[A:.*]] = kiln.relu %[[Z]]
+// CHECK-NEXT: kiln.yield %[[A]] : tensor<?x256xf32>
+// CHECK-NEXT: }
+// CHECK-NEXT: return %[[K]] : tensor<?x256xf32>
+func.func @dense_relu(%x: tensor<?x784xf32>) -> tensor<?x256xf32> {
+  %w = kiln.param "w" init "he_normal" : tensor<784x256xf32>
+  %m = kiln.matmul %x, %w : tensor<?x784xf32>, tensor<784x256xf32> -> tensor<?x256xf32>
+  %b = kiln.param "b" init "zeros" : tensor<256xf32>
+  %z = kiln.bias_add %m, %b : tensor<?x256xf32>, tensor<256xf32> -> tensor<?x256xf32>
+  %a = kiln.relu %z : tensor<?x256xf32>
+  return %a : tensor<?x256xf32>
+}
+
+// -----
+
+// A value of the group that is also used after it becomes one more result.
+// CHECK-LABEL: func.func @two_results
+// CHECK: %[[K:.*]]:2 = kiln.kernel "two_results_k0" -> tensor<?x3xf32>, tensor<?x3xf32> {
+// CHECK: %[[Z:.*]] = kiln.bias_add
+// CHECK-NEXT: %[[A:.*]] = kiln.relu %[[Z]]
+// CHECK-NEXT: kiln.yield %[[Z]], %[[A]] : tensor<?x3xf32>, tensor<?x3xf32>
+// CHECK-NEXT: }
+// CHECK-NEXT: return %[[K]]#1, %[[K]]#0
+func.func @two_results(%x: tensor<?x4xf32>) -> (tensor<?x3xf32>, tensor<?x3xf32>) {
+  %w = kiln.param "w" init "he_normal" : tensor<4x3xf32>
+  %b = kiln.param "b" init "zeros" : tensor<3xf32>
+  %m = kiln.matmul %x, %w : tensor<?x4xf32>, tensor<4x3xf32> -> tensor<?x3xf32>
+  %z = kiln.bias_add %m, %b : tensor<?x3xf32>, tensor<3xf32> -> tensor<?x3xf32>
+  %a = kiln.relu %z : tensor<?x3xf32>
+  return %a, %z : tensor<?x3xf32>, tensor<?x3xf32>
+}
+
+// -----
+
+// The update joins the kernel of the matmul that computes its gradient: the
+// gradient stays inside, and the kernel yields nothing.
+// CHECK-LABEL: func.func @update_fused
+// CHECK-SAME: (%[[X:.*]]: tensor<?x4xf32>, %[[D:.*]]: tensor<?x3xf32>)
+// CHECK-NEXT: %[[LR:.*]] = kiln.hyperparam "lr"
+// CHECK-NEXT: %[[W:.*]] = kiln.param "w"
+// CHECK-NEXT: kiln.kernel "update_fused_k0" {
+// CHECK-NEXT: %[[GW:.*]] = kiln.matmul %[[X]], %[[D]] {transpose_lhs = true}
+// CHECK-NEXT: kiln.sgd_update %[[W]], %[[GW]], %[[LR]] : tensor<4x3xf32>
+// CHECK-NEXT: kiln.yield{{$}}
+// CHECK-NEXT: }
+// CHECK-NEXT: return{{$}}
+func.func @update_fused(%x: tensor<?x4xf32>, %d: tensor<?x3xf32>) {
+  %lr = kiln.hyperparam "lr" default 0.1 : f32
+  %w = kiln.param "w" init "he_normal" : tensor<4x3xf32>
+  %gw = kiln.matmul %x, %d {transpose_lhs = true} : tensor<?x4xf32>, tensor<?x3xf32> -> tensor<4x3xf32>
+  kiln.sgd_update %w, %gw, %lr : tensor<4x3xf32>
+  return
+}
+
+// -----
+
+// The matmul that computes the gradient also reads the old parameter: the
+// update must not run inside that kernel, so the gradient is yielded and the
+// update gets a kernel of its own, after it.
+// CHECK-LABEL: func.func @update_not_fused
+// CHECK-SAME: (%[[D:.*]]: tensor<3x3xf32>)
+// CHECK-NEXT: %[[LR:.*]] = kiln.hyperparam "lr"
+// CHECK-NEXT: %[[W:.*]] = kiln.param "w"
+// CHECK-NEXT: %[[G:.*]] = kiln.kernel "update_not_fused_k0" -> tensor<3x3xf32> {
+// CHECK-NEXT: %[[M:.*]] = kiln.matmul %[[W]], %[[D]] {transpose_lhs = true}
+// CHECK-NEXT: kiln.yield %[[M]] : tensor<3x3xf32>
+// CHECK-NEXT: }
+// CHECK-NEXT: kiln.kernel "update_not_fused_k1" {
+// CHECK-NEXT: kiln.sgd_update %[[W]], %[[G]], %[[LR]] : tensor<3x3xf32>
+// CHECK-NEXT: kiln.yield{{$}}
+// CHECK-NEXT: }
+func.func @update_not_fused(%d: tensor<3x3xf32>) {
+  %lr = kiln.hyperparam "lr" default 0.1 : f32
+  %w = kiln.param "w" init "he_normal" : tensor<3x3xf32>
+  %g = kiln.matmul %w, %d {transpose_lhs = true} : tensor<3x3xf32>, tensor<3x3xf32> -> tensor<3x3xf32>
+  kiln.sgd_update %w, %g, %lr : tensor<3x3xf32>
+  return
+}
+
+// -----
+
+// One backward step of a dense layer, as the optimizer pass leaves it. The
+// bias gradient's reduce_sum opens a kernel and takes the bias update; the
+// input-gradient matmul reads the weight, so the weight's update waits for
+// the next kernel, the weight-gradient matmul. relu_grad follows the
+// input-gradient matmul into its kernel even though the weight-update kernel
+// came between them in program order.
+// CHECK-LABEL: func.func @backward
+// CHECK-SAME: (%[[H:.*]]: tensor<?x3xf32>, %[[D:.*]]: tensor<?x2xf32>)
+// CHECK-NEXT: %[[LR:.*]] = kiln.hyperparam "lr"
+// CHECK-NEXT: %[[W:.*]] = kiln.param "w"
+// CHECK-NEXT: %[[B:.*]] = kiln.param "b"
+// CHECK-NEXT: kiln.kernel "backward_k0" {
+// CHECK-NEXT: %[[GB:.*]] = kiln.reduce_sum %[[D]] {axis = 0 : i64}
+// CHECK-NEXT: kiln.sgd_update %[[B]], %[[GB]], %[[LR]] : tensor<2xf32>
+// CHECK-NEXT: kiln.yield{{$}}
+// CHECK-NEXT: }
+// CHECK-NEXT: %[[DZ:.*]] = kiln.kernel "backward_k1" -> tensor<?x3xf32> {
+// CHECK-NEXT: %[[DH:.*]] = kiln.matmul %[[D]], %[[W]] {transpose_rhs = true}
+// CHECK-NEXT: %[[R:.*]] = kiln.relu_grad %[[DH]], %[[H]]
+// CHECK-NEXT: kiln.yield %[[R]] : tensor<?x3xf32>
+// CHECK-NEXT: }
+// CHECK-NEXT: kiln.kernel "backward_k2" {
+// CHECK-NEXT: %[[GW:.*]] = kiln.matmul %[[H]], %[[D]] {transpose_lhs = true}
+// CHECK-NEXT: kiln.sgd_update %[[W]], %[[GW]], %[[LR]] : tensor<3x2xf32>
+// CHECK-NEXT: kiln.yield{{$}}
+// CHECK-NEXT: }
+// CHECK-NEXT: return %[[DZ]] : tensor<?x3xf32>
+func.func @backward(%h: tensor<?x3xf32>, %d: tensor<?x2xf32>) -> tensor<?x3xf32> {
+  %lr = kiln.hyperparam "lr" default 0.1 : f32
+  %w = kiln.param "w" init "he_normal" : tensor<3x2xf32>
+  %b = kiln.param "b" init "zeros" : tensor<2xf32>
+  %gb = kiln.reduce_sum %d {axis = 0 : i64} : tensor<?x2xf32> -> tensor<2xf32>
+  kiln.sgd_update %b, %gb, %lr : tensor<2xf32>
+  %dh = kiln.matmul %d, %w {transpose_rhs = true} : tensor<?x2xf32>, tensor<3x2xf32> -> tensor<?x3xf32>
+  %gw = kiln.matmul %h, %d {transpose_lhs = true} : tensor<?x3xf32>, tensor<?x2xf32> -> tensor<3x2xf32>
+  kiln.sgd_update %w, %gw, %lr : tensor<3x2xf32>
+  %dz = kiln.relu_grad %dh, %h : tensor<?x3xf32>
+  return %dz : tensor<?x3xf32>
+}
+
+// -----
+
+// An elementwise op joins the kernel of its main (first) operand only when
+// its other operands are ready there: kiln.add of a later kernel's value
+// opens a kernel of its own, and the relu after it joins that one.
+// CHECK-LABEL: func.func @add_of_two_kernels
+// CHECK: %[[A:.*]] = kiln.kernel "add_of_two_kernels_k0" -> tensor<?x3xf32> {
+// CHECK-NEXT: kiln.matmul
+// CHECK-NEXT: kiln.yield
+// CHECK-NEXT: }
+// CHECK-NEXT: %[[B:.*]] = kiln.kernel "add_of_two_kernels_k1" -> tensor<?x3xf32> {
+// CHECK-NEXT: kiln.matmul
+// CHECK-NEXT: kiln.yield
+// CHECK-NEXT: }
+// CHECK-NEXT: %[[R:.*]] = kiln.kernel "add_of_two_kernels_k2" -> tensor<?x3xf32> {
+// CHECK-NEXT: %[[S:.*]] = kiln.add %[[A]], %[[B]]
+// CHECK-NEXT: %[[T:.*]] = kiln.relu %[[S]]
+// CHECK-NEXT: kiln.yield %[[T]]
+// CHECK-NEXT: }
+// CHECK-NEXT: return %[[R]]
+func.func @add_of_two_kernels(%x: tensor<?x4xf32>) -> tensor<?x3xf32> {
+  %w = kiln.param "w" init "he_normal" : tensor<4x3xf32>
+  %v = kiln.param "v" init "he_normal" : tensor<4x3xf32>
+  %a = kiln.matmul %x, %w : tensor<?x4xf32>, tensor<4x3xf32> -> tensor<?x3xf32>
+  %b = kiln.matmul %x, %v : tensor<?x4xf32>, tensor<4x3xf32> -> tensor<?x3xf32>
+  %s = kiln.add %a, %b : tensor<?x3xf32>
+  %r = kiln.relu %s : tensor<?x3xf32>
+  return %r : tensor<?x3xf32>
+}
+
+// -----
+
+// The same add with its operands the other way round joins the second
+// matmul's kernel, reading the first kernel's result.
+// CHECK-LABEL: func.func @add_joins_last
+// CHECK: %[[A:.*]] = kiln.kernel "add_joins_last_k0" -> tensor<?x3xf32> {
+// CHECK: %[[R:.*]] = kiln.kernel "add_joins_last_k1" -> tensor<?x3xf32> {
+// CHECK-NEXT: %[[B:.*]] = kiln.matmul
+// CHECK-NEXT: %[[S:.*]] = kiln.add %[[B]], %[[A]]
+// CHECK-NEXT: kiln.yield %[[S]]
+// CHECK-NEXT: }
+// CHECK-NEXT: return %[[R]]
+// CHECK-NOT: kiln.kernel
+func.func @add_joins_last(%x: tensor<?x4xf32>) -> tensor<?x3xf32> {
+  %w = kiln.param "w" init "he_normal" : tensor<4x3xf32>
+  %v = kiln.param "v" init "he_normal" : tensor<4x3xf32>
+  %a = kiln.matmul %x, %w : tensor<?x4xf32>, tensor<4x3xf32> -> tensor<?x3xf32>
+  %b = kiln.matmul %x, %v : tensor<?x4xf32>, tensor<4x3xf32> -> tensor<?x3xf32>
+  %s = kiln.add %b, %a : tensor<?x3xf32>
+  return %s : tensor<?x3xf32>
+}
+
+// -----
+
+// The loss and its gradient: softmax_cross_entropy and its gradient each open
+// a kernel; kiln.fill, like the other storage ops, stays outside.
+// CHECK-LABEL: func.func @loss
+// CHECK-SAME: (%[[L:.*]]: tensor<?x10xf32>)
+// CHECK-NEXT: %[[Y:.*]] = kiln.input "y"
+// CHECK-NEXT: %[[ONE:.*]] = kiln.fill 1.000000e+00
+// CHECK-NEXT: %[[LOSS:.*]] = kiln.kernel "loss_k0" -> tensor<f32> {
+// CHECK-NEXT: kiln.softmax_cross_entropy %[[L]], %[[Y]]
+// CHECK: %[[DL:.*]] = kiln.kernel "loss_k1" -> tensor<?x10xf32> {
+// CHECK-NEXT: kiln.softmax_cross_entropy_grad %[[ONE]], %[[L]], %[[Y]]
+// CHECK: return %[[LOSS]], %[[DL]]
+func.func @loss(%l: tensor<?x10xf32>) -> (tensor<f32>, tensor<?x10xf32>) {
+  %y = kiln.input "y" : tensor<?xi32>
+  %loss = kiln.softmax_cross_entropy %l, %y : tensor<?x10xf32>, tensor<?xi32> -> tensor<f32>
+  %one = kiln.fill 1.0 : tensor<f32>
+  %dl = kiln.softmax_cross_entropy_grad %one, %l, %y : tensor<f32>, tensor<?x10xf32>, tensor<?xi32> -> tensor<?x10xf32>
+  return %loss, %dl : tensor<f32>, tensor<?x10xf32>
+}

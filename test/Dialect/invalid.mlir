@@ -1,0 +1,190 @@
+// The kiln verifiers and shape inference reject malformed IR with a message
+// at the offending op.
+// RUN: kiln-opt %s -split-input-file -verify-diagnostics
+
+// matmul: the contraction sizes of the two operands must agree.
+func.func @matmul_contraction_mismatch(%a: tensor<?x784xf32>, %b: tensor<256x10xf32>) {
+  // expected-error @+2 {{kiln.matmul contraction sizes differ: 'tensor<?x784xf32>' and 'tensor<256x10xf32>'}}
+  // expected-error @+1 {{'kiln.matmul' op failed to infer returned types}}
+  %c = kiln.matmul %a, %b : tensor<?x784xf32>, tensor<256x10xf32> -> tensor<?x10xf32>
+  return
+}
+
+// -----
+
+// matmul: transpose_lhs decides which dimension is contracted: a 2x3 tensor
+// times itself contracts 2 with 2 when the left side is transposed (valid)
+// and 3 with 2 when it is not (invalid).
+func.func @matmul_transpose_contraction(%a: tensor<2x3xf32>) {
+  %ok = kiln.matmul %a, %a {transpose_lhs = true} : tensor<2x3xf32>, tensor<2x3xf32> -> tensor<3x3xf32>
+  // expected-error @+2 {{kiln.matmul contraction sizes differ: 'tensor<2x3xf32>' and 'tensor<2x3xf32>'}}
+  // expected-error @+1 {{'kiln.matmul' op failed to infer returned types}}
+  %bad = kiln.matmul %a, %a : tensor<2x3xf32>, tensor<2x3xf32> -> tensor<2x3xf32>
+  return
+}
+
+// -----
+
+// matmul: operands of rank 1 are rejected.
+func.func @matmul_rank(%a: tensor<3xf32>) {
+  // expected-error @+2 {{kiln.matmul expects rank-2 operands, got 'tensor<3xf32>' and 'tensor<3xf32>'}}
+  // expected-error @+1 {{'kiln.matmul' op failed to infer returned types}}
+  %c = kiln.matmul %a, %a : tensor<3xf32>, tensor<3xf32> -> tensor<3xf32>
+  return
+}
+
+// -----
+
+// matmul: a written result type that differs from the inferred one.
+func.func @matmul_result_type(%a: tensor<4x3xf32>, %b: tensor<3x5xf32>) {
+  // expected-error @+2 {{'kiln.matmul' op inferred type(s) 'tensor<4x5xf32>' are incompatible with return type(s) of operation 'tensor<4x6xf32>'}}
+  // expected-error @+1 {{'kiln.matmul' op failed to infer returned types}}
+  %c = kiln.matmul %a, %b : tensor<4x3xf32>, tensor<3x5xf32> -> tensor<4x6xf32>
+  return
+}
+
+// -----
+
+// bias_add: the bias length must equal the row length.
+func.func @bias_add_shape_mismatch(%h: tensor<?x256xf32>, %b: tensor<128xf32>) {
+  // expected-error @+2 {{kiln.bias_add expects [N, M] and [M], got 'tensor<?x256xf32>' and 'tensor<128xf32>'}}
+  // expected-error @+1 {{'kiln.bias_add' op failed to infer returned types}}
+  %z = kiln.bias_add %h, %b : tensor<?x256xf32>, tensor<128xf32> -> tensor<?x256xf32>
+  return
+}
+
+// -----
+
+// softmax_cross_entropy: logits and labels must have the same batch size.
+func.func @loss_batch_mismatch(%l: tensor<4x10xf32>, %y: tensor<5xi32>) {
+  // expected-error @+2 {{kiln.softmax_cross_entropy expects logits [N, C] and labels [N], got 'tensor<4x10xf32>' and 'tensor<5xi32>'}}
+  // expected-error @+1 {{'kiln.softmax_cross_entropy' op failed to infer returned types}}
+  %loss = kiln.softmax_cross_entropy %l, %y : tensor<4x10xf32>, tensor<5xi32> -> tensor<f32>
+  return
+}
+
+// -----
+
+// reduce_sum: the axis must exist.
+func.func @reduce_sum_axis(%a: tensor<2x3xf32>) {
+  // expected-error @+2 {{kiln.reduce_sum axis 2 is out of range for 'tensor<2x3xf32>'}}
+  // expected-error @+1 {{'kiln.reduce_sum' op failed to infer returned types}}
+  %r = kiln.reduce_sum %a {axis = 2 : i64} : tensor<2x3xf32> -> tensor<2xf32>
+  return
+}
+
+// -----
+
+// relu: only f32 tensors.
+func.func @relu_i32(%a: tensor<2x3xi32>) {
+  // expected-error @+1 {{'kiln.relu' op operand #0 must be ranked tensor of 32-bit float values, but got 'tensor<2x3xi32>'}}
+  %r = kiln.relu %a : tensor<2x3xi32>
+  return
+}
+
+// -----
+
+// param: the shape must be static.
+func.func @param_dynamic_shape() {
+  // expected-error @+1 {{'kiln.param' op expects a static shape, got 'tensor<?x10xf32>'}}
+  %w = kiln.param "w" init "zeros" : tensor<?x10xf32>
+  return
+}
+
+// -----
+
+// param: the initializer must be one of the known schemes.
+func.func @param_unknown_init() {
+  // expected-error @+1 {{'kiln.param' op has unknown initializer 'glorot'}}
+  %w = kiln.param "w" init "glorot" : tensor<4x10xf32>
+  return
+}
+
+// -----
+
+// fill: the shape must be static.
+func.func @fill_dynamic_shape() {
+  // expected-error @+1 {{'kiln.fill' op expects a static shape, got 'tensor<?xf32>'}}
+  %f = kiln.fill 0.0 : tensor<?xf32>
+  return
+}
+
+// -----
+
+// input: only the leading (batch) dimension may be dynamic.
+func.func @input_dynamic_inner_dim() {
+  // expected-error @+1 {{'kiln.input' op expects only the leading (batch) dimension to be dynamic}}
+  %x = kiln.input "x" : tensor<?x?xf32>
+  return
+}
+
+// -----
+
+// input: a scalar has no batch dimension.
+func.func @input_scalar() {
+  // expected-error @+1 {{'kiln.input' op expects at least one dimension (the batch)}}
+  %x = kiln.input "x" : tensor<f32>
+  return
+}
+
+// -----
+
+// sgd_update: the parameter operand must be read from a kiln.param.
+func.func @sgd_update_not_param(%p: tensor<4xf32>, %g: tensor<4xf32>) {
+  %lr = kiln.hyperparam "lr" default 0.1 : f32
+  // expected-error @+1 {{'kiln.sgd_update' op expects its first operand to be a kiln.param}}
+  kiln.sgd_update %p, %g, %lr : tensor<4xf32>
+  return
+}
+
+// -----
+
+// sgd_update: writes in place, so no op after it may read the old value.
+func.func @sgd_update_before_read(%g: tensor<4xf32>) -> tensor<4xf32> {
+  %lr = kiln.hyperparam "lr" default 0.1 : f32
+  %p = kiln.param "b" init "zeros" : tensor<4xf32>
+  // expected-error @+1 {{'kiln.sgd_update' op writes the parameter before a later read of it}}
+  kiln.sgd_update %p, %g, %lr : tensor<4xf32>
+  %r = kiln.relu %p : tensor<4xf32>
+  return %r : tensor<4xf32>
+}
+
+// -----
+
+// param_grad: the parameter operand must be read from a kiln.param.
+func.func @param_grad_not_param(%p: tensor<4xf32>, %g: tensor<4xf32>) {
+  // expected-error @+1 {{'kiln.param_grad' op expects its first operand to be a kiln.param}}
+  kiln.param_grad %p, %g : tensor<4xf32>
+  return
+}
+
+// -----
+
+// kernel: the result types must be the types that kiln.yield returns.
+func.func @kernel_yield_types(%a: tensor<2x3xf32>) {
+  // expected-error @+1 {{'kiln.kernel' op result types differ from the kiln.yield operand types}}
+  %r = kiln.kernel "k" -> tensor<3xf32> {
+    %0 = kiln.relu %a : tensor<2x3xf32>
+    kiln.yield %0 : tensor<2x3xf32>
+  }
+  return
+}
+
+// -----
+
+// kernel: the body must end in kiln.yield.
+func.func @kernel_without_yield(%a: tensor<2x3xf32>) {
+  // expected-error @+1 {{'kiln.kernel' op expects its body to end in kiln.yield}}
+  kiln.kernel "k" {
+    %0 = kiln.relu %a : tensor<2x3xf32>
+  }
+  return
+}
+
+// -----
+
+// yield: only inside a kernel.
+func.func @yield_outside_kernel(%a: tensor<2x3xf32>) {
+  // expected-error @+1 {{'kiln.yield' op expects parent op 'kiln.kernel'}}
+  kiln.yield %a : tensor<2x3xf32>
+}

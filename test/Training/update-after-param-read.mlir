@@ -1,0 +1,25 @@
+// XFAIL: *
+// BUG: kiln-apply-optimizer (updatePoint in ApplyOptimizer.cpp) places the
+// update after the gradient's producer and the parameter's readers, but not
+// after the kiln.param that reads the parameter from storage. When the
+// gradient is complete before that kiln.param, the update is inserted above
+// the definition of its own operand and the pass produces invalid IR
+// ("operand #0 does not dominate this use"). The update should follow the
+// kiln.param as well.
+// RUN: kiln-opt %s --kiln-apply-optimizer | FileCheck %s
+
+// CHECK-LABEL: func.func @train_step
+// CHECK-SAME: (%[[X:.*]]: tensor<4xf32>)
+// CHECK-NEXT: %[[LR:.*]] = kiln.hyperparam "lr" default 5.000000e-01 : f32
+// CHECK-NEXT: %[[G:.*]] = kiln.relu %[[X]] : tensor<4xf32>
+// CHECK-NEXT: %[[B:.*]] = kiln.param "b" init "zeros" : tensor<4xf32>
+// CHECK-NEXT: kiln.sgd_update %[[B]], %[[G]], %[[LR]] : tensor<4xf32>
+// CHECK-NEXT: return
+module attributes {kiln.optimizer = {name = "sgd", lr = 0.5}} {
+  func.func @train_step(%x: tensor<4xf32>) {
+    %g = kiln.relu %x : tensor<4xf32>
+    %b = kiln.param "b" init "zeros" : tensor<4xf32>
+    kiln.param_grad %b, %g : tensor<4xf32>
+    return
+  }
+}
