@@ -1,6 +1,7 @@
 //===- AotEmitter.cpp - Ahead-of-time output of a lowered model -----------===//
 #include "Codegen/AotEmitter.h"
 
+#include <cctype>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -247,7 +248,10 @@ std::string kiln::modelClassName(const std::string &modelName) {
     out += upper ? static_cast<char>(std::toupper(static_cast<unsigned char>(c))) : c;
     upper = false;
   }
-  return out.empty() ? "Model" : out;
+  // C++ names start with a letter: `_9lives` becomes `Model9lives`.
+  if (out.empty() || !std::isalpha(static_cast<unsigned char>(out[0])))
+    out = "Model" + out;
+  return out;
 }
 
 std::string kiln::emitModelSources(LoweredModel &model, const AotPaths &paths) {

@@ -14,6 +14,7 @@
 
 #include "mlir/IR/Builders.h"
 
+#include "llvm/ADT/SmallPtrSet.h"
 #include "llvm/ADT/StringMap.h"
 
 #include <cmath>
@@ -316,8 +317,11 @@ FailureOr<Value> Importer::importExpr(const ast::Expr &expr) {
 }
 
 LogicalResult Importer::importInput(const ast::InputDecl &decl) {
-  if (symbols.count(decl.name))
-    return error(decl.loc, "redefinition of '" + decl.name + "'");
+  if (auto it = symbols.find(decl.name); it != symbols.end()) {
+    diags.error(decl.loc, "redefinition of '" + decl.name + "'");
+    diags.note(it->second.loc, "'" + decl.name + "' was first defined here");
+    return failure();
+  }
   const ast::TensorType &t = decl.type;
   if (t.dims.empty() || t.dims[0].symbol.empty())
     return error(t.loc, "the first dimension of '" + decl.name +
@@ -382,6 +386,23 @@ FailureOr<DictionaryAttr> Importer::importOptimizer(const ast::OptimizerDecl &de
   return builder.getDictionaryAttr(entries);
 }
 
+/// True when some kiln.param feeds `op`, directly or through other ops.
+static bool dependsOnParam(Operation *op) {
+  SmallVector<Operation *> work{op};
+  llvm::SmallPtrSet<Operation *, 32> seen;
+  while (!work.empty()) {
+    Operation *current = work.pop_back_val();
+    if (!seen.insert(current).second)
+      continue;
+    if (isa<ParamOp>(current))
+      return true;
+    for (Value operand : current->getOperands())
+      if (Operation *def = operand.getDefiningOp())
+        work.push_back(def);
+  }
+  return false;
+}
+
 OwningOpRef<ModuleOp> Importer::run() {
   OwningOpRef<ModuleOp> module = ModuleOp::create(loc(model.loc));
   (*module)->setAttr("kiln.model", builder.getStringAttr(model.name));
@@ -436,7 +457,7 @@ OwningOpRef<ModuleOp> Importer::run() {
     return nullptr;
   (*module)->setAttr("kiln.optimizer", *optimizer);
 
-  if (layerCounts.empty()) {
+  if (!dependsOnParam(lossOp)) {
     diags.error(lossIt->second.loc, "the loss does not depend on any trainable parameter");
     return nullptr;
   }

@@ -14,16 +14,21 @@ using namespace kiln;
 
 namespace {
 
-/// The op after which `param`'s update may run: the later of the op that
-/// completes `grad` and the last reader of `param` (other than `marker`).
+/// The op after which `param`'s update may run: the latest of the op that
+/// completes `grad`, the kiln.param that reads `param`, and every other reader
+/// of `param` (but `marker`).
 static Operation *updatePoint(Value param, Value grad, Operation *marker) {
-  Operation *point = grad.getDefiningOp();
-  if (!point || point->getBlock() != marker->getBlock())
-    point = param.getDefiningOp();
+  Block *block = marker->getBlock();
+  Operation *point = nullptr;
+  auto consider = [&](Operation *op) {
+    if (op && op != marker && op->getBlock() == block &&
+        (!point || point->isBeforeInBlock(op)))
+      point = op;
+  };
+  consider(grad.getDefiningOp());
+  consider(param.getDefiningOp());
   for (Operation *user : param.getUsers())
-    if (user != marker && user->getBlock() == point->getBlock() &&
-        point->isBeforeInBlock(user))
-      point = user;
+    consider(user);
   return point;
 }
 
@@ -61,7 +66,10 @@ struct ApplyOptimizerPass : kiln::impl::ApplyOptimizerBase<ApplyOptimizerPass> {
                                            builder.getF64FloatAttr(value)));
     }
     for (ParamGradOp marker : markers) {
-      builder.setInsertionPointAfter(updatePoint(marker.getParam(), marker.getGrad(), marker));
+      if (Operation *point = updatePoint(marker.getParam(), marker.getGrad(), marker))
+        builder.setInsertionPointAfter(point);
+      else
+        builder.setInsertionPoint(marker);
       rule.buildUpdate(builder, marker.getLoc(), marker.getParam(), marker.getGrad(), hyper);
       marker.erase();
     }

@@ -1,11 +1,5 @@
-// XFAIL: *
-// BUG: kiln-apply-optimizer (updatePoint in ApplyOptimizer.cpp) places the
-// update after the gradient's producer and the parameter's readers, but not
-// after the kiln.param that reads the parameter from storage. When the
-// gradient is complete before that kiln.param, the update is inserted above
-// the definition of its own operand and the pass produces invalid IR
-// ("operand #0 does not dominate this use"). The update should follow the
-// kiln.param as well.
+// The update follows the kiln.param it writes even when the gradient is
+// complete before that kiln.param.
 // RUN: kiln-opt %s --kiln-apply-optimizer | FileCheck %s
 
 // CHECK-LABEL: func.func @train_step
