@@ -122,6 +122,8 @@ int compile(const Options &opts) {
   }
 
   mlir::MLIRContext context;
+  // Users wrote a model file, not IR: never append the op to a diagnostic.
+  context.printOpOnDiagnostic(false);
   // MLIR diagnostics point into the model file, with its line and a caret.
   llvm::SourceMgr sourceMgr;
   sourceMgr.AddNewSourceBuffer(llvm::MemoryBuffer::getMemBufferCopy(file.text(), file.path()),
