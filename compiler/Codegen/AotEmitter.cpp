@@ -51,17 +51,28 @@ const char *initName(const std::string &init) {
   return "kiln::Init::Zeros";
 }
 
-/// `a * b * batch` for a shape with -1 for the batch.
-std::string elementCount(const std::vector<int64_t> &shape) {
+/// Elements of a shape with -1 for the batch: `fixed`, times the batch when
+/// `perSample`.
+struct ElementCount {
   int64_t fixed = 1;
   bool perSample = false;
+};
+
+ElementCount countElements(const std::vector<int64_t> &shape) {
+  ElementCount count;
   for (int64_t d : shape) {
     if (d < 0)
-      perSample = true;
+      count.perSample = true;
     else
-      fixed *= d;
+      count.fixed *= d;
   }
-  return std::to_string(fixed) + (perSample ? " * batch" : "");
+  return count;
+}
+
+/// `a * b * batch`, as C++ text.
+std::string elementCount(const std::vector<int64_t> &shape) {
+  ElementCount count = countElements(shape);
+  return std::to_string(count.fixed) + (count.perSample ? " * batch" : "");
 }
 
 /// Halide buffer extents, innermost first: "784, n".
@@ -113,11 +124,8 @@ void WrapperWriter::emitFunction(std::ostream &os, const FunctionPlan &plan) con
     if (s.kind != Slot::Kind::Temp && s.kind != Slot::Kind::ParamGrad &&
         !(s.kind == Slot::Kind::Result && train))
       continue;
-    int64_t n = 1;
-    bool batchDim = false;
-    for (int64_t d : s.shape)
-      d < 0 ? (void)(batchDim = true) : (void)(n *= d);
-    (batchDim ? perSample : fixed) += n;
+    ElementCount count = countElements(s.shape);
+    (count.perSample ? perSample : fixed) += count.fixed;
   }
   os << "  const int n = static_cast<int>(batch);\n"
      << "  float *ws = reserve(" << fixed << " + " << perSample << " * batch);\n";

@@ -282,7 +282,6 @@ FailureOr<Tensor> FunctionLowering::lowerOp(Operation *op) {
       .Case([&](SgdUpdateOp u) -> FailureOr<Tensor> {
         Tensor p = get(u.getParam()), g = get(u.getGrad());
         Halide::Expr lr = Halide::cast(ft, scalar(u.getLr()));
-        funcs.inPlace = true;
         return elementwise(u.getGrad(), [&](std::vector<Halide::Expr> v) {
           return p.at(v) - lr * g.at(v);
         });

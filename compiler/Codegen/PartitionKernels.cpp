@@ -102,9 +102,11 @@ struct PartitionKernelsPass : kiln::impl::PartitionKernelsBase<PartitionKernelsP
     if (Value param = writtenParam(op)) {
       if (target + 1 != groups.size())
         return std::nullopt;
-      for (Operation *user : param.getUsers())
-        if (user != op && groupOf.lookup(user) == target && groupOf.count(user))
+      for (Operation *user : param.getUsers()) {
+        auto it = groupOf.find(user);
+        if (user != op && it != groupOf.end() && it->second == target)
           return std::nullopt;
+      }
       return target;
     }
     for (Value v : op->getOperands()) {

@@ -39,8 +39,7 @@ void scheduleElementwise(Func f, const std::vector<int64_t> &shape, int vec) {
 // inlined into the output. Register tile of tn x tm: tn columns in vectors of
 // vn, tm rows unrolled; the reduction runs outside the tile so that the tile's
 // accumulators stay in registers (16 zmm registers for 32 x 8 on AVX-512).
-void scheduleMatmul(Func out, Func prod, RDom r, const std::vector<int64_t> &shape, int vec,
-                    bool inPlace) {
+void scheduleMatmul(Func out, Func prod, RDom r, const std::vector<int64_t> &shape, int vec) {
   int64_t rows = shape[0], cols = shape[1];
   int tn = largestDivisor(cols, {2 * vec, vec, 8, 4, 2, 1});
   int vn = std::min(vec, tn);
@@ -57,7 +56,6 @@ void scheduleMatmul(Func out, Func prod, RDom r, const std::vector<int64_t> &sha
   } else {
     out.parallel(io);
   }
-  (void)inPlace; // GuardWithIf above never recomputes a point.
 
   Var pj = prod.args()[0], pi = prod.args()[1], pjv("pjv");
   prod.compute_at(out, at).bound_extent(pj, tn).bound_extent(pi, tm);
@@ -86,7 +84,7 @@ void scheduleKernel(KernelFuncs &k, int vectorWidth) {
   switch (k.anchor) {
   case KernelFuncs::Anchor::Matmul:
     if (k.outputs.size() == 1 && k.outputShapes[0].size() == 2) {
-      scheduleMatmul(k.outputs[0], k.prod, k.reduction, k.outputShapes[0], vec, k.inPlace);
+      scheduleMatmul(k.outputs[0], k.prod, k.reduction, k.outputShapes[0], vec);
       return;
     }
     // Several outputs share the product: compute it once, in full.

@@ -27,8 +27,6 @@ struct KernelFuncs {
   std::vector<Halide::Func> outputs;
   /// Row-major shape of each output, outermost first; -1 marks the batch.
   std::vector<std::vector<int64_t>> outputShapes;
-  /// True when outputs write a parameter in place (never recompute a point).
-  bool inPlace = false;
 };
 
 void scheduleKernel(KernelFuncs &kernel, int vectorWidth);

@@ -319,17 +319,8 @@ std::unique_ptr<ast::Expr> Parser::parseCall(unsigned depth) {
   std::string callee = quote(call->name);
   std::string unclosed =
       "expected ')' to close the call to " + callee + " opened at " + formatLoc(open);
-  if (tok_.is(Kind::RParen)) {
-    advance();
-    return call;
-  }
-  if (tok_.is(Kind::Eof)) {
-    fail(unclosed);
-    return nullptr;
-  }
-  if (!parseArg(*call, "expected an argument or ')' in the call to " + callee, depth))
-    return nullptr;
-  while (true) {
+  // Arguments until ')': the first needs no comma before it.
+  for (bool first = true;; first = false) {
     if (tok_.is(Kind::RParen)) {
       advance();
       return call;
@@ -338,12 +329,16 @@ std::unique_ptr<ast::Expr> Parser::parseCall(unsigned depth) {
       fail(unclosed);
       return nullptr;
     }
-    if (!tok_.is(Kind::Comma)) {
-      fail("expected ',' or ')' after an argument of " + callee);
-      return nullptr;
+    std::string expected = "expected an argument or ')' in the call to " + callee;
+    if (!first) {
+      if (!tok_.is(Kind::Comma)) {
+        fail("expected ',' or ')' after an argument of " + callee);
+        return nullptr;
+      }
+      advance();
+      expected = "expected an argument after ',' in the call to " + callee;
     }
-    advance();
-    if (!parseArg(*call, "expected an argument after ',' in the call to " + callee, depth))
+    if (!parseArg(*call, expected, depth))
       return nullptr;
   }
 }
