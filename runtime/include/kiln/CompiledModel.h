@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace kiln {
@@ -41,12 +42,45 @@ struct HyperparamInfo {
   float defaultValue = 0;
 };
 
+/// One tensor of optimizer state (a velocity, a moment, an accumulator). It
+/// has the shape of its parameter, starts at `initValue` everywhere, is owned
+/// by the runtime like a parameter, updated in place by trainStep, and saved
+/// in checkpoints.
+struct StateInfo {
+  std::string name; // e.g. "dense0.weight.m"
+  int param = 0;    // index into ModelInfo::params
+  float initValue = 0;
+};
+
+/// A learning-rate schedule declared in the model file (`schedule cosine(...)`),
+/// evaluated by the runtime before every step (see kiln/Schedule.h).
+struct ScheduleInfo {
+  std::string kind = "constant"; // constant, step, exponential, cosine
+  std::vector<std::pair<std::string, double>> args; // e.g. {"period", 1000}
+};
+
 struct ModelInfo {
   std::string name;
   int64_t inputFeatures = 0; // per-sample elements of the input `x` (row-major)
   int64_t numClasses = 0;    // width of the logits; labels lie in [0, numClasses)
+  std::string optimizer;     // e.g. "adam"
   std::vector<ParamInfo> params;
+  std::vector<StateInfo> states;
   std::vector<HyperparamInfo> hyperparams;
+  ScheduleInfo schedule;
+};
+
+/// The buffers and values of one training step. Pointer arrays follow the
+/// order of ModelInfo::params, ::states and ::hyperparams.
+struct StepArgs {
+  float *const *params = nullptr; // updated in place
+  float *const *states = nullptr; // updated in place
+  const float *x = nullptr;       // batch x inputFeatures
+  const int32_t *labels = nullptr;
+  int64_t batch = 0;
+  const float *hyperparams = nullptr;
+  /// 1-based count of updates including this one (Adam's bias correction).
+  int64_t step = 1;
 };
 
 /// Implemented by generated code. All tensors are dense, row-major float32
@@ -57,12 +91,11 @@ public:
   virtual ~CompiledModel() = default;
   virtual const ModelInfo &info() const = 0;
 
-  /// One optimisation step on a batch of `batch` samples: forward, backward
-  /// and the fused parameter update. `hyperparams` holds one value per
-  /// info().hyperparams entry, in order. Returns the mean loss of the batch
-  /// (before the update). Returns NaN if the generated code reports an error.
-  virtual float trainStep(float *const *params, const float *x, const int32_t *labels,
-                          int64_t batch, const float *hyperparams) = 0;
+  /// One optimisation step on a batch: forward, backward and the fused
+  /// parameter and optimizer-state update. Returns the mean loss of the batch
+  /// (before the update), regularization terms included. Returns NaN if the
+  /// generated code reports an error.
+  virtual float trainStep(const StepArgs &args) = 0;
 
   /// Inference: writes batch x numClasses logits. Returns false on error.
   virtual bool predict(const float *const *params, const float *x, int64_t batch,
@@ -70,6 +103,14 @@ public:
 
   /// Worker threads the generated kernels may use (0: one per core).
   virtual void setNumThreads(int threads) = 0;
+
+  /// When on, trainStep checks the outputs of every kernel for NaN and Inf
+  /// (slow: one extra pass over every intermediate) and remembers the first
+  /// kernel that produced one; see firstNonFinite().
+  virtual void setCheckNumerics(bool on) = 0;
+  /// After a checked step: the first kernel whose output held a NaN or Inf,
+  /// described by its ops and their model-file locations; empty if none.
+  virtual std::string firstNonFinite() const = 0;
 };
 
 } // namespace kiln
