@@ -75,9 +75,13 @@ struct Binding {
   std::unique_ptr<Expr> value;
 };
 
-/// `optimizer sgd(lr = 0.1)`: `call` is always an Expr of Kind::Call.
-struct OptimizerDecl {
-  SourceLoc loc; // of the `optimizer` keyword
+/// A statement `KEYWORD call` that says how the model is trained rather than
+/// what it computes: `optimizer sgd(lr = 0.1)`, `regularizer l2(1e-4)`,
+/// `clip global_norm(max_norm = 1.0)`, `schedule cosine(period = 1000)`.
+/// `call` is always an Expr of Kind::Call; which callees and arguments are
+/// valid is decided by Import.
+struct DirectiveDecl {
+  SourceLoc loc; // of the keyword
   std::unique_ptr<Expr> call;
 };
 
@@ -87,7 +91,10 @@ struct Model {
   SourceLoc loc; // of the model name
   std::vector<InputDecl> inputs;
   std::vector<Binding> bindings;
-  std::optional<OptimizerDecl> optimizer;
+  std::optional<DirectiveDecl> optimizer;  // at most one
+  std::vector<DirectiveDecl> regularizers; // any number, in source order
+  std::optional<DirectiveDecl> clip;       // at most one
+  std::optional<DirectiveDecl> schedule;   // at most one
 };
 
 /// Prints the tree in the indented form shown by `kilnc --emit=ast`.

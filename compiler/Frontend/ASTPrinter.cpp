@@ -11,7 +11,12 @@
 //       Call sgd @11:11
 //         Arg lr @11:15
 //           Number 0.1 @11:20
+//     Regularizer @12:1
+//       Call l2 @12:13
+//         Number 1e-4 @12:16
 //
+// Inputs and labels come first, then bindings, then the optimizer, the
+// regularizers, the clip and the schedule, each kind in source order.
 // Positional arguments print as their expression; keyword arguments as
 // `Arg <keyword>` with the value one level further in. Numbers print as
 // written; strings with their quotes and escapes.
@@ -94,6 +99,13 @@ void printExpr(const Expr *expr, unsigned indent, std::ostream &os) {
   }
 }
 
+/// `Optimizer @11:1` and the call below it; likewise Regularizer, Clip, Schedule.
+void printDirective(const char *label, const DirectiveDecl &decl, std::ostream &os) {
+  os << "  " << label;
+  printLoc(decl.loc, os);
+  printExpr(decl.call.get(), 4, os);
+}
+
 void printType(const TensorType &type, std::ostream &os) {
   os << (type.element == ElementType::F32 ? "f32" : "i32") << '[';
   for (size_t i = 0; i < type.dims.size(); ++i) {
@@ -123,11 +135,14 @@ void printModel(const Model &model, std::ostream &os) {
     printLoc(binding.loc, os);
     printExpr(binding.value.get(), 4, os);
   }
-  if (model.optimizer) {
-    os << "  Optimizer";
-    printLoc(model.optimizer->loc, os);
-    printExpr(model.optimizer->call.get(), 4, os);
-  }
+  if (model.optimizer)
+    printDirective("Optimizer", *model.optimizer, os);
+  for (const DirectiveDecl &regularizer : model.regularizers)
+    printDirective("Regularizer", regularizer, os);
+  if (model.clip)
+    printDirective("Clip", *model.clip, os);
+  if (model.schedule)
+    printDirective("Schedule", *model.schedule, os);
 }
 
 } // namespace kiln::ast

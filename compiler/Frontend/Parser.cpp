@@ -4,6 +4,9 @@
 //   stmt      := ('input' | 'label') IDENT ':' type
 //              | IDENT '=' expr
 //              | 'optimizer' call
+//              | 'regularizer' call
+//              | 'clip' call
+//              | 'schedule' call
 //   type      := ('f32' | 'i32') '[' dim (',' dim)* ']'
 //   dim       := INT | IDENT
 //   expr      := call | IDENT | NUMBER | STRING
@@ -22,8 +25,11 @@
 #include "Lexer.h"
 
 #include <array>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
+#include <vector>
 
 namespace kiln {
 
@@ -35,15 +41,44 @@ using Kind = Token::Kind;
 /// recursion (and that of everything that walks the tree later).
 constexpr unsigned kMaxCallDepth = 64;
 
-/// Words that cannot name a model, an input, a label or a binding.
-constexpr std::array<std::string_view, 6> kReservedWords = {
-    "model", "input", "label", "optimizer", "f32", "i32"};
+/// A statement `KEYWORD call` and where its result goes: into `single` when
+/// the statement may appear at most once, into `repeated` (in source order)
+/// when it may repeat. Exactly one of the two is set.
+struct DirectiveRule {
+  std::string_view keyword;
+  std::optional<ast::DirectiveDecl> ast::Model::*single;
+  std::vector<ast::DirectiveDecl> ast::Model::*repeated;
+  std::string_view expected; // completes "expected ... after 'KEYWORD'"
+};
+
+constexpr DirectiveRule kDirectives[] = {
+    {"optimizer", &ast::Model::optimizer, nullptr, "an optimizer call such as sgd(lr = 0.1)"},
+    {"regularizer", nullptr, &ast::Model::regularizers, "a regularizer call such as l2(1e-4)"},
+    {"clip", &ast::Model::clip, nullptr, "a clipping call such as global_norm(max_norm = 1.0)"},
+    {"schedule", &ast::Model::schedule, nullptr, "a schedule call such as cosine(period = 1000)"},
+};
+
+/// Words that cannot name a model, an input, a label or a binding: these and
+/// the keywords of kDirectives.
+constexpr std::array<std::string_view, 5> kReservedWords = {"model", "input", "label", "f32",
+                                                            "i32"};
 
 bool isReserved(std::string_view word) {
   for (std::string_view reserved : kReservedWords)
     if (word == reserved)
       return true;
+  for (const DirectiveRule &rule : kDirectives)
+    if (word == rule.keyword)
+      return true;
   return false;
+}
+
+/// "expected a statement (input, label, optimizer, ... or 'name = expr')".
+std::string expectedStatement() {
+  std::string message = "expected a statement (input, label";
+  for (const DirectiveRule &rule : kDirectives)
+    message += ", " + std::string(rule.keyword);
+  return message + " or 'name = expr')";
 }
 
 std::string formatLoc(ast::SourceLoc loc) {
@@ -95,7 +130,7 @@ private:
   bool parseTensorType(const std::string &declName, ast::TensorType &type);
   bool parseDim(ast::Dim &dim);
   bool parseBinding(ast::Model &model);
-  bool parseOptimizer(ast::Model &model);
+  bool parseDirective(ast::Model &model, const DirectiveRule &rule);
   std::unique_ptr<ast::Expr> parseExpr(const std::string &expected, unsigned depth);
   std::unique_ptr<ast::Expr> parseCall(unsigned depth);
   bool parseArg(ast::Expr &call, const std::string &expected, unsigned depth);
@@ -131,11 +166,12 @@ std::optional<ast::Model> Parser::parseFile() {
 
 bool Parser::parseStatement(ast::Model &model) {
   if (!tok_.is(Kind::Ident))
-    return fail("expected a statement (input, label, optimizer or 'name = expr')");
+    return fail(expectedStatement());
   if (tok_.isIdent("input") || tok_.isIdent("label"))
     return parseInputDecl(model);
-  if (tok_.isIdent("optimizer"))
-    return parseOptimizer(model);
+  for (const DirectiveRule &rule : kDirectives)
+    if (tok_.isIdent(rule.keyword))
+      return parseDirective(model, rule);
   if (tok_.isIdent("model") && !peek_.is(Kind::Equal)) {
     errorAt(tok_.loc, "duplicate model declaration");
     diags_.note(model.loc, "model " + quote(model.name) + " declared here");
@@ -245,28 +281,32 @@ bool Parser::parseBinding(ast::Model &model) {
   return true;
 }
 
-bool Parser::parseOptimizer(ast::Model &model) {
-  // 'optimizer' call
+bool Parser::parseDirective(ast::Model &model, const DirectiveRule &rule) {
+  // KEYWORD call, with the current token the keyword
   Token keyword = tok_;
   if (peek_.is(Kind::Equal))
     return checkNotReserved(keyword);
-  if (model.optimizer) {
-    errorAt(keyword.loc, "duplicate optimizer declaration");
-    diags_.note(model.optimizer->loc, "first optimizer declared here");
+  std::string word(rule.keyword);
+  if (rule.single && model.*rule.single) {
+    errorAt(keyword.loc, "duplicate " + word + " declaration");
+    diags_.note((model.*rule.single)->loc, "first " + word + " declared here");
     return false;
   }
   advance();
   if (!tok_.is(Kind::Ident))
-    return fail("expected an optimizer call such as sgd(lr = 0.1) after 'optimizer'");
+    return fail("expected " + std::string(rule.expected) + " after " + quote(word));
   if (!peek_.is(Kind::LParen))
     return fail(peek_, "expected '(' after " + quote(tok_.text));
 
-  ast::OptimizerDecl decl;
+  ast::DirectiveDecl decl;
   decl.loc = keyword.loc;
   decl.call = parseCall(0);
   if (!decl.call)
     return false;
-  model.optimizer = std::move(decl);
+  if (rule.repeated)
+    (model.*rule.repeated).push_back(std::move(decl));
+  else
+    model.*rule.single = std::move(decl);
   return true;
 }
 

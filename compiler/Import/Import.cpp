@@ -81,7 +81,7 @@ private:
   FailureOr<Value> importExpr(const ast::Expr &expr);
   FailureOr<Value> importCall(const ast::Expr &call);
   LogicalResult bindArgs(const ast::Expr &call, const LayerRule &rule, BoundArgs &out);
-  FailureOr<DictionaryAttr> importOptimizer(const ast::OptimizerDecl &decl);
+  FailureOr<DictionaryAttr> importOptimizer(const ast::DirectiveDecl &decl);
   Value newParam(llvm::StringRef name, ArrayRef<int64_t> shape, llvm::StringRef init,
                  ast::SourceLoc l);
   std::string describe(Value v) const;
@@ -345,7 +345,7 @@ LogicalResult Importer::importInput(const ast::InputDecl &decl) {
   return success();
 }
 
-FailureOr<DictionaryAttr> Importer::importOptimizer(const ast::OptimizerDecl &decl) {
+FailureOr<DictionaryAttr> Importer::importOptimizer(const ast::DirectiveDecl &decl) {
   const ast::Expr &call = *decl.call;
   const OptimizerRule *rule = lookupOptimizer(call.name);
   if (!rule) {

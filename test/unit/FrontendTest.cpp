@@ -381,6 +381,138 @@ TEST(Parser, ReservedWordsElsewhereAreIdentifiers) {
             "      Name f32 @3:26\n");
 }
 
+const char *const kDirectives = R"(model m
+input x : f32[batch, 4]
+schedule cosine(period = 1000, warmup = 100)
+regularizer l2(1e-4)
+h = relu(x)
+  clip global_norm(max_norm = 1.0)
+optimizer adam(lr = 1e-3)
+regularizer elastic_net(l1 = 1e-5, l2 = 1e-4)
+regularizer l2(5e-4)
+)";
+
+TEST(Parser, Directives) {
+  ParseResult result = parse(kDirectives);
+  ASSERT_TRUE(result.model.has_value()) << result.diagnostics;
+  const ast::Model &model = *result.model;
+  ASSERT_TRUE(model.optimizer.has_value());
+  EXPECT_EQ(model.optimizer->loc.line, 7u);
+  EXPECT_EQ(model.optimizer->call->name, "adam");
+
+  // Regularizers may repeat, even with the same function, and keep their order.
+  ASSERT_EQ(model.regularizers.size(), 3u);
+  EXPECT_EQ(model.regularizers[0].loc.line, 4u);
+  EXPECT_EQ(model.regularizers[0].loc.col, 1u);
+  EXPECT_EQ(model.regularizers[0].call->name, "l2");
+  EXPECT_EQ(model.regularizers[0].call->loc.col, 13u);
+  ASSERT_EQ(model.regularizers[0].call->args.size(), 1u);
+  EXPECT_EQ(model.regularizers[0].call->args[0].keyword, "");
+  EXPECT_EQ(model.regularizers[0].call->args[0].value->number, 1e-4);
+  EXPECT_EQ(model.regularizers[1].loc.line, 8u);
+  EXPECT_EQ(model.regularizers[1].call->name, "elastic_net");
+  ASSERT_EQ(model.regularizers[1].call->args.size(), 2u);
+  EXPECT_EQ(model.regularizers[1].call->args[1].keyword, "l2");
+  EXPECT_EQ(model.regularizers[2].loc.line, 9u);
+  EXPECT_EQ(model.regularizers[2].call->args[0].value->spelling, "5e-4");
+
+  ASSERT_TRUE(model.clip.has_value());
+  EXPECT_EQ(model.clip->loc.line, 6u);
+  EXPECT_EQ(model.clip->loc.col, 3u);
+  const ast::Expr &clip = *model.clip->call;
+  EXPECT_EQ(clip.kind, ast::Expr::Kind::Call);
+  EXPECT_EQ(clip.name, "global_norm");
+  EXPECT_EQ(clip.loc.col, 8u);
+  ASSERT_EQ(clip.args.size(), 1u);
+  EXPECT_EQ(clip.args[0].keyword, "max_norm");
+  EXPECT_EQ(clip.args[0].value->number, 1.0);
+
+  ASSERT_TRUE(model.schedule.has_value());
+  EXPECT_EQ(model.schedule->loc.line, 3u);
+  EXPECT_EQ(model.schedule->loc.col, 1u);
+  const ast::Expr &schedule = *model.schedule->call;
+  EXPECT_EQ(schedule.name, "cosine");
+  ASSERT_EQ(schedule.args.size(), 2u);
+  EXPECT_EQ(schedule.args[0].keyword, "period");
+  EXPECT_TRUE(schedule.args[0].value->isInteger);
+  EXPECT_EQ(schedule.args[1].keyword, "warmup");
+  EXPECT_EQ(schedule.args[1].value->number, 100);
+}
+
+TEST(Parser, DirectivesAreOptional) {
+  ParseResult result = parse("model m\nregularizer l1(0.01)\n");
+  ASSERT_TRUE(result.model.has_value()) << result.diagnostics;
+  EXPECT_FALSE(result.model->optimizer.has_value());
+  EXPECT_FALSE(result.model->clip.has_value());
+  EXPECT_FALSE(result.model->schedule.has_value());
+  EXPECT_EQ(result.model->regularizers.size(), 1u);
+  EXPECT_TRUE(parse("model m\nh = 1\n").model->regularizers.empty());
+}
+
+TEST(Printer, Directives) {
+  // Optimizer, regularizers, clip, schedule: in that order after the
+  // bindings, whatever the order in the file.
+  EXPECT_EQ(printed(kDirectives), R"(Model m @1:7
+  Input x : f32[batch, 4] @2:7
+  Binding h @5:1
+    Call relu @5:5
+      Name x @5:10
+  Optimizer @7:1
+    Call adam @7:11
+      Arg lr @7:16
+        Number 1e-3 @7:21
+  Regularizer @4:1
+    Call l2 @4:13
+      Number 1e-4 @4:16
+  Regularizer @8:1
+    Call elastic_net @8:13
+      Arg l1 @8:25
+        Number 1e-5 @8:30
+      Arg l2 @8:36
+        Number 1e-4 @8:41
+  Regularizer @9:1
+    Call l2 @9:13
+      Number 5e-4 @9:16
+  Clip @6:3
+    Call global_norm @6:8
+      Arg max_norm @6:20
+        Number 1.0 @6:31
+  Schedule @3:1
+    Call cosine @3:10
+      Arg period @3:17
+        Number 1000 @3:26
+      Arg warmup @3:32
+        Number 100 @3:41
+)");
+  EXPECT_EQ(printed("model m\nclip value(1)\nschedule constant()\n"),
+            "Model m @1:7\n"
+            "  Clip @2:1\n"
+            "    Call value @2:6\n"
+            "      Number 1 @2:12\n"
+            "  Schedule @3:1\n"
+            "    Call constant @3:10\n");
+}
+
+TEST(Parser, DirectiveKeywordsElsewhereAreIdentifiers) {
+  // 'regularizer', 'clip' and 'schedule' are reserved only as declared
+  // names: they may name callees, keyword arguments and values.
+  EXPECT_EQ(printed("model m\n"
+                    "h = clip(x, regularizer = schedule)\n"
+                    "schedule step(clip = 1, schedule = regularizer)\n"),
+            "Model m @1:7\n"
+            "  Binding h @2:1\n"
+            "    Call clip @2:5\n"
+            "      Name x @2:10\n"
+            "      Arg regularizer @2:13\n"
+            "        Name schedule @2:27\n"
+            "  Schedule @3:1\n"
+            "    Call step @3:10\n"
+            "      Arg clip @3:15\n"
+            "        Number 1 @3:22\n"
+            "      Arg schedule @3:25\n"
+            "        Name regularizer @3:36\n");
+}
+
 TEST(Parser, SixtyFourNestedCallsAreAccepted) {
   std::string text = "model m\nh = ";
   for (int i = 0; i < 64; ++i)
@@ -491,6 +623,35 @@ TEST(Errors, ReservedNames) {
             "^\n");
 }
 
+TEST(Errors, ReservedDirectiveWords) {
+  EXPECT_EQ(errorOf("model m\nregularizer = 1"),
+            "m.kiln:2:1: error: 'regularizer' is a reserved word and cannot be used as a "
+            "name\n"
+            "regularizer = 1\n"
+            "^\n");
+  EXPECT_EQ(errorOf("model m\n  clip = relu(x)"),
+            "m.kiln:2:3: error: 'clip' is a reserved word and cannot be used as a name\n"
+            "  clip = relu(x)\n"
+            "  ^\n");
+  EXPECT_EQ(errorOf("model m\nschedule=f()"),
+            "m.kiln:2:1: error: 'schedule' is a reserved word and cannot be used as a name\n"
+            "schedule=f()\n"
+            "^\n");
+  EXPECT_EQ(errorOf("model clip"),
+            "m.kiln:1:7: error: 'clip' is a reserved word and cannot be used as a name\n"
+            "model clip\n"
+            "      ^\n");
+  EXPECT_EQ(errorOf("model m\ninput schedule : f32[1]"),
+            "m.kiln:2:7: error: 'schedule' is a reserved word and cannot be used as a name\n"
+            "input schedule : f32[1]\n"
+            "      ^\n");
+  EXPECT_EQ(errorOf("model m\nlabel regularizer : i32[1]"),
+            "m.kiln:2:7: error: 'regularizer' is a reserved word and cannot be used as a "
+            "name\n"
+            "label regularizer : i32[1]\n"
+            "      ^\n");
+}
+
 TEST(Errors, DuplicateModel) {
   EXPECT_EQ(errorOf("model a\nmodel b\n"),
             "m.kiln:2:1: error: duplicate model declaration\n"
@@ -503,13 +664,13 @@ TEST(Errors, DuplicateModel) {
 
 TEST(Errors, NotAStatement) {
   EXPECT_EQ(errorOf("model m\n(x)"),
-            "m.kiln:2:1: error: expected a statement (input, label, optimizer or "
-            "'name = expr'), found '('\n"
+            "m.kiln:2:1: error: expected a statement (input, label, optimizer, regularizer, "
+            "clip, schedule or 'name = expr'), found '('\n"
             "(x)\n"
             "^\n");
   EXPECT_EQ(errorOf("model m\nh = 1 2"),
-            "m.kiln:2:7: error: expected a statement (input, label, optimizer or "
-            "'name = expr'), found '2'\n"
+            "m.kiln:2:7: error: expected a statement (input, label, optimizer, regularizer, "
+            "clip, schedule or 'name = expr'), found '2'\n"
             "h = 1 2\n"
             "      ^\n");
 }
@@ -686,6 +847,72 @@ TEST(Errors, DuplicateOptimizer) {
             "  ^\n"
             "m.kiln:2:1: note: first optimizer declared here\n"
             "optimizer sgd(lr = 0.1)\n"
+            "^\n");
+}
+
+TEST(Errors, DirectiveWithoutCall) {
+  EXPECT_EQ(errorOf("model m\nregularizer"),
+            "m.kiln:2:12: error: expected a regularizer call such as l2(1e-4) after "
+            "'regularizer', found end of file\n"
+            "regularizer\n"
+            "           ^\n");
+  EXPECT_EQ(errorOf("model m\nregularizer 1e-4"),
+            "m.kiln:2:13: error: expected a regularizer call such as l2(1e-4) after "
+            "'regularizer', found '1e-4'\n"
+            "regularizer 1e-4\n"
+            "            ^\n");
+  EXPECT_EQ(errorOf("model m\nclip\nh = 1"),
+            "m.kiln:3:3: error: expected '(' after 'h', found '='\n"
+            "h = 1\n"
+            "  ^\n");
+  EXPECT_EQ(errorOf("model m\nclip = "),
+            "m.kiln:2:1: error: 'clip' is a reserved word and cannot be used as a name\n"
+            "clip = \n"
+            "^\n");
+  EXPECT_EQ(errorOf("model m\nclip \"norm\""),
+            "m.kiln:2:6: error: expected a clipping call such as global_norm(max_norm = 1.0) "
+            "after 'clip', found '\"norm\"'\n"
+            "clip \"norm\"\n"
+            "     ^\n");
+  EXPECT_EQ(errorOf("model m\nclip global_norm"),
+            "m.kiln:2:17: error: expected '(' after 'global_norm', found end of file\n"
+            "clip global_norm\n"
+            "                ^\n");
+  EXPECT_EQ(errorOf("model m\nschedule"),
+            "m.kiln:2:9: error: expected a schedule call such as cosine(period = 1000) after "
+            "'schedule', found end of file\n"
+            "schedule\n"
+            "        ^\n");
+  EXPECT_EQ(errorOf("model m\nschedule (period = 10)"),
+            "m.kiln:2:10: error: expected a schedule call such as cosine(period = 1000) after "
+            "'schedule', found '('\n"
+            "schedule (period = 10)\n"
+            "         ^\n");
+  EXPECT_EQ(errorOf("model m\nschedule step(10, gamma = )"),
+            "m.kiln:2:27: error: expected a value for 'gamma', found ')'\n"
+            "schedule step(10, gamma = )\n"
+            "                          ^\n");
+}
+
+TEST(Errors, DuplicateClip) {
+  EXPECT_EQ(errorOf("model m\n  clip norm(max_norm = 5)\nregularizer l2(1e-4)\n"
+                    "h = 1\n    clip value(1.0)\n"),
+            "m.kiln:5:5: error: duplicate clip declaration\n"
+            "    clip value(1.0)\n"
+            "    ^\n"
+            "m.kiln:2:3: note: first clip declared here\n"
+            "  clip norm(max_norm = 5)\n"
+            "  ^\n");
+}
+
+TEST(Errors, DuplicateSchedule) {
+  // Reported at the second keyword, before its call is read.
+  EXPECT_EQ(errorOf("model m\nschedule constant()\nclip value(1)\n schedule $"),
+            "m.kiln:4:2: error: duplicate schedule declaration\n"
+            " schedule $\n"
+            " ^\n"
+            "m.kiln:2:1: note: first schedule declared here\n"
+            "schedule constant()\n"
             "^\n");
 }
 
