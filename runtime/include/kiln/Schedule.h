@@ -1,0 +1,55 @@
+//===- Schedule.h - Learning-rate schedules ---------------------*- C++ -*-===//
+//
+// The learning rate of optimizer update t (0-based) under a ScheduleInfo,
+// given the base rate lr. The closed forms are those of PyTorch's schedulers
+// stepped once per update:
+//
+//   constant                       lr
+//   step(step_size, gamma)         lr * gamma^floor(t / step_size)     StepLR
+//   exponential(gamma)             lr * gamma^t                        ExponentialLR
+//   cosine(period, min_lr = 0)     min_lr + (lr - min_lr)              CosineAnnealingLR,
+//                                    * (1 + cos(pi * min(t, period) / period)) / 2
+//                                                                      held at min_lr
+//                                                                      after period
+//
+// Every kind also takes `warmup` (default 0): for t < warmup the rate rises
+// linearly, rate(0) * (t + 1) / warmup, and from then on the schedule above
+// runs on t - warmup.
+//
+//===----------------------------------------------------------------------===//
+#ifndef KILN_SCHEDULE_H
+#define KILN_SCHEDULE_H
+
+#include "kiln/CompiledModel.h"
+#include "kiln/Result.h"
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace kiln {
+
+/// Checks a schedule: a known kind, each argument known to that kind and
+/// given once, required ones present, values in range (step_size, period and
+/// warmup integers; step_size and period >= 1, warmup >= 0; gamma in (0, 1];
+/// min_lr >= 0). The message names the bad part, e.g.
+/// "schedule step: gamma = 1.5 is out of range (0, 1]".
+Status checkSchedule(const ScheduleInfo &schedule);
+
+/// Parses the command-line form: a kind with optional arguments, e.g.
+/// "cosine(period=1000,min_lr=0.0001,warmup=100)" or "constant", and checks
+/// it with checkSchedule. Spaces between the parts are allowed.
+Result<ScheduleInfo> parseSchedule(std::string_view text);
+
+/// The command-line form of a schedule, which parseSchedule reads back:
+/// "constant", or e.g. "step(step_size=10,gamma=0.5)".
+std::string formatSchedule(const ScheduleInfo &schedule);
+
+/// The learning rate for the 0-based update number `step` given the base
+/// learning rate. `schedule` must pass checkSchedule; arguments not given take
+/// their defaults.
+double scheduledRate(const ScheduleInfo &schedule, double baseLr, int64_t step);
+
+} // namespace kiln
+
+#endif // KILN_SCHEDULE_H

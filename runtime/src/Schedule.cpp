@@ -1,0 +1,288 @@
+//===- Schedule.cpp - Learning-rate schedules -----------------------------===//
+//
+// One table says which arguments each kind takes and what values they allow;
+// checking, defaults and messages all read it. Only the formulas in
+// rateAfterWarmup are per kind.
+//
+//===----------------------------------------------------------------------===//
+
+#include "kiln/Schedule.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <limits>
+#include <optional>
+
+namespace kiln {
+
+namespace {
+
+constexpr double Pi = 3.14159265358979323846;
+constexpr double Infinity = std::numeric_limits<double>::infinity();
+// Integer arguments are stored as doubles; beyond 2^53 they are not exact.
+constexpr double MaxInteger = 9007199254740992.0;
+
+/// An argument of a schedule kind and the values it allows: [min, max], or
+/// (min, max] when minExclusive.
+struct ArgRule {
+  const char *name;
+  double min;
+  bool minExclusive;
+  double max;
+  bool integer;
+  std::optional<double> defaultValue; // none: required
+};
+
+struct KindRule {
+  const char *kind;
+  std::vector<ArgRule> args;
+};
+
+const ArgRule WarmupRule = {"warmup", 0, false, MaxInteger, true, 0.0};
+
+const std::vector<KindRule> &kindRules() {
+  static const std::vector<KindRule> rules = {
+      {"constant", {WarmupRule}},
+      {"step",
+       {{"step_size", 1, false, MaxInteger, true, std::nullopt},
+        {"gamma", 0, true, 1, false, std::nullopt},
+        WarmupRule}},
+      {"exponential", {{"gamma", 0, true, 1, false, std::nullopt}, WarmupRule}},
+      {"cosine",
+       {{"period", 1, false, MaxInteger, true, std::nullopt},
+        {"min_lr", 0, false, Infinity, false, 0.0},
+        WarmupRule}},
+  };
+  return rules;
+}
+
+const KindRule *findKind(std::string_view kind) {
+  for (const KindRule &rule : kindRules())
+    if (kind == rule.kind)
+      return &rule;
+  return nullptr;
+}
+
+const ArgRule *findArg(const KindRule &kind, std::string_view name) {
+  for (const ArgRule &arg : kind.args)
+    if (name == arg.name)
+      return &arg;
+  return nullptr;
+}
+
+/// "a, b or c"
+template <typename Range, typename Name> std::string listNames(const Range &range, Name name) {
+  std::string out;
+  size_t count = std::size(range), i = 0;
+  for (const auto &item : range) {
+    if (i > 0)
+      out += i + 1 == count ? " or " : ", ";
+    out += name(item);
+    ++i;
+  }
+  return out;
+}
+
+std::string formatRange(const ArgRule &rule) {
+  std::string upper =
+      rule.max == Infinity || rule.max == MaxInteger ? "inf)" : fmt::format("{}]", rule.max);
+  return fmt::format("{}{}, {}", rule.minExclusive ? '(' : '[', rule.min, upper);
+}
+
+/// The value of argument `name`: as given, or its default.
+double argValue(const ScheduleInfo &schedule, const KindRule &kind, std::string_view name) {
+  for (const auto &[argName, value] : schedule.args)
+    if (argName == name)
+      return value;
+  const ArgRule *rule = findArg(kind, name);
+  return rule && rule->defaultValue ? *rule->defaultValue : 0;
+}
+
+/// The rate of update t of the schedule proper, warm-up aside.
+double rateAfterWarmup(const ScheduleInfo &schedule, const KindRule &kind, double lr, int64_t t) {
+  std::string_view name = kind.kind;
+  if (name == "step") {
+    auto stepSize = static_cast<int64_t>(argValue(schedule, kind, "step_size"));
+    return lr * std::pow(argValue(schedule, kind, "gamma"), double(t / stepSize));
+  }
+  if (name == "exponential")
+    return lr * std::pow(argValue(schedule, kind, "gamma"), double(t));
+  if (name == "cosine") {
+    double period = argValue(schedule, kind, "period");
+    double minLr = argValue(schedule, kind, "min_lr");
+    double progress = std::min(double(t), period) / period;
+    return minLr + (lr - minLr) * (1 + std::cos(Pi * progress)) / 2;
+  }
+  return lr;
+}
+
+} // namespace
+
+Status checkSchedule(const ScheduleInfo &schedule) {
+  const KindRule *kind = findKind(schedule.kind);
+  if (!kind)
+    return Error(fmt::format("unknown schedule \"{}\" (expected {})", schedule.kind,
+                             listNames(kindRules(), [](const KindRule &r) { return r.kind; })));
+
+  std::string where = fmt::format("schedule {}", kind->kind);
+  for (size_t i = 0; i < schedule.args.size(); ++i) {
+    const auto &[name, value] = schedule.args[i];
+    const ArgRule *rule = findArg(*kind, name);
+    if (!rule)
+      return Error(fmt::format("{}: unknown argument \"{}\" (expected {})", where, name,
+                               listNames(kind->args, [](const ArgRule &r) { return r.name; })));
+    for (size_t j = 0; j < i; ++j)
+      if (schedule.args[j].first == name)
+        return Error(fmt::format("{}: argument \"{}\" given twice", where, name));
+    if (!std::isfinite(value))
+      return Error(fmt::format("{}: {} = {} is not a finite number", where, name, value));
+    if (rule->integer && value != std::floor(value))
+      return Error(fmt::format("{}: {} = {} is not an integer", where, name, value));
+    if (value < rule->min || (rule->minExclusive && value == rule->min) || value > rule->max)
+      return Error(
+          fmt::format("{}: {} = {} is out of range {}", where, name, value, formatRange(*rule)));
+  }
+  for (const ArgRule &rule : kind->args) {
+    if (rule.defaultValue)
+      continue;
+    bool given = std::any_of(schedule.args.begin(), schedule.args.end(),
+                             [&](const auto &arg) { return arg.first == rule.name; });
+    if (!given)
+      return Error(fmt::format("{}: missing argument \"{}\"", where, rule.name));
+  }
+  return {};
+}
+
+namespace {
+
+/// A recursive-descent reader of `kind(name=value,...)`.
+class ScheduleParser {
+public:
+  explicit ScheduleParser(std::string_view text) : text(text) {}
+
+  Result<ScheduleInfo> parse() {
+    ScheduleInfo schedule;
+    if (!parseSchedule(schedule))
+      return Error(
+          fmt::format("bad schedule \"{}\" at column {}: {}", text, errorPos + 1, message));
+    if (Status status = checkSchedule(schedule); !status)
+      return status.takeError();
+    return schedule;
+  }
+
+private:
+  bool fail(std::string what) {
+    message = std::move(what);
+    errorPos = pos;
+    return false;
+  }
+
+  bool parseSchedule(ScheduleInfo &schedule) {
+    skipSpace();
+    if (!parseName(schedule.kind, "a schedule kind"))
+      return false;
+    skipSpace();
+    if (consume('(')) {
+      skipSpace();
+      if (!consume(')')) {
+        do {
+          skipSpace();
+          std::string name;
+          double value;
+          if (!parseName(name, "an argument name"))
+            return false;
+          skipSpace();
+          if (!consume('='))
+            return fail("expected '=' after the argument name");
+          skipSpace();
+          if (!parseNumber(value))
+            return false;
+          schedule.args.emplace_back(std::move(name), value);
+          skipSpace();
+        } while (consume(','));
+        if (!consume(')'))
+          return fail("expected ',' or ')' after an argument");
+      }
+      skipSpace();
+    }
+    if (pos < text.size())
+      return fail("unexpected text after the schedule");
+    return true;
+  }
+
+  void skipSpace() {
+    while (pos < text.size() && (text[pos] == ' ' || text[pos] == '\t'))
+      ++pos;
+  }
+
+  bool consume(char c) {
+    if (pos < text.size() && text[pos] == c) {
+      ++pos;
+      return true;
+    }
+    return false;
+  }
+
+  static bool isNameStart(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+  }
+
+  bool parseName(std::string &out, const char *what) {
+    if (pos >= text.size() || !isNameStart(text[pos]))
+      return fail(fmt::format("expected {}", what));
+    size_t start = pos;
+    while (pos < text.size() && (isNameStart(text[pos]) || (text[pos] >= '0' && text[pos] <= '9')))
+      ++pos;
+    out = std::string(text.substr(start, pos - start));
+    return true;
+  }
+
+  /// A decimal number such as 100, 0.5 or 1e-4.
+  bool parseNumber(double &out) {
+    size_t start = pos;
+    while (pos < text.size() &&
+           std::string_view("0123456789.eE+-").find(text[pos]) != std::string_view::npos)
+      ++pos;
+    const char *begin = text.data() + start, *end = text.data() + pos;
+    auto [stop, code] = std::from_chars(begin, end, out);
+    if (start == pos || code != std::errc() || stop != end) {
+      pos = start;
+      return fail("expected a number");
+    }
+    return true;
+  }
+
+  std::string_view text;
+  size_t pos = 0;
+  std::string message;
+  size_t errorPos = 0;
+};
+
+} // namespace
+
+Result<ScheduleInfo> parseSchedule(std::string_view text) { return ScheduleParser(text).parse(); }
+
+std::string formatSchedule(const ScheduleInfo &schedule) {
+  if (schedule.args.empty())
+    return schedule.kind;
+  std::string out = schedule.kind + "(";
+  for (size_t i = 0; i < schedule.args.size(); ++i)
+    out += fmt::format("{}{}={}", i ? "," : "", schedule.args[i].first, schedule.args[i].second);
+  return out + ")";
+}
+
+double scheduledRate(const ScheduleInfo &schedule, double baseLr, int64_t step) {
+  const KindRule *kind = findKind(schedule.kind);
+  if (!kind)
+    return baseLr;
+  int64_t t = std::max<int64_t>(step, 0);
+  auto warmup = static_cast<int64_t>(argValue(schedule, *kind, "warmup"));
+  if (t < warmup)
+    return rateAfterWarmup(schedule, *kind, baseLr, 0) * double(t + 1) / double(warmup);
+  return rateAfterWarmup(schedule, *kind, baseLr, t - warmup);
+}
+
+} // namespace kiln
