@@ -46,14 +46,30 @@ int main(int argc, char **argv) {
   for (int32_t &v : y)
     v = static_cast<int32_t>(rng() % info.numClasses);
   // A small learning rate keeps the weights finite over many steps on noise.
-  std::vector<float> hyper{0.001f};
+  std::vector<float> hyper;
+  for (const kiln::HyperparamInfo &h : info.hyperparams)
+    hyper.push_back(h.name == "lr" ? 0.001f : h.defaultValue);
+  std::vector<std::vector<float>> states;
+  std::vector<float *> statePointers;
+  for (const kiln::StateInfo &s : info.states)
+    states.emplace_back(info.params[s.param].numElements(), s.initValue);
+  for (auto &s : states)
+    statePointers.push_back(s.data());
+  kiln::StepArgs args;
+  args.params = params.pointers();
+  args.states = statePointers.data();
+  args.x = x.data();
+  args.labels = y.data();
+  args.batch = batch;
+  args.hyperparams = hyper.data();
 
-  for (int i = 0; i < 20; ++i)
-    model.trainStep(params.pointers(), x.data(), y.data(), batch, hyper.data());
+  for (int i = 0; i < 20; ++i, ++args.step)
+    model.trainStep(args);
   std::vector<double> ms;
   for (int i = 0; i < steps; ++i) {
     auto t0 = std::chrono::steady_clock::now();
-    model.trainStep(params.pointers(), x.data(), y.data(), batch, hyper.data());
+    model.trainStep(args);
+    ++args.step;
     auto t1 = std::chrono::steady_clock::now();
     ms.push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
   }

@@ -118,10 +118,12 @@ struct AutodiffPass : kiln::impl::AutodiffBase<AutodiffPass> {
     }
 
     // Mark each parameter's complete gradient; parameters that do not reach
-    // the loss get none and are left untouched by training.
+    // the loss get none and are left untouched by training. Frozen ones get
+    // no marker either, so that the gradient computations that only served
+    // them are erased below (sparse backpropagation).
     for (Operation *op : forwardOps) {
       auto param = dyn_cast<ParamOp>(op);
-      if (!param)
+      if (!param || param.getFrozen())
         continue;
       if (Value g = grads.lookup(param.getResult()))
         ParamGradOp::create(builder, param.getLoc(), param.getResult(), g);

@@ -11,7 +11,9 @@
 
 #include "Kiln/IR/KilnOps.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/TypeSwitch.h"
@@ -53,6 +55,10 @@ public:
 private:
   LogicalResult lowerKernel(KernelOp kernel);
   FailureOr<Tensor> lowerOp(Operation *op);
+  Tensor tensorOf(Value v);
+  /// The Exprs an elementwise body yields at row-major index `idx`.
+  FailureOr<std::vector<Halide::Expr>> lowerBody(Block &body, ValueRange operands,
+                                                 const std::vector<Halide::Expr> &idx);
   std::pair<Halide::Func, Halide::Func> softmaxStats(const Tensor &logits);
   Halide::Expr scalar(Value v);
   Tensor external(Value v);
@@ -106,6 +112,21 @@ private:
   LoweredKernel kernel;
 };
 
+/// "kiln.matmul at model.kiln:7:12, kiln.relu at ..." for the ops of a kernel.
+std::string describeOps(KernelOp kernel) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  for (Operation &op : kernel.getBody().front().without_terminator()) {
+    if (!text.empty())
+      os << ", ";
+    os << op.getName();
+    if (auto file = dyn_cast<FileLineColLoc>(op.getLoc()))
+      os << " at " << file.getFilename().getValue() << ":" << file.getLine() << ":"
+         << file.getColumn();
+  }
+  return text;
+}
+
 int indexByName(llvm::StringRef name, const auto &list) {
   for (size_t i = 0; i < list.size(); ++i)
     if (list[i].name == name)
@@ -135,6 +156,16 @@ int FunctionLowering::slotFor(Value v) {
       index = static_cast<int>(model.params.size()) - 1;
     }
     slot = {Slot::Kind::Param, param.getName().str(), shapeOf(v.getType()), false, index};
+  } else if (auto state = dyn_cast<StateOp>(def)) {
+    int index = indexByName(state.getName(), model.states);
+    if (index < 0) {
+      model.states.push_back({state.getName().str(), indexByName(state.getParam(), model.params),
+                              state.getInit().convertToDouble()});
+      index = static_cast<int>(model.states.size()) - 1;
+    }
+    slot = {Slot::Kind::State, state.getName().str(), shapeOf(v.getType()), false, index};
+  } else if (isa<StepOp>(def)) {
+    slot = {Slot::Kind::Step, "step", {}, false, 0};
   } else if (auto hyper = dyn_cast<HyperparamOp>(def)) {
     int index = indexByName(hyper.getName(), model.hyperparams);
     if (index < 0) {
@@ -175,15 +206,84 @@ Tensor FunctionLowering::external(Value v) {
   return {image, extentsOf(type)};
 }
 
-FailureOr<Tensor> FunctionLowering::lowerOp(Operation *op) {
-  auto get = [&](Value v) -> Tensor {
-    auto it = tensors.find(v);
-    if (it != tensors.end())
-      return it->second;
-    Tensor t = external(v);
-    tensors[v] = t;
-    return t;
+Tensor FunctionLowering::tensorOf(Value v) {
+  auto it = tensors.find(v);
+  if (it != tensors.end())
+    return it->second;
+  Tensor t = external(v);
+  tensors[v] = t;
+  return t;
+}
+
+/// One op of an elementwise body on scalar Exprs, by a rule per op.
+static FailureOr<Halide::Expr> lowerScalarOp(Operation &op, ArrayRef<Halide::Expr> a,
+                                             Halide::Type ft) {
+  using E = FailureOr<Halide::Expr>;
+  return llvm::TypeSwitch<Operation *, E>(&op)
+      .Case([&](arith::ConstantOp c) -> E {
+        return Halide::cast(ft, Halide::Expr(cast<FloatAttr>(c.getValue()).getValueAsDouble()));
+      })
+      .Case([&](arith::AddFOp) -> E { return a[0] + a[1]; })
+      .Case([&](arith::SubFOp) -> E { return a[0] - a[1]; })
+      .Case([&](arith::MulFOp) -> E { return a[0] * a[1]; })
+      .Case([&](arith::DivFOp) -> E { return a[0] / a[1]; })
+      .Case([&](arith::NegFOp) -> E { return -a[0]; })
+      .Case([&](arith::MaximumFOp) -> E { return Halide::max(a[0], a[1]); })
+      .Case([&](arith::MinimumFOp) -> E { return Halide::min(a[0], a[1]); })
+      .Case([&](arith::SelectOp) -> E { return Halide::select(a[0], a[1], a[2]); })
+      .Case([&](arith::CmpFOp cmp) -> E {
+        using P = arith::CmpFPredicate;
+        switch (cmp.getPredicate()) {
+        case P::OGT: case P::UGT: return a[0] > a[1];
+        case P::OGE: case P::UGE: return a[0] >= a[1];
+        case P::OLT: case P::ULT: return a[0] < a[1];
+        case P::OLE: case P::ULE: return a[0] <= a[1];
+        case P::OEQ: case P::UEQ: return a[0] == a[1];
+        case P::ONE: case P::UNE: return a[0] != a[1];
+        default: return cmp.emitError("no Halide lowering for this arith.cmpf predicate");
+        }
+      })
+      .Case([&](math::SqrtOp) -> E { return Halide::sqrt(a[0]); })
+      .Case([&](math::PowFOp) -> E { return Halide::pow(a[0], a[1]); })
+      .Case([&](math::AbsFOp) -> E { return Halide::abs(a[0]); })
+      .Case([&](math::ExpOp) -> E { return Halide::exp(a[0]); })
+      .Case([&](math::LogOp) -> E { return Halide::log(a[0]); })
+      .Case([&](math::TanhOp) -> E { return Halide::tanh(a[0]); })
+      .Default([&](Operation *other) -> E {
+        return other->emitError("no Halide lowering for '") << other->getName()
+               << "' in an elementwise body";
+      });
+}
+
+FailureOr<std::vector<Halide::Expr>>
+FunctionLowering::lowerBody(Block &body, ValueRange operands,
+                            const std::vector<Halide::Expr> &idx) {
+  llvm::DenseMap<Value, Halide::Expr> values;
+  for (auto [arg, operand] : llvm::zip(body.getArguments(), operands)) {
+    Tensor t = tensorOf(operand);
+    values[arg] = t.rank() == 0 ? t.at({}) : t.at(idx);
+  }
+  auto lookup = [&](Value v) {
+    auto it = values.find(v);
+    return it != values.end() ? it->second : Halide::cast(ft, scalar(v));
   };
+  for (Operation &op : body.without_terminator()) {
+    std::vector<Halide::Expr> args;
+    for (Value v : op.getOperands())
+      args.push_back(lookup(v));
+    FailureOr<Halide::Expr> e = lowerScalarOp(op, args, ft);
+    if (failed(e))
+      return failure();
+    values[op.getResult(0)] = *e;
+  }
+  std::vector<Halide::Expr> results;
+  for (Value v : cast<YieldOp>(body.getTerminator()).getValues())
+    results.push_back(lookup(v));
+  return results;
+}
+
+FailureOr<Tensor> FunctionLowering::lowerOp(Operation *op) {
+  auto get = [&](Value v) { return tensorOf(v); };
   auto elementwise = [&](Value like, auto body) -> Tensor {
     auto type = cast<RankedTensorType>(like.getType());
     std::vector<Halide::Var> v = vars(type.getRank());
@@ -279,12 +379,23 @@ FailureOr<Tensor> FunctionLowering::lowerOp(Operation *op) {
           return g.at({}) * (p - onehot) / Halide::cast(ft, n);
         });
       })
-      .Case([&](SgdUpdateOp u) -> FailureOr<Tensor> {
-        Tensor p = get(u.getParam()), g = get(u.getGrad());
-        Halide::Expr lr = Halide::cast(ft, scalar(u.getLr()));
-        return elementwise(u.getGrad(), [&](std::vector<Halide::Expr> v) {
-          return p.at(v) - lr * g.at(v);
-        });
+      .Case([&](SumOp sum) -> FailureOr<Tensor> {
+        // The reduction domain runs innermost dimension first.
+        Tensor x = get(sum.getInput());
+        std::vector<Halide::Range> ranges;
+        for (int d = x.rank() - 1; d >= 0; --d)
+          ranges.emplace_back(0, x.extents[d]);
+        Halide::RDom r(ranges, uniqueName("r"));
+        std::vector<Halide::Expr> idx(x.rank());
+        for (int d = 0; d < x.rank(); ++d)
+          idx[d] = r[x.rank() - 1 - d];
+        Halide::Func total(uniqueName("sum"));
+        total() = Halide::cast(ft, 0);
+        total() += x.at(idx);
+        funcs.anchor = KernelFuncs::Anchor::Reduce;
+        funcs.prod = total;
+        funcs.reduction = r;
+        return Tensor{total, {}};
       })
       .Case([&](ParamGradOp pg) -> FailureOr<Tensor> {
         Tensor g = get(pg.getGrad());
@@ -312,6 +423,12 @@ Halide::Expr FunctionLowering::scalar(Value v) {
   auto it = scalars.find(v);
   if (it != scalars.end())
     return it->second;
+  if (auto constant = v.getDefiningOp<arith::ConstantOp>()) {
+    Halide::Expr value = Halide::cast(
+        ft, Halide::Expr(cast<FloatAttr>(constant.getValue()).getValueAsDouble()));
+    scalars[v] = value;
+    return value;
+  }
   int slot = slotFor(v);
   call.inputs.push_back(slot);
   Halide::Param<float> param(plan.slots[slot].name);
@@ -325,7 +442,7 @@ LogicalResult FunctionLowering::lowerKernel(KernelOp op) {
   tensors.clear();
   scalars.clear();
   arguments.clear();
-  call = KernelCall{model.name + "_" + op.getKernelName().str(), {}, {}};
+  call = KernelCall{model.name + "_" + op.getKernelName().str(), {}, {}, describeOps(op)};
   funcs = KernelFuncs();
   kernel = LoweredKernel{call.name, Halide::Pipeline(), {}, Halide::Param<int32_t>("batch"), {}, {}};
   batch = kernel.batch;
@@ -342,6 +459,54 @@ LogicalResult FunctionLowering::lowerKernel(KernelOp op) {
       }
       continue;
     }
+    if (auto ew = dyn_cast<ElementwiseOp>(inner)) {
+      auto type = cast<RankedTensorType>(ew.getResult(0).getType());
+      std::vector<Halide::Var> v = vars(type.getRank());
+      auto values = lowerBody(ew.getBody().front(), ew.getInputs(), exprs(v));
+      if (failed(values))
+        return failure();
+      for (auto [result, value] : llvm::zip(ew.getResults(), *values)) {
+        Halide::Func f(uniqueName("elementwise"));
+        define(f, v, value);
+        tensors[result] = Tensor{f, extentsOf(type)};
+      }
+      continue;
+    }
+    if (auto update = dyn_cast<UpdateOp>(inner)) {
+      // The new values of all targets are computed together, so that an
+      // optimizer step is one pass over its tensors. The old values are
+      // read from the same buffers the outputs are written to: with one
+      // target each element is read before it is written; with several, a
+      // Tuple Func `values` holds every new value of a tile or row before
+      // any output of it is stored (Halide evaluates the components of a
+      // Tuple output one after the other, and would otherwise read a target
+      // that an earlier component had already written).
+      Type type = update.getTargets()[0].getType();
+      std::vector<Halide::Var> v = vars(cast<RankedTensorType>(type).getRank());
+      std::vector<Halide::Var> rev(v.rbegin(), v.rend());
+      SmallVector<Value> operands(update.getTargets());
+      operands.append(update.getInputs().begin(), update.getInputs().end());
+      auto values = lowerBody(update.getBody().front(), operands, exprs(v));
+      if (failed(values))
+        return failure();
+      Halide::Func f(uniqueName("update"));
+      if (values->size() == 1) {
+        f(rev) = values->front();
+      } else {
+        Halide::Func staged(uniqueName("update_values"));
+        staged(rev) = Halide::Tuple(*values);
+        std::vector<Halide::Expr> components;
+        for (size_t k = 0; k < values->size(); ++k)
+          components.push_back(staged(rev)[k]);
+        f(rev) = Halide::Tuple(components);
+        funcs.stagedValues.emplace_back(f.name(), staged);
+      }
+      writes.push_back(f);
+      for (Value target : update.getTargets())
+        writeSlots.push_back(slotFor(target));
+      funcs.outputShapes.push_back(shapeOf(type));
+      continue;
+    }
     FailureOr<Tensor> t = lowerOp(&inner);
     if (failed(t))
       return failure();
@@ -349,18 +514,13 @@ LogicalResult FunctionLowering::lowerKernel(KernelOp op) {
       tensors[inner.getResult(0)] = *t;
       continue;
     }
-    // An op without results writes a parameter (update) or its gradient.
+    // Without an optimizer, a gradient marker returns the gradient.
     writes.push_back(t->func);
-    if (auto update = dyn_cast<SgdUpdateOp>(inner)) {
-      writeSlots.push_back(slotFor(update.getParam()));
-      funcs.outputShapes.push_back(shapeOf(update.getParam().getType()));
-    } else {
-      auto pg = cast<ParamGradOp>(inner);
-      const Slot &param = plan.slots[slotFor(pg.getParam())];
-      writeSlots.push_back(newSlot({Slot::Kind::ParamGrad, param.name + ".grad", param.shape,
-                                    false, param.index}));
-      funcs.outputShapes.push_back(param.shape);
-    }
+    auto pg = cast<ParamGradOp>(inner);
+    const Slot &param = plan.slots[slotFor(pg.getParam())];
+    writeSlots.push_back(newSlot({Slot::Kind::ParamGrad, param.name + ".grad", param.shape,
+                                  false, param.index}));
+    funcs.outputShapes.push_back(param.shape);
   }
   // Yields first, then in-place writes: the order of the pipeline's outputs.
   funcs.outputs = yields;
@@ -370,8 +530,14 @@ LogicalResult FunctionLowering::lowerKernel(KernelOp op) {
   if (funcs.outputs.empty())
     return op.emitError("kernel has no outputs");
 
-  if (options.schedule)
+  if (options.schedule) {
     scheduleKernel(funcs, options.vectorWidth);
+  } else {
+    // Unscheduled Funcs are inlined; staged values must still be complete
+    // before their output stores anything.
+    for (auto &[name, staged] : funcs.stagedValues)
+      staged.compute_root();
+  }
   kernel.pipeline = Halide::Pipeline(funcs.outputs);
   kernel.arguments = arguments;
   model.kernels.push_back(kernel);
@@ -397,7 +563,7 @@ LogicalResult FunctionLowering::lowerFunction(func::FuncOp func) {
       }
       continue;
     }
-    if (!isa<InputOp, ParamOp, HyperparamOp, FillOp>(op))
+    if (!isa<InputOp, ParamOp, StateOp, HyperparamOp, StepOp, FillOp, arith::ConstantOp>(op))
       return op.emitError("expected only kernels and storage ops after partitioning, found '")
              << op.getName() << "'";
   }
@@ -410,6 +576,19 @@ FailureOr<LoweredModel> kiln::lowerToHalide(ModuleOp module, const CodegenOption
   LoweredModel model;
   auto name = module->getAttrOfType<StringAttr>("kiln.model");
   model.name = name ? name.getValue().str() : "model";
+  // Training settings the runtime needs: the optimizer's name and the
+  // learning-rate schedule, both dictionaries with a `name` entry.
+  if (auto optimizer = module->getAttrOfType<DictionaryAttr>("kiln.optimizer"))
+    if (auto optimizerName = optimizer.getAs<StringAttr>("name"))
+      model.optimizer = optimizerName.getValue().str();
+  if (auto schedule = module->getAttrOfType<DictionaryAttr>("kiln.schedule")) {
+    for (NamedAttribute entry : schedule) {
+      if (auto kind = dyn_cast<StringAttr>(entry.getValue()))
+        model.scheduleKind = kind.getValue().str();
+      else if (auto value = dyn_cast<FloatAttr>(entry.getValue()))
+        model.scheduleArgs.emplace_back(entry.getName().str(), value.getValueAsDouble());
+    }
+  }
   model.functions.reserve(2);
   for (llvm::StringRef fn : {"train_step", "predict"}) {
     auto func = module.lookupSymbol<func::FuncOp>(fn);

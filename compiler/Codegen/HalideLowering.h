@@ -23,8 +23,10 @@ struct Slot {
   enum class Kind {
     Input,      // a model input or label, fed per batch (index: input number)
     Param,      // a trainable parameter, owned by the runtime (index: param number)
+    State,      // optimizer state, owned by the runtime (index: state number)
     ParamGrad,  // a parameter's gradient, when no optimizer is applied (index: param)
     Hyperparam, // a scalar runtime value (index: hyperparam number)
+    Step,       // the 1-based update number, a scalar
     Temp,       // an intermediate between two kernels, planned by the wrapper
     Result,     // a function result: the loss, or the prediction
   };
@@ -41,6 +43,9 @@ struct KernelCall {
   std::string name;
   std::vector<int> inputs;  // slot numbers, in Halide argument order after `batch`
   std::vector<int> outputs; // slot numbers, in pipeline output order
+  /// The kiln ops the kernel computes, with their model-file locations, for
+  /// messages about it (e.g. the first kernel that produced a NaN).
+  std::string description;
 };
 
 struct FunctionPlan {
@@ -62,6 +67,12 @@ struct InputDesc {
   bool isInt = false;
 };
 
+struct StateDesc {
+  std::string name;
+  int param = -1; // index into LoweredModel::params
+  double init = 0;
+};
+
 struct HyperparamDesc {
   std::string name;
   double defaultValue = 0;
@@ -80,8 +91,14 @@ struct LoweredKernel {
 
 struct LoweredModel {
   std::string name;
+  std::string optimizer; // from the module's kiln.optimizer, e.g. "adam"
+  /// The learning-rate schedule (module attribute kiln.schedule), evaluated by
+  /// the runtime: its kind and arguments.
+  std::string scheduleKind = "constant";
+  std::vector<std::pair<std::string, double>> scheduleArgs;
   std::vector<InputDesc> inputs;
   std::vector<ParamDesc> params;
+  std::vector<StateDesc> states;
   std::vector<HyperparamDesc> hyperparams;
   std::vector<FunctionPlan> functions;
   std::vector<LoweredKernel> kernels;

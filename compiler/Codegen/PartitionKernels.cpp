@@ -6,11 +6,13 @@
 //   epilogue ops (elementwise)             join the open kernel when their main
 //                                          operand is produced in it
 //   updates                                join the kernel that completes the
-//                                          gradient, unless it reads the old
-//                                          parameter (that would race)
+//                                          gradient, unless another op there
+//                                          reads the old parameter at other
+//                                          indices (that would race)
 //
-// Storage ops (kiln.input, kiln.param, kiln.hyperparam, kiln.fill) stay
-// outside kernels: code generation binds them as buffers, scalars or constants.
+// Storage ops (kiln.input, kiln.param, kiln.state, kiln.hyperparam,
+// kiln.step, kiln.fill, arith.constant) stay outside kernels: code generation
+// binds them as buffers, scalars or constants.
 //
 //===----------------------------------------------------------------------===//
 #include "Pipeline/Passes.h"
@@ -32,26 +34,34 @@ using namespace kiln;
 
 namespace {
 
-bool isStorageOp(Operation *op) { return isa<InputOp, ParamOp, HyperparamOp, FillOp>(op); }
+bool isStorageOp(Operation *op) {
+  return isa<InputOp, ParamOp, StateOp, HyperparamOp, StepOp, FillOp, arith::ConstantOp>(op);
+}
 
 /// The operand whose producer an epilogue op fuses with, or -1 when the op is
 /// an anchor that always opens a new kernel.
-int fusedOperandIndex(Operation *op) {
-  if (isa<BiasAddOp, ReluOp, ReluGradOp, AddOp>(op))
+int fusedOperandIndex(Operation *op, bool fuseUpdates) {
+  if (isa<BiasAddOp, ReluOp, ReluGradOp, AddOp, ElementwiseOp>(op))
     return 0;
-  if (isa<SgdUpdateOp, ParamGradOp>(op))
+  if (isa<ParamGradOp>(op))
     return 1; // the gradient
+  if (auto update = dyn_cast<UpdateOp>(op))
+    return fuseUpdates && !update.getInputs().empty()
+               ? static_cast<int>(update.getTargets().size()) // the gradient
+               : -1;
   return -1;
 }
 
-/// The parameter an op writes in place, if any.
-Value writtenParam(Operation *op) {
-  if (auto update = dyn_cast<SgdUpdateOp>(op))
-    return update.getParam();
+/// The storage an op writes in place (parameter and optimizer state).
+ValueRange writtenTargets(Operation *op) {
+  if (auto update = dyn_cast<UpdateOp>(op))
+    return update.getTargets();
   return {};
 }
 
 struct PartitionKernelsPass : kiln::impl::PartitionKernelsBase<PartitionKernelsPass> {
+  using PartitionKernelsBase::PartitionKernelsBase;
+
   void runOnOperation() override {
     func::FuncOp func = getOperation();
     Block &body = func.getBody().front();
@@ -71,7 +81,7 @@ struct PartitionKernelsPass : kiln::impl::PartitionKernelsBase<PartitionKernelsP
     for (Operation &op : body.without_terminator()) {
       if (isStorageOp(&op))
         continue;
-      std::optional<unsigned> target = joinableGroup(&op, groups, groupOf);
+      std::optional<unsigned> target = joinableGroup(&op, groups, groupOf, fuseUpdates);
       if (!target) {
         target = groups.size();
         groups.emplace_back();
@@ -88,25 +98,28 @@ struct PartitionKernelsPass : kiln::impl::PartitionKernelsBase<PartitionKernelsP
   /// The group `op` can join as an epilogue, if any. A pure epilogue may join
   /// an earlier group than the last (moving it up is safe when its other
   /// operands are ready by then); an update joins only the last group, and
-  /// only if no op there reads the parameter it overwrites.
+  /// only if no other op there reads what it overwrites (kiln-fuse-updates
+  /// folds elementwise readers into the update's body beforehand).
   static std::optional<unsigned>
   joinableGroup(Operation *op, ArrayRef<SmallVector<Operation *>> groups,
-                const llvm::DenseMap<Operation *, unsigned> &groupOf) {
-    int operand = fusedOperandIndex(op);
+                const llvm::DenseMap<Operation *, unsigned> &groupOf, bool fuseUpdates) {
+    int operand = fusedOperandIndex(op, fuseUpdates);
     if (operand < 0)
       return std::nullopt;
     auto producer = groupOf.find(op->getOperand(operand).getDefiningOp());
     if (producer == groupOf.end())
       return std::nullopt;
     unsigned target = producer->second;
-    if (Value param = writtenParam(op)) {
+    ValueRange written = writtenTargets(op);
+    if (!written.empty()) {
       if (target + 1 != groups.size())
         return std::nullopt;
-      for (Operation *user : param.getUsers()) {
-        auto it = groupOf.find(user);
-        if (user != op && it != groupOf.end() && it->second == target)
-          return std::nullopt;
-      }
+      for (Value storage : written)
+        for (Operation *user : storage.getUsers()) {
+          auto it = groupOf.find(user);
+          if (user != op && it != groupOf.end() && it->second == target)
+            return std::nullopt;
+        }
       return target;
     }
     for (Value v : op->getOperands()) {

@@ -22,8 +22,18 @@ int largestDivisor(int64_t extent, std::initializer_list<int> candidates) {
   return 1;
 }
 
-/// Vectorize the innermost dimension and run rows in parallel.
-void scheduleElementwise(Func f, const std::vector<int64_t> &shape, int vec) {
+/// The Func that holds the new values of in-place Tuple output `out`, if any.
+Func *stagedValuesOf(KernelFuncs &k, const Func &out) {
+  for (auto &[name, values] : k.stagedValues)
+    if (name == out.name())
+      return &values;
+  return nullptr;
+}
+
+/// Vectorize the innermost dimension and run rows in parallel. Staged
+/// values are computed a row at a time (an element vector of a rank-1
+/// output), in bounds: static extents are exact.
+void scheduleElementwise(Func f, const std::vector<int64_t> &shape, int vec, Func *staged) {
   std::vector<Var> args = f.args();
   if (args.empty())
     return;
@@ -33,13 +43,22 @@ void scheduleElementwise(Func f, const std::vector<int64_t> &shape, int vec) {
     f.vectorize(args[0], vn, TailStrategy::GuardWithIf);
   if (args.size() >= 2)
     f.parallel(args[1]);
+  if (!staged)
+    return;
+  if (args.size() >= 2)
+    staged->compute_at(f, args[1]);
+  else
+    staged->compute_root();
+  if (vn > 1)
+    staged->vectorize(staged->args()[0], vn, TailStrategy::GuardWithIf);
 }
 
 // C(j, i) = sum_r A(i, r) B(r, j), with an epilogue (bias, activation, update)
 // inlined into the output. Register tile of tn x tm: tn columns in vectors of
 // vn, tm rows unrolled; the reduction runs outside the tile so that the tile's
 // accumulators stay in registers (16 zmm registers for 32 x 8 on AVX-512).
-void scheduleMatmul(Func out, Func prod, RDom r, const std::vector<int64_t> &shape, int vec) {
+void scheduleMatmul(Func out, Func prod, RDom r, const std::vector<int64_t> &shape, int vec,
+                    Func *staged) {
   int64_t rows = shape[0], cols = shape[1];
   int tn = largestDivisor(cols, {2 * vec, vec, 8, 4, 2, 1});
   int vn = std::min(vec, tn);
@@ -66,6 +85,12 @@ void scheduleMatmul(Func out, Func prod, RDom r, const std::vector<int64_t> &sha
       .vectorize(pjv)
       .unroll(pj)
       .unroll(pi);
+  // The new values of an in-place Tuple output, per tile like the product.
+  if (staged) {
+    Var sj = staged->args()[0], si = staged->args()[1], sjv("sjv");
+    staged->compute_at(out, at).bound_extent(sj, tn).bound_extent(si, tm);
+    staged->split(sj, sj, sjv, vn).vectorize(sjv).unroll(sj).unroll(si);
+  }
 }
 
 } // namespace
@@ -84,12 +109,13 @@ void scheduleKernel(KernelFuncs &k, int vectorWidth) {
   switch (k.anchor) {
   case KernelFuncs::Anchor::Matmul:
     if (k.outputs.size() == 1 && k.outputShapes[0].size() == 2) {
-      scheduleMatmul(k.outputs[0], k.prod, k.reduction, k.outputShapes[0], vec);
+      scheduleMatmul(k.outputs[0], k.prod, k.reduction, k.outputShapes[0], vec,
+                     stagedValuesOf(k, k.outputs[0]));
       return;
     }
     // Several outputs share the product: compute it once, in full.
     k.prod.compute_root();
-    scheduleElementwise(k.prod, k.outputShapes[0], vec);
+    scheduleElementwise(k.prod, k.outputShapes[0], vec, nullptr);
     break;
   case KernelFuncs::Anchor::Reduce: {
     k.prod.compute_root();
@@ -109,7 +135,7 @@ void scheduleKernel(KernelFuncs &k, int vectorWidth) {
     break;
   }
   for (size_t o = 0; o < k.outputs.size(); ++o)
-    scheduleElementwise(k.outputs[o], k.outputShapes[o], vec);
+    scheduleElementwise(k.outputs[o], k.outputShapes[o], vec, stagedValuesOf(k, k.outputs[o]));
 }
 
 } // namespace kiln

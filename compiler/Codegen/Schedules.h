@@ -11,6 +11,8 @@
 
 #include <Halide.h>
 
+#include <string>
+#include <utility>
 #include <vector>
 
 namespace kiln {
@@ -27,6 +29,10 @@ struct KernelFuncs {
   std::vector<Halide::Func> outputs;
   /// Row-major shape of each output, outermost first; -1 marks the batch.
   std::vector<std::vector<int64_t>> outputShapes;
+  /// In-place Tuple outputs (by Func name) and the Func holding their new
+  /// values, which must be computed per tile or row before the output
+  /// stores any of it.
+  std::vector<std::pair<std::string, Halide::Func>> stagedValues;
 };
 
 void scheduleKernel(KernelFuncs &kernel, int vectorWidth);

@@ -18,6 +18,7 @@
 #include "llvm/ADT/StringMap.h"
 
 #include <cmath>
+#include <limits>
 #include <sstream>
 
 using namespace mlir;
@@ -81,9 +82,18 @@ private:
   FailureOr<Value> importExpr(const ast::Expr &expr);
   FailureOr<Value> importCall(const ast::Expr &call);
   LogicalResult bindArgs(const ast::Expr &call, const LayerRule &rule, BoundArgs &out);
-  FailureOr<DictionaryAttr> importOptimizer(const ast::DirectiveDecl &decl);
+  /// Checks the optimizer, regularizer, clip and schedule statements and
+  /// records them as module attributes; returns the kiln.optimizer one.
+  FailureOr<DictionaryAttr> importTraining(ModuleOp module);
+  /// (runtime name, value) of every argument of a training function, given or
+  /// defaulted, checked against `rules`.
+  using Settings = std::vector<std::pair<std::string, double>>;
+  FailureOr<Settings> importSettings(const ast::Expr &call, llvm::StringRef what,
+                                     llvm::ArrayRef<HyperparamRule> rules,
+                                     llvm::ArrayRef<llvm::StringRef> runtimeNames,
+                                     bool positional);
   Value newParam(llvm::StringRef name, ArrayRef<int64_t> shape, llvm::StringRef init,
-                 ast::SourceLoc l);
+                 ast::SourceLoc l, bool trainable = true);
   std::string describe(Value v) const;
   std::string typeText(Type t) const;
 
@@ -100,7 +110,8 @@ private:
 const ArgSpec kDenseArgs[] = {{"input", ArgKind::Tensor, true},
                               {"units", ArgKind::PositiveInt, true},
                               {"bias", ArgKind::Bool, false},
-                              {"init", ArgKind::Init, false}};
+                              {"init", ArgKind::Init, false},
+                              {"trainable", ArgKind::Bool, false}};
 const ArgSpec kUnaryArgs[] = {{"input", ArgKind::Tensor, true}};
 const ArgSpec kLossArgs[] = {{"logits", ArgKind::Tensor, true},
                              {"labels", ArgKind::Tensor, true}};
@@ -145,10 +156,11 @@ std::string Importer::describe(Value v) const {
 }
 
 Value Importer::newParam(llvm::StringRef name, ArrayRef<int64_t> shape, llvm::StringRef init,
-                         ast::SourceLoc l) {
+                         ast::SourceLoc l, bool trainable) {
   auto type = RankedTensorType::get(shape, builder.getF32Type());
   return ParamOp::create(builder, loc(l), type, builder.getStringAttr(name),
-                         builder.getStringAttr(init));
+                         builder.getStringAttr(init),
+                         trainable ? UnitAttr() : builder.getUnitAttr());
 }
 
 //===----------------------------------------------------------------------===//
@@ -164,14 +176,15 @@ FailureOr<Value> Importer::buildDense(BoundArgs &args) {
   int64_t units = static_cast<int64_t>(args.exprs[1]->number);
   bool bias = !args.exprs[2] || args.exprs[2]->name == "true";
   std::string init = args.exprs[3] ? args.exprs[3]->name : "he_normal";
+  bool trainable = !args.exprs[4] || args.exprs[4]->name == "true";
   std::string layer = "dense" + std::to_string(layerCounts["dense"]++);
   ast::SourceLoc l = args.call->loc;
 
-  Value weight = newParam(layer + ".weight", {type.getDimSize(1), units}, init, l);
+  Value weight = newParam(layer + ".weight", {type.getDimSize(1), units}, init, l, trainable);
   Value result = MatmulOp::create(builder, loc(l), input, weight);
   if (bias)
     result = BiasAddOp::create(builder, loc(l), result,
-                               newParam(layer + ".bias", {units}, "zeros", l));
+                               newParam(layer + ".bias", {units}, "zeros", l, trainable));
   return result;
 }
 
@@ -345,45 +358,229 @@ LogicalResult Importer::importInput(const ast::InputDecl &decl) {
   return success();
 }
 
-FailureOr<DictionaryAttr> Importer::importOptimizer(const ast::DirectiveDecl &decl) {
-  const ast::Expr &call = *decl.call;
-  const OptimizerRule *rule = lookupOptimizer(call.name);
-  if (!rule) {
-    std::string known;
-    for (const OptimizerRule &r : allOptimizers())
-      known += (known.empty() ? "" : ", ") + r.name.str();
-    return error(call.loc, "unknown optimizer '" + call.name + "' (known: " + known + ")");
-  }
-  SmallVector<NamedAttribute> entries{builder.getNamedAttr("name",
-                                                           builder.getStringAttr(call.name))};
-  llvm::StringMap<bool> seen;
+//===----------------------------------------------------------------------===//
+// Training statements: optimizer, regularizer, clip, schedule
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+/// One function a training statement may call (`l2(1e-4)`), its arguments
+/// (all numbers, with ranges) and the runtime value each becomes.
+struct TrainingFunction {
+  llvm::StringRef name;
+  llvm::ArrayRef<HyperparamRule> args;
+  /// Runtime names of the arguments, in order; empty: the argument's name.
+  llvm::ArrayRef<llvm::StringRef> runtimeNames = {};
+};
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+const HyperparamRule kStrength = {"strength", 0.0, 0.0, kInf, false};
+const HyperparamRule kL1Strength[] = {kStrength};
+const HyperparamRule kElasticArgs[] = {{"l1", 0.0, 0.0, kInf, false},
+                                       {"l2", 0.0, 0.0, kInf, false}};
+const llvm::StringRef kL1Name[] = {"l1"}, kL2Name[] = {"l2"}, kDecayName[] = {"weight_decay"};
+const TrainingFunction kRegularizers[] = {
+    {"l1", kL1Strength, kL1Name},
+    {"l2", kL1Strength, kL2Name},
+    {"elastic_net", kElasticArgs},
+    {"weight_decay", kL1Strength, kDecayName},
+};
+
+const HyperparamRule kLimit[] = {{"limit", 1.0, 0.0, kInf, true}};
+const HyperparamRule kMaxNorm[] = {{"max_norm", 1.0, 0.0, kInf, true}};
+const llvm::StringRef kClipName[] = {"clip"};
+const TrainingFunction kClips[] = {
+    {"value", kLimit, kClipName},
+    {"norm", kMaxNorm, kClipName},
+    {"global_norm", kMaxNorm, kClipName},
+};
+
+const HyperparamRule kWarmup = {"warmup", 0.0, 0.0, kInf, false, false, /*integer=*/true};
+const HyperparamRule kGamma = {"gamma", 0.1, 0.0, 1.0, true, /*maxInclusive=*/true};
+const HyperparamRule kConstantArgs[] = {kWarmup};
+const HyperparamRule kStepArgs[] = {
+    {"step_size", 1000.0, 1.0, kInf, false, false, /*integer=*/true}, kGamma, kWarmup};
+const HyperparamRule kExponentialArgs[] = {kGamma, kWarmup};
+const HyperparamRule kCosineArgs[] = {
+    {"period", 1000.0, 1.0, kInf, false, false, /*integer=*/true},
+    {"min_lr", 0.0, 0.0, kInf, false},
+    kWarmup};
+const TrainingFunction kSchedules[] = {
+    {"constant", kConstantArgs},
+    {"step", kStepArgs},
+    {"exponential", kExponentialArgs},
+    {"cosine", kCosineArgs},
+};
+
+/// "[0, inf)", "(0, 1]".
+std::string rangeText(const HyperparamRule &h) {
+  auto number = [](double v) {
+    if (std::isinf(v))
+      return std::string("inf");
+    std::ostringstream os;
+    os << v;
+    return os.str();
+  };
+  return (h.minExclusive ? "(" : "[") + number(h.min) + ", " + number(h.max) +
+         (h.maxInclusive ? "]" : ")");
+}
+
+} // namespace
+
+FailureOr<Importer::Settings>
+Importer::importSettings(const ast::Expr &call, llvm::StringRef what,
+                         llvm::ArrayRef<HyperparamRule> rules,
+                         llvm::ArrayRef<llvm::StringRef> runtimeNames, bool positional) {
+  Settings settings;
+  llvm::SmallVector<bool> given(rules.size(), false);
+  size_t nextPositional = 0;
   for (const ast::Arg &arg : call.args) {
-    if (arg.keyword.empty())
-      return error(arg.loc, "optimizer settings are named, as in " + call.name + "(lr = 0.1)");
-    const HyperparamRule *h = nullptr;
-    for (const HyperparamRule &candidate : rule->hyperparams)
-      if (candidate.name == arg.keyword)
-        h = &candidate;
-    if (!h)
-      return error(arg.loc, "optimizer '" + call.name + "' has no setting '" + arg.keyword +
-                                "'");
-    if (seen[arg.keyword])
-      return error(arg.loc, "setting '" + arg.keyword + "' given twice");
-    seen[arg.keyword] = true;
+    size_t index = rules.size();
+    if (arg.keyword.empty()) {
+      if (!positional)
+        return error(arg.loc, what.str() + " settings are named, as in " + call.name + "(" +
+                                  (rules.empty() ? "lr" : rules.front().name.str()) + " = " +
+                                  "0.1)");
+      index = nextPositional++;
+      if (index >= rules.size())
+        return error(arg.loc, "'" + call.name + "' takes " + std::to_string(rules.size()) +
+                                  " argument" + (rules.size() == 1 ? "" : "s"));
+    } else {
+      for (size_t i = 0; i < rules.size(); ++i)
+        if (rules[i].name == arg.keyword)
+          index = i;
+      if (index == rules.size()) {
+        std::string known;
+        for (const HyperparamRule &r : rules)
+          known += (known.empty() ? "" : ", ") + r.name.str();
+        return error(arg.loc, what.str() + " '" + call.name + "' has no setting '" +
+                                  arg.keyword + "'" +
+                                  (known.empty() ? "" : " (settings: " + known + ")"));
+      }
+    }
+    const HyperparamRule &h = rules[index];
+    if (given[index])
+      return error(arg.loc, "setting '" + h.name.str() + "' given twice");
+    given[index] = true;
     const ast::Expr &v = *arg.value;
     if (v.kind != ast::Expr::Kind::Number)
-      return error(v.loc, "setting '" + arg.keyword + "' must be a number");
-    bool belowMin = h->minExclusive ? v.number <= h->min : v.number < h->min;
-    if (belowMin || v.number >= h->max || !std::isfinite(v.number)) {
-      std::ostringstream range;
-      range << (h->minExclusive ? "(" : "[") << h->min << ", "
-            << (std::isinf(h->max) ? "inf" : std::to_string(h->max)) << ")";
-      return error(v.loc, "'" + arg.keyword + "' = " + v.spelling + " is out of range " +
-                              range.str());
-    }
-    entries.push_back(builder.getNamedAttr(arg.keyword, builder.getF64FloatAttr(v.number)));
+      return error(v.loc, "setting '" + h.name.str() + "' must be a number");
+    bool belowMin = h.minExclusive ? v.number <= h.min : v.number < h.min;
+    bool aboveMax = h.maxInclusive ? v.number > h.max : v.number >= h.max;
+    if (belowMin || aboveMax || !std::isfinite(v.number))
+      return error(v.loc, "'" + h.name.str() + "' = " + v.spelling + " is out of range " +
+                              rangeText(h));
+    if (h.integer && !v.isInteger)
+      return error(v.loc, "'" + h.name.str() + "' = " + v.spelling +
+                              " must be a whole number (written without '.' or 'e')");
+    llvm::StringRef name = index < runtimeNames.size() ? runtimeNames[index] : h.name;
+    settings.emplace_back(name.str(), v.number);
   }
-  return builder.getDictionaryAttr(entries);
+  // Unset arguments take their defaults, so that every runtime value exists.
+  for (size_t i = 0; i < rules.size(); ++i)
+    if (!given[i]) {
+      llvm::StringRef name = i < runtimeNames.size() ? runtimeNames[i] : rules[i].name;
+      settings.emplace_back(name.str(), rules[i].defaultValue);
+    }
+  return settings;
+}
+
+/// The function of `table` that `call` names, or a diagnostic listing them.
+template <typename T>
+static const T *findFunction(llvm::ArrayRef<T> table, const ast::Expr &call) {
+  for (const T &f : table)
+    if (f.name == call.name)
+      return &f;
+  return nullptr;
+}
+
+template <typename T> static std::string knownNames(llvm::ArrayRef<T> table) {
+  std::string known;
+  for (const T &f : table)
+    known += (known.empty() ? "" : ", ") + f.name.str();
+  return known;
+}
+
+FailureOr<DictionaryAttr> Importer::importTraining(ModuleOp module) {
+  // optimizer
+  const ast::Expr &call = *model.optimizer->call;
+  const OptimizerRule *rule = findFunction(allOptimizers(), call);
+  if (!rule)
+    return error(call.loc, "unknown optimizer '" + call.name + "' (known: " +
+                               knownNames(allOptimizers()) + ")");
+  auto optimizer = importSettings(call, "optimizer", rule->hyperparams, {}, false);
+  if (failed(optimizer))
+    return failure();
+  SmallVector<NamedAttribute> optimizerEntries{
+      builder.getNamedAttr("name", builder.getStringAttr(call.name))};
+  auto add = [&](SmallVector<NamedAttribute> &entries, const Settings &settings) {
+    for (const auto &[name, value] : settings)
+      entries.push_back(builder.getNamedAttr(name, builder.getF64FloatAttr(value)));
+  };
+  add(optimizerEntries, *optimizer);
+
+  // regularizer: each runtime value at most once over all statements.
+  SmallVector<NamedAttribute> regularizerEntries;
+  llvm::StringMap<ast::SourceLoc> regularizedBy;
+  for (const auto &[name, value] : *optimizer)
+    regularizedBy[name] = call.loc;
+  for (const ast::DirectiveDecl &decl : model.regularizers) {
+    const ast::Expr &reg = *decl.call;
+    const TrainingFunction *f = findFunction(llvm::ArrayRef(kRegularizers), reg);
+    if (!f)
+      return error(reg.loc, "unknown regularizer '" + reg.name + "' (known: " +
+                                knownNames(llvm::ArrayRef(kRegularizers)) + ")");
+    auto settings = importSettings(reg, "regularizer", f->args, f->runtimeNames, true);
+    if (failed(settings))
+      return failure();
+    for (const auto &[name, value] : *settings) {
+      auto [it, inserted] = regularizedBy.try_emplace(name, reg.loc);
+      if (!inserted) {
+        diags.error(reg.loc, "'" + name + "' is already set by the " +
+                                 (name == "weight_decay" && it->second.line == call.loc.line &&
+                                          it->second.col == call.loc.col
+                                      ? "optimizer '" + call.name + "'"
+                                      : "regularizer") +
+                                 " declared here");
+        diags.note(it->second, "'" + name + "' first set here");
+        return failure();
+      }
+    }
+    for (const auto &[name, value] : *settings)
+      (name == "weight_decay" ? optimizerEntries : regularizerEntries)
+          .push_back(builder.getNamedAttr(name, builder.getF64FloatAttr(value)));
+  }
+  if (!regularizerEntries.empty())
+    module->setAttr("kiln.regularizer", builder.getDictionaryAttr(regularizerEntries));
+
+  // clip and schedule: one function each.
+  auto importOne = [&](const std::optional<ast::DirectiveDecl> &decl, llvm::StringRef what,
+                       llvm::ArrayRef<TrainingFunction> table,
+                       llvm::StringRef attrName) -> LogicalResult {
+    if (!decl)
+      return success();
+    const ast::Expr &c = *decl->call;
+    const TrainingFunction *f = findFunction(table, c);
+    if (!f)
+      return error(c.loc, "unknown " + what.str() + " '" + c.name + "' (known: " +
+                              knownNames(table) + ")");
+    auto settings = importSettings(c, what, f->args, f->runtimeNames, true);
+    if (failed(settings))
+      return failure();
+    SmallVector<NamedAttribute> entries{
+        builder.getNamedAttr("name", builder.getStringAttr(c.name))};
+    add(entries, *settings);
+    module->setAttr(attrName, builder.getDictionaryAttr(entries));
+    return success();
+  };
+  if (failed(importOne(model.clip, "clip", kClips, "kiln.clip")) ||
+      failed(importOne(model.schedule, "schedule", kSchedules, "kiln.schedule")))
+    return failure();
+  if (model.schedule && !llvm::any_of(rule->hyperparams, [](const HyperparamRule &h) {
+        return h.name == "lr";
+      }))
+    return error(model.schedule->loc, "optimizer '" + call.name + "' has no learning rate to schedule");
+  return builder.getDictionaryAttr(optimizerEntries);
 }
 
 /// True when some kiln.param feeds `op`, directly or through other ops.
@@ -452,7 +649,7 @@ OwningOpRef<ModuleOp> Importer::run() {
                      "'optimizer sgd(lr = 0.1)'");
     return nullptr;
   }
-  FailureOr<DictionaryAttr> optimizer = importOptimizer(*model.optimizer);
+  FailureOr<DictionaryAttr> optimizer = importTraining(*module);
   if (failed(optimizer))
     return nullptr;
   (*module)->setAttr("kiln.optimizer", *optimizer);

@@ -22,6 +22,10 @@ struct PipelineOptions {
   /// Without it, gradients are returned by the train step instead of applied
   /// (used by gradient checks).
   bool applyOptimizer = true;
+  /// Move updates next to their gradients and fuse them into the gradient's
+  /// kernel (off: updates run after the whole backward pass, in kernels of
+  /// their own, and every gradient is stored).
+  bool fuseUpdates = true;
 };
 
 /// Builds the pass pipeline from imported kiln IR to kernels.

@@ -29,19 +29,78 @@ def Autodiff : Pass<"kiln-autodiff", "::mlir::ModuleOp"> {
 // Training
 //===----------------------------------------------------------------------===//
 
+def Regularize : Pass<"kiln-regularize", "::mlir::ModuleOp"> {
+  let summary = "Add L1 and L2 penalties to the loss and to every parameter's gradient";
+  let description = [{
+    Reads the module's `kiln.regularizer` attribute (`{l1 = a, l2 = b}`, either
+    entry optional), makes each strength a runtime `kiln.hyperparam`, and in
+    `@train_step` rewrites every `kiln.param_grad %p, %g` to mark
+    `g + l2 * p + l1 * sign(p)` instead, and adds
+    `sum(l2 / 2 * p^2 + l1 * |p|)` over all trained parameters to the loss the
+    step returns. Runs between autodiff and the optimizer; without the
+    attribute it changes nothing.
+
+        kiln.param_grad %p, %g  =>  %g2 = kiln.elementwise (%g, %p) {g + l2 p + l1 sign(p)}
+                                    kiln.param_grad %p, %g2
+  }];
+  let dependentDialects = ["::kiln::KilnDialect", "::mlir::arith::ArithDialect",
+                           "::mlir::math::MathDialect"];
+}
+
+def ClipGradients : Pass<"kiln-clip-gradients", "::mlir::ModuleOp"> {
+  let summary = "Clip every parameter's gradient by value, by its norm, or by the global norm";
+  let description = [{
+    Reads the module's `kiln.clip` attribute (`{name = "value" | "norm" |
+    "global_norm", clip = c}`); the threshold is the runtime value `clip`.
+    `value` clamps each element to [-c, c]; `norm` scales each gradient by
+    `min(1, c / (|g| + 1e-6))`; `global_norm` scales all of them by
+    `min(1, c / (sqrt(sum_i |g_i|^2) + 1e-6))` (torch.nn.utils.clip_grad_norm_).
+    Global-norm clipping needs every gradient before any update: its scale is
+    a reduction over all of them, so each gradient is stored in full and the
+    updates run after the last one. Without the attribute it changes nothing.
+
+        kiln.param_grad %p, %g  =>  %g2 = kiln.elementwise (%g) {clamp(g, -c, c)}
+                                    kiln.param_grad %p, %g2
+  }];
+  let dependentDialects = ["::kiln::KilnDialect", "::mlir::arith::ArithDialect",
+                           "::mlir::math::MathDialect"];
+}
+
 def ApplyOptimizer : Pass<"kiln-apply-optimizer", "::mlir::ModuleOp"> {
   let summary = "Replace each kiln.param_grad with the optimizer's in-place update";
   let description = [{
     Reads the module's `kiln.optimizer` attribute (for example
-    `{name = "sgd", lr = 0.1}`), turns each hyperparameter into a
-    `kiln.hyperparam` (a runtime value) and replaces every
-    `kiln.param_grad %p, %g` with the update, placed immediately after the
-    later of: the op that completes `%g`, and the last reader of `%p`. The
-    update therefore runs as soon as the gradient is final, and code
-    generation can fuse it into the gradient's producer so that the gradient
-    is never stored.
+    `{name = "adam", lr = 1.0e-3}`), turns each hyperparameter into a
+    `kiln.hyperparam` (a runtime value), declares the optimizer's state per
+    parameter (`kiln.state`), and replaces every `kiln.param_grad %p, %g` with
+    one `kiln.update` that writes the parameter and its state in place, built
+    from the optimizer's row in Training/Optimizers.cpp. A `weight_decay`
+    value (AdamW's, or `regularizer weight_decay(d)`) adds decoupled decay,
+    `p -= lr * d * p`, to the update. The update stays where the marker was;
+    kiln-fuse-updates moves it.
 
-        kiln.param_grad %p, %g  =>  kiln.sgd_update %p, %g, %lr
+        kiln.param_grad %p, %g  =>  kiln.update (%p, %m, %v) from (%g) {...}
+  }];
+  let dependentDialects = ["::kiln::KilnDialect", "::mlir::arith::ArithDialect",
+                           "::mlir::math::MathDialect"];
+}
+
+def FuseUpdates : Pass<"kiln-fuse-updates", "::mlir::func::FuncOp"> {
+  let summary = "Move each update to just after its gradient is final";
+  let description = [{
+    First folds each `kiln.elementwise` whose only user is an update (a
+    regularization term, a clip) into the update's body, so that the update
+    reads its parameter only as a target. Then moves every
+    `kiln.elementwise` and `kiln.sum` up to just after its last
+    operand, and then every `kiln.update` to just after the latest of: its
+    inputs, its targets' definitions, and every other reader of its targets.
+    An update then follows the op that completes its gradient, and
+    kiln-partition-kernels can fuse it into that op's kernel so that the
+    gradient is never stored in full. Without this pass (kilnc
+    --no-fuse-updates) updates run after the whole backward pass.
+
+        %g = matmul(..); ...backward...; update(%w) from (%g)
+          =>  %g = matmul(..); update(%w) from (%g); ...backward...
   }];
   let dependentDialects = ["::kiln::KilnDialect"];
 }
@@ -58,11 +117,15 @@ def PartitionKernels : Pass<"kiln-partition-kernels", "::mlir::func::FuncOp"> {
     op joins the open kernel when its main operand is produced there (bias,
     activation and their gradients become epilogues of the matmul), and an
     update joins the kernel that completes its gradient unless that kernel
-    also reads the old parameter. Values used after a kernel become its
+    also reads the old parameter at other indices. Values used after a kernel become its
     results; everything else stays inside and is never stored.
 
-        %g = matmul(..); sgd_update %w, %g  =>  kernel { matmul; sgd_update }
+        %g = matmul(..); update(%w) from (%g)  =>  kernel { matmul; update }
   }];
+  let options = [
+    Option<"fuseUpdates", "fuse-updates", "bool", /*default=*/"true",
+           "Let updates join the kernel that computes their gradient">,
+  ];
   let dependentDialects = ["::kiln::KilnDialect"];
 }
 

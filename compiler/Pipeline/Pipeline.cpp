@@ -10,13 +10,23 @@ void kiln::buildKilnPipeline(OpPassManager &pm, const PipelineOptions &options) 
   pm.addPass(createAutodiff());
   if (options.stopAfter == PipelineStage::Train)
     return;
-  // Replace gradient markers with in-place updates right where gradients are final.
-  if (options.applyOptimizer)
+  // Transform the gradients: regularization terms, then clipping (the order
+  // of torch: the penalty is part of the loss whose gradient is clipped).
+  pm.addPass(createRegularize());
+  pm.addPass(createClipGradients());
+  if (options.applyOptimizer) {
+    // Replace gradient markers with in-place updates of parameters and state,
     pm.addPass(createApplyOptimizer());
+    // and move each right after its gradient is final.
+    if (options.fuseUpdates)
+      pm.addNestedPass<func::FuncOp>(createFuseUpdates());
+  }
   // Drop values that nothing uses any more (e.g. the loss in @predict).
   pm.addPass(createCanonicalizerPass());
   if (options.stopAfter == PipelineStage::Fused)
     return;
   // Group ops into kernels: one Halide pipeline each, fused epilogues and updates.
-  pm.addNestedPass<func::FuncOp>(createPartitionKernels());
+  PartitionKernelsOptions partition;
+  partition.fuseUpdates = options.fuseUpdates;
+  pm.addNestedPass<func::FuncOp>(createPartitionKernels(partition));
 }

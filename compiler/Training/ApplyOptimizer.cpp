@@ -14,24 +14,6 @@ using namespace kiln;
 
 namespace {
 
-/// The op after which `param`'s update may run: the latest of the op that
-/// completes `grad`, the kiln.param that reads `param`, and every other reader
-/// of `param` (but `marker`).
-static Operation *updatePoint(Value param, Value grad, Operation *marker) {
-  Block *block = marker->getBlock();
-  Operation *point = nullptr;
-  auto consider = [&](Operation *op) {
-    if (op && op != marker && op->getBlock() == block &&
-        (!point || point->isBeforeInBlock(op)))
-      point = op;
-  };
-  consider(grad.getDefiningOp());
-  consider(param.getDefiningOp());
-  for (Operation *user : param.getUsers())
-    consider(user);
-  return point;
-}
-
 struct ApplyOptimizerPass : kiln::impl::ApplyOptimizerBase<ApplyOptimizerPass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
@@ -54,23 +36,48 @@ struct ApplyOptimizerPass : kiln::impl::ApplyOptimizerBase<ApplyOptimizerPass> {
     SmallVector<ParamGradOp> markers(func.getOps<ParamGradOp>());
     if (markers.empty())
       return;
-    // One runtime value per hyperparameter, at the top of the function.
-    OpBuilder builder(&func.getBody().front(), func.getBody().front().begin());
-    SmallVector<Value> hyper;
-    for (const HyperparamRule &h : rule.hyperparams) {
+    // Runtime values at the top of the function: the optimizer's
+    // hyperparameters, decoupled weight decay if asked for, the step number.
+    Block &body = func.getBody().front();
+    OpBuilder top(&body, body.begin());
+    auto hyperparam = [&](const HyperparamRule &h) -> Value {
       double value = h.defaultValue;
       if (auto attr = config.getAs<FloatAttr>(h.name))
         value = attr.getValueAsDouble();
-      hyper.push_back(HyperparamOp::create(builder, func.getLoc(), builder.getF32Type(),
-                                           builder.getStringAttr(h.name),
-                                           builder.getF64FloatAttr(value)));
+      return HyperparamOp::create(top, func.getLoc(), top.getF32Type(),
+                                  top.getStringAttr(h.name), top.getF64FloatAttr(value));
+    };
+    SmallVector<Value> hyper;
+    Value lr, weightDecay;
+    for (const HyperparamRule &h : rule.hyperparams) {
+      hyper.push_back(hyperparam(h));
+      if (h.name == "lr")
+        lr = hyper.back();
+      if (h.name == "weight_decay")
+        weightDecay = hyper.back();
     }
+    if (!weightDecay && config.get("weight_decay"))
+      weightDecay = hyperparam(*lookupTrainingHyperparam("weight_decay"));
+    Value step = StepOp::create(top, func.getLoc(), top.getF32Type());
+
     for (ParamGradOp marker : markers) {
-      if (Operation *point = updatePoint(marker.getParam(), marker.getGrad(), marker))
-        builder.setInsertionPointAfter(point);
-      else
-        builder.setInsertionPoint(marker);
-      rule.buildUpdate(builder, marker.getLoc(), marker.getParam(), marker.getGrad(), hyper);
+      auto param = marker.getParam().getDefiningOp<ParamOp>();
+      SmallVector<Value> targets{marker.getParam()};
+      for (StringRef suffix : rule.states)
+        targets.push_back(StateOp::create(top, param.getLoc(), param.getType(),
+                                          top.getStringAttr(param.getName() + "." + suffix),
+                                          param.getNameAttr(), top.getF64FloatAttr(0.0)));
+      OpBuilder builder(marker);
+      buildUpdate(builder, marker.getLoc(), targets, ValueRange{marker.getGrad()},
+                  [&](Scalar &s, ArrayRef<Value> args) {
+                    UpdateInputs in{args.front(), args.slice(1, rule.states.size()), args.back(),
+                                    hyper, step};
+                    SmallVector<Value> next = rule.update(s, in);
+                    // Decoupled weight decay: p -= lr * d * p (old p).
+                    if (weightDecay && lr)
+                      next[0] = s.sub(next[0], s.mul(s.mul(lr, weightDecay), in.param));
+                    return next;
+                  });
       marker.erase();
     }
   }

@@ -1,41 +1,63 @@
 //===- Optimizers.h - The table of optimizer update rules -------*- C++ -*-===//
 //
 // One entry per optimizer: its name in model files, its hyperparameters (all
-// runtime values) with their valid ranges, and how to build its update. Import
-// validates model files against this table; ApplyOptimizer builds from it.
+// runtime values) with their valid ranges, the optimizer state it keeps per
+// parameter, and its update written element by element. Import validates
+// model files against this table; ApplyOptimizer builds kiln.update ops from
+// it. Adding an optimizer is adding a row and a scalar update function.
 //
 //===----------------------------------------------------------------------===//
 #ifndef KILN_TRAINING_OPTIMIZERS_H
 #define KILN_TRAINING_OPTIMIZERS_H
 
-#include "mlir/IR/Builders.h"
+#include "Training/ScalarBody.h"
 
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/StringRef.h"
 
 namespace kiln {
 
+/// A runtime value's name, default and valid range [min, max) (or (min, max)
+/// when minExclusive), as checked in model files and on the command line.
 struct HyperparamRule {
   llvm::StringRef name;
   double defaultValue;
-  double min;          // inclusive
-  double max;          // exclusive
-  bool minExclusive;   // true when `min` itself is not allowed
+  double min;
+  double max;
+  bool minExclusive;
+  bool maxInclusive = false;
+  bool integer = false; // a count, such as a number of steps
+};
+
+/// The values one element of an update sees: the parameter and each state
+/// tensor (old values), the final gradient, every hyperparameter in table
+/// order, and the 1-based step number.
+struct UpdateInputs {
+  mlir::Value param;
+  llvm::ArrayRef<mlir::Value> states;
+  mlir::Value grad;
+  llvm::ArrayRef<mlir::Value> hyper;
+  mlir::Value step;
 };
 
 struct OptimizerRule {
   llvm::StringRef name;
   llvm::ArrayRef<HyperparamRule> hyperparams;
-  /// Builds the in-place update of `param` from its final gradient `grad`;
-  /// `hyperparams` holds one f32 value per entry of `hyperparams` above.
-  void (*buildUpdate)(mlir::OpBuilder &builder, mlir::Location loc, mlir::Value param,
-                      mlir::Value grad, llvm::ArrayRef<mlir::Value> hyperparams);
+  /// Suffixes of the state tensors kept per parameter (e.g. "m", "v"); each
+  /// starts at zero.
+  llvm::ArrayRef<llvm::StringRef> states;
+  /// Returns the new parameter value, then the new value of each state.
+  llvm::SmallVector<mlir::Value> (*update)(Scalar &s, const UpdateInputs &in);
 };
 
 /// Returns the rule named `name`, or nullptr.
 const OptimizerRule *lookupOptimizer(llvm::StringRef name);
-/// All known optimizer names, for diagnostics.
+/// All known optimizers, for diagnostics.
 llvm::ArrayRef<OptimizerRule> allOptimizers();
+
+/// Runtime values that other training statements add (regularizer strengths,
+/// decoupled weight decay, clip thresholds), with their ranges.
+const HyperparamRule *lookupTrainingHyperparam(llvm::StringRef name);
 
 } // namespace kiln
 

@@ -1,14 +1,18 @@
 //===- Trainer.cpp - Mini-batch training of a compiled model --------------===//
 
 #include "kiln/Trainer.h"
+#include "kiln/Checkpoint.h"
 #include "kiln/Random.h"
+#include "kiln/Schedule.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstring>
+#include <map>
 
 namespace kiln {
 
@@ -21,10 +25,48 @@ double secondsSince(std::chrono::steady_clock::time_point start) {
 } // namespace
 
 Trainer::Trainer(CompiledModel &model, ParameterStore &params, TrainerOptions options)
-    : model(model), params(params), opts(options) {
-  opts.batchSize = std::max<int64_t>(opts.batchSize, 1);
-  for (const HyperparamInfo &hyper : model.info().hyperparams)
-    hyperValues.push_back(hyper.defaultValue);
+    : model(model), params(params), opts(options), lrSchedule(model.info().schedule) {
+  opts.batchSize = std::max<int64_t>(opts.batchSize, 0);
+  const ModelInfo &info = model.info();
+  for (size_t i = 0; i < info.hyperparams.size(); ++i) {
+    hyperValues.push_back(info.hyperparams[i].defaultValue);
+    if (info.hyperparams[i].name == "lr")
+      lrIndex = static_cast<int>(i);
+  }
+  for (const StateInfo &state : info.states) {
+    states.emplace_back(static_cast<size_t>(info.params[state.param].numElements()),
+                        state.initValue);
+    statePointers.push_back(states.back().data());
+  }
+}
+
+float Trainer::currentLearningRate() const {
+  if (lrIndex < 0)
+    return 0;
+  return static_cast<float>(scheduledRate(lrSchedule, hyperValues[lrIndex], updateCount));
+}
+
+float Trainer::step(const Dataset &data, const std::vector<int64_t> &order, int64_t first,
+                    int64_t batch) {
+  const int64_t features = data.features;
+  for (int64_t i = 0; i < batch; ++i) {
+    int64_t sample = order[static_cast<size_t>(first + i)];
+    std::memcpy(batchX.data() + i * features, data.x.data() + sample * features,
+                sizeof(float) * static_cast<size_t>(features));
+    batchY[static_cast<size_t>(i)] = data.y[static_cast<size_t>(sample)];
+  }
+  stepHyper = hyperValues;
+  if (lrIndex >= 0)
+    stepHyper[lrIndex] = currentLearningRate();
+  StepArgs args;
+  args.params = params.pointers();
+  args.states = statePointers.data();
+  args.x = batchX.data();
+  args.labels = batchY.data();
+  args.batch = batch;
+  args.hyperparams = stepHyper.data();
+  args.step = ++updateCount;
+  return model.trainStep(args);
 }
 
 bool Trainer::setHyperparam(std::string_view name, float value) {
@@ -56,9 +98,16 @@ Result<EpochStats> Trainer::trainEpoch(const Dataset &data) {
     return status.takeError();
 
   const int64_t features = data.features;
-  const int64_t batchSize = std::min(opts.batchSize, data.count);
+  const int64_t batchSize =
+      opts.batchSize > 0 ? std::min(opts.batchSize, data.count) : data.count;
   batchX.resize(static_cast<size_t>(batchSize * features));
   batchY.resize(static_cast<size_t>(batchSize));
+  // The start of the epoch, for replaying it if a step goes non-finite.
+  epochStartParams.resize(params.size());
+  for (size_t p = 0; p < params.size(); ++p)
+    epochStartParams[p] = params.values(p);
+  epochStartStates = states;
+  epochStartUpdates = updateCount;
 
   EpochStats stats;
   stats.epoch = epochs + 1;
@@ -67,18 +116,10 @@ Result<EpochStats> Trainer::trainEpoch(const Dataset &data) {
   auto start = std::chrono::steady_clock::now();
   for (int64_t first = 0; first < data.count; first += batchSize) {
     int64_t batch = std::min(batchSize, data.count - first);
-    for (int64_t i = 0; i < batch; ++i) {
-      int64_t sample = order[static_cast<size_t>(first + i)];
-      std::memcpy(batchX.data() + i * features, data.x.data() + sample * features,
-                  sizeof(float) * static_cast<size_t>(features));
-      batchY[static_cast<size_t>(i)] = data.y[static_cast<size_t>(sample)];
-    }
-    float loss =
-        model.trainStep(params.pointers(), batchX.data(), batchY.data(), batch, hyperValues.data());
+    float loss = step(data, order, first, batch);
     ++stats.steps;
     if (!std::isfinite(loss))
-      return Error(
-          fmt::format("loss became {} at epoch {} step {}", loss, stats.epoch, stats.steps));
+      return diagnoseNonFinite(data, order, batchSize, stats.epoch, stats.steps, loss);
     lossSum += double(loss) * double(batch);
     stats.samples += batch;
   }
@@ -88,6 +129,41 @@ Result<EpochStats> Trainer::trainEpoch(const Dataset &data) {
   return stats;
 }
 
+Error Trainer::diagnoseNonFinite(const Dataset &data, const std::vector<int64_t> &order,
+                                 int64_t batchSize, int64_t epoch, int64_t failedStep,
+                                 float loss) {
+  // Training is deterministic: replaying the epoch from its start reaches
+  // the same values, now with every kernel's output checked. The start of
+  // the epoch is reloaded from the copy taken below, which also leaves the
+  // parameters in their last good state afterwards.
+  std::string message =
+      fmt::format("loss became {} at epoch {} step {}", loss, epoch, failedStep);
+  auto restore = [&] {
+    for (size_t p = 0; p < params.size(); ++p)
+      params.values(p) = epochStartParams[p];
+    states = epochStartStates;
+    for (size_t s = 0; s < states.size(); ++s)
+      statePointers[s] = states[s].data();
+    updateCount = epochStartUpdates;
+  };
+  restore();
+  model.setCheckNumerics(true);
+  int64_t stepNumber = 0;
+  for (int64_t first = 0; first < data.count && stepNumber < failedStep; first += batchSize) {
+    float replayed = step(data, order, first, std::min(batchSize, data.count - first));
+    ++stepNumber;
+    std::string culprit = model.firstNonFinite();
+    if (!culprit.empty() || !std::isfinite(replayed)) {
+      message += fmt::format("; first non-finite value at step {} in {}", stepNumber,
+                             culprit.empty() ? std::string("the loss") : culprit);
+      break;
+    }
+  }
+  model.setCheckNumerics(false);
+  restore();
+  return Error(message + fmt::format("; parameters restored to the start of epoch {}", epoch));
+}
+
 Result<EvalStats> Trainer::evaluate(const Dataset &data, int64_t maxSamples) {
   if (Status status = checkFits(data); !status)
     return status.takeError();
@@ -95,7 +171,7 @@ Result<EvalStats> Trainer::evaluate(const Dataset &data, int64_t maxSamples) {
   const int64_t features = data.features;
   const int64_t classes = model.info().numClasses;
   const int64_t count = maxSamples > 0 ? std::min(maxSamples, data.count) : data.count;
-  const int64_t batchSize = std::min(opts.batchSize, count);
+  const int64_t batchSize = std::min(opts.batchSize > 0 ? opts.batchSize : 1024, count);
   logits.resize(static_cast<size_t>(batchSize * classes));
 
   EvalStats stats;
@@ -114,6 +190,82 @@ Result<EvalStats> Trainer::evaluate(const Dataset &data, int64_t maxSamples) {
     stats.count += batch;
   }
   return stats;
+}
+
+} // namespace kiln
+
+namespace kiln {
+
+Status Trainer::saveCheckpoint(const std::string &path) const {
+  const ModelInfo &info = model.info();
+  std::vector<TensorView> tensors;
+  for (size_t p = 0; p < params.size(); ++p)
+    tensors.push_back({info.params[p].name, info.params[p].shape, params.values(p).data()});
+  for (size_t s = 0; s < states.size(); ++s)
+    tensors.push_back(
+        {info.states[s].name, info.params[info.states[s].param].shape, states[s].data()});
+  std::map<std::string, std::string> metadata = {
+      {"format", "kiln-checkpoint-1"},
+      {"model", info.name},
+      {"optimizer", info.optimizer},
+      {"updates", std::to_string(updateCount)},
+      {"epochs", std::to_string(epochs)},
+      {"seed", std::to_string(opts.seed)},
+  };
+  return kiln::saveCheckpoint(path, tensors, metadata);
+}
+
+Status Trainer::loadCheckpoint(const std::string &path) {
+  Result<Checkpoint> loaded = kiln::loadCheckpoint(path);
+  if (!loaded)
+    return loaded.takeError();
+  const ModelInfo &info = model.info();
+  auto meta = [&](const char *key) {
+    auto it = loaded->metadata.find(key);
+    return it == loaded->metadata.end() ? std::string() : it->second;
+  };
+  if (meta("model") != info.name)
+    return Error(fmt::format("{}: checkpoint of model '{}', not '{}'", path, meta("model"),
+                             info.name));
+  // Check everything before changing anything.
+  auto lookup = [&](const std::string &name,
+                    const std::vector<int64_t> &shape) -> Result<const LoadedTensor *> {
+    const LoadedTensor *t = loaded->find(name);
+    if (!t)
+      return Error(fmt::format("{}: no tensor '{}'", path, name));
+    if (t->shape != shape || t->dtype != DType::F32)
+      return Error(fmt::format("{}: tensor '{}' has shape [{}], the model needs [{}]", path,
+                               name, fmt::join(t->shape, ", "), fmt::join(shape, ", ")));
+    return t;
+  };
+  std::vector<const LoadedTensor *> paramTensors, stateTensors;
+  for (const ParamInfo &p : info.params) {
+    auto t = lookup(p.name, p.shape);
+    if (!t)
+      return t.takeError();
+    paramTensors.push_back(*t);
+  }
+  for (const StateInfo &s : info.states) {
+    auto t = lookup(s.name, info.params[s.param].shape);
+    if (!t)
+      return t.takeError();
+    stateTensors.push_back(*t);
+  }
+  int64_t updatesSaved = 0, epochsSaved = 0;
+  try {
+    updatesSaved = std::stoll(meta("updates"));
+    epochsSaved = std::stoll(meta("epochs"));
+  } catch (const std::exception &) {
+    return Error(fmt::format("{}: metadata 'updates' and 'epochs' must be integers", path));
+  }
+  for (size_t p = 0; p < paramTensors.size(); ++p)
+    std::copy(paramTensors[p]->values.begin(), paramTensors[p]->values.end(),
+              params.values(p).begin());
+  for (size_t s = 0; s < stateTensors.size(); ++s)
+    std::copy(stateTensors[s]->values.begin(), stateTensors[s]->values.end(), states[s].begin());
+  updateCount = updatesSaved;
+  epochs = epochsSaved;
+  return {};
 }
 
 } // namespace kiln

@@ -53,7 +53,14 @@ TEST(Parity, MlpSgdMatchesPyTorch) {
   }
   const float lr = 0.1f;
   for (size_t step = 0; step < kReferenceLosses.size(); ++step) {
-    float loss = model.trainStep(params.pointers(), x.data(), y.data(), batch, &lr);
+    kiln::StepArgs args;
+    args.params = params.pointers();
+    args.x = x.data();
+    args.labels = y.data();
+    args.batch = batch;
+    args.hyperparams = &lr;
+    args.step = static_cast<int64_t>(step) + 1;
+    float loss = model.trainStep(args);
     EXPECT_NEAR(loss, kReferenceLosses[step], 1e-4 * kReferenceLosses[step]) << "step " << step;
   }
   // The run must move the loss far more than the tolerance, or the

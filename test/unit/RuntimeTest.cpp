@@ -441,8 +441,12 @@ public:
 
   const ModelInfo &info() const override { return modelInfo; }
 
-  float trainStep(float *const *params, const float *x, const int32_t *labels, int64_t batch,
-                  const float *hyperparams) override {
+  float trainStep(const StepArgs &args) override {
+    float *const *params = args.params;
+    const float *x = args.x;
+    const int32_t *labels = args.labels;
+    const int64_t batch = args.batch;
+    const float *hyperparams = args.hyperparams;
     batchSizes.push_back(batch);
     lastLr = hyperparams[0];
     if (static_cast<int64_t>(batchSizes.size()) == nanAtStep)
@@ -475,7 +479,14 @@ public:
   }
 
   void setNumThreads(int threads) override { numThreads = threads; }
+  void setCheckNumerics(bool on) override { checkNumerics = on; }
+  std::string firstNonFinite() const override {
+    return checkNumerics && static_cast<int64_t>(batchSizes.size()) == nanAtStep
+               ? "kernel fake_k0 (fake.op at fake.kiln:1:1)"
+               : "";
+  }
 
+  bool checkNumerics = false;
   ModelInfo modelInfo;
   std::vector<int64_t> batchSizes;
   int64_t nanAtStep = -1;

@@ -52,11 +52,15 @@ struct Options {
   Emit emit = Emit::Exe;
   bool keepTemps = false;
   bool noSchedule = false;
+  bool noFuseUpdates = false;
 };
 
 void usage(std::ostream &os) {
   os << "usage: kilnc MODEL.kiln [-o OUT] [--emit=KIND] [--keep-temps] [--no-schedule]\n"
+        "             [--no-fuse-updates]\n"
         "  KIND: ast, mlir, mlir-train, mlir-fused, mlir-kernels, halide-stmt, lib, exe\n"
+        "  --no-fuse-updates: run optimizer updates after the whole backward pass, in\n"
+        "    kernels of their own (every gradient is stored; for comparisons)\n"
         "  exe (default): writes a trainer binary at OUT (default: the model name)\n"
         "  lib: writes OUT/lib<model>.a and OUT/<model>.h (OUT: a directory)\n";
 }
@@ -78,7 +82,9 @@ bool parseArgs(int argc, char **argv, Options &opts) {
     } else if (arg.rfind("--emit=", 0) == 0) {
       auto it = kEmitKinds.find(arg.substr(7));
       if (it == kEmitKinds.end()) {
-        std::cerr << "kilnc: error: unknown --emit kind '" << arg.substr(7) << "'\n";
+        std::cerr << "kilnc: error: unknown --emit kind '" << arg.substr(7)
+                << "' (expected ast, mlir, mlir-train, mlir-fused, mlir-kernels, halide-stmt, "
+                   "lib or exe)\n";
         return false;
       }
       opts.emit = it->second;
@@ -86,6 +92,8 @@ bool parseArgs(int argc, char **argv, Options &opts) {
       opts.keepTemps = true;
     } else if (arg == "--no-schedule") {
       opts.noSchedule = true;
+    } else if (arg == "--no-fuse-updates") {
+      opts.noFuseUpdates = true;
     } else if (!arg.empty() && arg[0] == '-') {
       std::cerr << "kilnc: error: unknown option '" << arg << "'\n";
       return false;
@@ -142,6 +150,7 @@ int compile(const Options &opts) {
   pipelineOptions.stopAfter = opts.emit == Emit::MlirTrain   ? PipelineStage::Train
                               : opts.emit == Emit::MlirFused ? PipelineStage::Fused
                                                              : PipelineStage::Kernels;
+  pipelineOptions.fuseUpdates = !opts.noFuseUpdates;
   mlir::PassManager pm(&context);
   buildKilnPipeline(pm, pipelineOptions);
   if (mlir::failed(pm.run(*module)))

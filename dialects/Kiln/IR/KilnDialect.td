@@ -16,10 +16,13 @@ def Kiln_Dialect : Dialect {
     of f32 (i32 for labels); the batch dimension is dynamic (`?`).
 
     Parameters, inputs and hyperparameters are read from storage the runtime
-    owns (`kiln.param`, `kiln.input`, `kiln.hyperparam`); an update op
-    (`kiln.sgd_update`) writes a parameter's storage in place.
+    owns (`kiln.param`, `kiln.state`, `kiln.input`, `kiln.hyperparam`,
+    `kiln.step`); `kiln.update` writes a parameter and its optimizer state in
+    place. Element-by-element bodies (`kiln.elementwise`, `kiln.update`) are
+    written with `arith` and `math` ops on f32.
   }];
-  let dependentDialects = ["::mlir::func::FuncDialect"];
+  let dependentDialects = ["::mlir::func::FuncDialect", "::mlir::arith::ArithDialect",
+                           "::mlir::math::MathDialect"];
 }
 
 class Kiln_Op<string mnemonic, list<Trait> traits = []>

@@ -116,16 +116,64 @@ LogicalResult ReduceSumOp::inferReturnTypes(MLIRContext *context, std::optional<
 // Training ops
 //===----------------------------------------------------------------------===//
 
-/// The parameter operand of an update must be read straight from storage, and
-/// no op after the update may read the old value.
-static LogicalResult verifyParamWrite(Operation *op, Value param) {
-  if (!param.getDefiningOp<ParamOp>())
-    return op->emitOpError("expects its first operand to be a kiln.param");
-  for (Operation *user : param.getUsers()) {
-    if (user == op || user->getBlock() != op->getBlock())
-      continue;
-    if (op->isBeforeInBlock(user))
+/// Whether `read` runs after `write`: both are lifted to the innermost block
+/// that holds an ancestor of each (so that a read in a later kernel, or after
+/// the kernel that holds the write, counts) and compared there.
+static bool runsAfter(Operation *write, Operation *read) {
+  for (Operation *r = read; r; r = r->getParentOp()) {
+    if (Operation *w = r->getBlock() ? r->getBlock()->findAncestorOpInBlock(*write) : nullptr)
+      return w != r && w->isBeforeInBlock(r);
+  }
+  return false;
+}
+
+/// A written target must be read straight from storage (a parameter or
+/// optimizer state), and no op after the write may read the old value.
+static LogicalResult verifyStorageWrite(Operation *op, Value target) {
+  if (!target.getDefiningOp<ParamOp>() && !target.getDefiningOp<StateOp>())
+    return op->emitOpError("writes a value that is not a kiln.param or kiln.state");
+  for (Operation *user : target.getUsers())
+    if (user != op && runsAfter(op, user))
       return op->emitOpError("writes the parameter before a later read of it");
+  return success();
+}
+
+/// The scalar body of an elementwise or update op: one f32 argument per
+/// operand, one f32 yielded per written value, arith and math ops only.
+static LogicalResult verifyScalarBody(Operation *op, Region &body, size_t numArgs,
+                                      size_t numYields) {
+  Block &block = body.front();
+  if (block.getNumArguments() != numArgs)
+    return op->emitOpError("body has ") << block.getNumArguments()
+                                        << " arguments, expected " << numArgs;
+  for (BlockArgument arg : block.getArguments())
+    if (!arg.getType().isF32())
+      return op->emitOpError("body arguments must be f32");
+  auto yield = dyn_cast<YieldOp>(block.getTerminator());
+  if (!yield)
+    return op->emitOpError("body must end in kiln.yield");
+  if (yield.getValues().size() != numYields)
+    return op->emitOpError("body yields ") << yield.getValues().size()
+                                           << " values, expected " << numYields;
+  for (Value v : yield.getValues())
+    if (!v.getType().isF32())
+      return op->emitOpError("body must yield f32 values");
+  for (Operation &inner : block.without_terminator()) {
+    llvm::StringRef dialect = inner.getName().getDialectNamespace();
+    if (dialect != "arith" && dialect != "math")
+      return inner.emitOpError("is not allowed in an elementwise body (arith and math only)");
+  }
+  return success();
+}
+
+/// Each operand has `shape`, or is rank 0 (broadcast).
+static LogicalResult verifyBroadcastOperands(Operation *op, ValueRange operands,
+                                             RankedTensorType shape) {
+  for (Value v : operands) {
+    auto type = cast<RankedTensorType>(v.getType());
+    if (type.getRank() != 0 && type != shape)
+      return op->emitOpError("operand of type ")
+             << type << " is neither rank 0 nor of the result type " << shape;
   }
   return success();
 }
@@ -136,7 +184,33 @@ LogicalResult ParamGradOp::verify() {
   return success();
 }
 
-LogicalResult SgdUpdateOp::verify() { return verifyParamWrite(*this, getParam()); }
+LogicalResult ElementwiseOp::verify() {
+  if (getResults().empty())
+    return emitOpError("expects at least one result");
+  auto type = cast<RankedTensorType>(getResult(0).getType());
+  for (Value r : getResults())
+    if (r.getType() != type)
+      return emitOpError("expects all results to have one type");
+  if (failed(verifyBroadcastOperands(*this, getInputs(), type)))
+    return failure();
+  return verifyScalarBody(*this, getBody(), getInputs().size(), getResults().size());
+}
+
+LogicalResult UpdateOp::verify() {
+  if (getTargets().empty())
+    return emitOpError("expects at least one target");
+  auto type = cast<RankedTensorType>(getTargets()[0].getType());
+  for (Value t : getTargets()) {
+    if (t.getType() != type)
+      return emitOpError("expects all targets to have one type");
+    if (failed(verifyStorageWrite(*this, t)))
+      return failure();
+  }
+  if (failed(verifyBroadcastOperands(*this, getInputs(), type)))
+    return failure();
+  return verifyScalarBody(*this, getBody(), getTargets().size() + getInputs().size(),
+                          getTargets().size());
+}
 
 LogicalResult KernelOp::verify() {
   auto yield = dyn_cast<YieldOp>(getBody().front().getTerminator());

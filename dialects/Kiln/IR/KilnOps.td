@@ -40,13 +40,15 @@ def Kiln_ParamOp : Kiln_Op<"param", [Pure]> {
     f32 tensor held by the runtime and initialised by the named scheme (`zeros`,
     `he_normal`, `he_uniform`, `xavier_normal`, `xavier_uniform`). An update op
     later in the same function writes the same storage in place, so every
-    reader of the value must come before it.
+    reader of the value must come before it. A `frozen` parameter is not
+    trained: autodiff computes no gradient for it.
 
     ```mlir
     %w = kiln.param "dense0.weight" init "he_normal" : tensor<784x256xf32>
+    %v = kiln.param "dense1.weight" init "he_normal" {frozen} : tensor<256x10xf32>
     ```
   }];
-  let arguments = (ins StrAttr:$name, StrAttr:$init);
+  let arguments = (ins StrAttr:$name, StrAttr:$init, UnitAttr:$frozen);
   let results = (outs Kiln_F32Tensor:$result);
   let assemblyFormat = "$name `init` $init attr-dict `:` type($result)";
   let hasVerifier = 1;
@@ -239,19 +241,103 @@ def Kiln_ParamGradOp : Kiln_Op<"param_grad", [MemoryEffects<[MemWrite]>, AllType
   let hasVerifier = 1;
 }
 
-def Kiln_SgdUpdateOp : Kiln_Op<"sgd_update", [MemoryEffects<[MemWrite]>, AllTypesMatch<["param", "grad"]>]> {
-  let summary = "In-place gradient-descent step: param <- param - lr * grad";
+def Kiln_StateOp : Kiln_Op<"state", [Pure]> {
+  let summary = "Reads a tensor of optimizer state";
   let description = [{
-    Writes the new value into the storage that `param` was read from. Every
-    other reader of `param` must come before this op.
+    Reads the current value of the optimizer state `name` (a velocity, a
+    moment, an accumulator) that belongs to the parameter `param` and has its
+    shape. The runtime allocates it from the model description, fills it with
+    `init` before the first step, updates it in place through `kiln.update`
+    and saves it in checkpoints.
 
     ```mlir
-    kiln.sgd_update %w, %gw, %lr : tensor<784x256xf32>
+    %m = kiln.state "dense0.weight.m" of "dense0.weight" init 0.0 : tensor<784x256xf32>
     ```
   }];
-  let arguments = (ins Kiln_F32Tensor:$param, Kiln_F32Tensor:$grad, F32:$lr);
-  let assemblyFormat = "$param `,` $grad `,` $lr attr-dict `:` type($param)";
+  let arguments = (ins StrAttr:$name, StrAttr:$param, F64Attr:$init);
+  let results = (outs Kiln_F32Tensor:$result);
+  let assemblyFormat = "$name `of` $param `init` $init attr-dict `:` type($result)";
+}
+
+def Kiln_StepOp : Kiln_Op<"step", [Pure]> {
+  let summary = "The 1-based number of the current update, set by the runtime";
+  let description = [{
+    ```mlir
+    %t = kiln.step : f32
+    ```
+  }];
+  let results = (outs F32:$result);
+  let assemblyFormat = "attr-dict `:` type($result)";
+}
+
+def Kiln_ElementwiseOp : Kiln_Op<"elementwise", [Pure, SingleBlock]> {
+  let summary = "Applies a scalar body to every element of its inputs";
+  let description = [{
+    The body receives one f32 per input, at the same index, and yields one f32
+    per result. Inputs have the results' shape, or are rank 0 and broadcast.
+    The body holds `arith` and `math` ops and may use f32 values defined
+    outside it (hyperparameters, the step number). Training passes build
+    gradient transformations (regularization terms, clipping) from it.
+
+    ```mlir
+    %g2 = kiln.elementwise (%g, %w) : (tensor<784x256xf32>, tensor<784x256xf32>)
+        -> tensor<784x256xf32> {
+    ^bb0(%gi: f32, %wi: f32):
+      %0 = arith.mulf %l2, %wi : f32
+      %1 = arith.addf %gi, %0 : f32
+      kiln.yield %1 : f32
+    }
+    ```
+  }];
+  let arguments = (ins Variadic<Kiln_F32Tensor>:$inputs);
+  let results = (outs Variadic<Kiln_F32Tensor>:$results);
+  let regions = (region SizedRegion<1>:$body);
+  let assemblyFormat = [{
+    `(` $inputs `)` attr-dict `:` functional-type($inputs, $results) $body
+  }];
   let hasVerifier = 1;
+}
+
+def Kiln_UpdateOp : Kiln_Op<"update",
+    [MemoryEffects<[MemWrite]>, SingleBlock, AttrSizedOperandSegments]> {
+  let summary = "Writes parameters and optimizer state in place, element by element";
+  let description = [{
+    `targets` are a parameter and its optimizer state (`kiln.param`,
+    `kiln.state`), all of one shape; `inputs` are read (the gradient; rank-0
+    inputs broadcast). The body receives the old value of every target, then
+    every input, at one index, and yields the new value of every target, which
+    is stored in place. No op after the update may read a target.
+
+    ```mlir
+    kiln.update (%w, %v) from (%g) : (tensor<10xf32>, tensor<10xf32>), (tensor<10xf32>) {
+    ^bb0(%wi: f32, %vi: f32, %gi: f32):
+      %0 = arith.mulf %mu, %vi : f32
+      %v1 = arith.addf %0, %gi : f32
+      %1 = arith.mulf %lr, %v1 : f32
+      %w1 = arith.subf %wi, %1 : f32
+      kiln.yield %w1, %v1 : f32, f32
+    }
+    ```
+  }];
+  let arguments = (ins Variadic<Kiln_F32Tensor>:$targets, Variadic<Kiln_F32Tensor>:$inputs);
+  let regions = (region SizedRegion<1>:$body);
+  let assemblyFormat = [{
+    `(` $targets `)` `from` `(` $inputs `)` attr-dict `:` `(` type($targets) `)` `,`
+    `(` type($inputs) `)` $body
+  }];
+  let hasVerifier = 1;
+}
+
+def Kiln_SumOp : Kiln_Op<"sum", [Pure]> {
+  let summary = "Sum of all elements of a static-shaped tensor";
+  let description = [{
+    ```mlir
+    %s = kiln.sum %sq : tensor<784x256xf32> -> tensor<f32>
+    ```
+  }];
+  let arguments = (ins Kiln_F32Tensor:$input);
+  let results = (outs Kiln_Scalar:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
 }
 
 //===----------------------------------------------------------------------===//
@@ -282,8 +368,9 @@ def Kiln_KernelOp : Kiln_Op<"kernel", [SingleBlock]> {
   let hasVerifier = 1;
 }
 
-def Kiln_YieldOp : Kiln_Op<"yield", [Pure, Terminator, HasParent<"KernelOp">]> {
-  let summary = "The outputs of a kernel";
+def Kiln_YieldOp : Kiln_Op<"yield",
+    [Pure, Terminator, ParentOneOf<["KernelOp", "ElementwiseOp", "UpdateOp"]>]> {
+  let summary = "The outputs of a kernel, or the new element values of an elementwise body";
   let arguments = (ins Variadic<AnyType>:$values);
   let assemblyFormat = "($values^ `:` type($values))? attr-dict";
 }

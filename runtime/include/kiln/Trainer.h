@@ -24,13 +24,16 @@
 #include "kiln/Result.h"
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 #include <vector>
 
 namespace kiln {
 
 struct TrainerOptions {
-  /// Samples per step; the last batch of an epoch may be smaller.
+  /// Samples per step; the last batch of an epoch may be smaller. 0 (or the
+  /// dataset size) trains by full-batch gradient descent, 1 by stochastic
+  /// gradient descent; anything between is mini-batch.
   int64_t batchSize = 128;
   /// Seeds the order of samples in each epoch (see epochOrder).
   uint64_t seed = 1;
@@ -59,19 +62,40 @@ public:
   Trainer(CompiledModel &model, ParameterStore &params, TrainerOptions options = {});
 
   /// Sets the hyperparameter called `name`; false if the model has none.
+  /// For "lr" this is the base rate that the schedule scales.
   bool setHyperparam(std::string_view name, float value);
   /// One value per ModelInfo::hyperparams entry, in order.
   const std::vector<float> &hyperparams() const { return hyperValues; }
+
+  /// The learning-rate schedule; starts as the model file's.
+  void setSchedule(ScheduleInfo schedule) { lrSchedule = std::move(schedule); }
+  const ScheduleInfo &schedule() const { return lrSchedule; }
+  /// The learning rate the next step will use.
+  float currentLearningRate() const;
+
+  /// Optimizer state, one buffer per ModelInfo::states entry, starting at
+  /// each entry's initValue.
+  std::vector<float> &stateValues(size_t index) { return states[index]; }
+  /// Updates applied so far (the step number of the last one).
+  int64_t updates() const { return updateCount; }
+
+  /// Writes parameters, optimizer state, the update count and the epoch to
+  /// `path` (a safetensors file, see kiln/Checkpoint.h), atomically.
+  Status saveCheckpoint(const std::string &path) const;
+  /// Restores what saveCheckpoint wrote; fails, changing nothing, when the
+  /// file does not belong to this model.
+  Status loadCheckpoint(const std::string &path);
 
   const TrainerOptions &options() const { return opts; }
   /// Epochs trained so far; the next trainEpoch trains epoch epochsDone()+1.
   int64_t epochsDone() const { return epochs; }
 
   /// Trains one epoch over `data` in the order epochOrder(data.count, seed,
-  /// epochsDone()). Fails if the data does not fit the model, or with
-  /// "loss became nan at epoch E step S" (steps counted from 1) as soon as a
-  /// step returns a non-finite loss; the parameters then hold whatever that
-  /// step wrote.
+  /// epochsDone()). Fails if the data does not fit the model, or as soon as
+  /// a step returns a non-finite loss: the epoch is then replayed from its
+  /// start with numerics checks on, to name the first step and kernel (ops
+  /// and model-file locations) that produced a NaN or Inf, and parameters
+  /// and state are restored to the start of the epoch.
   Result<EpochStats> trainEpoch(const Dataset &data);
 
   /// Accuracy of predict() over the first `maxSamples` samples of `data`
@@ -80,12 +104,27 @@ public:
 
 private:
   Status checkFits(const Dataset &data) const;
+  /// Gathers samples order[first, first + batch) and runs one update.
+  float step(const Dataset &data, const std::vector<int64_t> &order, int64_t first,
+             int64_t batch);
+  Error diagnoseNonFinite(const Dataset &data, const std::vector<int64_t> &order,
+                          int64_t batchSize, int64_t epoch, int64_t failedStep, float loss);
 
   CompiledModel &model;
   ParameterStore &params;
   TrainerOptions opts;
   std::vector<float> hyperValues;
+  std::vector<float> stepHyper; // hyperValues with the scheduled learning rate
+  int lrIndex = -1;
+  ScheduleInfo lrSchedule;
+  std::vector<std::vector<float>> states;
+  std::vector<float *> statePointers;
+  int64_t updateCount = 0;
   int64_t epochs = 0;
+  // Parameters, state and update count at the start of the current epoch.
+  std::vector<std::vector<float>> epochStartParams;
+  std::vector<std::vector<float>> epochStartStates;
+  int64_t epochStartUpdates = 0;
   // Batch buffers, allocated once and reused by every step.
   std::vector<float> batchX;
   std::vector<int32_t> batchY;

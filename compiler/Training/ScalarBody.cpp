@@ -1,0 +1,54 @@
+//===- ScalarBody.cpp - Building element-by-element bodies ----------------===//
+#include "Training/ScalarBody.h"
+
+using namespace mlir;
+using namespace kiln;
+
+Value Scalar::constant(double value) {
+  return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(static_cast<float>(value)));
+}
+Value Scalar::add(Value x, Value y) { return arith::AddFOp::create(b, loc, x, y); }
+Value Scalar::sub(Value x, Value y) { return arith::SubFOp::create(b, loc, x, y); }
+Value Scalar::mul(Value x, Value y) { return arith::MulFOp::create(b, loc, x, y); }
+Value Scalar::div(Value x, Value y) { return arith::DivFOp::create(b, loc, x, y); }
+Value Scalar::min(Value x, Value y) { return arith::MinimumFOp::create(b, loc, x, y); }
+Value Scalar::max(Value x, Value y) { return arith::MaximumFOp::create(b, loc, x, y); }
+Value Scalar::sqrt(Value x) { return math::SqrtOp::create(b, loc, x); }
+Value Scalar::pow(Value x, Value y) { return math::PowFOp::create(b, loc, x, y); }
+Value Scalar::abs(Value x) { return math::AbsFOp::create(b, loc, x); }
+Value Scalar::sign(Value x) {
+  Value zero = constant(0.0);
+  Value positive = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, x, zero);
+  Value negative = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT, x, zero);
+  Value minusOrZero = arith::SelectOp::create(b, loc, negative, constant(-1.0), zero);
+  return arith::SelectOp::create(b, loc, positive, constant(1.0), minusOrZero);
+}
+
+/// Fills the single block of `region` with one f32 argument per entry of
+/// `count` and the body that `fn` builds.
+static void fillBody(OpBuilder &builder, Location loc, Region &region, size_t numArgs,
+                     ScalarBodyFn fn) {
+  OpBuilder::InsertionGuard guard(builder);
+  SmallVector<Type> types(numArgs, builder.getF32Type());
+  SmallVector<Location> locs(numArgs, loc);
+  Block *block = builder.createBlock(&region, {}, types, locs);
+  Scalar scalar(builder, loc);
+  SmallVector<Value> args(block->getArguments().begin(), block->getArguments().end());
+  SmallVector<Value> yields = fn(scalar, args);
+  YieldOp::create(builder, loc, yields);
+}
+
+ElementwiseOp kiln::buildElementwise(OpBuilder &builder, Location loc, ValueRange inputs,
+                                     Type resultType, unsigned numResults, ScalarBodyFn fn) {
+  SmallVector<Type> results(numResults, resultType);
+  auto op = ElementwiseOp::create(builder, loc, results, inputs);
+  fillBody(builder, loc, op.getBody(), inputs.size(), fn);
+  return op;
+}
+
+UpdateOp kiln::buildUpdate(OpBuilder &builder, Location loc, ValueRange targets,
+                           ValueRange inputs, ScalarBodyFn fn) {
+  auto op = UpdateOp::create(builder, loc, targets, inputs);
+  fillBody(builder, loc, op.getBody(), targets.size() + inputs.size(), fn);
+  return op;
+}
