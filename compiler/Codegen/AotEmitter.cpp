@@ -280,7 +280,9 @@ std::string WrapperWriter::source() const {
        << floatLiteral(st.init) << "});\n";
   for (const HyperparamDesc &h : model.hyperparams)
     os << "    m.hyperparams.push_back({" << cppString(h.name) << ", "
-       << floatLiteral(h.defaultValue) << "});\n";
+       << floatLiteral(h.defaultValue) << ", " << h.lower << ", " << h.upper << ", "
+       << (h.lowerOpen ? "true" : "false") << ", " << (h.upperOpen ? "true" : "false")
+       << "});\n";
   os << "    m.optimizer = " << cppString(model.optimizer) << ";\n"
      << "    m.schedule.kind = " << cppString(model.scheduleKind) << ";\n";
   for (const auto &[argName, value] : model.scheduleArgs)

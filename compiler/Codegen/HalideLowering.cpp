@@ -10,6 +10,7 @@
 #include "Codegen/Schedules.h"
 
 #include "Kiln/IR/KilnOps.h"
+#include "Training/Optimizers.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -17,6 +18,8 @@
 
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/TypeSwitch.h"
+
+#include <cmath>
 
 using namespace mlir;
 using namespace kiln;
@@ -127,6 +130,16 @@ std::string describeOps(KernelOp kernel) {
   return text;
 }
 
+/// The range rule of runtime value `name`: the optimizer's, or another
+/// training statement's.
+const HyperparamRule *hyperparamRule(llvm::StringRef optimizer, llvm::StringRef name) {
+  if (const OptimizerRule *rule = lookupOptimizer(optimizer))
+    for (const HyperparamRule &h : rule->hyperparams)
+      if (h.name == name)
+        return &h;
+  return lookupTrainingHyperparam(name);
+}
+
 int indexByName(llvm::StringRef name, const auto &list) {
   for (size_t i = 0; i < list.size(); ++i)
     if (list[i].name == name)
@@ -169,7 +182,14 @@ int FunctionLowering::slotFor(Value v) {
   } else if (auto hyper = dyn_cast<HyperparamOp>(def)) {
     int index = indexByName(hyper.getName(), model.hyperparams);
     if (index < 0) {
-      model.hyperparams.push_back({hyper.getName().str(), hyper.getDefaultValue().convertToDouble()});
+      HyperparamDesc desc{hyper.getName().str(), hyper.getDefaultValue().convertToDouble()};
+      if (const HyperparamRule *rule = hyperparamRule(model.optimizer, hyper.getName())) {
+        desc.lower = rule->min;
+        desc.lowerOpen = rule->minExclusive;
+        desc.upper = std::isinf(rule->max) ? 1e300 : rule->max;
+        desc.upperOpen = !rule->maxInclusive && !std::isinf(rule->max);
+      }
+      model.hyperparams.push_back(desc);
       index = static_cast<int>(model.hyperparams.size()) - 1;
     }
     slot = {Slot::Kind::Hyperparam, hyper.getName().str(), {}, false, index};

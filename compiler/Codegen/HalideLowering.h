@@ -76,6 +76,9 @@ struct StateDesc {
 struct HyperparamDesc {
   std::string name;
   double defaultValue = 0;
+  /// The valid range, from the training tables (Training/Optimizers.h).
+  double lower = -1e300, upper = 1e300;
+  bool lowerOpen = false, upperOpen = false;
 };
 
 struct LoweredKernel {

@@ -113,9 +113,16 @@ void scheduleKernel(KernelFuncs &k, int vectorWidth) {
                      stagedValuesOf(k, k.outputs[0]));
       return;
     }
-    // Several outputs share the product: compute it once, in full.
-    k.prod.compute_root();
-    scheduleElementwise(k.prod, k.outputShapes[0], vec, nullptr);
+    // Several outputs share the product: compute it once, in full, a row
+    // at a time in parallel, the reduction outside a vector of columns.
+    {
+      Var pj = k.prod.args()[0], pi = k.prod.args()[1];
+      k.prod.compute_root().vectorize(pj, vec, TailStrategy::GuardWithIf).parallel(pi);
+      k.prod.update()
+          .reorder(pj, k.reduction.x, pi)
+          .vectorize(pj, vec, TailStrategy::GuardWithIf)
+          .parallel(pi);
+    }
     break;
   case KernelFuncs::Anchor::Reduce: {
     k.prod.compute_root();

@@ -3,6 +3,7 @@
 #include "kiln/Cli.h"
 #include "kiln/Data.h"
 #include "kiln/Init.h"
+#include "kiln/Schedule.h"
 #include "kiln/Trainer.h"
 
 #include <fmt/format.h>
@@ -29,6 +30,9 @@ struct TrainConfig {
   int64_t threads = 1;
   int64_t limit = 0; // 0: all training samples
   std::vector<float> hyperparams;
+  std::optional<ScheduleInfo> schedule; // overrides the model file's
+  std::string checkpointDir;
+  std::string resume;
   bool help = false;
 };
 
@@ -86,14 +90,44 @@ std::optional<std::string> setHelp(TrainConfig &config, const std::string &) {
   return std::nullopt;
 }
 
-FlagSetter setHyperparam(size_t index) {
-  return [index](TrainConfig &config, const std::string &text) -> std::optional<std::string> {
+/// "(0, inf)", "[0, 1)".
+std::string rangeText(const HyperparamInfo &h) {
+  auto bound = [](double v) {
+    return std::abs(v) >= 1e300 ? std::string(v < 0 ? "-inf" : "inf") : fmt::format("{}", v);
+  };
+  return fmt::format("{}{}, {}{}", h.lowerOpen ? "(" : "[", bound(h.lower), bound(h.upper),
+                     h.upperOpen ? ")" : "]");
+}
+
+FlagSetter setHyperparam(const HyperparamInfo &info, size_t index) {
+  return [info, index](TrainConfig &config,
+                       const std::string &text) -> std::optional<std::string> {
     std::optional<float> value = parseNumber<float>(text);
-    if (!value || !std::isfinite(*value))
-      return std::string("a finite number");
+    if (!value || !std::isfinite(*value) || !info.accepts(*value))
+      return fmt::format("a number in {}", rangeText(info));
     config.hyperparams[index] = *value;
     return std::nullopt;
   };
+}
+
+std::optional<std::string> setBatch(TrainConfig &config, const std::string &text) {
+  if (text == "full") {
+    config.batch = 0;
+    return std::nullopt;
+  }
+  std::optional<int64_t> value = parseNumber<int64_t>(text);
+  if (!value || *value < 1)
+    return std::string("an integer >= 1, or 'full'");
+  config.batch = *value;
+  return std::nullopt;
+}
+
+std::optional<std::string> setSchedule(TrainConfig &config, const std::string &text) {
+  Result<ScheduleInfo> schedule = parseSchedule(text);
+  if (!schedule)
+    return schedule.error();
+  config.schedule = *schedule;
+  return std::nullopt;
 }
 
 /// The flags of `train`: the fixed ones, then one per hyperparameter.
@@ -103,18 +137,31 @@ std::vector<Flag> trainFlags(const ModelInfo &info) {
        fmt::format("directory with {} and the other MNIST IDX files", MnistTrainImages), "",
        setString(&TrainConfig::dataDir)},
       {"epochs", "N", "passes over the training set", "1", setInteger(&TrainConfig::epochs, 1)},
-      {"batch", "B", "samples per step (the last step of an epoch may have fewer)", "128",
-       setInteger(&TrainConfig::batch, 1)},
+      {"batch", "B",
+       "samples per step (the last step of an epoch may have fewer); 'full' for full-batch "
+       "gradient descent, 1 for stochastic",
+       "128", setBatch},
       {"seed", "S", "seed of the initial weights and of the sample order", "1", setSeed},
       {"threads", "T", "threads of the generated kernels (0: one per core)", "1",
        setInteger(&TrainConfig::threads, 0)},
       {"limit", "N", "train on the first N training samples only", "all",
        setInteger(&TrainConfig::limit, 1)},
+      {"schedule", "SPEC",
+       "learning-rate schedule, e.g. 'cosine(period=1000,warmup=100)' or 'constant'",
+       formatSchedule(info.schedule), setSchedule},
+      {"checkpoint-dir", "DIR",
+       "after every epoch, save parameters and optimizer state to DIR/checkpoint.safetensors",
+       "", setString(&TrainConfig::checkpointDir)},
+      {"resume", "FILE", "start from a checkpoint: weights, optimizer state, step and epoch", "",
+       setString(&TrainConfig::resume)},
       {"help", "", "print this help and exit", "", setHelp},
   };
   for (size_t i = 0; i < info.hyperparams.size(); ++i)
-    flags.push_back({info.hyperparams[i].name, "VALUE", "hyperparameter of the model",
-                     fmt::format("{}", info.hyperparams[i].defaultValue), setHyperparam(i)});
+    flags.push_back({info.hyperparams[i].name, "VALUE",
+                     fmt::format("hyperparameter of the model, in {}",
+                                 rangeText(info.hyperparams[i])),
+                     fmt::format("{}", info.hyperparams[i].defaultValue),
+                     setHyperparam(info.hyperparams[i], i)});
   return flags;
 }
 
@@ -254,18 +301,27 @@ int runTrain(const std::string &program, const std::vector<std::string> &args, C
   Trainer trainer(model, params, {config.batch, config.seed});
   for (size_t i = 0; i < info.hyperparams.size(); ++i)
     trainer.setHyperparam(info.hyperparams[i].name, config.hyperparams[i]);
+  if (config.schedule)
+    trainer.setSchedule(*config.schedule);
+  if (!config.resume.empty())
+    if (Status status = trainer.loadCheckpoint(config.resume); !status)
+      return fail(status.error());
+  std::string checkpointPath =
+      config.checkpointDir.empty() ? "" : config.checkpointDir + "/checkpoint.safetensors";
 
-  int64_t batch = std::min(config.batch, data->train.count);
+  int64_t batch =
+      config.batch > 0 ? std::min(config.batch, data->train.count) : data->train.count;
   int64_t stepsPerEpoch = (data->train.count + batch - 1) / batch;
   out << fmt::format("training {}: {} parameters, {} training samples, {} test samples, "
-                     "batch {} ({} steps/epoch), threads {}{}",
+                     "batch {} ({} steps/epoch), threads {}, optimizer {}{}, schedule {}",
                      info.name, params.numElements(), data->train.count, data->test.count,
-                     config.batch, stepsPerEpoch, config.threads,
-                     hyperparamSummary(info, trainer.hyperparams()))
+                     batch, stepsPerEpoch, config.threads, info.optimizer,
+                     hyperparamSummary(info, trainer.hyperparams()),
+                     formatSchedule(trainer.schedule()))
       << std::endl;
 
   double testAccuracy = 0;
-  for (int64_t epoch = 1; epoch <= config.epochs; ++epoch) {
+  for (int64_t epoch = trainer.epochsDone() + 1; epoch <= config.epochs; ++epoch) {
     auto start = std::chrono::steady_clock::now();
     Result<EpochStats> stats = trainer.trainEpoch(data->train);
     if (!stats)
@@ -284,6 +340,10 @@ int runTrain(const std::string &program, const std::vector<std::string> &args, C
                        epoch, config.epochs, stats->meanLoss, 100 * trainEval->accuracy(),
                        100 * testAccuracy, stats->samplesPerSecond(), seconds)
         << std::endl;
+    // Only a finished epoch is saved: a run that fails leaves the last one.
+    if (!checkpointPath.empty())
+      if (Status status = trainer.saveCheckpoint(checkpointPath); !status)
+        return fail(status.error());
   }
   out << fmt::format("final test accuracy: {:.2f}%", 100 * testAccuracy) << std::endl;
   return ExitSuccess;

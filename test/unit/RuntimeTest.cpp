@@ -449,7 +449,8 @@ public:
     const float *hyperparams = args.hyperparams;
     batchSizes.push_back(batch);
     lastLr = hyperparams[0];
-    if (static_cast<int64_t>(batchSizes.size()) == nanAtStep)
+    lastStep = args.step;
+    if (args.step == nanAtStep)
       return std::nanf("");
     const int64_t f = modelInfo.inputFeatures, c = modelInfo.numClasses;
     std::vector<float> gradW(f * c, 0.0f), gradB(c, 0.0f), probs(c);
@@ -481,15 +482,15 @@ public:
   void setNumThreads(int threads) override { numThreads = threads; }
   void setCheckNumerics(bool on) override { checkNumerics = on; }
   std::string firstNonFinite() const override {
-    return checkNumerics && static_cast<int64_t>(batchSizes.size()) == nanAtStep
-               ? "kernel fake_k0 (fake.op at fake.kiln:1:1)"
-               : "";
+    return checkNumerics && lastStep == nanAtStep ? "kernel fake_k0 (fake.op at fake.kiln:1:1)"
+                                                  : "";
   }
 
   bool checkNumerics = false;
   ModelInfo modelInfo;
   std::vector<int64_t> batchSizes;
-  int64_t nanAtStep = -1;
+  int64_t nanAtStep = -1; // the update number (StepArgs::step) that returns NaN
+  int64_t lastStep = 0;
   float lastLr = 0;
   int numThreads = -1;
 
@@ -605,8 +606,15 @@ TEST_F(TrainingTest, LimitUsesTheFirstSamples) {
 TEST_F(TrainingTest, NanLossStops) {
   model.nanAtStep = 3;
   EXPECT_EQ(run({"train", "--data", dir.string()}), ExitFailure);
-  EXPECT_EQ(err.str(), "error: loss became nan at epoch 1 step 3\n");
+  // The epoch is replayed with numerics checks on to name the kernel, and the
+  // parameters are put back as they were before it.
+  EXPECT_EQ(err.str(), "error: loss became nan at epoch 1 step 3; first non-finite value at "
+                       "step 3 in kernel fake_k0 (fake.op at fake.kiln:1:1); parameters "
+                       "restored to the start of epoch 1\n");
   EXPECT_EQ(out.str().find("final test accuracy"), std::string::npos);
+  std::vector<int64_t> expected = {128, 128, 128, 128, 128, 128};
+  EXPECT_EQ(model.batchSizes, expected);
+  EXPECT_FALSE(model.checkNumerics);
 }
 
 TEST_F(TrainingTest, UsageErrors) {

@@ -40,6 +40,15 @@ struct ParamInfo {
 struct HyperparamInfo {
   std::string name; // e.g. "lr"
   float defaultValue = 0;
+  /// Valid values: between lower and upper, each bound included unless open.
+  double lower = -1e300;
+  double upper = 1e300;
+  bool lowerOpen = false;
+  bool upperOpen = false;
+  bool accepts(double value) const {
+    return (lowerOpen ? value > lower : value >= lower) &&
+           (upperOpen ? value < upper : value <= upper);
+  }
 };
 
 /// One tensor of optimizer state (a velocity, a moment, an accumulator). It
