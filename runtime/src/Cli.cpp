@@ -104,7 +104,9 @@ FlagSetter setHyperparam(const HyperparamInfo &info, size_t index) {
                        const std::string &text) -> std::optional<std::string> {
     std::optional<float> value = parseNumber<float>(text);
     if (!value || !std::isfinite(*value) || !info.accepts(*value))
-      return fmt::format("a number in {}", rangeText(info));
+      return info.lower <= -1e300 && info.upper >= 1e300
+                 ? std::string("a finite number")
+                 : fmt::format("a number in {}", rangeText(info));
     config.hyperparams[index] = *value;
     return std::nullopt;
   };

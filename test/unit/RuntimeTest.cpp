@@ -437,6 +437,7 @@ public:
     bias.shape = {classes};
     modelInfo.params = {weight, bias};
     modelInfo.hyperparams = {{"lr", 0.1f}};
+    modelInfo.optimizer = "sgd";
   }
 
   const ModelInfo &info() const override { return modelInfo; }
@@ -574,7 +575,8 @@ TEST_F(TrainingTest, CliTrainsFarAboveChance) {
   EXPECT_EQ(err.str(), "");
   std::string output = out.str();
   EXPECT_EQ(output.find("training toy: 68 parameters, 400 training samples, 100 test "
-                        "samples, batch 16 (25 steps/epoch), threads 3, lr 0.5\n"),
+                        "samples, batch 16 (25 steps/epoch), threads 3, optimizer sgd, lr 0.5, "
+                        "schedule constant\n"),
             0u)
       << output;
   std::regex epochLine("epoch 3/3  loss [0-9]+\\.[0-9]{4}  train-acc [0-9]+\\.[0-9]{2}%  "
@@ -721,6 +723,89 @@ TEST_F(TrainingTest, TrainerApiIsDeterministicAndLearns) {
   EXPECT_EQ(lossesA, lossesB);
   EXPECT_NE(weightsA, weightsC);
   EXPECT_LT(lossesA[1], lossesA[0]);
+}
+
+} // namespace
+
+namespace {
+
+std::string readBytes(const std::filesystem::path &path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+TEST_F(TrainingTest, HyperparametersOutOfRangeAreUsageErrors) {
+  model.modelInfo.hyperparams[0].lower = 0;
+  model.modelInfo.hyperparams[0].lowerOpen = true;
+  EXPECT_EQ(run({"train", "--data", dir.string(), "--lr", "-0.5"}), ExitUsage);
+  EXPECT_EQ(err.str(), "error: invalid value '-0.5' for '--lr': expected a number in "
+                       "(0, inf] (see 'toy train --help')\n");
+  EXPECT_EQ(run({"train", "--data", dir.string(), "--schedule", "cosine(period=0)"}), ExitUsage);
+  EXPECT_NE(err.str().find("for '--schedule': expected schedule cosine: period"),
+            std::string::npos)
+      << err.str();
+  EXPECT_TRUE(model.batchSizes.empty());
+}
+
+TEST_F(TrainingTest, FullBatchTakesOneStepPerEpoch) {
+  ASSERT_EQ(run({"train", "--data", dir.string(), "--batch", "full", "--epochs", "3"}),
+            ExitSuccess)
+      << err.str();
+  std::vector<int64_t> expected = {400, 400, 400};
+  EXPECT_EQ(model.batchSizes, expected);
+}
+
+TEST_F(TrainingTest, ScheduleScalesTheLearningRate) {
+  ASSERT_EQ(run({"train", "--data", dir.string(), "--batch", "100", "--lr", "0.5", "--schedule",
+                 "step(step_size=2,gamma=0.5)"}),
+            ExitSuccess)
+      << err.str();
+  // Four updates: 0.5, 0.5, 0.25, 0.25.
+  EXPECT_FLOAT_EQ(model.lastLr, 0.25f);
+}
+
+TEST_F(TrainingTest, ResumeContinuesFromTheCheckpoint) {
+  std::filesystem::path ckpt = dir / "ckpt";
+  std::filesystem::create_directory(ckpt);
+  ASSERT_EQ(run({"train", "--data", dir.string(), "--epochs", "2", "--checkpoint-dir",
+                 ckpt.string()}),
+            ExitSuccess)
+      << err.str();
+  std::string twoEpochs = out.str();
+  std::string saved = readBytes(ckpt / "checkpoint.safetensors");
+  ASSERT_FALSE(saved.empty());
+
+  // One epoch, saved; then resumed for the second: the same final result.
+  std::filesystem::path other = dir / "other";
+  std::filesystem::create_directory(other);
+  ASSERT_EQ(run({"train", "--data", dir.string(), "--epochs", "1", "--checkpoint-dir",
+                 other.string()}),
+            ExitSuccess);
+  ASSERT_EQ(run({"train", "--data", dir.string(), "--epochs", "2", "--resume",
+                 (other / "checkpoint.safetensors").string(), "--checkpoint-dir",
+                 other.string()}),
+            ExitSuccess)
+      << err.str();
+  EXPECT_EQ(out.str().find("epoch 1/2"), std::string::npos) << out.str();
+  EXPECT_EQ(readBytes(other / "checkpoint.safetensors"), saved);
+  EXPECT_EQ(finalAccuracy(out.str()), finalAccuracy(twoEpochs));
+}
+
+TEST_F(TrainingTest, AFailedRunKeepsTheLastCheckpoint) {
+  std::filesystem::path ckpt = dir / "ckpt";
+  std::filesystem::create_directory(ckpt);
+  model.nanAtStep = 6; // the second step of the third epoch at batch 200
+  EXPECT_EQ(run({"train", "--data", dir.string(), "--epochs", "3", "--batch", "200",
+                 "--checkpoint-dir", ckpt.string()}),
+            ExitFailure);
+  EXPECT_NE(err.str().find("loss became nan at epoch 3 step 2"), std::string::npos) << err.str();
+  // The file holds epoch 2's state, complete.
+  SoftmaxModel fresh{16, 4};
+  ParameterStore params(fresh.info());
+  Trainer trainer(fresh, params);
+  ASSERT_TRUE(trainer.loadCheckpoint((ckpt / "checkpoint.safetensors").string()));
+  EXPECT_EQ(trainer.epochsDone(), 2);
+  EXPECT_EQ(trainer.updates(), 4);
 }
 
 } // namespace

@@ -8,15 +8,17 @@
 //   }
 //
 // Commands:
-//   NAME train --data DIR [--epochs N] [--batch B] [--seed S] [--threads T]
-//              [--limit N] [--<hyperparameter> VALUE ...]
+//   NAME train --data DIR [--epochs N] [--batch B|full] [--seed S] [--threads T]
+//              [--limit N] [--schedule SPEC] [--checkpoint-dir DIR] [--resume FILE]
+//              [--<hyperparameter> VALUE ...]
 //
 // `train` loads MNIST-style IDX files from DIR (see loadMnist), initialises
 // the parameters from the seed, and prints a summary line, one line per
 // epoch and a final line:
 //
 //   training mlp: 235146 parameters, 60000 training samples, 10000 test ...
-//     ... samples, batch 128 (469 steps/epoch), threads 1, lr 0.05     (one line)
+//     ... samples, batch 128 (469 steps/epoch), threads 1, optimizer sgd, lr 0.05,
+//     ... schedule constant                                            (one line)
 //   epoch 1/5  loss 0.2874  train-acc 91.83%  test-acc 95.12%  12345 samples/s  (4.9 s)
 //   final test accuracy: 97.85%
 //
@@ -25,6 +27,10 @@
 // the accuracy on the whole test set, samples/s the training throughput
 // (steps and batch gathering only) and the time in parentheses the whole
 // epoch, evaluation included. Percentages have two decimals, the loss four.
+// With --checkpoint-dir, every finished epoch is saved (atomically) to
+// DIR/checkpoint.safetensors: parameters, optimizer state, update count and
+// epoch; --resume continues from such a file. A run that fails (bad data, a
+// NaN) never touches the last saved checkpoint.
 // Exit status 0 on success, 1 on a data or training error, 2 on a bad
 // command line; errors are one line on stderr, "error: ...", and usage
 // errors end with "(see 'NAME train --help')".
