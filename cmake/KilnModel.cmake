@@ -1,16 +1,19 @@
-# kiln_add_model(<name> <model.kiln>)
+# kiln_add_model(<name> <model.kiln> [KILNC_FLAGS <flag>...])
 #
 # Compiles a model file with kilnc as part of the build and defines a static
 # library target <name> that an app links: it carries the generated header
 # <name>.h (class <Name> : kiln::CompiledModel) and the Kiln runtime. <name> is
-# the name the file declares with `model <name>`.
+# the name the file declares with `model <name>`, or the one given to kilnc
+# with `KILNC_FLAGS --model-name <name>`. Other KILNC_FLAGS (for example
+# --no-fuse-updates) are passed to kilnc as they are.
 function(kiln_add_model name model_file)
+  cmake_parse_arguments(ARG "" "" "KILNC_FLAGS" ${ARGN})
   get_filename_component(model_file "${model_file}" ABSOLUTE)
   set(out "${CMAKE_CURRENT_BINARY_DIR}/kiln_${name}")
   file(MAKE_DIRECTORY "${out}")
   add_custom_command(
     OUTPUT "${out}/lib${name}.a" "${out}/${name}.h"
-    COMMAND $<TARGET_FILE:kilnc> "${model_file}" --emit=lib -o "${out}"
+    COMMAND $<TARGET_FILE:kilnc> "${model_file}" --emit=lib -o "${out}" ${ARG_KILNC_FLAGS}
     DEPENDS "${model_file}" kilnc
     COMMENT "kilnc: compiling model ${name}"
     VERBATIM)

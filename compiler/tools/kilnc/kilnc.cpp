@@ -30,6 +30,7 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <cctype>
 #include <iostream>
 #include <map>
 
@@ -53,16 +54,28 @@ struct Options {
   bool keepTemps = false;
   bool noSchedule = false;
   bool noFuseUpdates = false;
+  std::string modelName; // overrides the file's `model` name when set
 };
 
 void usage(std::ostream &os) {
   os << "usage: kilnc MODEL.kiln [-o OUT] [--emit=KIND] [--keep-temps] [--no-schedule]\n"
-        "             [--no-fuse-updates]\n"
+        "             [--no-fuse-updates] [--model-name NAME]\n"
         "  KIND: ast, mlir, mlir-train, mlir-fused, mlir-kernels, halide-stmt, lib, exe\n"
         "  --no-fuse-updates: run optimizer updates after the whole backward pass, in\n"
         "    kernels of their own (every gradient is stored; for comparisons)\n"
+        "  --model-name NAME: name the generated code NAME instead of the file's model name\n"
         "  exe (default): writes a trainer binary at OUT (default: the model name)\n"
         "  lib: writes OUT/lib<model>.a and OUT/<model>.h (OUT: a directory)\n";
+}
+
+/// A C identifier: letters, digits and '_', not starting with a digit.
+bool isIdentifier(const std::string &text) {
+  if (text.empty() || std::isdigit(static_cast<unsigned char>(text[0])))
+    return false;
+  for (char c : text)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_')
+      return false;
+  return true;
 }
 
 /// Parses the command line; prints an error and returns false on bad flags.
@@ -94,6 +107,13 @@ bool parseArgs(int argc, char **argv, Options &opts) {
       opts.noSchedule = true;
     } else if (arg == "--no-fuse-updates") {
       opts.noFuseUpdates = true;
+    } else if (arg == "--model-name") {
+      if (i + 1 >= argc || !isIdentifier(argv[i + 1])) {
+        std::cerr << "kilnc: error: '--model-name' needs a name made of letters, digits and "
+                     "'_', not starting with a digit\n";
+        return false;
+      }
+      opts.modelName = argv[++i];
     } else if (!arg.empty() && arg[0] == '-') {
       std::cerr << "kilnc: error: unknown option '" << arg << "'\n";
       return false;
@@ -140,6 +160,8 @@ int compile(const Options &opts) {
   mlir::OwningOpRef<mlir::ModuleOp> module = importModel(*model, diags, context);
   if (!module)
     return 1;
+  if (!opts.modelName.empty())
+    (*module)->setAttr("kiln.model", mlir::StringAttr::get(&context, opts.modelName));
   if (opts.emit == Emit::Mlir) {
     module->print(llvm::outs());
     llvm::outs() << "\n";
