@@ -38,12 +38,7 @@ int main(int argc, char **argv) {
   kiln::ParameterStore params(info);
   if (!params.initialize(1))
     return 1;
-  std::vector<std::vector<float>> states;
-  std::vector<float *> statePointers;
-  for (const kiln::StateInfo &s : info.states)
-    states.emplace_back(info.params[s.param].numElements(), s.initValue);
-  for (auto &s : states)
-    statePointers.push_back(s.data());
+  kiln::StateStore states(info);
   std::vector<float> hyper;
   for (const kiln::HyperparamInfo &h : info.hyperparams)
     hyper.push_back(h.defaultValue);
@@ -59,7 +54,7 @@ int main(int argc, char **argv) {
 
   kiln::StepArgs args;
   args.params = params.pointers();
-  args.states = statePointers.data();
+  args.states = states.pointers();
   args.x = x.data();
   args.labels = y.data();
   args.batch = batch;
@@ -71,8 +66,8 @@ int main(int argc, char **argv) {
   struct rusage usage;
   getrusage(RUSAGE_SELF, &usage);
   int64_t stateFloats = 0;
-  for (const auto &s : states)
-    stateFloats += static_cast<int64_t>(s.size());
+  for (size_t i = 0; i < states.size(); ++i)
+    stateFloats += static_cast<int64_t>(states.values(i).size());
   std::printf("kiln %s batch %lld: peak RSS %.1f MiB (parameters %.1f MiB, optimizer state "
               "%.1f MiB), last loss %.4f\n",
               info.name.c_str(), static_cast<long long>(batch), usage.ru_maxrss / 1024.0,

@@ -49,15 +49,10 @@ int main(int argc, char **argv) {
   std::vector<float> hyper;
   for (const kiln::HyperparamInfo &h : info.hyperparams)
     hyper.push_back(h.name == "lr" ? 0.001f : h.defaultValue);
-  std::vector<std::vector<float>> states;
-  std::vector<float *> statePointers;
-  for (const kiln::StateInfo &s : info.states)
-    states.emplace_back(info.params[s.param].numElements(), s.initValue);
-  for (auto &s : states)
-    statePointers.push_back(s.data());
+  kiln::StateStore states(info);
   kiln::StepArgs args;
   args.params = params.pointers();
-  args.states = statePointers.data();
+  args.states = states.pointers();
   args.x = x.data();
   args.labels = y.data();
   args.batch = batch;

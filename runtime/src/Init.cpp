@@ -109,4 +109,17 @@ int64_t ParameterStore::numElements() const {
   return total;
 }
 
+StateStore::StateStore(const ModelInfo &info) : states(info.states) {
+  for (const StateInfo &state : states)
+    buffers.emplace_back(static_cast<size_t>(info.params[state.param].numElements()),
+                         state.initValue);
+  for (std::vector<float> &buffer : buffers)
+    pointerArray.push_back(buffer.data());
+}
+
+void StateStore::reset() {
+  for (size_t i = 0; i < buffers.size(); ++i)
+    std::fill(buffers[i].begin(), buffers[i].end(), states[i].initValue);
+}
+
 } // namespace kiln

@@ -25,18 +25,14 @@ double secondsSince(std::chrono::steady_clock::time_point start) {
 } // namespace
 
 Trainer::Trainer(CompiledModel &model, ParameterStore &params, TrainerOptions options)
-    : model(model), params(params), opts(options), lrSchedule(model.info().schedule) {
+    : model(model), params(params), opts(options), lrSchedule(model.info().schedule),
+      states(model.info()) {
   opts.batchSize = std::max<int64_t>(opts.batchSize, 0);
   const ModelInfo &info = model.info();
   for (size_t i = 0; i < info.hyperparams.size(); ++i) {
     hyperValues.push_back(info.hyperparams[i].defaultValue);
     if (info.hyperparams[i].name == "lr")
       lrIndex = static_cast<int>(i);
-  }
-  for (const StateInfo &state : info.states) {
-    states.emplace_back(static_cast<size_t>(info.params[state.param].numElements()),
-                        state.initValue);
-    statePointers.push_back(states.back().data());
   }
 }
 
@@ -60,7 +56,7 @@ float Trainer::step(const Dataset &data, const std::vector<int64_t> &order, int6
     stepHyper[lrIndex] = currentLearningRate();
   StepArgs args;
   args.params = params.pointers();
-  args.states = statePointers.data();
+  args.states = states.pointers();
   args.x = batchX.data();
   args.labels = batchY.data();
   args.batch = batch;
@@ -106,7 +102,9 @@ Result<EpochStats> Trainer::trainEpoch(const Dataset &data) {
   epochStartParams.resize(params.size());
   for (size_t p = 0; p < params.size(); ++p)
     epochStartParams[p] = params.values(p);
-  epochStartStates = states;
+  epochStartStates.resize(states.size());
+  for (size_t s = 0; s < states.size(); ++s)
+    epochStartStates[s] = states.values(s);
   epochStartUpdates = updateCount;
 
   EpochStats stats;
@@ -141,9 +139,8 @@ Error Trainer::diagnoseNonFinite(const Dataset &data, const std::vector<int64_t>
   auto restore = [&] {
     for (size_t p = 0; p < params.size(); ++p)
       params.values(p) = epochStartParams[p];
-    states = epochStartStates;
     for (size_t s = 0; s < states.size(); ++s)
-      statePointers[s] = states[s].data();
+      states.values(s) = epochStartStates[s];
     updateCount = epochStartUpdates;
   };
   restore();
@@ -203,7 +200,7 @@ Status Trainer::saveCheckpoint(const std::string &path) const {
     tensors.push_back({info.params[p].name, info.params[p].shape, params.values(p).data()});
   for (size_t s = 0; s < states.size(); ++s)
     tensors.push_back(
-        {info.states[s].name, info.params[info.states[s].param].shape, states[s].data()});
+        {info.states[s].name, info.params[info.states[s].param].shape, states.values(s).data()});
   std::map<std::string, std::string> metadata = {
       {"format", "kiln-checkpoint-1"},
       {"model", info.name},
@@ -262,7 +259,8 @@ Status Trainer::loadCheckpoint(const std::string &path) {
     std::copy(paramTensors[p]->values.begin(), paramTensors[p]->values.end(),
               params.values(p).begin());
   for (size_t s = 0; s < stateTensors.size(); ++s)
-    std::copy(stateTensors[s]->values.begin(), stateTensors[s]->values.end(), states[s].begin());
+    std::copy(stateTensors[s]->values.begin(), stateTensors[s]->values.end(),
+              states.values(s).begin());
   updateCount = updatesSaved;
   epochs = epochsSaved;
   return {};

@@ -130,16 +130,11 @@ void expectMatchesPyTorch(const std::string &caseName, bool firstLayerFrozen = f
     initial.push_back(params.values(p));
 
   // Optimizer state: one buffer per state tensor, shaped like its parameter.
-  std::vector<std::vector<float>> states;
-  std::vector<float *> statePointers;
   for (const kiln::StateInfo &state : info.states) {
     ASSERT_GE(state.param, 0) << state.name;
     ASSERT_LT(static_cast<size_t>(state.param), info.params.size()) << state.name;
-    states.emplace_back(static_cast<size_t>(info.params[state.param].numElements()),
-                        state.initValue);
   }
-  for (std::vector<float> &state : states)
-    statePointers.push_back(state.data());
+  kiln::StateStore states(info);
 
   std::vector<float> hyperparams;
   for (const kiln::HyperparamInfo &h : info.hyperparams)
@@ -157,7 +152,7 @@ void expectMatchesPyTorch(const std::string &caseName, bool firstLayerFrozen = f
 
   kiln::StepArgs args;
   args.params = params.pointers();
-  args.states = statePointers.data();
+  args.states = states.pointers();
   args.x = x.data();
   args.labels = y.data();
   args.batch = batch;

@@ -75,6 +75,33 @@ private:
   std::vector<float *> pointerArray;
 };
 
+/// One buffer per optimizer state tensor of a model (ModelInfo::states), each
+/// shaped like its parameter and filled with the state's initValue, handed to
+/// CompiledModel::trainStep (StepArgs::states) which updates it in place.
+class StateStore {
+public:
+  explicit StateStore(const ModelInfo &info);
+
+  // Like ParameterStore: copying would alias the pointer array.
+  StateStore(const StateStore &) = delete;
+  StateStore &operator=(const StateStore &) = delete;
+  StateStore(StateStore &&) = default;
+  StateStore &operator=(StateStore &&) = default;
+
+  /// Fills every buffer with its initValue again.
+  void reset();
+
+  float *const *pointers() { return pointerArray.data(); }
+  size_t size() const { return buffers.size(); }
+  std::vector<float> &values(size_t index) { return buffers[index]; }
+  const std::vector<float> &values(size_t index) const { return buffers[index]; }
+
+private:
+  std::vector<StateInfo> states;
+  std::vector<std::vector<float>> buffers;
+  std::vector<float *> pointerArray;
+};
+
 } // namespace kiln
 
 #endif // KILN_INIT_H

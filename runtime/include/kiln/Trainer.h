@@ -75,7 +75,7 @@ public:
 
   /// Optimizer state, one buffer per ModelInfo::states entry, starting at
   /// each entry's initValue.
-  std::vector<float> &stateValues(size_t index) { return states[index]; }
+  std::vector<float> &stateValues(size_t index) { return states.values(index); }
   /// Updates applied so far (the step number of the last one).
   int64_t updates() const { return updateCount; }
 
@@ -117,8 +117,7 @@ private:
   std::vector<float> stepHyper; // hyperValues with the scheduled learning rate
   int lrIndex = -1;
   ScheduleInfo lrSchedule;
-  std::vector<std::vector<float>> states;
-  std::vector<float *> statePointers;
+  StateStore states;
   int64_t updateCount = 0;
   int64_t epochs = 0;
   // Parameters, state and update count at the start of the current epoch.
