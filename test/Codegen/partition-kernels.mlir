@@ -1,8 +1,9 @@
 // kiln-partition-kernels groups the ops of each function into kiln.kernel
 // fusion groups: a contraction or reduction opens a kernel, elementwise ops
-// join the kernel of their main operand, an update joins the kernel that
-// completes its gradient unless that kernel reads the old parameter, and
-// storage ops stay outside, hoisted to the top. Values used after a kernel
+// (kiln.elementwise included) join the kernel of their main operand, an
+// update joins the kernel that completes its gradient unless that kernel
+// reads the old parameter or state, and storage ops (kiln.state, kiln.step
+// and arith.constant included) stay outside, hoisted to the top. Values used after a kernel
 // are its results; the rest never leaves it.
 // RUN: kiln-opt %s --pass-pipeline='builtin.module(func.func(kiln-partition-kernels))' -split-input-file | FileCheck %s
 
@@ -57,7 +58,12 @@ func.func @two_results(%x: tensor<?x4xf32>) -> (tensor<?x3xf32>, tensor<?x3xf32>
 // CHECK-NEXT: %[[W:.*]] = kiln.param "w"
 // CHECK-NEXT: kiln.kernel "update_fused_k0" {
 // CHECK-NEXT: %[[GW:.*]] = kiln.matmul %[[X]], %[[D]] {transpose_lhs = true}
-// CHECK-NEXT: kiln.sgd_update %[[W]], %[[GW]], %[[LR]] : tensor<4x3xf32>
+// CHECK-NEXT: kiln.update(%[[W]]) from(%[[GW]]) : (tensor<4x3xf32>), (tensor<4x3xf32>) {
+// CHECK-NEXT: ^bb0(%[[WI:.*]]: f32, %[[GI:.*]]: f32):
+// CHECK-NEXT: %[[STEP:.*]] = arith.mulf %[[LR]], %[[GI]] : f32
+// CHECK-NEXT: %[[NEW:.*]] = arith.subf %[[WI]], %[[STEP]] : f32
+// CHECK-NEXT: kiln.yield %[[NEW]] : f32
+// CHECK-NEXT: }
 // CHECK-NEXT: kiln.yield{{$}}
 // CHECK-NEXT: }
 // CHECK-NEXT: return{{$}}
@@ -65,7 +71,12 @@ func.func @update_fused(%x: tensor<?x4xf32>, %d: tensor<?x3xf32>) {
   %lr = kiln.hyperparam "lr" default 0.1 : f32
   %w = kiln.param "w" init "he_normal" : tensor<4x3xf32>
   %gw = kiln.matmul %x, %d {transpose_lhs = true} : tensor<?x4xf32>, tensor<?x3xf32> -> tensor<4x3xf32>
-  kiln.sgd_update %w, %gw, %lr : tensor<4x3xf32>
+  kiln.update (%w) from (%gw) : (tensor<4x3xf32>), (tensor<4x3xf32>) {
+  ^bb0(%wi: f32, %gi: f32):
+    %u0 = arith.mulf %lr, %gi : f32
+    %u1 = arith.subf %wi, %u0 : f32
+    kiln.yield %u1 : f32
+  }
   return
 }
 
@@ -83,14 +94,21 @@ func.func @update_fused(%x: tensor<?x4xf32>, %d: tensor<?x3xf32>) {
 // CHECK-NEXT: kiln.yield %[[M]] : tensor<3x3xf32>
 // CHECK-NEXT: }
 // CHECK-NEXT: kiln.kernel "update_not_fused_k1" {
-// CHECK-NEXT: kiln.sgd_update %[[W]], %[[G]], %[[LR]] : tensor<3x3xf32>
+// CHECK-NEXT: kiln.update(%[[W]]) from(%[[G]]) : (tensor<3x3xf32>), (tensor<3x3xf32>) {
+// CHECK: kiln.yield %{{.*}} : f32
+// CHECK-NEXT: }
 // CHECK-NEXT: kiln.yield{{$}}
 // CHECK-NEXT: }
 func.func @update_not_fused(%d: tensor<3x3xf32>) {
   %lr = kiln.hyperparam "lr" default 0.1 : f32
   %w = kiln.param "w" init "he_normal" : tensor<3x3xf32>
   %g = kiln.matmul %w, %d {transpose_lhs = true} : tensor<3x3xf32>, tensor<3x3xf32> -> tensor<3x3xf32>
-  kiln.sgd_update %w, %g, %lr : tensor<3x3xf32>
+  kiln.update (%w) from (%g) : (tensor<3x3xf32>), (tensor<3x3xf32>) {
+  ^bb0(%wi: f32, %gi: f32):
+    %u0 = arith.mulf %lr, %gi : f32
+    %u1 = arith.subf %wi, %u0 : f32
+    kiln.yield %u1 : f32
+  }
   return
 }
 
@@ -109,7 +127,9 @@ func.func @update_not_fused(%d: tensor<3x3xf32>) {
 // CHECK-NEXT: %[[B:.*]] = kiln.param "b"
 // CHECK-NEXT: kiln.kernel "backward_k0" {
 // CHECK-NEXT: %[[GB:.*]] = kiln.reduce_sum %[[D]] {axis = 0 : i64}
-// CHECK-NEXT: kiln.sgd_update %[[B]], %[[GB]], %[[LR]] : tensor<2xf32>
+// CHECK-NEXT: kiln.update(%[[B]]) from(%[[GB]]) : (tensor<2xf32>), (tensor<2xf32>) {
+// CHECK: kiln.yield %{{.*}} : f32
+// CHECK-NEXT: }
 // CHECK-NEXT: kiln.yield{{$}}
 // CHECK-NEXT: }
 // CHECK-NEXT: %[[DZ:.*]] = kiln.kernel "backward_k1" -> tensor<?x3xf32> {
@@ -119,7 +139,9 @@ func.func @update_not_fused(%d: tensor<3x3xf32>) {
 // CHECK-NEXT: }
 // CHECK-NEXT: kiln.kernel "backward_k2" {
 // CHECK-NEXT: %[[GW:.*]] = kiln.matmul %[[H]], %[[D]] {transpose_lhs = true}
-// CHECK-NEXT: kiln.sgd_update %[[W]], %[[GW]], %[[LR]] : tensor<3x2xf32>
+// CHECK-NEXT: kiln.update(%[[W]]) from(%[[GW]]) : (tensor<3x2xf32>), (tensor<3x2xf32>) {
+// CHECK: kiln.yield %{{.*}} : f32
+// CHECK-NEXT: }
 // CHECK-NEXT: kiln.yield{{$}}
 // CHECK-NEXT: }
 // CHECK-NEXT: return %[[DZ]] : tensor<?x3xf32>
@@ -128,10 +150,20 @@ func.func @backward(%h: tensor<?x3xf32>, %d: tensor<?x2xf32>) -> tensor<?x3xf32>
   %w = kiln.param "w" init "he_normal" : tensor<3x2xf32>
   %b = kiln.param "b" init "zeros" : tensor<2xf32>
   %gb = kiln.reduce_sum %d {axis = 0 : i64} : tensor<?x2xf32> -> tensor<2xf32>
-  kiln.sgd_update %b, %gb, %lr : tensor<2xf32>
+  kiln.update (%b) from (%gb) : (tensor<2xf32>), (tensor<2xf32>) {
+  ^bb0(%wi: f32, %gi: f32):
+    %u0 = arith.mulf %lr, %gi : f32
+    %u1 = arith.subf %wi, %u0 : f32
+    kiln.yield %u1 : f32
+  }
   %dh = kiln.matmul %d, %w {transpose_rhs = true} : tensor<?x2xf32>, tensor<3x2xf32> -> tensor<?x3xf32>
   %gw = kiln.matmul %h, %d {transpose_lhs = true} : tensor<?x3xf32>, tensor<?x2xf32> -> tensor<3x2xf32>
-  kiln.sgd_update %w, %gw, %lr : tensor<3x2xf32>
+  kiln.update (%w) from (%gw) : (tensor<3x2xf32>), (tensor<3x2xf32>) {
+  ^bb0(%wi: f32, %gi: f32):
+    %u0 = arith.mulf %lr, %gi : f32
+    %u1 = arith.subf %wi, %u0 : f32
+    kiln.yield %u1 : f32
+  }
   %dz = kiln.relu_grad %dh, %h : tensor<?x3xf32>
   return %dz : tensor<?x3xf32>
 }
@@ -207,4 +239,148 @@ func.func @loss(%l: tensor<?x10xf32>) -> (tensor<f32>, tensor<?x10xf32>) {
   %one = kiln.fill 1.0 : tensor<f32>
   %dl = kiln.softmax_cross_entropy_grad %one, %l, %y : tensor<f32>, tensor<?x10xf32>, tensor<?xi32> -> tensor<?x10xf32>
   return %loss, %dl : tensor<f32>, tensor<?x10xf32>
+}
+
+// -----
+
+// An update of a parameter and its state (momentum) joins the gradient's
+// kernel like a plain one; the state, the step and the hyperparameters stay
+// outside with the other storage.
+// CHECK-LABEL: func.func @update_with_state
+// CHECK-SAME: (%[[X:.*]]: tensor<?x4xf32>, %[[D:.*]]: tensor<?x3xf32>)
+// CHECK-NEXT: %[[LR:.*]] = kiln.hyperparam "lr"
+// CHECK-NEXT: %[[MU:.*]] = kiln.hyperparam "momentum"
+// CHECK-NEXT: %[[T:.*]] = kiln.step : f32
+// CHECK-NEXT: %[[V:.*]] = kiln.state "w.velocity" of "w"
+// CHECK-NEXT: %[[W:.*]] = kiln.param "w"
+// CHECK-NEXT: kiln.kernel "update_with_state_k0" {
+// CHECK-NEXT: %[[GW:.*]] = kiln.matmul %[[X]], %[[D]] {transpose_lhs = true}
+// CHECK-NEXT: kiln.update(%[[W]], %[[V]]) from(%[[GW]]) : (tensor<4x3xf32>, tensor<4x3xf32>), (tensor<4x3xf32>) {
+// CHECK: kiln.yield %{{.*}}, %{{.*}} : f32, f32
+// CHECK-NEXT: }
+// CHECK-NEXT: kiln.yield{{$}}
+// CHECK-NEXT: }
+// CHECK-NEXT: return{{$}}
+func.func @update_with_state(%x: tensor<?x4xf32>, %d: tensor<?x3xf32>) {
+  %lr = kiln.hyperparam "lr" default 0.1 : f32
+  %mu = kiln.hyperparam "momentum" default 0.9 : f32
+  %t = kiln.step : f32
+  %v = kiln.state "w.velocity" of "w" init 0.0 : tensor<4x3xf32>
+  %w = kiln.param "w" init "he_normal" : tensor<4x3xf32>
+  %gw = kiln.matmul %x, %d {transpose_lhs = true} : tensor<?x4xf32>, tensor<?x3xf32> -> tensor<4x3xf32>
+  kiln.update (%w, %v) from (%gw) : (tensor<4x3xf32>, tensor<4x3xf32>), (tensor<4x3xf32>) {
+  ^bb0(%wi: f32, %vi: f32, %gi: f32):
+    %0 = arith.mulf %mu, %vi : f32
+    %1 = arith.addf %0, %gi : f32
+    %2 = arith.mulf %lr, %1 : f32
+    %3 = arith.subf %wi, %2 : f32
+    kiln.yield %3, %1 : f32, f32
+  }
+  return
+}
+
+// -----
+
+// A gradient transformation (a clip by value) joins the matmul's kernel as an
+// epilogue, and the update follows it there: one kernel, nothing yielded.
+// CHECK-LABEL: func.func @clip_then_update
+// CHECK-SAME: (%[[X:.*]]: tensor<?x4xf32>, %[[D:.*]]: tensor<?x3xf32>)
+// CHECK: kiln.kernel "clip_then_update_k0" {
+// CHECK-NEXT: %[[GW:.*]] = kiln.matmul %[[X]], %[[D]] {transpose_lhs = true}
+// CHECK-NEXT: %[[C:.*]] = kiln.elementwise(%[[GW]])
+// CHECK: kiln.update(%{{.*}}) from(%[[C]])
+// CHECK: kiln.yield{{$}}
+// CHECK-NEXT: }
+// CHECK-NEXT: return{{$}}
+// CHECK-NOT: kiln.kernel
+func.func @clip_then_update(%x: tensor<?x4xf32>, %d: tensor<?x3xf32>) {
+  %lr = kiln.hyperparam "lr" default 0.1 : f32
+  %c = kiln.hyperparam "clip" default 1.0 : f32
+  %w = kiln.param "w" init "he_normal" : tensor<4x3xf32>
+  %gw = kiln.matmul %x, %d {transpose_lhs = true} : tensor<?x4xf32>, tensor<?x3xf32> -> tensor<4x3xf32>
+  %g = kiln.elementwise (%gw) : (tensor<4x3xf32>) -> tensor<4x3xf32> {
+  ^bb0(%gi: f32):
+    %0 = arith.minimumf %gi, %c : f32
+    kiln.yield %0 : f32
+  }
+  kiln.update (%w) from (%g) : (tensor<4x3xf32>), (tensor<4x3xf32>) {
+  ^bb0(%wi: f32, %gi: f32):
+    %0 = arith.mulf %lr, %gi : f32
+    %1 = arith.subf %wi, %0 : f32
+    kiln.yield %1 : f32
+  }
+  return
+}
+
+// -----
+
+// An elementwise op in the gradient's kernel reads the parameter (an L2
+// term left unfolded): the kernel that reads the parameter must not also
+// write it, so the update gets a kernel of its own.
+// CHECK-LABEL: func.func @elementwise_reads_param
+// CHECK-SAME: (%[[X:.*]]: tensor<?x4xf32>, %[[D:.*]]: tensor<?x3xf32>)
+// CHECK: %[[W:.*]] = kiln.param "w"
+// CHECK-NEXT: %[[G:.*]] = kiln.kernel "elementwise_reads_param_k0" -> tensor<4x3xf32> {
+// CHECK-NEXT: %[[GW:.*]] = kiln.matmul %[[X]], %[[D]] {transpose_lhs = true}
+// CHECK-NEXT: %[[R:.*]] = kiln.elementwise(%[[GW]], %[[W]])
+// CHECK-NOT: kiln.update
+// CHECK: kiln.yield %[[R]] : tensor<4x3xf32>
+// CHECK-NEXT: }
+// CHECK-NEXT: kiln.kernel "elementwise_reads_param_k1" {
+// CHECK-NEXT: kiln.update(%[[W]]) from(%[[G]])
+func.func @elementwise_reads_param(%x: tensor<?x4xf32>, %d: tensor<?x3xf32>) {
+  %lr = kiln.hyperparam "lr" default 0.1 : f32
+  %l2 = kiln.hyperparam "l2" default 1.0e-4 : f32
+  %w = kiln.param "w" init "he_normal" : tensor<4x3xf32>
+  %gw = kiln.matmul %x, %d {transpose_lhs = true} : tensor<?x4xf32>, tensor<?x3xf32> -> tensor<4x3xf32>
+  %g = kiln.elementwise (%gw, %w) : (tensor<4x3xf32>, tensor<4x3xf32>) -> tensor<4x3xf32> {
+  ^bb0(%gi: f32, %wi: f32):
+    %0 = arith.mulf %l2, %wi : f32
+    %1 = arith.addf %gi, %0 : f32
+    kiln.yield %1 : f32
+  }
+  kiln.update (%w) from (%g) : (tensor<4x3xf32>), (tensor<4x3xf32>) {
+  ^bb0(%wi: f32, %gi: f32):
+    %0 = arith.mulf %lr, %gi : f32
+    %1 = arith.subf %wi, %0 : f32
+    kiln.yield %1 : f32
+  }
+  return
+}
+
+// -----
+
+// A global-norm clip: the update needs a scale computed by a later kernel
+// (kiln.sum opens one), so it cannot join the gradient's kernel, which is no
+// longer the open one; it gets a kernel of its own after the sum.
+// CHECK-LABEL: func.func @update_after_sum
+// CHECK-SAME: (%[[X:.*]]: tensor<?x4xf32>, %[[D:.*]]: tensor<?x3xf32>)
+// CHECK: %[[K0:.*]]:2 = kiln.kernel "update_after_sum_k0" -> tensor<4x3xf32>, tensor<4x3xf32> {
+// CHECK-NEXT: %[[GW:.*]] = kiln.matmul %[[X]], %[[D]] {transpose_lhs = true}
+// CHECK-NEXT: %[[SQ:.*]] = kiln.elementwise(%[[GW]])
+// CHECK: kiln.yield %[[GW]], %[[SQ]] : tensor<4x3xf32>, tensor<4x3xf32>
+// CHECK-NEXT: }
+// CHECK-NEXT: %[[S:.*]] = kiln.kernel "update_after_sum_k1" -> tensor<f32> {
+// CHECK-NEXT: kiln.sum %[[K0]]#1
+// CHECK: kiln.kernel "update_after_sum_k2" {
+// CHECK-NEXT: kiln.update(%{{.*}}) from(%[[K0]]#0, %[[S]])
+func.func @update_after_sum(%x: tensor<?x4xf32>, %d: tensor<?x3xf32>) {
+  %lr = kiln.hyperparam "lr" default 0.1 : f32
+  %w = kiln.param "w" init "he_normal" : tensor<4x3xf32>
+  %gw = kiln.matmul %x, %d {transpose_lhs = true} : tensor<?x4xf32>, tensor<?x3xf32> -> tensor<4x3xf32>
+  %sq = kiln.elementwise (%gw) : (tensor<4x3xf32>) -> tensor<4x3xf32> {
+  ^bb0(%gi: f32):
+    %0 = arith.mulf %gi, %gi : f32
+    kiln.yield %0 : f32
+  }
+  %s = kiln.sum %sq : tensor<4x3xf32> -> tensor<f32>
+  kiln.update (%w) from (%gw, %s) : (tensor<4x3xf32>), (tensor<4x3xf32>, tensor<f32>) {
+  ^bb0(%wi: f32, %gi: f32, %si: f32):
+    %0 = math.sqrt %si : f32
+    %1 = arith.divf %gi, %0 : f32
+    %2 = arith.mulf %lr, %1 : f32
+    %3 = arith.subf %wi, %2 : f32
+    kiln.yield %3 : f32
+  }
+  return
 }

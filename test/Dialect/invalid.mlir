@@ -129,24 +129,255 @@ func.func @input_scalar() {
 
 // -----
 
-// sgd_update: the parameter operand must be read from a kiln.param.
-func.func @sgd_update_not_param(%p: tensor<4xf32>, %g: tensor<4xf32>) {
+// update: every target must be read from a kiln.param or a kiln.state.
+func.func @update_not_param(%p: tensor<4xf32>, %g: tensor<4xf32>) {
   %lr = kiln.hyperparam "lr" default 0.1 : f32
-  // expected-error @+1 {{'kiln.sgd_update' op expects its first operand to be a kiln.param}}
-  kiln.sgd_update %p, %g, %lr : tensor<4xf32>
+  // expected-error @+1 {{'kiln.update' op writes a value that is not a kiln.param or kiln.state}}
+  kiln.update (%p) from (%g) : (tensor<4xf32>), (tensor<4xf32>) {
+  ^bb0(%pi: f32, %gi: f32):
+    %0 = arith.mulf %lr, %gi : f32
+    %1 = arith.subf %pi, %0 : f32
+    kiln.yield %1 : f32
+  }
   return
 }
 
 // -----
 
-// sgd_update: writes in place, so no op after it may read the old value.
-func.func @sgd_update_before_read(%g: tensor<4xf32>) -> tensor<4xf32> {
+// update: a state target is checked like the parameter: here the second
+// target is an elementwise result, not storage.
+func.func @update_state_not_storage(%g: tensor<4xf32>) {
+  %p = kiln.param "b" init "zeros" : tensor<4xf32>
+  %v = kiln.elementwise (%g) : (tensor<4xf32>) -> tensor<4xf32> {
+  ^bb0(%gi: f32):
+    kiln.yield %gi : f32
+  }
+  // expected-error @+1 {{'kiln.update' op writes a value that is not a kiln.param or kiln.state}}
+  kiln.update (%p, %v) from (%g) : (tensor<4xf32>, tensor<4xf32>), (tensor<4xf32>) {
+  ^bb0(%pi: f32, %vi: f32, %gi: f32):
+    kiln.yield %pi, %vi : f32, f32
+  }
+  return
+}
+
+// -----
+
+// update: writes in place, so no op after it may read the old value.
+func.func @update_before_read(%g: tensor<4xf32>) -> tensor<4xf32> {
   %lr = kiln.hyperparam "lr" default 0.1 : f32
   %p = kiln.param "b" init "zeros" : tensor<4xf32>
-  // expected-error @+1 {{'kiln.sgd_update' op writes the parameter before a later read of it}}
-  kiln.sgd_update %p, %g, %lr : tensor<4xf32>
+  // expected-error @+1 {{'kiln.update' op writes the parameter before a later read of it}}
+  kiln.update (%p) from (%g) : (tensor<4xf32>), (tensor<4xf32>) {
+  ^bb0(%pi: f32, %gi: f32):
+    %0 = arith.mulf %lr, %gi : f32
+    %1 = arith.subf %pi, %0 : f32
+    kiln.yield %1 : f32
+  }
   %r = kiln.relu %p : tensor<4xf32>
   return %r : tensor<4xf32>
+}
+
+// -----
+
+// update: the same holds for optimizer state it writes.
+func.func @update_before_state_read(%g: tensor<4xf32>) -> tensor<4xf32> {
+  %p = kiln.param "b" init "zeros" : tensor<4xf32>
+  %v = kiln.state "b.velocity" of "b" init 0.0 : tensor<4xf32>
+  // expected-error @+1 {{'kiln.update' op writes the parameter before a later read of it}}
+  kiln.update (%p, %v) from (%g) : (tensor<4xf32>, tensor<4xf32>), (tensor<4xf32>) {
+  ^bb0(%pi: f32, %vi: f32, %gi: f32):
+    %0 = arith.addf %vi, %gi : f32
+    %1 = arith.subf %pi, %0 : f32
+    kiln.yield %1, %0 : f32, f32
+  }
+  %r = kiln.elementwise (%v) : (tensor<4xf32>) -> tensor<4xf32> {
+  ^bb0(%vi: f32):
+    kiln.yield %vi : f32
+  }
+  return %r : tensor<4xf32>
+}
+
+// -----
+
+// update: the body takes one argument per target and per input (here 2,
+// one too few).
+func.func @update_body_arguments(%g: tensor<4xf32>) {
+  %p = kiln.param "b" init "zeros" : tensor<4xf32>
+  // expected-error @+1 {{'kiln.update' op body has 1 arguments, expected 2}}
+  kiln.update (%p) from (%g) : (tensor<4xf32>), (tensor<4xf32>) {
+  ^bb0(%pi: f32):
+    kiln.yield %pi : f32
+  }
+  return
+}
+
+// -----
+
+// update: the body yields one value per target, not per input.
+func.func @update_body_yields(%g: tensor<4xf32>) {
+  %p = kiln.param "b" init "zeros" : tensor<4xf32>
+  // expected-error @+1 {{'kiln.update' op body yields 2 values, expected 1}}
+  kiln.update (%p) from (%g) : (tensor<4xf32>), (tensor<4xf32>) {
+  ^bb0(%pi: f32, %gi: f32):
+    kiln.yield %pi, %gi : f32, f32
+  }
+  return
+}
+
+// -----
+
+// update: targets share one type.
+func.func @update_target_types(%g: tensor<4xf32>) {
+  %p = kiln.param "b" init "zeros" : tensor<4xf32>
+  %v = kiln.state "c.velocity" of "c" init 0.0 : tensor<3xf32>
+  // expected-error @+1 {{'kiln.update' op expects all targets to have one type}}
+  kiln.update (%p, %v) from (%g) : (tensor<4xf32>, tensor<3xf32>), (tensor<4xf32>) {
+  ^bb0(%pi: f32, %vi: f32, %gi: f32):
+    kiln.yield %pi, %vi : f32, f32
+  }
+  return
+}
+
+// -----
+
+// update: an input has the targets' shape or is rank 0; a rank-1 input of
+// another length is neither.
+func.func @update_input_shape(%g: tensor<3xf32>) {
+  %p = kiln.param "b" init "zeros" : tensor<4xf32>
+  // expected-error @+1 {{'kiln.update' op operand of type 'tensor<3xf32>' is neither rank 0 nor of the result type 'tensor<4xf32>'}}
+  kiln.update (%p) from (%g) : (tensor<4xf32>), (tensor<3xf32>) {
+  ^bb0(%pi: f32, %gi: f32):
+    %0 = arith.subf %pi, %gi : f32
+    kiln.yield %0 : f32
+  }
+  return
+}
+
+// -----
+
+// update: only arith and math ops in the body; kiln.step is read outside it.
+func.func @update_body_kiln_op(%g: tensor<4xf32>) {
+  %p = kiln.param "b" init "zeros" : tensor<4xf32>
+  kiln.update (%p) from (%g) : (tensor<4xf32>), (tensor<4xf32>) {
+  ^bb0(%pi: f32, %gi: f32):
+    // expected-error @+1 {{'kiln.step' op is not allowed in an elementwise body (arith and math only)}}
+    %t = kiln.step : f32
+    %0 = arith.divf %gi, %t : f32
+    %1 = arith.subf %pi, %0 : f32
+    kiln.yield %1 : f32
+  }
+  return
+}
+
+// -----
+
+// elementwise: an input has the result shape or is rank 0 (broadcast);
+// the same element count in another shape is not enough.
+func.func @elementwise_input_shape(%a: tensor<4xf32>, %b: tensor<2x2xf32>) -> tensor<4xf32> {
+  // expected-error @+1 {{'kiln.elementwise' op operand of type 'tensor<2x2xf32>' is neither rank 0 nor of the result type 'tensor<4xf32>'}}
+  %r = kiln.elementwise (%a, %b) : (tensor<4xf32>, tensor<2x2xf32>) -> tensor<4xf32> {
+  ^bb0(%x: f32, %y: f32):
+    %0 = arith.addf %x, %y : f32
+    kiln.yield %0 : f32
+  }
+  return %r : tensor<4xf32>
+}
+
+// -----
+
+// elementwise: results share one type.
+func.func @elementwise_result_types(%a: tensor<4xf32>) -> (tensor<4xf32>, tensor<3xf32>) {
+  // expected-error @+1 {{'kiln.elementwise' op expects all results to have one type}}
+  %r:2 = kiln.elementwise (%a) : (tensor<4xf32>) -> (tensor<4xf32>, tensor<3xf32>) {
+  ^bb0(%x: f32):
+    kiln.yield %x, %x : f32, f32
+  }
+  return %r#0, %r#1 : tensor<4xf32>, tensor<3xf32>
+}
+
+// -----
+
+// elementwise: one body argument per input.
+func.func @elementwise_body_arguments(%a: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-error @+1 {{'kiln.elementwise' op body has 2 arguments, expected 1}}
+  %r = kiln.elementwise (%a) : (tensor<4xf32>) -> tensor<4xf32> {
+  ^bb0(%x: f32, %y: f32):
+    kiln.yield %x : f32
+  }
+  return %r : tensor<4xf32>
+}
+
+// -----
+
+// elementwise: one yielded value per result.
+func.func @elementwise_body_yields(%a: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-error @+1 {{'kiln.elementwise' op body yields 2 values, expected 1}}
+  %r = kiln.elementwise (%a) : (tensor<4xf32>) -> tensor<4xf32> {
+  ^bb0(%x: f32):
+    kiln.yield %x, %x : f32, f32
+  }
+  return %r : tensor<4xf32>
+}
+
+// -----
+
+// elementwise: body arguments are f32 elements, not f64.
+func.func @elementwise_body_f64(%a: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-error @+1 {{'kiln.elementwise' op body arguments must be f32}}
+  %r = kiln.elementwise (%a) : (tensor<4xf32>) -> tensor<4xf32> {
+  ^bb0(%x: f64):
+    %0 = arith.truncf %x : f64 to f32
+    kiln.yield %0 : f32
+  }
+  return %r : tensor<4xf32>
+}
+
+// -----
+
+// elementwise: the body yields f32 values.
+func.func @elementwise_yield_i32(%a: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-error @+1 {{'kiln.elementwise' op body must yield f32 values}}
+  %r = kiln.elementwise (%a) : (tensor<4xf32>) -> tensor<4xf32> {
+  ^bb0(%x: f32):
+    %0 = arith.fptosi %x : f32 to i32
+    kiln.yield %0 : i32
+  }
+  return %r : tensor<4xf32>
+}
+
+// -----
+
+// elementwise: only arith and math ops in the body, so a call is rejected.
+func.func private @scale(f32) -> f32
+func.func @elementwise_body_call(%a: tensor<4xf32>) -> tensor<4xf32> {
+  %r = kiln.elementwise (%a) : (tensor<4xf32>) -> tensor<4xf32> {
+  ^bb0(%x: f32):
+    // expected-error @+1 {{'func.call' op is not allowed in an elementwise body (arith and math only)}}
+    %0 = func.call @scale(%x) : (f32) -> f32
+    kiln.yield %0 : f32
+  }
+  return %r : tensor<4xf32>
+}
+
+// -----
+
+// elementwise: the body ends in kiln.yield.
+func.func @elementwise_without_yield(%a: tensor<4xf32>) {
+  // expected-error @+1 {{'kiln.elementwise' op body must end in kiln.yield}}
+  %r = kiln.elementwise (%a) : (tensor<4xf32>) -> tensor<4xf32> {
+  ^bb0(%x: f32):
+    %0 = arith.addf %x, %x : f32
+  }
+  return
+}
+
+// -----
+
+// sum: the result is a rank-0 f32 tensor.
+func.func @sum_result_rank(%a: tensor<4xf32>) {
+  // expected-error @+1 {{'kiln.sum' op result #0 must be 0D tensor of 32-bit float values, but got 'tensor<2xf32>'}}
+  %r = kiln.sum %a : tensor<4xf32> -> tensor<2xf32>
+  return
 }
 
 // -----
@@ -183,8 +414,8 @@ func.func @kernel_without_yield(%a: tensor<2x3xf32>) {
 
 // -----
 
-// yield: only inside a kernel.
+// yield: only inside a kernel or an elementwise or update body.
 func.func @yield_outside_kernel(%a: tensor<2x3xf32>) {
-  // expected-error @+1 {{'kiln.yield' op expects parent op 'kiln.kernel'}}
+  // expected-error @+1 {{'kiln.yield' op expects parent op to be one of 'kiln.kernel, kiln.elementwise, kiln.update'}}
   kiln.yield %a : tensor<2x3xf32>
 }

@@ -97,18 +97,79 @@ func.func @gradient_helpers(%da: tensor<?x256xf32>, %a: tensor<?x256xf32>, %one:
   return %dz, %db, %dl : tensor<?x256xf32>, tensor<256xf32>, tensor<?x10xf32>
 }
 
-// Training ops: param_grad and sgd_update on a kiln.param.
+// Training storage: a frozen param, optimizer state of a param, the step.
+// CHECK-LABEL: func.func @training_storage
+func.func @training_storage() -> (tensor<4x8xf32>, tensor<4x8xf32>, f32) {
+  // CHECK: %[[W:.*]] = kiln.param "w" init "he_normal" {frozen} : tensor<4x8xf32>
+  %w = kiln.param "w" init "he_normal" {frozen} : tensor<4x8xf32>
+  // CHECK: %[[M:.*]] = kiln.state "w.m" of "w" init 0.000000e+00 : tensor<4x8xf32>
+  %m = kiln.state "w.m" of "w" init 0.0 : tensor<4x8xf32>
+  // CHECK: %[[T:.*]] = kiln.step : f32
+  %t = kiln.step : f32
+  // CHECK: return %[[W]], %[[M]], %[[T]] :
+  return %w, %m, %t : tensor<4x8xf32>, tensor<4x8xf32>, f32
+}
+
+// Gradient transformations: elementwise (with a rank-0 input broadcast, an
+// f32 from outside the body, math ops, several results) and sum.
+// CHECK-LABEL: func.func @elementwise
+// CHECK-SAME: (%[[G:.*]]: tensor<4x8xf32>, %[[S:.*]]: tensor<f32>)
+func.func @elementwise(%g: tensor<4x8xf32>, %s: tensor<f32>) -> (tensor<4x8xf32>, tensor<4x8xf32>, tensor<f32>) {
+  // CHECK: %[[C:.*]] = kiln.hyperparam "clip"
+  %c = kiln.hyperparam "clip" default 1.0 : f32
+  // CHECK: %[[E:.*]]:2 = kiln.elementwise(%[[G]], %[[S]]) : (tensor<4x8xf32>, tensor<f32>) -> (tensor<4x8xf32>, tensor<4x8xf32>) {
+  // CHECK-NEXT: ^bb0(%[[GI:.*]]: f32, %[[SI:.*]]: f32):
+  // CHECK-NEXT: %[[R:.*]] = math.sqrt %[[SI]] : f32
+  // CHECK-NEXT: %[[Q:.*]] = arith.divf %[[C]], %[[R]] : f32
+  // CHECK-NEXT: %[[P:.*]] = arith.mulf %[[GI]], %[[Q]] : f32
+  // CHECK-NEXT: kiln.yield %[[P]], %[[GI]] : f32, f32
+  // CHECK-NEXT: }
+  %e:2 = kiln.elementwise (%g, %s) : (tensor<4x8xf32>, tensor<f32>) -> (tensor<4x8xf32>, tensor<4x8xf32>) {
+  ^bb0(%gi: f32, %si: f32):
+    %0 = math.sqrt %si : f32
+    %1 = arith.divf %c, %0 : f32
+    %2 = arith.mulf %gi, %1 : f32
+    kiln.yield %2, %gi : f32, f32
+  }
+  // CHECK: %[[SUM:.*]] = kiln.sum %[[E]]#0 : tensor<4x8xf32> -> tensor<f32>
+  %sum = kiln.sum %e#0 : tensor<4x8xf32> -> tensor<f32>
+  // CHECK: return %[[E]]#0, %[[E]]#1, %[[SUM]] :
+  return %e#0, %e#1, %sum : tensor<4x8xf32>, tensor<4x8xf32>, tensor<f32>
+}
+
+// Training ops: param_grad, and an update of a param and its state from a
+// gradient and a rank-0 scale, using the step number.
 // CHECK-LABEL: func.func @training
-// CHECK-SAME: (%[[G:.*]]: tensor<4x8xf32>)
-func.func @training(%g: tensor<4x8xf32>) {
+// CHECK-SAME: (%[[G:.*]]: tensor<4x8xf32>, %[[S:.*]]: tensor<f32>)
+func.func @training(%g: tensor<4x8xf32>, %s: tensor<f32>) {
   // CHECK: %[[LR:.*]] = kiln.hyperparam "lr" default 5.000000e-02 : f32
+  // CHECK: %[[T:.*]] = kiln.step : f32
   // CHECK: %[[W:.*]] = kiln.param "w" init "xavier_uniform" : tensor<4x8xf32>
+  // CHECK: %[[V:.*]] = kiln.state "w.velocity" of "w" init 0.000000e+00 : tensor<4x8xf32>
   // CHECK: kiln.param_grad %[[W]], %[[G]] : tensor<4x8xf32>
-  // CHECK: kiln.sgd_update %[[W]], %[[G]], %[[LR]] : tensor<4x8xf32>
+  // CHECK: kiln.update(%[[W]], %[[V]]) from(%[[G]], %[[S]]) : (tensor<4x8xf32>, tensor<4x8xf32>), (tensor<4x8xf32>, tensor<f32>) {
+  // CHECK-NEXT: ^bb0(%[[WI:.*]]: f32, %[[VI:.*]]: f32, %[[GI:.*]]: f32, %[[SI:.*]]: f32):
+  // CHECK-NEXT: %[[GS:.*]] = arith.mulf %[[GI]], %[[SI]] : f32
+  // CHECK-NEXT: %[[V1:.*]] = arith.addf %[[VI]], %[[GS]] : f32
+  // CHECK-NEXT: %[[LT:.*]] = arith.divf %[[LR]], %[[T]] : f32
+  // CHECK-NEXT: %[[D:.*]] = arith.mulf %[[LT]], %[[V1]] : f32
+  // CHECK-NEXT: %[[W1:.*]] = arith.subf %[[WI]], %[[D]] : f32
+  // CHECK-NEXT: kiln.yield %[[W1]], %[[V1]] : f32, f32
+  // CHECK-NEXT: }
   %lr = kiln.hyperparam "lr" default 0.05 : f32
+  %t = kiln.step : f32
   %w = kiln.param "w" init "xavier_uniform" : tensor<4x8xf32>
+  %v = kiln.state "w.velocity" of "w" init 0.0 : tensor<4x8xf32>
   kiln.param_grad %w, %g : tensor<4x8xf32>
-  kiln.sgd_update %w, %g, %lr : tensor<4x8xf32>
+  kiln.update (%w, %v) from (%g, %s) : (tensor<4x8xf32>, tensor<4x8xf32>), (tensor<4x8xf32>, tensor<f32>) {
+  ^bb0(%wi: f32, %vi: f32, %gi: f32, %si: f32):
+    %0 = arith.mulf %gi, %si : f32
+    %1 = arith.addf %vi, %0 : f32
+    %2 = arith.divf %lr, %t : f32
+    %3 = arith.mulf %2, %1 : f32
+    %4 = arith.subf %wi, %3 : f32
+    kiln.yield %4, %1 : f32, f32
+  }
   return
 }
 
@@ -135,12 +196,19 @@ func.func @kernels(%x: tensor<?x784xf32>, %dh: tensor<?x256xf32>) -> tensor<?x25
   }
   // CHECK: kiln.kernel "k1" {
   // CHECK-NEXT: %[[GW:.*]] = kiln.matmul %[[X]], %[[DH]] {transpose_lhs = true}
-  // CHECK-NEXT: kiln.sgd_update %[[W]], %[[GW]], %{{.*}} : tensor<784x256xf32>
+  // CHECK-NEXT: kiln.update(%[[W]]) from(%[[GW]]) : (tensor<784x256xf32>), (tensor<784x256xf32>) {
+  // CHECK: kiln.yield %{{.*}} : f32
+  // CHECK-NEXT: }
   // CHECK-NEXT: kiln.yield{{$}}
   // CHECK-NEXT: }
   kiln.kernel "k1" {
     %gw = kiln.matmul %x, %dh {transpose_lhs = true} : tensor<?x784xf32>, tensor<?x256xf32> -> tensor<784x256xf32>
-    kiln.sgd_update %w, %gw, %lr : tensor<784x256xf32>
+    kiln.update (%w) from (%gw) : (tensor<784x256xf32>), (tensor<784x256xf32>) {
+    ^bb0(%wi: f32, %gi: f32):
+      %0 = arith.mulf %lr, %gi : f32
+      %1 = arith.subf %wi, %0 : f32
+      kiln.yield %1 : f32
+    }
     kiln.yield
   }
   // CHECK: return %[[H]]

@@ -15,8 +15,8 @@ module {
 // -----
 
 // An optimizer name without an update rule.
-// expected-error @+1 {{unknown optimizer in 'kiln.optimizer': {name = "adam"}}}
-module attributes {kiln.optimizer = {name = "adam"}} {
+// expected-error @+1 {{unknown optimizer in 'kiln.optimizer': {name = "lamb"}}}
+module attributes {kiln.optimizer = {name = "lamb"}} {
   func.func @train_step(%g: tensor<4xf32>) {
     %b = kiln.param "b" init "zeros" : tensor<4xf32>
     kiln.param_grad %b, %g : tensor<4xf32>

@@ -1,0 +1,50 @@
+// kiln-clip-gradients, kind norm (clip norm(max_norm = c)): each gradient is
+// scaled by min(1, c / (|g| + 1e-6)), its own norm computed from a sum of
+// squares at its marker. Each marker stays where it was and marks the scaled
+// gradient.
+// RUN: kiln-opt %s --kiln-clip-gradients | FileCheck %s
+
+// CHECK-LABEL: func.func @train_step
+// CHECK-SAME: (%[[X:.*]]: tensor<?x4xf32>, %[[DL:.*]]: tensor<?x3xf32>)
+// CHECK-NEXT: %[[C:.*]] = kiln.hyperparam "clip" default 2.000000e+00 : f32
+// CHECK-NEXT: %[[W:.*]] = kiln.param "w"
+// CHECK-NEXT: %[[B:.*]] = kiln.param "b"
+// CHECK-NEXT: %[[DB:.*]] = kiln.reduce_sum %[[DL]]
+// CHECK-NEXT: %[[QB:.*]] = kiln.elementwise(%[[DB]]) : (tensor<3xf32>) -> tensor<3xf32> {
+// CHECK-NEXT: ^bb0(%[[GQ:.*]]: f32):
+// CHECK-NEXT: %[[SQ:.*]] = arith.mulf %[[GQ]], %[[GQ]] : f32
+// CHECK-NEXT: kiln.yield %[[SQ]] : f32
+// CHECK-NEXT: }
+// CHECK-NEXT: %[[SB:.*]] = kiln.sum %[[QB]] : tensor<3xf32> -> tensor<f32>
+// CHECK-NEXT: %[[CB:.*]] = kiln.elementwise(%[[DB]], %[[SB]]) : (tensor<3xf32>, tensor<f32>) -> tensor<3xf32> {
+// CHECK-NEXT: ^bb0(%[[G:.*]]: f32, %[[S:.*]]: f32):
+// CHECK-NEXT: %[[EPS:.*]] = arith.constant 9.99999997E-7 : f32
+// CHECK-NEXT: %[[NORM:.*]] = math.sqrt %[[S]] : f32
+// CHECK-NEXT: %[[DEN:.*]] = arith.addf %[[NORM]], %[[EPS]] : f32
+// CHECK-NEXT: %[[Q:.*]] = arith.divf %[[C]], %[[DEN]] : f32
+// CHECK-NEXT: %[[ONE:.*]] = arith.constant 1.000000e+00 : f32
+// CHECK-NEXT: %[[SCALE:.*]] = arith.minimumf %[[ONE]], %[[Q]] : f32
+// CHECK-NEXT: %[[G1:.*]] = arith.mulf %[[G]], %[[SCALE]] : f32
+// CHECK-NEXT: kiln.yield %[[G1]] : f32
+// CHECK-NEXT: }
+// CHECK-NEXT: kiln.param_grad %[[B]], %[[CB]] : tensor<3xf32>
+
+// The weight's gradient gets its own sum of squares and scale.
+// CHECK-NEXT: %[[DW:.*]] = kiln.matmul %[[X]], %[[DL]] {transpose_lhs = true}
+// CHECK-NEXT: %[[QW:.*]] = kiln.elementwise(%[[DW]])
+// CHECK: %[[SW:.*]] = kiln.sum %[[QW]] : tensor<4x3xf32> -> tensor<f32>
+// CHECK-NEXT: %[[CW:.*]] = kiln.elementwise(%[[DW]], %[[SW]])
+// CHECK: kiln.param_grad %[[W]], %[[CW]] : tensor<4x3xf32>
+// CHECK-NEXT: kiln.relu %[[DL]]
+module attributes {kiln.optimizer = {name = "sgd", lr = 0.1}, kiln.clip = {name = "norm", clip = 2.0}} {
+  func.func @train_step(%x: tensor<?x4xf32>, %dl: tensor<?x3xf32>) -> tensor<?x3xf32> {
+    %w = kiln.param "w" init "he_normal" : tensor<4x3xf32>
+    %b = kiln.param "b" init "zeros" : tensor<3xf32>
+    %db = kiln.reduce_sum %dl {axis = 0 : i64} : tensor<?x3xf32> -> tensor<3xf32>
+    kiln.param_grad %b, %db : tensor<3xf32>
+    %dw = kiln.matmul %x, %dl {transpose_lhs = true} : tensor<?x4xf32>, tensor<?x3xf32> -> tensor<4x3xf32>
+    kiln.param_grad %w, %dw : tensor<4x3xf32>
+    %r = kiln.relu %dl : tensor<?x3xf32>
+    return %r : tensor<?x3xf32>
+  }
+}
