@@ -87,7 +87,14 @@ private:
   FailureOr<DictionaryAttr> importTraining(ModuleOp module);
   /// (runtime name, value) of every argument of a training function, given or
   /// defaulted, checked against `rules`.
-  using Settings = std::vector<std::pair<std::string, double>>;
+  /// One argument of a training function: its runtime name, its value, and
+  /// whether the model file gave it (or it took its default).
+  struct Setting {
+    std::string name;
+    double value;
+    bool given;
+  };
+  using Settings = std::vector<Setting>;
   FailureOr<Settings> importSettings(const ast::Expr &call, llvm::StringRef what,
                                      llvm::ArrayRef<HyperparamRule> rules,
                                      llvm::ArrayRef<llvm::StringRef> runtimeNames,
@@ -474,13 +481,13 @@ Importer::importSettings(const ast::Expr &call, llvm::StringRef what,
       return error(v.loc, "'" + h.name.str() + "' = " + v.spelling +
                               " must be a whole number (written without '.' or 'e')");
     llvm::StringRef name = index < runtimeNames.size() ? runtimeNames[index] : h.name;
-    settings.emplace_back(name.str(), v.number);
+    settings.push_back({name.str(), v.number, true});
   }
   // Unset arguments take their defaults, so that every runtime value exists.
   for (size_t i = 0; i < rules.size(); ++i)
     if (!given[i]) {
       llvm::StringRef name = i < runtimeNames.size() ? runtimeNames[i] : rules[i].name;
-      settings.emplace_back(name.str(), rules[i].defaultValue);
+      settings.push_back({name.str(), rules[i].defaultValue, false});
     }
   return settings;
 }
@@ -514,16 +521,20 @@ FailureOr<DictionaryAttr> Importer::importTraining(ModuleOp module) {
   SmallVector<NamedAttribute> optimizerEntries{
       builder.getNamedAttr("name", builder.getStringAttr(call.name))};
   auto add = [&](SmallVector<NamedAttribute> &entries, const Settings &settings) {
-    for (const auto &[name, value] : settings)
-      entries.push_back(builder.getNamedAttr(name, builder.getF64FloatAttr(value)));
+    for (const Setting &setting : settings)
+      entries.push_back(
+          builder.getNamedAttr(setting.name, builder.getF64FloatAttr(setting.value)));
   };
   add(optimizerEntries, *optimizer);
 
-  // regularizer: each runtime value at most once over all statements.
-  SmallVector<NamedAttribute> regularizerEntries;
-  llvm::StringMap<ast::SourceLoc> regularizedBy;
-  for (const auto &[name, value] : *optimizer)
-    regularizedBy[name] = call.loc;
+  // regularizer: each runtime value given at most once over all statements
+  // (the optimizer's own settings included: adamw has a weight_decay); one a
+  // statement leaves out takes its default unless another statement gives it.
+  llvm::StringMap<ast::SourceLoc> givenAt;
+  llvm::StringMap<double> values;
+  std::vector<std::string> order;
+  for (const Setting &setting : *optimizer)
+    givenAt[setting.name] = call.loc;
   for (const ast::DirectiveDecl &decl : model.regularizers) {
     const ast::Expr &reg = *decl.call;
     const TrainingFunction *f = findFunction(llvm::ArrayRef(kRegularizers), reg);
@@ -533,23 +544,32 @@ FailureOr<DictionaryAttr> Importer::importTraining(ModuleOp module) {
     auto settings = importSettings(reg, "regularizer", f->args, f->runtimeNames, true);
     if (failed(settings))
       return failure();
-    for (const auto &[name, value] : *settings) {
-      auto [it, inserted] = regularizedBy.try_emplace(name, reg.loc);
+    for (const Setting &setting : *settings) {
+      if (!setting.given) {
+        if (!values.count(setting.name) && !givenAt.count(setting.name)) {
+          values[setting.name] = setting.value;
+          order.push_back(setting.name);
+        }
+        continue;
+      }
+      auto [it, inserted] = givenAt.try_emplace(setting.name, reg.loc);
       if (!inserted) {
-        diags.error(reg.loc, "'" + name + "' is already set by the " +
-                                 (name == "weight_decay" && it->second.line == call.loc.line &&
-                                          it->second.col == call.loc.col
-                                      ? "optimizer '" + call.name + "'"
-                                      : "regularizer") +
-                                 " declared here");
-        diags.note(it->second, "'" + name + "' first set here");
+        bool byOptimizer = it->second.line == call.loc.line && it->second.col == call.loc.col;
+        diags.error(reg.loc, "'" + setting.name + "' is set twice" +
+                                 (byOptimizer ? ": optimizer '" + call.name + "' has it" : ""));
+        diags.note(it->second, byOptimizer ? "optimizer '" + call.name + "' declared here"
+                                           : "'" + setting.name + "' first set here");
         return failure();
       }
+      if (!values.count(setting.name))
+        order.push_back(setting.name);
+      values[setting.name] = setting.value;
     }
-    for (const auto &[name, value] : *settings)
-      (name == "weight_decay" ? optimizerEntries : regularizerEntries)
-          .push_back(builder.getNamedAttr(name, builder.getF64FloatAttr(value)));
   }
+  SmallVector<NamedAttribute> regularizerEntries;
+  for (const std::string &name : order)
+    (name == "weight_decay" ? optimizerEntries : regularizerEntries)
+        .push_back(builder.getNamedAttr(name, builder.getF64FloatAttr(values[name])));
   if (!regularizerEntries.empty())
     module->setAttr("kiln.regularizer", builder.getDictionaryAttr(regularizerEntries));
 

@@ -117,7 +117,7 @@ def PartitionKernels : Pass<"kiln-partition-kernels", "::mlir::func::FuncOp"> {
     op joins the open kernel when its main operand is produced there (bias,
     activation and their gradients become epilogues of the matmul), and an
     update joins the kernel that completes its gradient unless that kernel
-    also reads the old parameter at other indices. Values used after a kernel become its
+    also reads the old parameter (or state). Values used after a kernel become its
     results; everything else stays inside and is never stored.
 
         %g = matmul(..); update(%w) from (%g)  =>  kernel { matmul; update }

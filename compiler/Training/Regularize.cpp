@@ -19,13 +19,20 @@ struct RegularizePass : kiln::impl::RegularizeBase<RegularizePass> {
     if (!config)
       return;
     for (auto func : module.getOps<func::FuncOp>())
-      apply(func, config);
+      if (failed(apply(func, config)))
+        return signalPassFailure();
   }
 
-  void apply(func::FuncOp func, DictionaryAttr config) {
+  LogicalResult apply(func::FuncOp func, DictionaryAttr config) {
     SmallVector<ParamGradOp> markers(func.getOps<ParamGradOp>());
     if (markers.empty())
-      return;
+      return success();
+    // The penalty joins the loss: the train step's first result, a scalar.
+    auto ret = cast<func::ReturnOp>(func.getBody().front().getTerminator());
+    auto scalarType = RankedTensorType::get({}, Float32Type::get(func.getContext()));
+    if (ret.getNumOperands() == 0 || ret.getOperand(0).getType() != scalarType)
+      return func.emitError("kiln-regularize expects a function with gradient markers to "
+                            "return the loss, a tensor<f32>, first");
     Block &body = func.getBody().front();
     OpBuilder top(&body, body.begin());
     auto strength = [&](StringRef name) -> Value {
@@ -37,7 +44,7 @@ struct RegularizePass : kiln::impl::RegularizeBase<RegularizePass> {
     };
     Value l1 = strength("l1"), l2 = strength("l2");
     if (!l1 && !l2)
-      return;
+      return success();
 
     // d/dp of the penalty: l2 * p + l1 * sign(p).
     auto penaltyGrad = [&](Scalar &s, Value p) {
@@ -66,9 +73,7 @@ struct RegularizePass : kiln::impl::RegularizeBase<RegularizePass> {
     // parameter still holds its old value whatever the later passes do.
     OpBuilder builder(markers.front());
     Location loc = func.getLoc();
-    auto scalarType = RankedTensorType::get({}, builder.getF32Type());
     SmallVector<Value> terms;
-    auto ret = cast<func::ReturnOp>(body.getTerminator());
     terms.push_back(ret.getOperand(0));
     for (ParamGradOp marker : markers) {
       Value p = marker.getParam();
@@ -99,6 +104,7 @@ struct RegularizePass : kiln::impl::RegularizeBase<RegularizePass> {
                     .getResult(0);
       marker.getGradMutable().assign(g);
     }
+    return success();
   }
 };
 

@@ -1,17 +1,11 @@
-// XFAIL: *
-// BUG: kiln.update's assembly format prints an update without inputs as
-// `from() : (tensor<4xf32>), ()`, but the generated parser reads the input
-// types with parseTypeList, which needs at least one type, so the printed
-// form does not parse back ("expected non-function type" at the `)`). The
-// verifier accepts such an update (only targets must be non-empty), and
-// kiln-partition-kernels handles one (an update without inputs opens its own
-// kernel). The input types should be an optional group in the format.
+// An update without inputs prints without `from (...)` and input types, and
+// parses back.
 // RUN: kiln-opt %s | kiln-opt | FileCheck %s
 
 // An update with targets only: decay a parameter by a constant factor.
 // CHECK-LABEL: func.func @decay
 // CHECK: %[[W:.*]] = kiln.param "w"
-// CHECK: kiln.update(%[[W]]) from() : (tensor<4xf32>), () {
+// CHECK: kiln.update(%[[W]]) : (tensor<4xf32>) {
 func.func @decay() {
   %w = kiln.param "w" init "zeros" : tensor<4xf32>
   "kiln.update"(%w) <{operandSegmentSizes = array<i32: 1, 0>}> ({

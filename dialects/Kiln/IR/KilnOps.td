@@ -322,8 +322,8 @@ def Kiln_UpdateOp : Kiln_Op<"update",
   let arguments = (ins Variadic<Kiln_F32Tensor>:$targets, Variadic<Kiln_F32Tensor>:$inputs);
   let regions = (region SizedRegion<1>:$body);
   let assemblyFormat = [{
-    `(` $targets `)` `from` `(` $inputs `)` attr-dict `:` `(` type($targets) `)` `,`
-    `(` type($inputs) `)` $body
+    `(` $targets `)` (`from` `(` $inputs^ `)`)? attr-dict `:` `(` type($targets) `)`
+    (`,` `(` type($inputs)^ `)`)? $body
   }];
   let hasVerifier = 1;
 }
