@@ -44,8 +44,7 @@ struct ApplyOptimizerPass : kiln::impl::ApplyOptimizerBase<ApplyOptimizerPass> {
       double value = h.defaultValue;
       if (auto attr = config.getAs<FloatAttr>(h.name))
         value = attr.getValueAsDouble();
-      return HyperparamOp::create(top, func.getLoc(), top.getF32Type(),
-                                  top.getStringAttr(h.name), top.getF64FloatAttr(value));
+      return buildHyperparam(top, func.getLoc(), h.name, value);
     };
     SmallVector<Value> hyper;
     Value lr, weightDecay;

@@ -49,9 +49,7 @@ struct ClipGradientsPass : kiln::impl::ClipGradientsBase<ClipGradientsPass> {
       return;
     Block &body = func.getBody().front();
     OpBuilder top(&body, body.begin());
-    Value clip = HyperparamOp::create(top, func.getLoc(), top.getF32Type(),
-                                      top.getStringAttr("clip"),
-                                      top.getF64FloatAttr(defaultThreshold));
+    Value clip = buildHyperparam(top, func.getLoc(), "clip", defaultThreshold);
     // min(1, c / (norm + eps)) from a sum of squares.
     auto scaleFor = [&](Scalar &s, Value sumSq) {
       Value norm = s.add(s.sqrt(sumSq), s.constant(kNormEpsilon));

@@ -39,8 +39,7 @@ struct RegularizePass : kiln::impl::RegularizeBase<RegularizePass> {
       auto attr = config.getAs<FloatAttr>(name);
       if (!attr)
         return {};
-      return HyperparamOp::create(top, func.getLoc(), top.getF32Type(), top.getStringAttr(name),
-                                  top.getF64FloatAttr(attr.getValueAsDouble()));
+      return buildHyperparam(top, func.getLoc(), name, attr.getValueAsDouble());
     };
     Value l1 = strength("l1"), l2 = strength("l2");
     if (!l1 && !l2)

@@ -24,6 +24,11 @@ Value Scalar::sign(Value x) {
   return arith::SelectOp::create(b, loc, positive, constant(1.0), minusOrZero);
 }
 
+Value kiln::buildHyperparam(OpBuilder &builder, Location loc, StringRef name, double value) {
+  return HyperparamOp::create(builder, loc, builder.getF32Type(), builder.getStringAttr(name),
+                              builder.getF64FloatAttr(value));
+}
+
 /// Fills the single block of `region` with one f32 argument per entry of
 /// `count` and the body that `fn` builds.
 static void fillBody(OpBuilder &builder, Location loc, Region &region, size_t numArgs,

@@ -54,15 +54,8 @@ float Trainer::step(const Dataset &data, const std::vector<int64_t> &order, int6
   stepHyper = hyperValues;
   if (lrIndex >= 0)
     stepHyper[lrIndex] = currentLearningRate();
-  StepArgs args;
-  args.params = params.pointers();
-  args.states = states.pointers();
-  args.x = batchX.data();
-  args.labels = batchY.data();
-  args.batch = batch;
-  args.hyperparams = stepHyper.data();
-  args.step = ++updateCount;
-  return model.trainStep(args);
+  return model.trainStep({params.pointers(), states.pointers(), batchX.data(), batchY.data(),
+                          batch, stepHyper.data(), ++updateCount});
 }
 
 bool Trainer::setHyperparam(std::string_view name, float value) {
