@@ -33,6 +33,14 @@ void eraseDeadOps(Block &body) {
       op->erase();
 }
 
+/// Resolves every kiln.phase in `body` to its training or inference form.
+void resolvePhases(Block &body, bool training) {
+  for (PhaseOp phase : llvm::make_early_inc_range(body.getOps<PhaseOp>())) {
+    phase.replaceAllUsesWith(training ? phase.getTraining() : phase.getInference());
+    phase.erase();
+  }
+}
+
 /// Gradients accumulated per value while walking backwards.
 class GradientMap {
 public:
@@ -76,6 +84,7 @@ struct AutodiffPass : kiln::impl::AutodiffBase<AutodiffPass> {
     train.setSymName("train_step");
     symbols.insert(train);
     Block &body = train.getBody().front();
+    resolvePhases(body, /*training=*/true);
     auto ret = cast<func::ReturnOp>(body.getTerminator());
     Value loss = ret.getOperand(0);
 
@@ -144,14 +153,19 @@ struct AutodiffPass : kiln::impl::AutodiffBase<AutodiffPass> {
     auto predict = cast<func::FuncOp>(forward->clone());
     predict.setSymName("predict");
     symbols.insert(predict);
-    auto ret = cast<func::ReturnOp>(predict.getBody().front().getTerminator());
+    Block &body = predict.getBody().front();
+    resolvePhases(body, /*training=*/false);
+    // Updates of running statistics belong to training only.
+    for (UpdateOp update : llvm::make_early_inc_range(body.getOps<UpdateOp>()))
+      update.erase();
+    auto ret = cast<func::ReturnOp>(body.getTerminator());
     OpBuilder builder(ret);
     Value prediction = ret.getOperand(1);
     func::ReturnOp::create(builder, ret.getLoc(), ValueRange{prediction});
     ret.erase();
     predict.setFunctionType(builder.getFunctionType({}, {prediction.getType()}));
     // Ops feeding only the loss are now dead.
-    eraseDeadOps(predict.getBody().front());
+    eraseDeadOps(body);
   }
 };
 

@@ -39,16 +39,28 @@ std::string writeFile(const std::string &path, const std::string &text) {
   return "";
 }
 
-const char *initName(const std::string &init) {
-  if (init == "he_normal")
-    return "kiln::Init::HeNormal";
-  if (init == "he_uniform")
-    return "kiln::Init::HeUniform";
-  if (init == "xavier_normal")
-    return "kiln::Init::XavierNormal";
-  if (init == "xavier_uniform")
-    return "kiln::Init::XavierUniform";
-  return "kiln::Init::Zeros";
+/// (fanIn, fanOut) of a parameter for the He and Xavier initialisers, as
+/// PyTorch computes them: a dense weight is [in, out]; a convolution filter
+/// [O, C, KH, KW] has fanIn C*KH*KW and fanOut O*KH*KW.
+std::pair<int64_t, int64_t> fans(const std::vector<int64_t> &shape) {
+  if (shape.empty())
+    return {1, 1};
+  if (shape.size() == 1)
+    return {shape[0], shape[0]};
+  int64_t receptive = 1;
+  for (size_t d = 2; d < shape.size(); ++d)
+    receptive *= shape[d];
+  if (shape.size() == 2)
+    return {shape[0], shape[1]};
+  return {shape[1] * receptive, shape[0] * receptive};
+}
+
+/// Elements of one sample of a shape whose first dimension is the batch.
+int64_t perSampleElements(const std::vector<int64_t> &shape) {
+  int64_t n = 1;
+  for (int64_t d : shape)
+    n *= d < 0 ? 1 : d;
+  return n;
 }
 
 /// Elements of a shape with -1 for the batch: `fixed`, times the batch when
@@ -161,6 +173,7 @@ void WrapperWriter::emitFunction(std::ostream &os, const FunctionPlan &plan) con
        << "  float *const *params = args.params;\n"
        << "  const float *x = args.x;\n"
        << "  const int32_t *labels = args.labels;\n"
+       << "  const float *targets = args.targets;\n"
        << "  const float step = static_cast<float>(args.step);\n"
        << "  if (checkNumerics_)\n    firstNonFinite_.clear();\n";
   os << "  const int n = static_cast<int>(batch);\n"
@@ -179,7 +192,8 @@ void WrapperWriter::emitFunction(std::ostream &os, const FunctionPlan &plan) con
          << halideExtents(s.shape) << "); // " << s.name << "\n";
       break;
     case Slot::Kind::Input: {
-      std::string ptr = s.isInt ? "labels" : "x";
+      const InputDesc &in = model.inputs[s.index];
+      std::string ptr = !in.isLabel ? "x" : in.isInt ? "labels" : "targets";
       os << "  " << buffer << var << "(const_cast<" << type << " *>(" << ptr << "), "
          << halideExtents(s.shape) << "); // " << s.name << "\n";
       break;
@@ -250,30 +264,33 @@ std::string WrapperWriter::source() const {
   // Model description.
   const InputDesc *features = nullptr;
   for (const InputDesc &in : model.inputs)
-    if (!in.isInt)
+    if (!in.isLabel)
       features = &in;
-  int64_t inputFeatures = 1;
-  if (features)
-    for (int64_t d : features->shape)
-      inputFeatures *= d < 0 ? 1 : d;
-  int64_t classes = 0;
+  int64_t inputFeatures = features ? perSampleElements(features->shape) : 1;
+  int64_t outputs = 0, targets = 0;
   for (const FunctionPlan &plan : model.functions)
     if (plan.name == "predict" && !plan.results.empty())
-      classes = plan.slots[plan.results[0]].shape.back();
+      outputs = perSampleElements(plan.slots[plan.results[0]].shape);
+  for (const InputDesc &in : model.inputs)
+    if (in.isLabel && !in.isInt)
+      targets = perSampleElements(in.shape);
+  bool classifier = model.task == "classification";
 
   os << "const kiln::ModelInfo &" << cls << "::info() const {\n"
      << "  static const kiln::ModelInfo info = [] {\n"
      << "    kiln::ModelInfo m;\n"
      << "    m.name = \"" << model.name << "\";\n"
      << "    m.inputFeatures = " << inputFeatures << ";\n"
-     << "    m.numClasses = " << classes << ";\n";
+     << "    m.task = " << cppString(model.task) << ";\n"
+     << "    m.numClasses = " << (classifier ? outputs : 0) << ";\n"
+     << "    m.outputFeatures = " << outputs << ";\n"
+     << "    m.targetFeatures = " << targets << ";\n";
   for (const ParamDesc &p : model.params) {
-    int64_t fanIn = p.shape.empty() ? 1 : p.shape.front();
-    int64_t fanOut = p.shape.empty() ? 1 : p.shape.back();
+    auto [fanIn, fanOut] = fans(p.shape);
     os << "    m.params.push_back({\"" << p.name << "\", {";
     for (size_t i = 0; i < p.shape.size(); ++i)
       os << (i ? ", " : "") << p.shape[i];
-    os << "}, " << initName(p.init) << ", " << fanIn << ", " << fanOut << "});\n";
+    os << "}, " << cppString(p.init) << ", " << fanIn << ", " << fanOut << "});\n";
   }
   for (const StateDesc &st : model.states)
     os << "    m.states.push_back({" << cppString(st.name) << ", " << st.param << ", "

@@ -20,6 +20,7 @@
 #include "llvm/ADT/TypeSwitch.h"
 
 #include <cmath>
+#include <limits>
 
 using namespace mlir;
 using namespace kiln;
@@ -63,6 +64,7 @@ private:
   FailureOr<std::vector<Halide::Expr>> lowerBody(Block &body, ValueRange operands,
                                                  const std::vector<Halide::Expr> &idx);
   std::pair<Halide::Func, Halide::Func> softmaxStats(const Tensor &logits);
+  FailureOr<Tensor> lowerWindowOp(Operation *op);
   Halide::Expr scalar(Value v);
   Tensor external(Value v);
   int slotFor(Value v);
@@ -157,7 +159,8 @@ int FunctionLowering::slotFor(Value v) {
     int index = indexByName(input.getName(), model.inputs);
     if (index < 0) {
       model.inputs.push_back({input.getName().str(), shapeOf(v.getType()),
-                              !cast<RankedTensorType>(v.getType()).getElementType().isF32()});
+                              !cast<RankedTensorType>(v.getType()).getElementType().isF32(),
+                              input.getName() == model.labelName});
       index = static_cast<int>(model.inputs.size()) - 1;
     }
     slot = {Slot::Kind::Input, input.getName().str(), shapeOf(v.getType()),
@@ -269,6 +272,13 @@ static FailureOr<Halide::Expr> lowerScalarOp(Operation &op, ArrayRef<Halide::Exp
       .Case([&](math::ExpOp) -> E { return Halide::exp(a[0]); })
       .Case([&](math::LogOp) -> E { return Halide::log(a[0]); })
       .Case([&](math::TanhOp) -> E { return Halide::tanh(a[0]); })
+      .Case([&](math::ErfOp) -> E {
+        // Halide's erf is float32 only; float64 (gradient checks) calls libm.
+        if (a[0].type().is_float() && a[0].type().bits() == 64)
+          return Halide::Internal::Call::make(a[0].type(), "erf", {a[0]},
+                                              Halide::Internal::Call::PureExtern);
+        return Halide::erf(a[0]);
+      })
       .Default([&](Operation *other) -> E {
         return other->emitError("no Halide lowering for '") << other->getName()
                << "' in an elementwise body";
@@ -417,6 +427,63 @@ FailureOr<Tensor> FunctionLowering::lowerOp(Operation *op) {
         funcs.reduction = r;
         return Tensor{total, {}};
       })
+      .Case([&](LogSoftmaxOp l) -> FailureOr<Tensor> {
+        Tensor z = get(l.getInput());
+        auto [rowMax, rowSum] = softmaxStats(z);
+        return elementwise(l.getResult(), [&](std::vector<Halide::Expr> v) {
+          return z.at(v) - rowMax(v[0]) - Halide::log(rowSum(v[0]));
+        });
+      })
+      .Case([&](BroadcastOp b) {
+        Tensor x = get(b.getInput());
+        return elementwise(b.getResult(), [&](std::vector<Halide::Expr> v) {
+          v.erase(v.begin() + b.getAxis());
+          return x.at(v);
+        });
+      })
+      .Case([&](ReshapeOp r) {
+        // Row-major position within a sample, then the input's indices of it.
+        Tensor x = get(r.getInput());
+        auto outShape = cast<RankedTensorType>(r.getType()).getShape();
+        auto inShape = cast<RankedTensorType>(r.getInput().getType()).getShape();
+        return elementwise(r.getResult(), [&](std::vector<Halide::Expr> v) {
+          Halide::Expr flat = 0;
+          for (size_t d = 1; d < outShape.size(); ++d)
+            flat = flat * static_cast<int>(outShape[d]) + v[d];
+          std::vector<Halide::Expr> idx(inShape.size());
+          idx[0] = v[0];
+          for (size_t d = inShape.size() - 1; d >= 1; --d) {
+            idx[d] = flat % static_cast<int>(inShape[d]);
+            flat = flat / static_cast<int>(inShape[d]);
+          }
+          return x.at(idx);
+        });
+      })
+      .Case([&](DropoutOp d) {
+        // A counter-based generator: a 32-bit integer hash of (seed, step,
+        // row-major element index), its top 24 bits as u in [0, 1).
+        Tensor x = get(d.getInput());
+        Halide::Expr rate = scalar(d.getRate()), step = scalar(d.getStep());
+        uint32_t seed = static_cast<uint32_t>(d.getSeed()) * 0x85ebca6bu + 0x27d4eb2fu;
+        return elementwise(d.getResult(), [&](std::vector<Halide::Expr> v) {
+          Halide::Expr flat = Halide::cast<uint32_t>(v[0]);
+          for (int k = 1; k < x.rank(); ++k)
+            flat = flat * Halide::cast<uint32_t>(x.extents[k]) + Halide::cast<uint32_t>(v[k]);
+          Halide::Expr h = flat * Halide::Expr(0x9e3779b9u) +
+                           Halide::cast<uint32_t>(step) * Halide::Expr(0xc2b2ae35u) +
+                           Halide::Expr(seed);
+          h = h ^ (h >> 16);
+          h = h * Halide::Expr(0x7feb352du);
+          h = h ^ (h >> 15);
+          h = h * Halide::Expr(0x846ca68bu);
+          h = h ^ (h >> 16);
+          Halide::Expr u = Halide::cast(ft, h >> 8) * Halide::cast(ft, Halide::Expr(1.0 / 16777216.0));
+          return Halide::select(u >= rate, x.at(v) / (Halide::cast(ft, 1) - rate),
+                                Halide::cast(ft, 0));
+        });
+      })
+      .Case<Conv2DOp, Conv2DGradInputOp, Conv2DGradFilterOp, Pool2DOp, Pool2DGradOp>(
+          [&](Operation *w) { return lowerWindowOp(w); })
       .Case([&](ParamGradOp pg) -> FailureOr<Tensor> {
         Tensor g = get(pg.getGrad());
         return elementwise(pg.getGrad(),
@@ -427,6 +494,120 @@ FailureOr<Tensor> FunctionLowering::lowerOp(Operation *op) {
       });
 }
 
+/// Convolutions, pooling and their gradients over NCHW tensors. Halide
+/// indices run (x, y, channel, n); reads outside the input give `fill`
+/// (zero, or minus/plus infinity for max/min pooling).
+FailureOr<Tensor> FunctionLowering::lowerWindowOp(Operation *op) {
+  using Halide::Expr;
+  auto get = [&](Value v) { return tensorOf(v); };
+  Halide::Var x("x"), y("y"), c("c"), n("n");
+  auto attr = [&](llvm::StringRef name) {
+    return static_cast<int>(cast<IntegerAttr>(op->getAttr(name)).getInt());
+  };
+  ArrayRef<int64_t> pad = cast<DenseI64ArrayAttr>(op->getAttr("padding")).asArrayRef();
+  int stride = attr("stride");
+  int dilation = op->hasAttr("dilation") ? attr("dilation") : 1;
+  int top = static_cast<int>(pad[0]), left = static_cast<int>(pad[1]);
+  Expr zero = Halide::cast(ft, 0);
+  // input[n, ch, row, col] with zero (or `fill`) padding.
+  auto padded = [&](const Tensor &in, Expr nn, Expr ch, Expr row, Expr col, Expr fill) {
+    Expr h = in.extents[2], w = in.extents[3];
+    Expr inside = row >= 0 && row < h && col >= 0 && col < w;
+    return Halide::select(inside,
+                          in.at({nn, ch, Halide::clamp(row, 0, h - 1), Halide::clamp(col, 0, w - 1)}),
+                          fill);
+  };
+  // The output position whose window puts tap `k` on input position `pos`
+  // along one axis, and whether there is one.
+  auto source = [&](Expr pos, Expr k, int before, Expr outExtent) {
+    Expr t = pos + before - k * dilation;
+    Expr o = t / stride;
+    Expr valid = t >= 0 && t % stride == 0 && o < outExtent;
+    return std::make_pair(Halide::clamp(o, 0, outExtent - 1), valid);
+  };
+  auto result = [&](Halide::Func f, Value v) {
+    funcs.anchor = KernelFuncs::Anchor::Window;
+    funcs.prod = f;
+    return Tensor{f, extentsOf(v.getType())};
+  };
+
+  if (auto conv = dyn_cast<Conv2DOp>(op)) {
+    Tensor in = get(conv.getInput()), w = get(conv.getFilter());
+    Halide::RDom r(0, w.extents[3], 0, w.extents[2], 0, w.extents[1], uniqueName("r"));
+    Halide::Func f(uniqueName("conv2d"));
+    f(x, y, c, n) = zero;
+    f(x, y, c, n) += padded(in, n, r.z, y * stride + r.y * dilation - top,
+                            x * stride + r.x * dilation - left, zero) *
+                     w.at({c, r.z, r.y, r.x});
+    funcs.reduction = r;
+    return result(f, conv.getResult());
+  }
+  if (auto grad = dyn_cast<Conv2DGradInputOp>(op)) {
+    Tensor dy = get(grad.getGrad()), w = get(grad.getFilter());
+    Halide::RDom r(0, w.extents[3], 0, w.extents[2], 0, w.extents[0], uniqueName("r"));
+    auto [oy, validY] = source(y, r.y, top, dy.extents[2]);
+    auto [ox, validX] = source(x, r.x, left, dy.extents[3]);
+    Halide::Func f(uniqueName("conv2d_grad_input"));
+    f(x, y, c, n) = zero;
+    f(x, y, c, n) += Halide::select(validY && validX, dy.at({n, r.z, oy, ox}) * w.at({r.z, c, r.y, r.x}),
+                                    zero);
+    funcs.reduction = r;
+    return result(f, grad.getResult());
+  }
+  if (auto grad = dyn_cast<Conv2DGradFilterOp>(op)) {
+    // Indices of the filter gradient: (tap column, tap row, in channel, out channel).
+    Tensor dy = get(grad.getGrad()), in = get(grad.getInput());
+    Halide::RDom r(0, dy.extents[3], 0, dy.extents[2], 0, dy.extents[0], uniqueName("r"));
+    Halide::Func f(uniqueName("conv2d_grad_filter"));
+    f(x, y, c, n) = zero;
+    f(x, y, c, n) += dy.at({r.z, n, r.y, r.x}) *
+                     padded(in, r.z, c, r.y * stride + y * dilation - top,
+                            r.x * stride + x * dilation - left, zero);
+    funcs.reduction = r;
+    return result(f, grad.getResult());
+  }
+
+  auto kindOf = [](Operation *o) { return cast<StringAttr>(o->getAttr("kind")).getValue(); };
+  llvm::StringRef kind = kindOf(op);
+  int k = attr("kernel");
+  Halide::RDom r(0, k, 0, k, uniqueName("r"));
+  Expr infinity = Halide::cast(ft, std::numeric_limits<float>::infinity());
+  Expr fill = kind == "max" ? -infinity : kind == "min" ? infinity : zero;
+  if (auto pool = dyn_cast<Pool2DOp>(op)) {
+    Tensor in = get(pool.getInput());
+    Expr value = padded(in, n, c, y * stride + r.y - top, x * stride + r.x - left, fill);
+    Halide::Func f(uniqueName("pool2d"));
+    if (kind == "max")
+      f(x, y, c, n) = Halide::maximum(value);
+    else if (kind == "min")
+      f(x, y, c, n) = Halide::minimum(value);
+    else
+      f(x, y, c, n) = Halide::sum(value) / Halide::cast(ft, k * k);
+    return result(f, pool.getResult());
+  }
+  auto grad = cast<Pool2DGradOp>(op);
+  Tensor dy = get(grad.getGrad()), in = get(grad.getInput());
+  // The winner of each window: its first extreme element in row-major order.
+  Halide::Func winner(uniqueName("pool2d_winner"));
+  if (kind != "avg") {
+    Halide::RDom wr(0, k, 0, k, uniqueName("w"));
+    Expr value = padded(in, n, c, y * stride + wr.y - top, x * stride + wr.x - left, fill);
+    winner(x, y, c, n) = kind == "max" ? Halide::argmax(wr, value) : Halide::argmin(wr, value);
+    funcs.roots.push_back(winner);
+  }
+  auto [oy, validY] = source(y, r.y, top, dy.extents[2]);
+  auto [ox, validX] = source(x, r.x, left, dy.extents[3]);
+  Expr share = dy.at({n, c, oy, ox});
+  Expr wins = validY && validX;
+  if (kind == "avg")
+    share = share / Halide::cast(ft, k * k);
+  else
+    wins = wins && winner(ox, oy, c, n)[0] == r.x && winner(ox, oy, c, n)[1] == r.y;
+  Halide::Func f(uniqueName("pool2d_grad"));
+  f(x, y, c, n) = Halide::sum(Halide::select(wins, share, zero));
+  return result(f, grad.getResult());
+}
+
 std::pair<Halide::Func, Halide::Func> FunctionLowering::softmaxStats(const Tensor &z) {
   Halide::RDom c(0, z.extents[1], uniqueName("c"));
   Halide::Var i("i");
@@ -434,8 +615,8 @@ std::pair<Halide::Func, Halide::Func> FunctionLowering::softmaxStats(const Tenso
   rowMax(i) = Halide::maximum(z.at({i, c}));
   rowSum(i) = Halide::sum(Halide::exp(z.at({i, c}) - rowMax(i)));
   funcs.anchor = KernelFuncs::Anchor::Softmax;
-  funcs.rowStats.push_back(rowMax);
-  funcs.rowStats.push_back(rowSum);
+  funcs.roots.push_back(rowMax);
+  funcs.roots.push_back(rowSum);
   return {rowMax, rowSum};
 }
 
@@ -449,6 +630,8 @@ Halide::Expr FunctionLowering::scalar(Value v) {
     scalars[v] = value;
     return value;
   }
+  if (v.getDefiningOp<BatchOp>())
+    return scalars[v] = Halide::cast(ft, batch);
   int slot = slotFor(v);
   call.inputs.push_back(slot);
   Halide::Param<float> param(plan.slots[slot].name);
@@ -583,7 +766,8 @@ LogicalResult FunctionLowering::lowerFunction(func::FuncOp func) {
       }
       continue;
     }
-    if (!isa<InputOp, ParamOp, StateOp, HyperparamOp, StepOp, FillOp, arith::ConstantOp>(op))
+    if (!isa<InputOp, ParamOp, StateOp, HyperparamOp, StepOp, BatchOp, FillOp,
+             arith::ConstantOp>(op))
       return op.emitError("expected only kernels and storage ops after partitioning, found '")
              << op.getName() << "'";
   }
@@ -598,6 +782,10 @@ FailureOr<LoweredModel> kiln::lowerToHalide(ModuleOp module, const CodegenOption
   model.name = name ? name.getValue().str() : "model";
   // Training settings the runtime needs: the optimizer's name and the
   // learning-rate schedule, both dictionaries with a `name` entry.
+  if (auto task = module->getAttrOfType<StringAttr>("kiln.task"))
+    model.task = task.getValue().str();
+  if (auto label = module->getAttrOfType<StringAttr>("kiln.label"))
+    model.labelName = label.getValue().str();
   if (auto optimizer = module->getAttrOfType<DictionaryAttr>("kiln.optimizer"))
     if (auto optimizerName = optimizer.getAs<StringAttr>("name"))
       model.optimizer = optimizerName.getValue().str();

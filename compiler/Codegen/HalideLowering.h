@@ -65,6 +65,7 @@ struct InputDesc {
   std::string name;
   std::vector<int64_t> shape; // -1 for the batch
   bool isInt = false;
+  bool isLabel = false; // the labels or targets the loss compares against
 };
 
 struct StateDesc {
@@ -95,6 +96,10 @@ struct LoweredKernel {
 struct LoweredModel {
   std::string name;
   std::string optimizer; // from the module's kiln.optimizer, e.g. "adam"
+  /// From the module's kiln.task: "classification", "binary" or "regression"
+  /// (see kiln::ModelInfo::task), and the name of the label input.
+  std::string task = "classification";
+  std::string labelName;
   /// The learning-rate schedule (module attribute kiln.schedule), evaluated by
   /// the runtime: its kind and arguments.
   std::string scheduleKind = "constant";

@@ -11,7 +11,7 @@
 //                                          indices (that would race)
 //
 // Storage ops (kiln.input, kiln.param, kiln.state, kiln.hyperparam,
-// kiln.step, kiln.fill, arith.constant) stay outside kernels: code generation
+// kiln.step, kiln.batch, kiln.fill, arith.constant) stay outside kernels: code generation
 // binds them as buffers, scalars or constants.
 //
 //===----------------------------------------------------------------------===//
@@ -35,13 +35,14 @@ using namespace kiln;
 namespace {
 
 bool isStorageOp(Operation *op) {
-  return isa<InputOp, ParamOp, StateOp, HyperparamOp, StepOp, FillOp, arith::ConstantOp>(op);
+  return isa<InputOp, ParamOp, StateOp, HyperparamOp, StepOp, BatchOp, FillOp,
+             arith::ConstantOp>(op);
 }
 
 /// The operand whose producer an epilogue op fuses with, or -1 when the op is
 /// an anchor that always opens a new kernel.
 int fusedOperandIndex(Operation *op, bool fuseUpdates) {
-  if (isa<BiasAddOp, ReluOp, ReluGradOp, AddOp, ElementwiseOp>(op))
+  if (isa<BiasAddOp, ReluOp, ReluGradOp, AddOp, ElementwiseOp, DropoutOp>(op))
     return 0;
   if (isa<ParamGradOp>(op))
     return 1; // the gradient

@@ -93,6 +93,16 @@ void scheduleMatmul(Func out, Func prod, RDom r, const std::vector<int64_t> &sha
   }
 }
 
+// A convolution, pooling or their gradient over (x, y, channel, n), computed
+// in full: vectors along the row, images (or filters) in parallel, the
+// window's reduction inside.
+void scheduleWindow(Func prod, int vec) {
+  std::vector<Var> args = prod.args();
+  prod.compute_root().vectorize(args[0], vec, TailStrategy::GuardWithIf).parallel(args.back());
+  if (prod.has_update_definition())
+    prod.update().vectorize(args[0], vec, TailStrategy::GuardWithIf).parallel(args.back());
+}
+
 } // namespace
 
 void scheduleKernel(KernelFuncs &k, int vectorWidth) {
@@ -134,13 +144,15 @@ void scheduleKernel(KernelFuncs &k, int vectorWidth) {
     }
     break;
   }
-  case KernelFuncs::Anchor::Softmax:
-    for (Func f : k.rowStats)
-      f.compute_root();
+  case KernelFuncs::Anchor::Window:
+    scheduleWindow(k.prod, vec);
     break;
+  case KernelFuncs::Anchor::Softmax:
   case KernelFuncs::Anchor::Elementwise:
     break;
   }
+  for (Func f : k.roots)
+    f.compute_root();
   for (size_t o = 0; o < k.outputs.size(); ++o)
     scheduleElementwise(k.outputs[o], k.outputShapes[o], vec, stagedValuesOf(k, k.outputs[o]));
 }

@@ -18,14 +18,16 @@
 namespace kiln {
 
 struct KernelFuncs {
-  enum class Anchor { Elementwise, Matmul, Reduce, Softmax };
+  enum class Anchor { Elementwise, Matmul, Reduce, Softmax, Window };
   Anchor anchor = Anchor::Elementwise;
   /// Matmul: the accumulator `prod(j, i) += a(i, r) * b(r, j)` with its pure
-  /// vars (j, i); Reduce: the sum; Softmax: unused.
+  /// vars (j, i); Reduce: the sum; Window: the convolution or pooling over
+  /// NCHW (innermost var: the column); Softmax: unused.
   Halide::Func prod;
   Halide::RDom reduction;
-  /// Softmax: per-row maximum and sum of exponentials.
-  std::vector<Halide::Func> rowStats;
+  /// Intermediates computed in full before the outputs: softmax's per-row
+  /// maximum and sum of exponentials, pooling's window winners.
+  std::vector<Halide::Func> roots;
   std::vector<Halide::Func> outputs;
   /// Row-major shape of each output, outermost first; -1 marks the batch.
   std::vector<std::vector<int64_t>> outputShapes;

@@ -1,21 +1,16 @@
 //===- Import.cpp - Model-file AST to the kiln dialect --------------------===//
 //
 // Walks the AST once, resolving names and building kiln ops with the shapes
-// they produce. Every call in a model file is looked up in one table of layer
-// rules (name, argument list, builder); the optimizer in the table of
+// they produce. Every call in a model file is looked up in the call tables
+// (Layers.cpp, Losses.cpp); the optimizer in the table of
 // Training/Optimizers.h. Errors are reported at the offending text and name
 // the shapes involved.
 //
 //===----------------------------------------------------------------------===//
 #include "Import/Import.h"
-
-#include "Kiln/IR/KilnOps.h"
-#include "Training/Optimizers.h"
-
-#include "mlir/IR/Builders.h"
+#include "Import/Importer.h"
 
 #include "llvm/ADT/SmallPtrSet.h"
-#include "llvm/ADT/StringMap.h"
 
 #include <cmath>
 #include <limits>
@@ -23,117 +18,112 @@
 
 using namespace mlir;
 using namespace kiln;
+using namespace kiln::importer;
 
-namespace {
+namespace kiln::importer {
 
-enum class ArgKind { Tensor, PositiveInt, Bool, Init };
-
-struct ArgSpec {
-  llvm::StringRef name;
-  ArgKind kind;
-  bool required;
-};
-
-class Importer;
-
-/// The arguments of one call, matched to a rule's ArgSpecs by position or
-/// keyword. `exprs[i]` is null when argument i was not given.
-struct BoundArgs {
-  llvm::SmallVector<const ast::Expr *, 4> exprs;
-  llvm::SmallVector<Value, 4> tensors;
-  const ast::Expr *call = nullptr;
-};
-
-struct LayerRule {
-  llvm::StringRef name;
-  llvm::ArrayRef<ArgSpec> args;
-  FailureOr<Value> (Importer::*build)(BoundArgs &);
-};
-
-struct Symbol {
-  Value value;
-  ast::SourceLoc loc;
-  bool used = false;
-  bool isInput = false;
-};
-
-class Importer {
-public:
-  Importer(const ast::Model &model, kiln::DiagnosticEngine &diags, MLIRContext &context)
-      : model(model), diags(diags), builder(&context) {}
-
-  OwningOpRef<ModuleOp> run();
-
-  // Layer builders (see kLayerRules).
-  FailureOr<Value> buildDense(BoundArgs &args);
-  FailureOr<Value> buildRelu(BoundArgs &args);
-  FailureOr<Value> buildSoftmaxCrossEntropy(BoundArgs &args);
-
-private:
-  Location loc(ast::SourceLoc l) {
-    return FileLineColLoc::get(builder.getContext(), diags.file().path(), l.line, l.col);
+/// An argument as written, for messages.
+static std::string spellingOf(const ast::Expr &e) {
+  switch (e.kind) {
+  case ast::Expr::Kind::Number:
+    return e.spelling;
+  case ast::Expr::Kind::Call:
+    return e.name + "(...)";
+  default:
+    return e.name;
   }
-  LogicalResult error(ast::SourceLoc l, const std::string &message) {
-    diags.error(l, message);
+}
+
+/// A number as the init spec spells it: the shortest text that reads back
+/// as the same float32.
+static std::string specNumber(double v) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.9g", v);
+  return text;
+}
+
+FailureOr<std::string> initSpec(const ast::Expr &e, std::string &message) {
+  // Names, with PyTorch's and Keras's spellings of the same schemes.
+  static const std::pair<const char *, const char *> kNames[] = {
+      {"zeros", "zeros"},
+      {"ones", "ones"},
+      {"he_normal", "he_normal"},
+      {"he_uniform", "he_uniform"},
+      {"kaiming_normal", "he_normal"},
+      {"kaiming_uniform", "he_uniform"},
+      {"xavier_normal", "xavier_normal"},
+      {"xavier_uniform", "xavier_uniform"},
+      {"glorot_normal", "xavier_normal"},
+      {"glorot_uniform", "xavier_uniform"},
+  };
+  const char *known = "zeros, ones, constant(v), uniform(low, high), normal(mean, std), "
+                      "he_normal, he_uniform, xavier_normal, xavier_uniform";
+  if (e.kind == ast::Expr::Kind::Name)
+    for (auto [name, spec] : kNames)
+      if (e.name == name)
+        return std::string(spec);
+  if (e.kind != ast::Expr::Kind::Call ||
+      (e.name != "constant" && e.name != "uniform" && e.name != "normal")) {
+    message = "unknown initializer '" + spellingOf(e) + "' (known: " + known + ")";
     return failure();
   }
+  size_t count = e.name == "constant" ? 1 : 2;
+  std::vector<double> values;
+  for (const ast::Arg &arg : e.args) {
+    if (!arg.keyword.empty() || arg.value->kind != ast::Expr::Kind::Number ||
+        !std::isfinite(arg.value->number)) {
+      message = "initializer '" + e.name + "' takes " + std::to_string(count) +
+                " plain number" + (count > 1 ? "s" : "");
+      return failure();
+    }
+    values.push_back(arg.value->number);
+  }
+  if (values.size() != count) {
+    message = "initializer '" + e.name + "' takes " + std::to_string(count) + " number" +
+              (count > 1 ? "s" : "") + ", got " + std::to_string(values.size());
+    return failure();
+  }
+  if (e.name == "uniform" && !(values[0] < values[1])) {
+    message = "initializer 'uniform' needs low < high, got uniform(" + e.args[0].value->spelling +
+              ", " + e.args[1].value->spelling + ")";
+    return failure();
+  }
+  if (e.name == "normal" && !(values[1] > 0)) {
+    message = "initializer 'normal' needs a positive standard deviation, got " +
+              e.args[1].value->spelling;
+    return failure();
+  }
+  std::string spec = e.name + "(" + specNumber(values[0]);
+  if (count > 1)
+    spec += ", " + specNumber(values[1]);
+  return spec + ")";
+}
 
-  LogicalResult importInput(const ast::InputDecl &decl);
-  FailureOr<Value> importExpr(const ast::Expr &expr);
-  FailureOr<Value> importCall(const ast::Expr &call);
-  LogicalResult bindArgs(const ast::Expr &call, const LayerRule &rule, BoundArgs &out);
-  /// Checks the optimizer, regularizer, clip and schedule statements and
-  /// records them as module attributes; returns the kiln.optimizer one.
-  FailureOr<DictionaryAttr> importTraining(ModuleOp module);
-  /// (runtime name, value) of every argument of a training function, given or
-  /// defaulted, checked against `rules`.
-  /// One argument of a training function: its runtime name, its value, and
-  /// whether the model file gave it (or it took its default).
-  struct Setting {
-    std::string name;
-    double value;
-    bool given;
-  };
-  using Settings = std::vector<Setting>;
-  FailureOr<Settings> importSettings(const ast::Expr &call, llvm::StringRef what,
-                                     llvm::ArrayRef<HyperparamRule> rules,
-                                     llvm::ArrayRef<llvm::StringRef> runtimeNames,
-                                     bool positional);
-  Value newParam(llvm::StringRef name, ArrayRef<int64_t> shape, llvm::StringRef init,
-                 ast::SourceLoc l, bool trainable = true);
-  std::string describe(Value v) const;
-  std::string typeText(Type t) const;
+int64_t Importer::intArg(const BoundArgs &args, size_t i, int64_t otherwise) const {
+  return args.exprs[i] ? static_cast<int64_t>(args.exprs[i]->number) : otherwise;
+}
 
-  const ast::Model &model;
-  kiln::DiagnosticEngine &diags;
-  OpBuilder builder;
-  llvm::StringMap<Symbol> symbols;
-  llvm::StringMap<unsigned> layerCounts;
-  std::string batchName = "batch";
-  /// The expression text a value came from, for diagnostics.
-  llvm::DenseMap<Value, std::string> origins;
-};
+double Importer::numberArg(const BoundArgs &args, size_t i, double otherwise) const {
+  return args.exprs[i] ? args.exprs[i]->number : otherwise;
+}
 
-const ArgSpec kDenseArgs[] = {{"input", ArgKind::Tensor, true},
-                              {"units", ArgKind::PositiveInt, true},
-                              {"bias", ArgKind::Bool, false},
-                              {"init", ArgKind::Init, false},
-                              {"trainable", ArgKind::Bool, false}};
-const ArgSpec kUnaryArgs[] = {{"input", ArgKind::Tensor, true}};
-const ArgSpec kLossArgs[] = {{"logits", ArgKind::Tensor, true},
-                             {"labels", ArgKind::Tensor, true}};
+bool Importer::boolArg(const BoundArgs &args, size_t i, bool otherwise) const {
+  return args.exprs[i] ? args.exprs[i]->name == "true" : otherwise;
+}
 
-const LayerRule kLayerRules[] = {
-    {"dense", kDenseArgs, &Importer::buildDense},
-    {"relu", kUnaryArgs, &Importer::buildRelu},
-    {"softmax_cross_entropy", kLossArgs, &Importer::buildSoftmaxCrossEntropy},
-};
+std::string Importer::initArg(const BoundArgs &args, size_t i, llvm::StringRef otherwise) const {
+  std::string message;
+  return args.exprs[i] ? *initSpec(*args.exprs[i], message) : otherwise.str();
+}
 
-const LayerRule *lookupLayer(llvm::StringRef name) {
-  for (const LayerRule &rule : kLayerRules)
-    if (rule.name == name)
-      return &rule;
-  return nullptr;
+FailureOr<RankedTensorType> Importer::expectF32(const BoundArgs &args, size_t i, int64_t rank,
+                                                llvm::StringRef what, llvm::StringRef example) {
+  Value v = args.tensors[i];
+  auto type = cast<RankedTensorType>(v.getType());
+  if (!type.getElementType().isF32() || (rank > 0 && type.getRank() != rank))
+    return error(args.exprs[i]->loc, what.str() + " expects " + example.str() + ", got " +
+                                         describe(v));
+  return type;
 }
 
 std::string Importer::typeText(Type t) const {
@@ -171,57 +161,10 @@ Value Importer::newParam(llvm::StringRef name, ArrayRef<int64_t> shape, llvm::St
 }
 
 //===----------------------------------------------------------------------===//
-// Layers
+// Calls
 //===----------------------------------------------------------------------===//
 
-FailureOr<Value> Importer::buildDense(BoundArgs &args) {
-  Value input = args.tensors[0];
-  auto type = cast<RankedTensorType>(input.getType());
-  if (type.getRank() != 2 || !type.getElementType().isF32())
-    return error(args.exprs[0]->loc, "dense expects an f32 input of rank 2 such as f32[" +
-                                         batchName + ", 784], got " + describe(input));
-  int64_t units = static_cast<int64_t>(args.exprs[1]->number);
-  bool bias = !args.exprs[2] || args.exprs[2]->name == "true";
-  std::string init = args.exprs[3] ? args.exprs[3]->name : "he_normal";
-  bool trainable = !args.exprs[4] || args.exprs[4]->name == "true";
-  std::string layer = "dense" + std::to_string(layerCounts["dense"]++);
-  ast::SourceLoc l = args.call->loc;
-
-  Value weight = newParam(layer + ".weight", {type.getDimSize(1), units}, init, l, trainable);
-  Value result = MatmulOp::create(builder, loc(l), input, weight);
-  if (bias)
-    result = BiasAddOp::create(builder, loc(l), result,
-                               newParam(layer + ".bias", {units}, "zeros", l, trainable));
-  return result;
-}
-
-FailureOr<Value> Importer::buildRelu(BoundArgs &args) {
-  Value input = args.tensors[0];
-  if (!cast<RankedTensorType>(input.getType()).getElementType().isF32())
-    return error(args.exprs[0]->loc, "relu expects an f32 input, got " + describe(input));
-  return Value(ReluOp::create(builder, loc(args.call->loc), input));
-}
-
-FailureOr<Value> Importer::buildSoftmaxCrossEntropy(BoundArgs &args) {
-  Value logits = args.tensors[0], labels = args.tensors[1];
-  auto lt = cast<RankedTensorType>(logits.getType());
-  auto yt = cast<RankedTensorType>(labels.getType());
-  if (lt.getRank() != 2 || !lt.getElementType().isF32())
-    return error(args.exprs[0]->loc,
-                 "softmax_cross_entropy expects f32 logits of rank 2 such as f32[" + batchName +
-                     ", 10], got " + describe(logits));
-  if (yt.getRank() != 1 || !yt.getElementType().isInteger(32))
-    return error(args.exprs[1]->loc,
-                 "softmax_cross_entropy expects integer class labels such as i32[" + batchName +
-                     "], got " + describe(labels) + " for logits " + describe(logits));
-  return Value(SoftmaxCrossEntropyOp::create(builder, loc(args.call->loc), logits, labels));
-}
-
-//===----------------------------------------------------------------------===//
-// Expressions
-//===----------------------------------------------------------------------===//
-
-LogicalResult Importer::bindArgs(const ast::Expr &call, const LayerRule &rule,
+LogicalResult Importer::bindArgs(const ast::Expr &call, const CallRule &rule,
                                  BoundArgs &out) {
   out.call = &call;
   out.exprs.assign(rule.args.size(), nullptr);
@@ -275,24 +218,38 @@ LogicalResult Importer::bindArgs(const ast::Expr &call, const LayerRule &rule,
       break;
     }
     case ArgKind::PositiveInt:
-      if (e->kind != ast::Expr::Kind::Number || !e->isInteger || e->number < 1 ||
+    case ArgKind::NonNegativeInt: {
+      int64_t least = spec.kind == ArgKind::PositiveInt ? 1 : 0;
+      if (e->kind != ast::Expr::Kind::Number || !e->isInteger || e->number < least ||
           e->number > 1e9)
         return error(e->loc, "argument '" + spec.name.str() + "' of '" + rule.name.str() +
-                                 "' must be a positive integer, got '" +
-                                 (e->kind == ast::Expr::Kind::Number ? e->spelling : e->name) +
-                                 "'");
+                                 "' must be a " + (least ? "positive" : "non-negative") +
+                                 " integer, got '" + spellingOf(*e) + "'");
+      break;
+    }
+    case ArgKind::Number:
+      if (e->kind != ast::Expr::Kind::Number || !std::isfinite(e->number))
+        return error(e->loc, "argument '" + spec.name.str() + "' of '" + rule.name.str() +
+                                 "' must be a number, got '" + spellingOf(*e) + "'");
       break;
     case ArgKind::Bool:
       if (e->kind != ast::Expr::Kind::Name || (e->name != "true" && e->name != "false"))
         return error(e->loc, "argument '" + spec.name.str() + "' of '" + rule.name.str() +
                                  "' must be true or false");
       break;
-    case ArgKind::Init:
-      if (e->kind != ast::Expr::Kind::Name || !isKnownInit(e->name))
-        return error(e->loc, "unknown initializer '" +
-                                 (e->kind == ast::Expr::Kind::Number ? e->spelling : e->name) +
-                                 "' (known: zeros, he_normal, he_uniform, xavier_normal, "
-                                 "xavier_uniform)");
+    case ArgKind::Init: {
+      std::string message;
+      if (failed(initSpec(*e, message)))
+        return error(e->loc, message);
+      break;
+    }
+    case ArgKind::Padding:
+      if (!(e->kind == ast::Expr::Kind::Name && (e->name == "valid" || e->name == "same")) &&
+          !(e->kind == ast::Expr::Kind::Number && e->isInteger && e->number >= 0 &&
+            e->number <= 1e6))
+        return error(e->loc, "argument '" + spec.name.str() + "' of '" + rule.name.str() +
+                                 "' must be valid, same or a non-negative integer, got '" +
+                                 spellingOf(*e) + "'");
       break;
     }
   }
@@ -300,14 +257,17 @@ LogicalResult Importer::bindArgs(const ast::Expr &call, const LayerRule &rule,
 }
 
 FailureOr<Value> Importer::importCall(const ast::Expr &call) {
-  const LayerRule *rule = lookupLayer(call.name);
-  if (!rule) {
-    std::string known;
-    for (const LayerRule &r : kLayerRules)
+  const CallRule *rule = nullptr;
+  std::string known;
+  for (llvm::ArrayRef<CallRule> table : {layerRules(), lossRules()})
+    for (const CallRule &r : table) {
+      if (r.name == call.name)
+        rule = &r;
       known += (known.empty() ? "" : ", ") + r.name.str();
+    }
+  if (!rule)
     return error(call.loc, "unknown layer or function '" + call.name + "' (known: " + known +
                                ")");
-  }
   BoundArgs args;
   if (failed(bindArgs(call, *rule, args)))
     return failure();
@@ -651,11 +611,12 @@ OwningOpRef<ModuleOp> Importer::run() {
     diags.error(model.loc, "model '" + model.name + "' has no 'loss' binding to train against");
     return nullptr;
   }
-  auto lossOp = lossIt->second.value.getDefiningOp<SoftmaxCrossEntropyOp>();
-  if (!lossOp) {
+  Value loss = lossIt->second.value;
+  auto lossInfo = losses.find(loss);
+  if (lossInfo == losses.end()) {
     diags.error(lossIt->second.loc, "'loss' must be a loss function such as "
                               "softmax_cross_entropy(logits, y), got " +
-                                  describe(lossIt->second.value));
+                                  describe(loss));
     return nullptr;
   }
   for (const ast::InputDecl &decl : model.inputs)
@@ -674,13 +635,19 @@ OwningOpRef<ModuleOp> Importer::run() {
     return nullptr;
   (*module)->setAttr("kiln.optimizer", *optimizer);
 
-  if (!dependsOnParam(lossOp)) {
+  if (!dependsOnParam(loss.getDefiningOp())) {
     diags.error(lossIt->second.loc, "the loss does not depend on any trainable parameter");
     return nullptr;
   }
-  Value prediction = lossOp.getLogits();
-  func::ReturnOp::create(builder, loc(model.loc), ValueRange{lossOp.getResult(), prediction});
-  func.setFunctionType(builder.getFunctionType({}, {lossOp.getType(), prediction.getType()}));
+  Value prediction = lossInfo->second.prediction;
+  (*module)->setAttr("kiln.task", builder.getStringAttr(lossInfo->second.task));
+  for (const ast::InputDecl &decl : model.inputs)
+    if (decl.isLabel) {
+      (*module)->setAttr("kiln.label", builder.getStringAttr(decl.name));
+      break;
+    }
+  func::ReturnOp::create(builder, loc(model.loc), ValueRange{loss, prediction});
+  func.setFunctionType(builder.getFunctionType({}, {loss.getType(), prediction.getType()}));
   return module;
 }
 

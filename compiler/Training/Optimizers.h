@@ -10,7 +10,7 @@
 #ifndef KILN_TRAINING_OPTIMIZERS_H
 #define KILN_TRAINING_OPTIMIZERS_H
 
-#include "Training/ScalarBody.h"
+#include "Kiln/IR/ScalarBody.h"
 
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/StringRef.h"

@@ -6,76 +6,151 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
+#include <limits>
+#include <string_view>
+#include <utility>
 
 namespace kiln {
 
-std::string_view initName(Init init) {
-  switch (init) {
-  case Init::Zeros:
-    return "zeros";
-  case Init::HeNormal:
-    return "he_normal";
-  case Init::HeUniform:
-    return "he_uniform";
-  case Init::XavierNormal:
-    return "xavier_normal";
-  case Init::XavierUniform:
-    return "xavier_uniform";
-  }
-  return "unknown";
-}
-
 namespace {
 
-/// How one initialiser draws: from a normal or a uniform distribution, and
-/// the fan its scale is divided by.
-struct InitRule {
-  bool isNormal;
-  double numerator; // std = sqrt(numerator / fan), or bound for uniform
-  bool usesFanOut;  // fan = fanIn (+ fanOut)
-};
+std::string_view trimmed(std::string_view text) {
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t'))
+    text.remove_prefix(1);
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t'))
+    text.remove_suffix(1);
+  return text;
+}
 
-InitRule ruleFor(Init init) {
-  switch (init) {
-  case Init::HeNormal:
-    return {true, 2.0, false};
-  case Init::HeUniform:
-    return {false, 6.0, false};
-  case Init::XavierNormal:
-    return {true, 2.0, true};
-  case Init::XavierUniform:
-    return {false, 6.0, true};
-  case Init::Zeros:
-    break;
+/// The comma-separated numbers of "a, b" (none for blank text); on a cell
+/// that is not a finite number, that cell.
+Result<std::vector<double>> parseNumbers(std::string_view text, const std::string &init) {
+  std::vector<double> numbers;
+  if (trimmed(text).empty())
+    return numbers;
+  while (true) {
+    size_t comma = text.find(',');
+    std::string_view cell = trimmed(text.substr(0, comma));
+    // from_chars takes no leading '+'; a model file may write one.
+    std::string_view digits = cell.size() > 1 && cell.front() == '+' ? cell.substr(1) : cell;
+    double value = 0;
+    auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+    if (digits.empty() || ec != std::errc() || end != digits.data() + digits.size() ||
+        !std::isfinite(value))
+      return Error(
+          fmt::format("initializer '{}': expected a finite number, got '{}'", init, cell));
+    numbers.push_back(value);
+    if (comma == std::string_view::npos)
+      return numbers;
+    text.remove_prefix(comma + 1);
   }
-  return {false, 0.0, false};
 }
 
 } // namespace
 
+Result<InitSpec> parseInit(const std::string &init) {
+  using Kind = InitSpec::Kind;
+  // The canonical spellings the compiler writes (it maps PyTorch's and
+  // Keras's synonyms, kaiming_* and glorot_*, onto these).
+  static const std::pair<const char *, InitSpec> kNamed[] = {
+      {"zeros", {Kind::Constant, 0, 0}},
+      {"ones", {Kind::Constant, 1, 0}},
+      {"he_normal", {Kind::HeNormal}},
+      {"he_uniform", {Kind::HeUniform}},
+      {"xavier_normal", {Kind::XavierNormal}},
+      {"xavier_uniform", {Kind::XavierUniform}},
+  };
+  struct WithNumbers {
+    const char *name;
+    Kind kind;
+    size_t count;
+  };
+  static const WithNumbers kWithNumbers[] = {
+      {"constant", Kind::Constant, 1}, {"uniform", Kind::Uniform, 2}, {"normal", Kind::Normal, 2}};
+
+  for (const auto &[name, spec] : kNamed)
+    if (init == name)
+      return spec;
+  size_t open = init.find('(');
+  const WithNumbers *rule = nullptr;
+  for (const WithNumbers &w : kWithNumbers)
+    if (open != std::string::npos && init.compare(0, open, w.name) == 0)
+      rule = &w;
+  if (!rule)
+    return Error(fmt::format("unknown initializer '{}' (known: zeros, ones, constant(v), "
+                             "uniform(low, high), normal(mean, std), he_normal, he_uniform, "
+                             "xavier_normal, xavier_uniform)",
+                             init));
+  if (init.back() != ')')
+    return Error(fmt::format("initializer '{}': expected ')' at the end", init));
+
+  Result<std::vector<double>> numbers =
+      parseNumbers(std::string_view(init).substr(open + 1, init.size() - open - 2), init);
+  if (!numbers)
+    return numbers.takeError();
+  if (numbers->size() != rule->count)
+    return Error(fmt::format("initializer '{}' takes {} number{}, got {}", init, rule->count,
+                             rule->count > 1 ? "s" : "", numbers->size()));
+  InitSpec spec{rule->kind, (*numbers)[0], rule->count > 1 ? (*numbers)[1] : 0.0};
+  // The same rules as the compiler's, for a ModelInfo written by hand.
+  if (spec.kind == Kind::Uniform && !(spec.a < spec.b))
+    return Error(fmt::format("initializer '{}' needs low < high", init));
+  if (spec.kind == Kind::Normal && !(spec.b > 0))
+    return Error(fmt::format("initializer '{}' needs a positive standard deviation", init));
+  return spec;
+}
+
 Status initParam(const ParamInfo &param, uint64_t seed, float *out) {
+  using Kind = InitSpec::Kind;
+  Result<InitSpec> spec = parseInit(param.init);
+  if (!spec)
+    return Error(fmt::format("parameter '{}': {}", param.name, spec.error()));
   int64_t count = param.numElements();
-  if (param.init == Init::Zeros) {
-    std::fill(out, out + count, 0.0f);
+  Rng rng(deriveSeed(seed, hashName(param.name)));
+  auto fillNormal = [&](double mean, double stddev) {
+    for (int64_t i = 0; i < count; ++i)
+      out[i] = static_cast<float>(mean + stddev * rng.normal());
+  };
+  // Draws in double, then rounds to float; the rounding can reach `high`
+  // itself, which the interval excludes.
+  auto fillUniform = [&](double low, double high) {
+    const float bottom = static_cast<float>(low);
+    const float top = std::max(bottom, std::nextafter(static_cast<float>(high),
+                                                      -std::numeric_limits<float>::infinity()));
+    for (int64_t i = 0; i < count; ++i)
+      out[i] = std::clamp(static_cast<float>(rng.uniform(low, high)), bottom, top);
+  };
+  switch (spec->kind) {
+  case Kind::Constant:
+    std::fill(out, out + count, static_cast<float>(spec->a));
     return {};
+  case Kind::Uniform:
+    fillUniform(spec->a, spec->b);
+    return {};
+  case Kind::Normal:
+    fillNormal(spec->a, spec->b);
+    return {};
+  case Kind::HeNormal:
+  case Kind::HeUniform:
+  case Kind::XavierNormal:
+  case Kind::XavierUniform:
+    break;
   }
-  InitRule rule = ruleFor(param.init);
-  int64_t fan = param.fanIn + (rule.usesFanOut ? param.fanOut : 0);
+  bool normal = spec->kind == Kind::HeNormal || spec->kind == Kind::XavierNormal;
+  bool usesFanOut = spec->kind == Kind::XavierNormal || spec->kind == Kind::XavierUniform;
+  int64_t fan = param.fanIn + (usesFanOut ? param.fanOut : 0);
   if (fan <= 0)
     return Error(fmt::format("parameter '{}': {} initialisation needs a positive fan, got "
                              "fanIn {} and fanOut {}",
-                             param.name, initName(param.init), param.fanIn, param.fanOut));
-
-  Rng rng(deriveSeed(seed, hashName(param.name)));
-  double scale = std::sqrt(rule.numerator / static_cast<double>(fan));
-  if (rule.isNormal) {
-    for (int64_t i = 0; i < count; ++i)
-      out[i] = static_cast<float>(scale * rng.normal());
-    return {};
-  }
-  for (int64_t i = 0; i < count; ++i)
-    out[i] = static_cast<float>(rng.uniform(-scale, scale));
+                             param.name, param.init, param.fanIn, param.fanOut));
+  // std = sqrt(2 / fan); a uniform bound of sqrt(6 / fan) has that same std.
+  double scale = std::sqrt((normal ? 2.0 : 6.0) / static_cast<double>(fan));
+  if (normal)
+    fillNormal(0.0, scale);
+  else
+    fillUniform(-scale, scale);
   return {};
 }
 

@@ -54,8 +54,13 @@ float Trainer::step(const Dataset &data, const std::vector<int64_t> &order, int6
   stepHyper = hyperValues;
   if (lrIndex >= 0)
     stepHyper[lrIndex] = currentLearningRate();
-  return model.trainStep({params.pointers(), states.pointers(), batchX.data(), batchY.data(),
-                          batch, stepHyper.data(), ++updateCount});
+  return model.trainStep({.params = params.pointers(),
+                          .states = states.pointers(),
+                          .x = batchX.data(),
+                          .labels = batchY.data(),
+                          .batch = batch,
+                          .hyperparams = stepHyper.data(),
+                          .step = ++updateCount});
 }
 
 bool Trainer::setHyperparam(std::string_view name, float value) {

@@ -103,10 +103,19 @@ public:
     for (const KernelCall &call : plan.calls) {
       LoweredKernel &kernel = lowered.kernels.at(kernelIndex++);
       kernel.batch.set(batch);
-      size_t image = 0;
-      for (int id : call.inputs)
-        if (plan.slots[id].kind != Slot::Kind::Hyperparam)
+      // Scalars: hyperparameters at their defaults (a dropout rate), and
+      // a fixed step number (which seeds dropout masks).
+      size_t image = 0, scalar = 0;
+      for (int id : call.inputs) {
+        const Slot &slot = plan.slots[id];
+        if (slot.kind == Slot::Kind::Hyperparam)
+          kernel.scalars.at(scalar++).set(
+              static_cast<float>(lowered.hyperparams.at(slot.index).defaultValue));
+        else if (slot.kind == Slot::Kind::Step)
+          kernel.scalars.at(scalar++).set(3.0f);
+        else
           kernel.images.at(image++).set(slots[id]);
+      }
       std::vector<Buffer> outputs;
       for (int id : call.outputs)
         outputs.push_back(slots[id]);
@@ -159,7 +168,12 @@ RandomData randomData(const LoweredModel &model, int batch, int classes, double 
   for (const InputDesc &in : model.inputs) {
     data.inputs.push_back(makeBuffer({Slot::Kind::Input, in.name, in.shape, in.isInt, 0}, batch));
     if (!in.isInt) {
-      fillNormal(data.inputs.back(), rng, 1.0);
+      // Features N(0, 1); float targets in (0, 1), valid for every loss
+      // (binary cross-entropy needs them there).
+      Halide::Buffer<double> values = data.inputs.back();
+      std::uniform_real_distribution<double> unit(0.05, 0.95);
+      for (size_t i = 0; i < values.number_of_elements(); ++i)
+        values.data()[i] = in.isLabel ? unit(rng) : std::normal_distribution<double>(0, 1)(rng);
       continue;
     }
     Halide::Buffer<int32_t> labels = data.inputs.back();
@@ -170,7 +184,8 @@ RandomData randomData(const LoweredModel &model, int batch, int classes, double 
 }
 
 /// Checks every parameter's gradient of `source` by central differences.
-void checkGradients(const std::string &source, int batch, int classes) {
+void checkGradients(const std::string &source, int batch, int classes,
+                    double tolerance = 1e-6) {
   CompiledForCheck model(source);
   ASSERT_TRUE(model.ok);
   std::mt19937_64 rng(42);
@@ -200,7 +215,7 @@ void checkGradients(const std::string &source, int batch, int classes) {
     double numeric = (shifted(+1) - shifted(-1)) / (2 * eps);
     double analytic = dot(grads[p], direction);
     double scale = std::max({std::abs(numeric), std::abs(analytic), 1e-3});
-    EXPECT_LT(std::abs(numeric - analytic) / scale, 1e-6)
+    EXPECT_LT(std::abs(numeric - analytic) / scale, tolerance)
         << "numeric " << numeric << " vs analytic " << analytic;
   }
 }
@@ -244,6 +259,121 @@ loss = softmax_cross_entropy(logits, y)
 optimizer sgd(lr = 0.1)
 )",
                  1, 6);
+}
+
+// Every pointwise activation between two dense layers: the derivative of
+// each scalar body (ScalarDerivatives.cpp).
+class Activation : public testing::TestWithParam<const char *> {};
+
+TEST_P(Activation, DenseActivationDense) {
+  checkGradients(std::string(R"(model m
+input x : f32[batch, 7]
+label y : i32[batch]
+h = )") + GetParam() + R"((dense(x, 9))
+logits = dense(h, 4)
+loss = softmax_cross_entropy(logits, y)
+optimizer sgd(lr = 0.1)
+)",
+                 5, 4);
+}
+
+INSTANTIATE_TEST_SUITE_P(GradCheck, Activation,
+                         testing::Values("linear", "sigmoid", "tanh", "relu", "leaky_relu",
+                                         "elu", "gelu", "swish", "prelu", "softmax",
+                                         "log_softmax"),
+                         [](const testing::TestParamInfo<const char *> &info) {
+                           return std::string(info.param);
+                         });
+
+// Activations with a non-default alpha.
+TEST(GradCheck, ActivationAlpha) {
+  checkGradients(R"(model m
+input x : f32[batch, 6]
+label y : i32[batch]
+h = elu(leaky_relu(dense(x, 8), alpha = 0.2), alpha = 0.5)
+logits = dense(h, 3)
+loss = softmax_cross_entropy(logits, y)
+optimizer sgd(lr = 0.1)
+)",
+                 4, 3);
+}
+
+// Each loss on a two-layer network with float targets in (0, 1).
+struct LossCase {
+  const char *name;
+  const char *head; // the line defining `loss` from `out`
+};
+
+class Loss : public testing::TestWithParam<LossCase> {};
+
+TEST_P(Loss, Gradients) {
+  checkGradients(std::string(R"(model m
+input x : f32[batch, 5]
+label t : f32[batch, 3]
+out = dense(tanh(dense(x, 8)), 3)
+)") + GetParam().head + "\noptimizer sgd(lr = 0.1)\n",
+                 6, 3);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    GradCheck, Loss,
+    testing::Values(LossCase{"mse", "loss = mse(out, t)"}, LossCase{"mae", "loss = mae(out, t)"},
+                    LossCase{"huber", "loss = huber(out, t, delta = 0.3)"},
+                    LossCase{"bce", "loss = binary_cross_entropy(sigmoid(out), t)"},
+                    LossCase{"bce_logits", "loss = binary_cross_entropy_with_logits(out, t)"},
+                    LossCase{"categorical", "loss = categorical_cross_entropy(out, t)"}),
+    [](const testing::TestParamInfo<LossCase> &info) { return std::string(info.param.name); });
+
+// Convolutions with each padding mode, stride and dilation, then pooling of
+// each kind, flattened into a dense classifier.
+struct ConvCase {
+  const char *name;
+  const char *layers; // from x : f32[batch, 2, 9, 8] to `features`
+};
+
+class Conv : public testing::TestWithParam<ConvCase> {};
+
+TEST_P(Conv, Gradients) {
+  checkGradients(std::string(R"(model m
+input x : f32[batch, 2, 9, 8]
+label y : i32[batch]
+)") + GetParam().layers + R"(
+logits = dense(flatten(features), 3)
+loss = softmax_cross_entropy(logits, y)
+optimizer sgd(lr = 0.1)
+)",
+                 3, 3);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    GradCheck, Conv,
+    testing::Values(
+        ConvCase{"valid", "features = conv2d(x, 3, 3)"},
+        ConvCase{"same", "features = tanh(conv2d(x, 3, 3, padding = same))"},
+        ConvCase{"same_even_kernel", "features = conv2d(x, 2, 4, padding = same)"},
+        ConvCase{"stride", "features = conv2d(x, 3, 3, stride = 2, padding = 1)"},
+        ConvCase{"dilation", "features = conv2d(x, 2, 3, dilation = 2, bias = false)"},
+        ConvCase{"max_pool", "features = max_pool2d(conv2d(x, 3, 3, padding = same), 2)"},
+        ConvCase{"min_pool", "features = min_pool2d(conv2d(x, 3, 3), 3, stride = 2, padding = 1)"},
+        ConvCase{"avg_pool", "features = avg_pool2d(conv2d(x, 3, 2), 2, stride = 1, padding = 1)"},
+        ConvCase{"global_avg_pool", "features = global_avg_pool2d(conv2d(x, 4, 3))"},
+        ConvCase{"reshape", "features = reshape(conv2d(x, 2, 3), 7, 6, 2)"},
+        ConvCase{"residual", "c = conv2d(x, 2, 3, padding = same)\n"
+                             "features = add(x, relu(c))"}),
+    [](const testing::TestParamInfo<ConvCase> &info) { return std::string(info.param.name); });
+
+// Dropout with rate 0.5 at a fixed step: the mask is the same in every run,
+// so the loss is a smooth function of the parameters.
+TEST(GradCheck, Dropout) {
+  checkGradients(R"(model m
+input x : f32[batch, 10]
+label y : i32[batch]
+h = dropout(relu(dense(x, 16)), rate = 0.5)
+logits = dense(h, 3)
+loss = softmax_cross_entropy(logits, y)
+optimizer sgd(lr = 0.1)
+)",
+                 5, 3);
 }
 
 // The schedules must not change the numbers: the same train step with and

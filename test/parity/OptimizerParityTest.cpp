@@ -150,8 +150,12 @@ void expectMatchesPyTorch(const std::string &caseName, bool firstLayerFrozen = f
     y[n] = static_cast<int32_t>((7 * n + 3) % 10);
   }
 
-  kiln::StepArgs args{params.pointers(), states.pointers(), x.data(), y.data(),
-                      batch, hyperparams.data()};
+  kiln::StepArgs args{.params = params.pointers(),
+                      .states = states.pointers(),
+                      .x = x.data(),
+                      .labels = y.data(),
+                      .batch = batch,
+                      .hyperparams = hyperparams.data()};
   for (size_t step = 0; step < ref->losses.size(); ++step) {
     args.step = static_cast<int64_t>(step) + 1;
     float loss = model.trainStep(args);

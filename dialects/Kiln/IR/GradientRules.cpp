@@ -9,6 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "Kiln/IR/KilnOps.h"
+#include "Kiln/IR/ScalarBody.h"
 
 using namespace mlir;
 using namespace kiln;
@@ -32,11 +33,15 @@ LogicalResult MatmulOp::buildGradients(OpBuilder &b, ArrayRef<Value> resultGrads
   return success();
 }
 
-// y = x + bias (broadcast over rows)  =>  dx = dy, dbias = sum over rows of dy.
+// y = x + bias along dimension 1  =>  dx = dy, dbias = dy summed over every
+// other dimension (the last ones first, then the batch).
 LogicalResult BiasAddOp::buildGradients(OpBuilder &b, ArrayRef<Value> resultGrads,
                                         SmallVectorImpl<Value> &operandGrads) {
   Value dy = resultGrads[0];
-  Value dbias = ReduceSumOp::create(b, getLoc(), dy, b.getI64IntegerAttr(0));
+  Value dbias = dy;
+  for (int64_t axis = cast<RankedTensorType>(dy.getType()).getRank() - 1; axis >= 2; --axis)
+    dbias = ReduceSumOp::create(b, getLoc(), dbias, b.getI64IntegerAttr(axis));
+  dbias = ReduceSumOp::create(b, getLoc(), dbias, b.getI64IntegerAttr(0));
   operandGrads.append({dy, dbias});
   return success();
 }
@@ -64,5 +69,89 @@ LogicalResult SoftmaxCrossEntropyOp::buildGradients(OpBuilder &b, ArrayRef<Value
 LogicalResult AddOp::buildGradients(OpBuilder &b, ArrayRef<Value> resultGrads,
                                     SmallVectorImpl<Value> &operandGrads) {
   operandGrads.append({resultGrads[0], resultGrads[0]});
+  return success();
+}
+
+// y = reduce_sum(x, axis)  =>  dx = dy repeated along axis.
+LogicalResult ReduceSumOp::buildGradients(OpBuilder &b, ArrayRef<Value> resultGrads,
+                                          SmallVectorImpl<Value> &operandGrads) {
+  operandGrads.push_back(BroadcastOp::create(b, getLoc(), getInput().getType(), resultGrads[0],
+                                             getAxisAttr()));
+  return success();
+}
+
+// y = broadcast(x, axis)  =>  dx = dy summed over axis.
+LogicalResult BroadcastOp::buildGradients(OpBuilder &b, ArrayRef<Value> resultGrads,
+                                          SmallVectorImpl<Value> &operandGrads) {
+  operandGrads.push_back(ReduceSumOp::create(b, getLoc(), resultGrads[0], getAxisAttr()));
+  return success();
+}
+
+// s = sum of all x  =>  dx = ds everywhere.
+LogicalResult SumOp::buildGradients(OpBuilder &b, ArrayRef<Value> resultGrads,
+                                    SmallVectorImpl<Value> &operandGrads) {
+  operandGrads.push_back(buildElementwise(b, getLoc(), resultGrads[0], getInput().getType(), 1,
+                                          [](Scalar &, ArrayRef<Value> a) {
+                                            return SmallVector<Value>{a[0]};
+                                          })
+                             .getResult(0));
+  return success();
+}
+
+// y = reshape(x)  =>  dx = reshape(dy) back to x's shape.
+LogicalResult ReshapeOp::buildGradients(OpBuilder &b, ArrayRef<Value> resultGrads,
+                                        SmallVectorImpl<Value> &operandGrads) {
+  operandGrads.push_back(
+      ReshapeOp::create(b, getLoc(), getInput().getType(), resultGrads[0]));
+  return success();
+}
+
+// y = log_softmax(x) over rows  =>  dx = dy - exp(y) * (row sum of dy).
+LogicalResult LogSoftmaxOp::buildGradients(OpBuilder &b, ArrayRef<Value> resultGrads,
+                                           SmallVectorImpl<Value> &operandGrads) {
+  Value dy = resultGrads[0];
+  Location loc = getLoc();
+  IntegerAttr rows = b.getI64IntegerAttr(1);
+  Value rowSum = ReduceSumOp::create(b, loc, dy, rows);
+  Value spread = BroadcastOp::create(b, loc, dy.getType(), rowSum, rows);
+  Value dx = buildElementwise(b, loc, {dy, getResult(), spread}, dy.getType(), 1,
+                              [](Scalar &s, ArrayRef<Value> a) {
+                                return SmallVector<Value>{s.sub(a[0], s.mul(s.exp(a[1]), a[2]))};
+                              })
+                 .getResult(0);
+  operandGrads.push_back(dx);
+  return success();
+}
+
+// y = conv2d(x, w)  =>  dx = the transposed convolution of dy with w,
+// dw = the correlation of dy with x; both take the convolution's attributes.
+LogicalResult Conv2DOp::buildGradients(OpBuilder &b, ArrayRef<Value> resultGrads,
+                                       SmallVectorImpl<Value> &operandGrads) {
+  Value dy = resultGrads[0];
+  Value dx = Conv2DGradInputOp::create(b, getLoc(), getInput().getType(), dy, getFilter(),
+                                       getStrideAttr(), getDilationAttr(), getPaddingAttr());
+  Value dw = Conv2DGradFilterOp::create(b, getLoc(), getFilter().getType(), dy, getInput(),
+                                        getStrideAttr(), getDilationAttr(), getPaddingAttr());
+  operandGrads.append({dx, dw});
+  return success();
+}
+
+// y = pool(x)  =>  dx: dy routed to each window's winner (max, min) or spread
+// over the window (avg).
+LogicalResult Pool2DOp::buildGradients(OpBuilder &b, ArrayRef<Value> resultGrads,
+                                       SmallVectorImpl<Value> &operandGrads) {
+  operandGrads.push_back(Pool2DGradOp::create(b, getLoc(), getInput().getType(), resultGrads[0],
+                                              getInput(), getKindAttr(), getKernelAttr(),
+                                              getStrideAttr(), getPaddingAttr()));
+  return success();
+}
+
+// y = mask * x / (1 - rate)  =>  dx = the same mask applied to dy (same seed
+// and step); the rate and the step take no gradient.
+LogicalResult DropoutOp::buildGradients(OpBuilder &b, ArrayRef<Value> resultGrads,
+                                        SmallVectorImpl<Value> &operandGrads) {
+  Value dx = DropoutOp::create(b, getLoc(), resultGrads[0].getType(), resultGrads[0], getRate(),
+                               getStep(), getSeedAttr());
+  operandGrads.append({dx, Value(), Value()});
   return success();
 }

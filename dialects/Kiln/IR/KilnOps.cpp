@@ -11,8 +11,12 @@ using namespace kiln;
 #include "Kiln/IR/KilnInterfaces.cpp.inc"
 
 bool kiln::isKnownInit(llvm::StringRef init) {
+  if (init.ends_with(")"))
+    return init.starts_with("constant(") || init.starts_with("uniform(") ||
+           init.starts_with("normal(");
   return llvm::StringSwitch<bool>(init)
-      .Cases({"zeros", "he_normal", "he_uniform", "xavier_normal", "xavier_uniform"}, true)
+      .Cases({"zeros", "ones", "he_normal", "he_uniform", "xavier_normal", "xavier_uniform"},
+             true)
       .Default(false);
 }
 
@@ -75,11 +79,113 @@ LogicalResult BiasAddOp::inferReturnTypes(MLIRContext *context, std::optional<Lo
                                           SmallVectorImpl<Type> &inferred) {
   auto input = cast<RankedTensorType>(adaptor.getInput().getType());
   auto bias = cast<RankedTensorType>(adaptor.getBias().getType());
-  if (input.getRank() != 2 || bias.getRank() != 1 ||
+  if (input.getRank() < 2 || bias.getRank() != 1 ||
       !dimsAgree(input.getDimSize(1), bias.getDimSize(0)))
-    return emitOptionalError(loc, "kiln.bias_add expects [N, M] and [M], got ", input,
+    return emitOptionalError(loc, "kiln.bias_add expects [N, M, ...] and [M], got ", input,
                              " and ", bias);
   inferred.push_back(input);
+  return success();
+}
+
+/// Output extent of a window of `kernel` elements `dilation` apart, moved
+/// `stride` at a time over `size` elements padded by `before` and `after`;
+/// 0 or less when no window fits.
+static int64_t windowCount(int64_t size, int64_t kernel, int64_t stride, int64_t dilation,
+                           int64_t before, int64_t after) {
+  if (ShapedType::isDynamic(size))
+    return ShapedType::kDynamic;
+  int64_t span = dilation * (kernel - 1) + 1;
+  int64_t room = size + before + after - span;
+  return room < 0 ? 0 : room / stride + 1;
+}
+
+/// Checks window attributes and infers an NCHW output [N, channels, OH, OW].
+static LogicalResult inferWindowed(std::optional<Location> loc, llvm::StringRef opName,
+                                   RankedTensorType input, int64_t channels, int64_t kh,
+                                   int64_t kw, int64_t stride, int64_t dilation,
+                                   ArrayRef<int64_t> padding, SmallVectorImpl<Type> &inferred) {
+  if (input.getRank() != 4)
+    return emitOptionalError(loc, opName, " expects an NCHW input of rank 4, got ", input);
+  if (stride < 1 || dilation < 1 || kh < 1 || kw < 1)
+    return emitOptionalError(loc, opName, " expects positive kernel, stride and dilation");
+  if (padding.size() != 4 || llvm::any_of(padding, [](int64_t p) { return p < 0; }))
+    return emitOptionalError(loc, opName,
+                             " expects padding [top, left, bottom, right], none negative");
+  int64_t oh = windowCount(input.getDimSize(2), kh, stride, dilation, padding[0], padding[2]);
+  int64_t ow = windowCount(input.getDimSize(3), kw, stride, dilation, padding[1], padding[3]);
+  if (oh == 0 || ow == 0)
+    return emitOptionalError(loc, opName, " window ", kh, "x", kw,
+                             " does not fit the padded input ", input);
+  inferred.push_back(RankedTensorType::get({input.getDimSize(0), channels, oh, ow},
+                                           input.getElementType()));
+  return success();
+}
+
+LogicalResult Conv2DOp::inferReturnTypes(MLIRContext *context, std::optional<Location> loc,
+                                         Adaptor adaptor, SmallVectorImpl<Type> &inferred) {
+  auto input = cast<RankedTensorType>(adaptor.getInput().getType());
+  auto filter = cast<RankedTensorType>(adaptor.getFilter().getType());
+  if (filter.getRank() != 4)
+    return emitOptionalError(loc, "kiln.conv2d expects an OIHW filter of rank 4, got ", filter);
+  if (input.getRank() == 4 && !dimsAgree(input.getDimSize(1), filter.getDimSize(1)))
+    return emitOptionalError(loc, "kiln.conv2d input channels differ: ", input, " and ",
+                             filter);
+  return inferWindowed(loc, "kiln.conv2d", input, filter.getDimSize(0), filter.getDimSize(2),
+                       filter.getDimSize(3), adaptor.getStride(), adaptor.getDilation(),
+                       adaptor.getPadding(), inferred);
+}
+
+LogicalResult Pool2DOp::inferReturnTypes(MLIRContext *context, std::optional<Location> loc,
+                                         Adaptor adaptor, SmallVectorImpl<Type> &inferred) {
+  auto input = cast<RankedTensorType>(adaptor.getInput().getType());
+  int64_t k = adaptor.getKernel();
+  return inferWindowed(loc, "kiln.pool2d", input, input.getRank() == 4 ? input.getDimSize(1) : 0,
+                       k, k, adaptor.getStride(), 1, adaptor.getPadding(), inferred);
+}
+
+LogicalResult Pool2DOp::verify() {
+  if (getKind() != "max" && getKind() != "min" && getKind() != "avg")
+    return emitOpError("kind must be max, min or avg, got '") << getKind() << "'";
+  return success();
+}
+
+LogicalResult LogSoftmaxOp::verify() {
+  if (cast<RankedTensorType>(getInput().getType()).getRank() != 2)
+    return emitOpError("expects a rank-2 input, got ") << getInput().getType();
+  return success();
+}
+
+LogicalResult BroadcastOp::verify() {
+  auto input = cast<RankedTensorType>(getInput().getType());
+  auto result = cast<RankedTensorType>(getResult().getType());
+  int64_t axis = getAxis();
+  if (result.getRank() != input.getRank() + 1 || axis < 0 || axis >= result.getRank())
+    return emitOpError("cannot insert axis ") << axis << " into " << input << " to get " << result;
+  SmallVector<int64_t> kept(result.getShape());
+  kept.erase(kept.begin() + axis);
+  if (ArrayRef<int64_t>(kept) != input.getShape())
+    return emitOpError("result ") << result << " is not " << input << " with axis " << axis
+                                  << " inserted";
+  return success();
+}
+
+LogicalResult ReshapeOp::verify() {
+  auto input = cast<RankedTensorType>(getInput().getType());
+  auto result = cast<RankedTensorType>(getResult().getType());
+  auto rest = [](RankedTensorType t) -> std::optional<int64_t> {
+    int64_t n = 1;
+    for (int64_t d : t.getShape().drop_front())
+      if (ShapedType::isDynamic(d))
+        return std::nullopt;
+      else
+        n *= d;
+    return n;
+  };
+  if (input.getRank() < 1 || result.getRank() < 1 ||
+      input.getDimSize(0) != result.getDimSize(0) || !rest(input) || !rest(result) ||
+      *rest(input) != *rest(result))
+    return emitOpError("cannot reshape ") << input << " to " << result
+                                          << " (same leading dimension and element count)";
   return success();
 }
 

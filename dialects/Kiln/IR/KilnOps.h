@@ -17,7 +17,9 @@
 #include "Kiln/IR/KilnOps.h.inc"
 
 namespace kiln {
-/// Initialisation schemes a `kiln.param` may name.
+/// Initialisation schemes a `kiln.param` may name: zeros, ones, he_normal,
+/// he_uniform, xavier_normal, xavier_uniform, constant(v), uniform(low, high),
+/// normal(mean, std).
 bool isKnownInit(llvm::StringRef init);
 } // namespace kiln
 

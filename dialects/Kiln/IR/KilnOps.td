@@ -38,6 +38,7 @@ def Kiln_ParamOp : Kiln_Op<"param", [Pure]> {
   let description = [{
     Reads the current value of the trainable parameter `name`, a static-shaped
     f32 tensor held by the runtime and initialised by the named scheme (`zeros`,
+    `ones`, `constant(v)`, `uniform(low, high)`, `normal(mean, std)`,
     `he_normal`, `he_uniform`, `xavier_normal`, `xavier_uniform`). An update op
     later in the same function writes the same storage in place, so every
     reader of the value must come before it. A `frozen` parameter is not
@@ -110,9 +111,10 @@ def Kiln_MatmulOp : Kiln_Op<"matmul",
 
 def Kiln_BiasAddOp : Kiln_Op<"bias_add",
     [Pure, InferTypeOpAdaptor, DeclareOpInterfaceMethods<Kiln_GradientOpInterface>]> {
-  let summary = "Adds a vector to every row of a rank-2 tensor";
+  let summary = "Adds a per-feature (per-channel) vector along dimension 1";
   let description = [{
-    `result[n, j] = input[n, j] + bias[j]`.
+    `result[n, j, ...] = input[n, j, ...] + bias[j]`: the bias of a dense
+    layer ([N, M]) or of a convolution (NCHW).
 
     ```mlir
     %z = kiln.bias_add %h, %b : tensor<?x256xf32>, tensor<256xf32> -> tensor<?x256xf32>
@@ -172,6 +174,212 @@ def Kiln_AddOp : Kiln_Op<"add",
   let assemblyFormat = "$lhs `,` $rhs attr-dict `:` type($result)";
 }
 
+def Kiln_BatchOp : Kiln_Op<"batch", [Pure]> {
+  let summary = "The number of samples in the current batch, as an f32";
+  let description = [{
+    The size of the dynamic leading dimension of every input in this call,
+    for means over the batch.
+
+    ```mlir
+    %n = kiln.batch : f32
+    ```
+  }];
+  let results = (outs F32:$result);
+  let assemblyFormat = "attr-dict `:` type($result)";
+}
+
+def Kiln_LogSoftmaxOp : Kiln_Op<"log_softmax",
+    [Pure, SameOperandsAndResultType, DeclareOpInterfaceMethods<Kiln_GradientOpInterface>]> {
+  let summary = "Logarithm of the softmax over the last dimension of a rank-2 tensor";
+  let description = [{
+    `result[n, c] = x[n, c] - max_k x[n, k] - log(sum_k exp(x[n, k] - max_k x[n, k]))`,
+    the numerically stable form. `softmax` is `exp` of it.
+
+    ```mlir
+    %l = kiln.log_softmax %z : tensor<?x10xf32>
+    ```
+  }];
+  let arguments = (ins Kiln_F32Tensor:$input);
+  let results = (outs Kiln_F32Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($result)";
+  let hasVerifier = 1;
+}
+
+def Kiln_BroadcastOp : Kiln_Op<"broadcast",
+    [Pure, DeclareOpInterfaceMethods<Kiln_GradientOpInterface>]> {
+  let summary = "Repeats a tensor along a new dimension `axis`";
+  let description = [{
+    The inverse of `kiln.reduce_sum` over `axis`: `result[..., i, ...] =
+    input[..., ...]` for every `i` along `axis`, whose size the result type
+    gives.
+
+    ```mlir
+    %b = kiln.broadcast %s {axis = 1 : i64} : tensor<?xf32> -> tensor<?x10xf32>
+    ```
+  }];
+  let arguments = (ins Kiln_F32Tensor:$input, I64Attr:$axis);
+  let results = (outs Kiln_F32Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+def Kiln_ReshapeOp : Kiln_Op<"reshape",
+    [Pure, DeclareOpInterfaceMethods<Kiln_GradientOpInterface>]> {
+  let summary = "The same elements in row-major order under another shape";
+  let description = [{
+    The leading (batch) dimension is kept; the others are regrouped. Flatten is
+    a reshape to rank 2.
+
+    ```mlir
+    %f = kiln.reshape %x : tensor<?x16x5x5xf32> -> tensor<?x400xf32>
+    ```
+  }];
+  let arguments = (ins Kiln_F32Tensor:$input);
+  let results = (outs Kiln_F32Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+def Kiln_Conv2DOp : Kiln_Op<"conv2d",
+    [Pure, InferTypeOpAdaptor, DeclareOpInterfaceMethods<Kiln_GradientOpInterface>]> {
+  let summary = "2-d convolution (cross-correlation) of NCHW input with OIHW filters";
+  let description = [{
+    `result[n, o, y, x] = sum_{c, i, j} input[n, c, y*s + i*d - top, x*s + j*d - left]
+    * filter[o, c, i, j]`, reading zeros outside the input, where `s` is
+    `stride`, `d` is `dilation` and `padding` is [top, left, bottom, right].
+    The output is `(H + top + bottom - d (KH - 1) - 1) / s + 1` high, and
+    likewise wide.
+
+    ```mlir
+    %y = kiln.conv2d %x, %w {stride = 1 : i64, dilation = 1 : i64, padding = array<i64: 2, 2, 2, 2>}
+        : tensor<?x1x28x28xf32>, tensor<6x1x5x5xf32> -> tensor<?x6x28x28xf32>
+    ```
+  }];
+  let arguments = (ins Kiln_F32Tensor:$input, Kiln_F32Tensor:$filter, I64Attr:$stride,
+                       I64Attr:$dilation, DenseI64ArrayAttr:$padding);
+  let results = (outs Kiln_F32Tensor:$result);
+  let assemblyFormat = [{
+    $input `,` $filter attr-dict `:` type($input) `,` type($filter) `->` type($result)
+  }];
+}
+
+def Kiln_Conv2DGradInputOp : Kiln_Op<"conv2d_grad_input", [Pure]> {
+  let summary = "Gradient of kiln.conv2d with respect to its input";
+  let description = [{
+    `result[n, c, y, x] = sum over (o, i, j) with y = oy*s + i*d - top and
+    x = ox*s + j*d - left inside the output of grad[n, o, oy, ox] * filter[o, c, i, j]`;
+    the result type is the convolution's input type.
+
+    ```mlir
+    %dx = kiln.conv2d_grad_input %dy, %w {stride = 1 : i64, dilation = 1 : i64, padding = array<i64: 2, 2, 2, 2>}
+        : tensor<?x6x28x28xf32>, tensor<6x1x5x5xf32> -> tensor<?x1x28x28xf32>
+    ```
+  }];
+  let arguments = (ins Kiln_F32Tensor:$grad, Kiln_F32Tensor:$filter, I64Attr:$stride,
+                       I64Attr:$dilation, DenseI64ArrayAttr:$padding);
+  let results = (outs Kiln_F32Tensor:$result);
+  let assemblyFormat = [{
+    $grad `,` $filter attr-dict `:` type($grad) `,` type($filter) `->` type($result)
+  }];
+}
+
+def Kiln_Conv2DGradFilterOp : Kiln_Op<"conv2d_grad_filter", [Pure]> {
+  let summary = "Gradient of kiln.conv2d with respect to its filter";
+  let description = [{
+    `result[o, c, i, j] = sum_{n, oy, ox} grad[n, o, oy, ox] * input[n, c, oy*s + i*d - top,
+    ox*s + j*d - left]` (zeros outside the input); the result type is the filter type.
+
+    ```mlir
+    %dw = kiln.conv2d_grad_filter %dy, %x {stride = 1 : i64, dilation = 1 : i64, padding = array<i64: 2, 2, 2, 2>}
+        : tensor<?x6x28x28xf32>, tensor<?x1x28x28xf32> -> tensor<6x1x5x5xf32>
+    ```
+  }];
+  let arguments = (ins Kiln_F32Tensor:$grad, Kiln_F32Tensor:$input, I64Attr:$stride,
+                       I64Attr:$dilation, DenseI64ArrayAttr:$padding);
+  let results = (outs Kiln_F32Tensor:$result);
+  let assemblyFormat = [{
+    $grad `,` $input attr-dict `:` type($grad) `,` type($input) `->` type($result)
+  }];
+}
+
+def Kiln_Pool2DOp : Kiln_Op<"pool2d",
+    [Pure, InferTypeOpAdaptor, DeclareOpInterfaceMethods<Kiln_GradientOpInterface>]> {
+  let summary = "Max, min or average pooling over windows of an NCHW tensor";
+  let description = [{
+    Each output element is the maximum, minimum or mean of a `kernel` x
+    `kernel` window, windows `stride` apart, over the input padded by
+    `padding` ([top, left, bottom, right]). Padding never wins a max or min;
+    an average divides by the whole window, padding included (PyTorch's
+    count_include_pad).
+
+    ```mlir
+    %p = kiln.pool2d %x {kind = "max", kernel = 2 : i64, stride = 2 : i64, padding = array<i64: 0, 0, 0, 0>}
+        : tensor<?x6x28x28xf32> -> tensor<?x6x14x14xf32>
+    ```
+  }];
+  let arguments = (ins Kiln_F32Tensor:$input, StrAttr:$kind, I64Attr:$kernel, I64Attr:$stride,
+                       DenseI64ArrayAttr:$padding);
+  let results = (outs Kiln_F32Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+def Kiln_Pool2DGradOp : Kiln_Op<"pool2d_grad", [Pure]> {
+  let summary = "Gradient of kiln.pool2d with respect to its input";
+  let description = [{
+    Sends each output's gradient to the element that won its window (max,
+    min: the first in row-major order) or spreads it evenly over the window
+    (avg). `input` is the pooling's input; attributes are the pooling's.
+
+    ```mlir
+    %dx = kiln.pool2d_grad %dy, %x {kind = "max", kernel = 2 : i64, stride = 2 : i64, padding = array<i64: 0, 0, 0, 0>}
+        : tensor<?x6x14x14xf32>, tensor<?x6x28x28xf32> -> tensor<?x6x28x28xf32>
+    ```
+  }];
+  let arguments = (ins Kiln_F32Tensor:$grad, Kiln_F32Tensor:$input, StrAttr:$kind,
+                       I64Attr:$kernel, I64Attr:$stride, DenseI64ArrayAttr:$padding);
+  let results = (outs Kiln_F32Tensor:$result);
+  let assemblyFormat = [{
+    $grad `,` $input attr-dict `:` type($grad) `,` type($input) `->` type($result)
+  }];
+}
+
+def Kiln_DropoutOp : Kiln_Op<"dropout",
+    [Pure, AllTypesMatch<["input", "result"]>, DeclareOpInterfaceMethods<Kiln_GradientOpInterface>]> {
+  let summary = "Zeroes elements at random with probability `rate`, scales the rest";
+  let description = [{
+    `result = keep ? input / (1 - rate) : 0`, where `keep` is decided per
+    element by a counter-based generator from (`seed`, `step`, the element's
+    row-major index): the same step gives the same mask, so the gradient is
+    the same op applied to the incoming gradient. At inference the layer is
+    the identity (`kiln.phase`).
+
+    ```mlir
+    %d = kiln.dropout %h, %rate, %step {seed = 3 : i64} : tensor<?x256xf32>
+    ```
+  }];
+  let arguments = (ins Kiln_F32Tensor:$input, F32:$rate, F32:$step, I64Attr:$seed);
+  let results = (outs Kiln_F32Tensor:$result);
+  let assemblyFormat = "$input `,` $rate `,` $step attr-dict `:` type($result)";
+}
+
+def Kiln_PhaseOp : Kiln_Op<"phase", [Pure, AllTypesMatch<["training", "inference", "result"]>]> {
+  let summary = "Chooses a value by phase: `training` in the train step, `inference` in predict";
+  let description = [{
+    Layers that behave differently when training (dropout, batch
+    normalization) build both forms in @forward; autodiff resolves each
+    `kiln.phase` when it derives @train_step and @predict, and the form that
+    is not used is erased.
+
+    ```mlir
+    %y = kiln.phase %dropped, %h : tensor<?x256xf32>
+    ```
+  }];
+  let arguments = (ins Kiln_F32Tensor:$training, Kiln_F32Tensor:$inference);
+  let results = (outs Kiln_F32Tensor:$result);
+  let assemblyFormat = "$training `,` $inference attr-dict `:` type($result)";
+}
+
 //===----------------------------------------------------------------------===//
 // Gradient helpers (produced by autodiff rules)
 //===----------------------------------------------------------------------===//
@@ -190,7 +398,8 @@ def Kiln_ReluGradOp : Kiln_Op<"relu_grad", [Pure, AllTypesMatch<["grad", "output
   let assemblyFormat = "$grad `,` $output attr-dict `:` type($result)";
 }
 
-def Kiln_ReduceSumOp : Kiln_Op<"reduce_sum", [Pure, InferTypeOpAdaptor]> {
+def Kiln_ReduceSumOp : Kiln_Op<"reduce_sum",
+    [Pure, InferTypeOpAdaptor, DeclareOpInterfaceMethods<Kiln_GradientOpInterface>]> {
   let summary = "Sums a tensor over one axis, which is removed";
   let description = [{
     ```mlir
@@ -270,14 +479,17 @@ def Kiln_StepOp : Kiln_Op<"step", [Pure]> {
   let assemblyFormat = "attr-dict `:` type($result)";
 }
 
-def Kiln_ElementwiseOp : Kiln_Op<"elementwise", [Pure, SingleBlock]> {
+def Kiln_ElementwiseOp : Kiln_Op<"elementwise",
+    [Pure, SingleBlock, DeclareOpInterfaceMethods<Kiln_GradientOpInterface>]> {
   let summary = "Applies a scalar body to every element of its inputs";
   let description = [{
     The body receives one f32 per input, at the same index, and yields one f32
     per result. Inputs have the results' shape, or are rank 0 and broadcast.
     The body holds `arith` and `math` ops and may use f32 values defined
-    outside it (hyperparameters, the step number). Training passes build
-    gradient transformations (regularization terms, clipping) from it.
+    outside it (hyperparameters, the step number, the batch size). Activations
+    and the pointwise part of losses are built from it, and so are the
+    training passes' gradient transformations (regularization terms,
+    clipping). Its gradient differentiates the body (ScalarDerivatives.cpp).
 
     ```mlir
     %g2 = kiln.elementwise (%g, %w) : (tensor<784x256xf32>, tensor<784x256xf32>)
@@ -328,8 +540,8 @@ def Kiln_UpdateOp : Kiln_Op<"update",
   let hasVerifier = 1;
 }
 
-def Kiln_SumOp : Kiln_Op<"sum", [Pure]> {
-  let summary = "Sum of all elements of a static-shaped tensor";
+def Kiln_SumOp : Kiln_Op<"sum", [Pure, DeclareOpInterfaceMethods<Kiln_GradientOpInterface>]> {
+  let summary = "Sum of all elements of a tensor";
   let description = [{
     ```mlir
     %s = kiln.sum %sq : tensor<784x256xf32> -> tensor<f32>

@@ -16,15 +16,17 @@
 
 namespace kiln {
 
-/// How a parameter tensor is initialised before training.
-enum class Init { Zeros, HeNormal, HeUniform, XavierNormal, XavierUniform };
-
-/// One trainable parameter, as the compiler laid it out: row-major, `shape`
-/// outermost first. fanIn/fanOut feed the He and Xavier initialisers.
+/// One parameter, as the compiler laid it out: row-major, `shape` outermost
+/// first. `init` says how it starts, as written in the model file (see
+/// kiln/Init.h): "zeros", "ones", "constant(0.25)", "uniform(-0.1, 0.1)",
+/// "normal(0, 0.01)", "he_normal", "he_uniform", "xavier_normal" or
+/// "xavier_uniform". fanIn/fanOut feed the He and Xavier initialisers: for a
+/// dense weight [in, out] they are in and out; for a convolution filter
+/// [O, C, KH, KW] they are C*KH*KW and O*KH*KW, as in PyTorch.
 struct ParamInfo {
   std::string name; // e.g. "dense0.weight"
   std::vector<int64_t> shape;
-  Init init = Init::Zeros;
+  std::string init = "zeros";
   int64_t fanIn = 0;
   int64_t fanOut = 0;
   int64_t numElements() const {
@@ -71,7 +73,17 @@ struct ScheduleInfo {
 struct ModelInfo {
   std::string name;
   int64_t inputFeatures = 0; // per-sample elements of the input `x` (row-major)
-  int64_t numClasses = 0;    // width of the logits; labels lie in [0, numClasses)
+  /// What the loss makes of the model, and so how it is measured:
+  ///   "classification"  predict gives numClasses logits per sample; labels
+  ///                     are int32 class indices; metric: top-1 accuracy
+  ///   "binary"          predict gives outputFeatures probabilities; targets
+  ///                     are floats 0 or 1; metric: accuracy at 0.5
+  ///   "regression"      predict gives outputFeatures values; targets are
+  ///                     floats; metrics: mean squared and absolute error
+  std::string task = "classification";
+  int64_t numClasses = 0;     // classification: labels lie in [0, numClasses)
+  int64_t outputFeatures = 0; // per-sample floats predict writes
+  int64_t targetFeatures = 0; // per-sample floats of a float target; 0 for class labels
   std::string optimizer;     // e.g. "adam"
   std::vector<ParamInfo> params;
   std::vector<StateInfo> states;
@@ -85,7 +97,8 @@ struct StepArgs {
   float *const *params = nullptr; // updated in place
   float *const *states = nullptr; // updated in place
   const float *x = nullptr;       // batch x inputFeatures
-  const int32_t *labels = nullptr;
+  const int32_t *labels = nullptr; // class labels (task "classification")
+  const float *targets = nullptr;  // batch x targetFeatures (other tasks)
   int64_t batch = 0;
   const float *hyperparams = nullptr;
   /// 1-based count of updates including this one (Adam's bias correction).
@@ -106,7 +119,8 @@ public:
   /// generated code reports an error.
   virtual float trainStep(const StepArgs &args) = 0;
 
-  /// Inference: writes batch x numClasses logits. Returns false on error.
+  /// Inference: writes batch x outputFeatures predictions (logits for a
+  /// classifier). Returns false on error.
   virtual bool predict(const float *const *params, const float *x, int64_t batch,
                        float *logits) = 0;
 

@@ -6,7 +6,7 @@
 //
 //   kiln::ParameterStore params(model.info());
 //   if (auto status = params.initialize(seed); !status) ...
-//   model.trainStep(params.pointers(), x, y, batch, hyper);
+//   model.trainStep({.params = params.pointers(), .x = x, .labels = y, ...});
 //
 //===----------------------------------------------------------------------===//
 #ifndef KILN_INIT_H
@@ -21,19 +21,34 @@
 
 namespace kiln {
 
-/// The name of an initialiser as written in a model file, e.g. "he_normal".
-std::string_view initName(Init init);
+/// A parsed ParamInfo::init: the scheme and up to two numbers.
+struct InitSpec {
+  enum class Kind { Constant, Uniform, Normal, HeNormal, HeUniform, XavierNormal, XavierUniform };
+  Kind kind = Kind::Constant;
+  double a = 0; // Constant: the value; Uniform: low; Normal: mean
+  double b = 0; // Uniform: high; Normal: standard deviation
+};
+
+/// Parses "zeros", "ones", "constant(v)", "uniform(low, high)",
+/// "normal(mean, std)", "he_normal", "he_uniform", "xavier_normal" or
+/// "xavier_uniform" (spaces allowed around the numbers). Fails on any other
+/// name, a wrong count of numbers, a number that is not finite, low >= high
+/// or std <= 0, with a one-line message quoting the spec.
+Result<InitSpec> parseInit(const std::string &init);
 
 /// Fills `out` (param.numElements() floats) with the initial values of
 /// `param`:
-///   Zeros          0
-///   HeNormal       N(0, sqrt(2 / fanIn))
-///   HeUniform      U(-sqrt(6 / fanIn), +sqrt(6 / fanIn))
-///   XavierNormal   N(0, sqrt(2 / (fanIn + fanOut)))
-///   XavierUniform  U(-sqrt(6 / (fanIn + fanOut)), +sqrt(6 / (fanIn + fanOut)))
+///   zeros, ones, constant(v)  0, 1, v
+///   uniform(low, high)        U(low, high)
+///   normal(mean, std)         N(mean, std)
+///   he_normal                 N(0, sqrt(2 / fanIn))
+///   he_uniform                U(-sqrt(6 / fanIn), +sqrt(6 / fanIn))
+///   xavier_normal             N(0, sqrt(2 / (fanIn + fanOut)))
+///   xavier_uniform            U(-sqrt(6 / (fanIn + fanOut)), +sqrt(6 / (fanIn + fanOut)))
 /// The random stream depends only on `seed` and the parameter's name, so
 /// adding or reordering other parameters does not change this one's values.
-/// Fails (and writes nothing) when a He or Xavier initialiser has no fan.
+/// Fails (and writes nothing) on an unknown scheme, or when a He or Xavier
+/// initialiser has no fan.
 Status initParam(const ParamInfo &param, uint64_t seed, float *out);
 
 /// One buffer per parameter of a model, in ModelInfo::params order.

@@ -1,5 +1,5 @@
 //===- ScalarBody.cpp - Building element-by-element bodies ----------------===//
-#include "Training/ScalarBody.h"
+#include "Kiln/IR/ScalarBody.h"
 
 using namespace mlir;
 using namespace kiln;
@@ -16,12 +16,30 @@ Value Scalar::max(Value x, Value y) { return arith::MaximumFOp::create(b, loc, x
 Value Scalar::sqrt(Value x) { return math::SqrtOp::create(b, loc, x); }
 Value Scalar::pow(Value x, Value y) { return math::PowFOp::create(b, loc, x, y); }
 Value Scalar::abs(Value x) { return math::AbsFOp::create(b, loc, x); }
+Value Scalar::neg(Value x) { return arith::NegFOp::create(b, loc, x); }
+Value Scalar::exp(Value x) { return math::ExpOp::create(b, loc, x); }
+Value Scalar::log(Value x) { return math::LogOp::create(b, loc, x); }
+Value Scalar::tanh(Value x) { return math::TanhOp::create(b, loc, x); }
+Value Scalar::erf(Value x) { return math::ErfOp::create(b, loc, x); }
+Value Scalar::sigmoid(Value x) {
+  Value half = constant(0.5);
+  return add(mul(half, tanh(mul(half, x))), half);
+}
+Value Scalar::select(Value cond, Value x, Value y) {
+  return arith::SelectOp::create(b, loc, cond, x, y);
+}
+Value Scalar::greater(Value x, Value y) {
+  return arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, x, y);
+}
+Value Scalar::less(Value x, Value y) {
+  return arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT, x, y);
+}
+Value Scalar::greaterEqual(Value x, Value y) {
+  return arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGE, x, y);
+}
 Value Scalar::sign(Value x) {
   Value zero = constant(0.0);
-  Value positive = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, x, zero);
-  Value negative = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT, x, zero);
-  Value minusOrZero = arith::SelectOp::create(b, loc, negative, constant(-1.0), zero);
-  return arith::SelectOp::create(b, loc, positive, constant(1.0), minusOrZero);
+  return select(greater(x, zero), constant(1.0), select(less(x, zero), constant(-1.0), zero));
 }
 
 Value kiln::buildHyperparam(OpBuilder &builder, Location loc, StringRef name, double value) {

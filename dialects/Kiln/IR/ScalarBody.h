@@ -1,13 +1,14 @@
 //===- ScalarBody.h - Building element-by-element bodies --------*- C++ -*-===//
 //
-// Training passes express what they do to every element (an optimizer step, a
+// Activations, losses, gradient rules and training passes express what they
+// do to every element (an activation, its derivative, an optimizer step, a
 // regularization term, a clip) as the scalar body of a kiln.elementwise or
 // kiln.update op. `Scalar` is the small vocabulary they write it in; the
 // builders create the op and its body in one call.
 //
 //===----------------------------------------------------------------------===//
-#ifndef KILN_TRAINING_SCALARBODY_H
-#define KILN_TRAINING_SCALARBODY_H
+#ifndef KILN_IR_SCALARBODY_H
+#define KILN_IR_SCALARBODY_H
 
 #include "Kiln/IR/KilnOps.h"
 
@@ -20,6 +21,9 @@ class Scalar {
 public:
   Scalar(mlir::OpBuilder &builder, mlir::Location loc) : b(builder), loc(loc) {}
 
+  /// The builder, positioned in the body being written.
+  mlir::OpBuilder &builder() { return b; }
+
   mlir::Value constant(double value);
   mlir::Value add(mlir::Value x, mlir::Value y);
   mlir::Value sub(mlir::Value x, mlir::Value y);
@@ -30,6 +34,20 @@ public:
   mlir::Value sqrt(mlir::Value x);
   mlir::Value pow(mlir::Value x, mlir::Value y);
   mlir::Value abs(mlir::Value x);
+  mlir::Value neg(mlir::Value x);
+  mlir::Value exp(mlir::Value x);
+  mlir::Value log(mlir::Value x);
+  mlir::Value tanh(mlir::Value x);
+  mlir::Value erf(mlir::Value x);
+  /// 1 / (1 + exp(-x)), computed as (1 + tanh(x / 2)) / 2: no overflow for
+  /// any x, and a derivative that stays finite.
+  mlir::Value sigmoid(mlir::Value x);
+  /// cond ? x : y, where cond is an i1 from a comparison.
+  mlir::Value select(mlir::Value cond, mlir::Value x, mlir::Value y);
+  /// x > y, x < y, x >= y (ordered comparisons, i1).
+  mlir::Value greater(mlir::Value x, mlir::Value y);
+  mlir::Value less(mlir::Value x, mlir::Value y);
+  mlir::Value greaterEqual(mlir::Value x, mlir::Value y);
   /// -1, 0 or +1.
   mlir::Value sign(mlir::Value x);
   /// x * x
@@ -63,4 +81,4 @@ UpdateOp buildUpdate(mlir::OpBuilder &builder, mlir::Location loc, mlir::ValueRa
 
 } // namespace kiln
 
-#endif // KILN_TRAINING_SCALARBODY_H
+#endif // KILN_IR_SCALARBODY_H

@@ -1,0 +1,183 @@
+//===- Importer.h - Model-file AST to the kiln dialect (internal) -*- C++ -*-===//
+//
+// The state of one import and the tables it is driven by. Every call in a
+// model file is looked up by name in the call table: the layers and
+// activations (Layers.cpp) and the losses (Losses.cpp). A rule lists the
+// call's arguments, which bindArgs matches and checks, and names the builder
+// that makes the kiln ops. Import.cpp walks the file; this header is private
+// to compiler/Import.
+//
+//===----------------------------------------------------------------------===//
+#ifndef KILN_IMPORT_IMPORTER_H
+#define KILN_IMPORT_IMPORTER_H
+
+#include "Frontend/AST.h"
+#include "Frontend/Diagnostics.h"
+#include "Kiln/IR/KilnOps.h"
+#include "Training/Optimizers.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinOps.h"
+
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/StringMap.h"
+
+#include <optional>
+#include <string>
+
+namespace kiln::importer {
+
+using mlir::FailureOr;
+using mlir::LogicalResult;
+using mlir::Value;
+
+/// What an argument must be.
+enum class ArgKind {
+  Tensor,         // a name or a call giving a tensor
+  PositiveInt,    // 1, 2, ...
+  NonNegativeInt, // 0, 1, ...
+  Number,         // any finite number
+  Bool,           // true or false
+  Init,           // an initializer: he_normal, uniform(-0.1, 0.1), ...
+  Padding,        // valid, same, or a whole number
+};
+
+struct ArgSpec {
+  llvm::StringRef name;
+  ArgKind kind;
+  bool required;
+};
+
+class Importer;
+
+/// The arguments of one call, matched to a rule's ArgSpecs by position or
+/// keyword. `exprs[i]` is null when argument i was not given.
+struct BoundArgs {
+  llvm::SmallVector<const ast::Expr *, 8> exprs;
+  llvm::SmallVector<Value, 8> tensors;
+  const ast::Expr *call = nullptr;
+};
+
+/// One callable name of the model language.
+struct CallRule {
+  llvm::StringRef name;
+  llvm::ArrayRef<ArgSpec> args;
+  FailureOr<Value> (Importer::*build)(BoundArgs &);
+};
+
+/// The layers and activations (Layers.cpp), then the losses (Losses.cpp).
+llvm::ArrayRef<CallRule> layerRules();
+llvm::ArrayRef<CallRule> lossRules();
+
+struct Symbol {
+  Value value;
+  ast::SourceLoc loc;
+  bool used = false;
+  bool isInput = false;
+};
+
+/// What a loss call produced besides its value: the tensor @predict returns
+/// and the task that decides the runtime's metrics (kiln::ModelInfo::task).
+struct LossInfo {
+  Value prediction;
+  llvm::StringRef task;
+};
+
+class Importer {
+public:
+  Importer(const ast::Model &model, kiln::DiagnosticEngine &diags, mlir::MLIRContext &context)
+      : model(model), diags(diags), builder(&context) {}
+
+  mlir::OwningOpRef<mlir::ModuleOp> run();
+
+  // Layers (Layers.cpp).
+  FailureOr<Value> buildDense(BoundArgs &args);
+  FailureOr<Value> buildConv2D(BoundArgs &args);
+  FailureOr<Value> buildPool2D(BoundArgs &args);
+  FailureOr<Value> buildGlobalAvgPool2D(BoundArgs &args);
+  FailureOr<Value> buildFlatten(BoundArgs &args);
+  FailureOr<Value> buildReshape(BoundArgs &args);
+  FailureOr<Value> buildDropout(BoundArgs &args);
+  FailureOr<Value> buildAdd(BoundArgs &args);
+  FailureOr<Value> buildRelu(BoundArgs &args);
+  FailureOr<Value> buildActivation(BoundArgs &args);
+  FailureOr<Value> buildPRelu(BoundArgs &args);
+  FailureOr<Value> buildLogSoftmax(BoundArgs &args);
+  FailureOr<Value> buildSoftmax(BoundArgs &args);
+  // Losses (Losses.cpp).
+  FailureOr<Value> buildSparseCrossEntropy(BoundArgs &args);
+  FailureOr<Value> buildCategoricalCrossEntropy(BoundArgs &args);
+  FailureOr<Value> buildPointwiseLoss(BoundArgs &args);
+
+private:
+  mlir::Location loc(ast::SourceLoc l) {
+    return mlir::FileLineColLoc::get(builder.getContext(), diags.file().path(), l.line, l.col);
+  }
+  LogicalResult error(ast::SourceLoc l, const std::string &message) {
+    diags.error(l, message);
+    return mlir::failure();
+  }
+
+  LogicalResult importInput(const ast::InputDecl &decl);
+  FailureOr<Value> importExpr(const ast::Expr &expr);
+  FailureOr<Value> importCall(const ast::Expr &call);
+  LogicalResult bindArgs(const ast::Expr &call, const CallRule &rule, BoundArgs &out);
+  /// Checks the optimizer, regularizer, clip and schedule statements and
+  /// records them as module attributes; returns the kiln.optimizer one.
+  FailureOr<mlir::DictionaryAttr> importTraining(mlir::ModuleOp module);
+  /// One argument of a training function: its runtime name, its value, and
+  /// whether the model file gave it (or it took its default).
+  struct Setting {
+    std::string name;
+    double value;
+    bool given;
+  };
+  using Settings = std::vector<Setting>;
+  FailureOr<Settings> importSettings(const ast::Expr &call, llvm::StringRef what,
+                                     llvm::ArrayRef<HyperparamRule> rules,
+                                     llvm::ArrayRef<llvm::StringRef> runtimeNames,
+                                     bool positional);
+
+  // Helpers for the builders.
+  Value newParam(llvm::StringRef name, llvm::ArrayRef<int64_t> shape, llvm::StringRef init,
+                 ast::SourceLoc l, bool trainable = true);
+  /// The next name of a layer kind: "dense0", "dense1", ...
+  std::string layerName(llvm::StringRef kind) {
+    return (kind + llvm::Twine(layerCounts[kind]++)).str();
+  }
+  /// The value of argument i, or `otherwise` when it was not given.
+  int64_t intArg(const BoundArgs &args, size_t i, int64_t otherwise) const;
+  double numberArg(const BoundArgs &args, size_t i, double otherwise) const;
+  bool boolArg(const BoundArgs &args, size_t i, bool otherwise) const;
+  std::string initArg(const BoundArgs &args, size_t i, llvm::StringRef otherwise) const;
+  /// An f32 tensor of the given rank (0: any rank), or a diagnostic at the
+  /// argument that says what `what` expects.
+  FailureOr<mlir::RankedTensorType> expectF32(const BoundArgs &args, size_t i, int64_t rank,
+                                              llvm::StringRef what, llvm::StringRef example);
+  std::string describe(Value v) const;
+  std::string typeText(mlir::Type t) const;
+  /// Records a loss value with its prediction and task.
+  Value addLoss(Value loss, Value prediction, llvm::StringRef task) {
+    losses[loss] = LossInfo{prediction, task};
+    return loss;
+  }
+
+  const ast::Model &model;
+  kiln::DiagnosticEngine &diags;
+  mlir::OpBuilder builder;
+  llvm::StringMap<Symbol> symbols;
+  llvm::StringMap<unsigned> layerCounts;
+  std::string batchName = "batch";
+  /// The expression text a value came from, for diagnostics.
+  llvm::DenseMap<Value, std::string> origins;
+  llvm::DenseMap<Value, LossInfo> losses;
+};
+
+/// The initializer spec of an Init argument (`he_normal`,
+/// `uniform(-0.1, 0.1)`), as kiln.param and the runtime spell it, or a
+/// message saying what is wrong.
+FailureOr<std::string> initSpec(const ast::Expr &e, std::string &message);
+
+} // namespace kiln::importer
+
+#endif // KILN_IMPORT_IMPORTER_H

@@ -1,0 +1,350 @@
+//===- Layers.cpp - Layers and activations of the model language ----------===//
+//
+// The call table of layers and activations: each entry names a call, its
+// arguments, and the builder that checks shapes (with a diagnostic at the
+// call naming the shapes involved) and emits kiln ops. Pointwise activations
+// are one table of scalar bodies (kActivations) built as kiln.elementwise;
+// their gradients come from differentiating the body.
+//
+//===----------------------------------------------------------------------===//
+#include "Import/Importer.h"
+
+#include "Kiln/IR/ScalarBody.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace kiln;
+using namespace kiln::importer;
+
+namespace {
+
+const ArgSpec kDenseArgs[] = {{"input", ArgKind::Tensor, true},
+                              {"units", ArgKind::PositiveInt, true},
+                              {"bias", ArgKind::Bool, false},
+                              {"init", ArgKind::Init, false},
+                              {"trainable", ArgKind::Bool, false}};
+const ArgSpec kConvArgs[] = {{"input", ArgKind::Tensor, true},
+                             {"filters", ArgKind::PositiveInt, true},
+                             {"kernel", ArgKind::PositiveInt, true},
+                             {"stride", ArgKind::PositiveInt, false},
+                             {"padding", ArgKind::Padding, false},
+                             {"dilation", ArgKind::PositiveInt, false},
+                             {"bias", ArgKind::Bool, false},
+                             {"init", ArgKind::Init, false},
+                             {"trainable", ArgKind::Bool, false}};
+const ArgSpec kPoolArgs[] = {{"input", ArgKind::Tensor, true},
+                             {"kernel", ArgKind::PositiveInt, true},
+                             {"stride", ArgKind::PositiveInt, false},
+                             {"padding", ArgKind::NonNegativeInt, false}};
+const ArgSpec kReshapeArgs[] = {{"input", ArgKind::Tensor, true},
+                                {"d1", ArgKind::PositiveInt, true},
+                                {"d2", ArgKind::PositiveInt, false},
+                                {"d3", ArgKind::PositiveInt, false},
+                                {"d4", ArgKind::PositiveInt, false}};
+const ArgSpec kDropoutArgs[] = {{"input", ArgKind::Tensor, true},
+                                {"rate", ArgKind::Number, false},
+                                {"seed", ArgKind::NonNegativeInt, false}};
+const ArgSpec kBinaryArgs[] = {{"lhs", ArgKind::Tensor, true}, {"rhs", ArgKind::Tensor, true}};
+const ArgSpec kUnaryArgs[] = {{"input", ArgKind::Tensor, true}};
+const ArgSpec kAlphaArgs[] = {{"input", ArgKind::Tensor, true},
+                              {"alpha", ArgKind::Number, false}};
+const ArgSpec kPReluArgs[] = {{"input", ArgKind::Tensor, true},
+                              {"init", ArgKind::Init, false}};
+
+const CallRule kLayerRules[] = {
+    {"dense", kDenseArgs, &Importer::buildDense},
+    {"conv2d", kConvArgs, &Importer::buildConv2D},
+    {"max_pool2d", kPoolArgs, &Importer::buildPool2D},
+    {"min_pool2d", kPoolArgs, &Importer::buildPool2D},
+    {"avg_pool2d", kPoolArgs, &Importer::buildPool2D},
+    {"global_avg_pool2d", kUnaryArgs, &Importer::buildGlobalAvgPool2D},
+    {"flatten", kUnaryArgs, &Importer::buildFlatten},
+    {"reshape", kReshapeArgs, &Importer::buildReshape},
+    {"dropout", kDropoutArgs, &Importer::buildDropout},
+    {"add", kBinaryArgs, &Importer::buildAdd},
+    {"relu", kUnaryArgs, &Importer::buildRelu},
+    {"linear", kUnaryArgs, &Importer::buildActivation},
+    {"sigmoid", kUnaryArgs, &Importer::buildActivation},
+    {"tanh", kUnaryArgs, &Importer::buildActivation},
+    {"leaky_relu", kAlphaArgs, &Importer::buildActivation},
+    {"elu", kAlphaArgs, &Importer::buildActivation},
+    {"gelu", kUnaryArgs, &Importer::buildActivation},
+    {"swish", kUnaryArgs, &Importer::buildActivation},
+    {"prelu", kPReluArgs, &Importer::buildPRelu},
+    {"softmax", kUnaryArgs, &Importer::buildSoftmax},
+    {"log_softmax", kUnaryArgs, &Importer::buildLogSoftmax},
+};
+
+/// A pointwise activation: its scalar body, and its `alpha` default (NaN
+/// when it takes none).
+struct ActivationRule {
+  llvm::StringRef name;
+  double alpha;
+  Value (*body)(Scalar &s, Value x, double alpha);
+};
+
+const ActivationRule kActivations[] = {
+    {"linear", NAN, [](Scalar &, Value x, double) { return x; }},
+    {"sigmoid", NAN, [](Scalar &s, Value x, double) { return s.sigmoid(x); }},
+    {"tanh", NAN, [](Scalar &s, Value x, double) { return s.tanh(x); }},
+    // x > 0 ? x : alpha x
+    {"leaky_relu", 0.01,
+     [](Scalar &s, Value x, double alpha) {
+       return s.select(s.greater(x, s.constant(0.0)), x, s.mul(s.constant(alpha), x));
+     }},
+    // x > 0 ? x : alpha (exp(x) - 1)
+    {"elu", 1.0,
+     [](Scalar &s, Value x, double alpha) {
+       Value negative = s.mul(s.constant(alpha), s.sub(s.exp(x), s.constant(1.0)));
+       return s.select(s.greater(x, s.constant(0.0)), x, negative);
+     }},
+    // x Phi(x) = x (1 + erf(x / sqrt 2)) / 2, the exact form (PyTorch's default)
+    {"gelu", NAN,
+     [](Scalar &s, Value x, double) {
+       Value phi = s.add(s.constant(1.0), s.erf(s.mul(x, s.constant(M_SQRT1_2))));
+       return s.mul(s.mul(s.constant(0.5), x), phi);
+     }},
+    // x sigmoid(x) (PyTorch's SiLU)
+    {"swish", NAN, [](Scalar &s, Value x, double) { return s.mul(x, s.sigmoid(x)); }},
+};
+
+} // namespace
+
+llvm::ArrayRef<CallRule> kiln::importer::layerRules() { return kLayerRules; }
+
+FailureOr<Value> Importer::buildDense(BoundArgs &args) {
+  Value input = args.tensors[0];
+  auto type = expectF32(args, 0, 2, "dense", "an f32 input of rank 2 such as f32[" + batchName +
+                                                 ", 784]");
+  if (failed(type))
+    return failure();
+  int64_t units = intArg(args, 1, 0);
+  bool trainable = boolArg(args, 4, true);
+  std::string layer = layerName("dense");
+  ast::SourceLoc l = args.call->loc;
+  Value weight = newParam(layer + ".weight", {type->getDimSize(1), units},
+                          initArg(args, 3, "he_normal"), l, trainable);
+  Value result = MatmulOp::create(builder, loc(l), input, weight);
+  if (boolArg(args, 2, true))
+    result = BiasAddOp::create(builder, loc(l), result,
+                               newParam(layer + ".bias", {units}, "zeros", l, trainable));
+  return result;
+}
+
+/// [top, left, bottom, right] for a window of `span` elements: `same` pads
+/// span - 1 in all, the smaller half first (as PyTorch does).
+static SmallVector<int64_t> paddingOf(const ast::Expr *e, int64_t span) {
+  if (!e || (e->kind == ast::Expr::Kind::Name && e->name == "valid"))
+    return {0, 0, 0, 0};
+  if (e->kind == ast::Expr::Kind::Name) {
+    int64_t before = (span - 1) / 2, after = span - 1 - before;
+    return {before, before, after, after};
+  }
+  int64_t p = static_cast<int64_t>(e->number);
+  return {p, p, p, p};
+}
+
+FailureOr<Value> Importer::buildConv2D(BoundArgs &args) {
+  Value input = args.tensors[0];
+  auto type = expectF32(args, 0, 4, "conv2d", "an NCHW f32 input of rank 4 such as f32[" +
+                                                  batchName + ", 1, 28, 28]");
+  if (failed(type))
+    return failure();
+  int64_t filters = intArg(args, 1, 0), kernel = intArg(args, 2, 0);
+  int64_t stride = intArg(args, 3, 1), dilation = intArg(args, 5, 1);
+  int64_t span = dilation * (kernel - 1) + 1;
+  const ast::Expr *padding = args.exprs[4];
+  if (padding && padding->kind == ast::Expr::Kind::Name && padding->name == "same" && stride != 1)
+    return error(padding->loc, "padding 'same' needs stride 1 (as in PyTorch), got stride " +
+                                   std::to_string(stride));
+  SmallVector<int64_t> pads = paddingOf(padding, span);
+  int64_t h = type->getDimSize(2), w = type->getDimSize(3);
+  if (h + pads[0] + pads[2] < span || w + pads[1] + pads[3] < span)
+    return error(args.call->loc, "conv2d window of " + std::to_string(span) + "x" +
+                                     std::to_string(span) + " (kernel " +
+                                     std::to_string(kernel) + ", dilation " +
+                                     std::to_string(dilation) + ") does not fit input " +
+                                     describe(input));
+  std::string layer = layerName("conv2d");
+  ast::SourceLoc l = args.call->loc;
+  bool trainable = boolArg(args, 8, true);
+  Value filter = newParam(layer + ".weight", {filters, type->getDimSize(1), kernel, kernel},
+                          initArg(args, 7, "he_normal"), l, trainable);
+  Value result = Conv2DOp::create(builder, loc(l), input, filter,
+                                  builder.getI64IntegerAttr(stride),
+                                  builder.getI64IntegerAttr(dilation),
+                                  builder.getDenseI64ArrayAttr(pads));
+  if (boolArg(args, 6, true))
+    result = BiasAddOp::create(builder, loc(l), result,
+                               newParam(layer + ".bias", {filters}, "zeros", l, trainable));
+  return result;
+}
+
+FailureOr<Value> Importer::buildPool2D(BoundArgs &args) {
+  llvm::StringRef callee = args.call->name;
+  Value input = args.tensors[0];
+  auto type = expectF32(args, 0, 4, callee, "an NCHW f32 input of rank 4 such as f32[" +
+                                                batchName + ", 6, 28, 28]");
+  if (failed(type))
+    return failure();
+  int64_t kernel = intArg(args, 1, 0), stride = intArg(args, 2, kernel);
+  int64_t pad = intArg(args, 3, 0);
+  if (2 * pad > kernel)
+    return error(args.exprs[3]->loc, "padding " + std::to_string(pad) +
+                                         " is more than half the pooling window " +
+                                         std::to_string(kernel));
+  int64_t h = type->getDimSize(2), w = type->getDimSize(3);
+  if (h + 2 * pad < kernel || w + 2 * pad < kernel)
+    return error(args.call->loc, callee.str() + " window " + std::to_string(kernel) + "x" +
+                                     std::to_string(kernel) + " is larger than input " +
+                                     describe(input));
+  llvm::StringRef kind = callee.take_front(3); // max, min, avg
+  return Value(Pool2DOp::create(builder, loc(args.call->loc), input, builder.getStringAttr(kind),
+                                builder.getI64IntegerAttr(kernel),
+                                builder.getI64IntegerAttr(stride),
+                                builder.getDenseI64ArrayAttr({pad, pad, pad, pad})));
+}
+
+/// The mean over H and W of [N, C, H, W]: a reshape to [N, C, H*W], a sum
+/// over the last axis, and a division.
+FailureOr<Value> Importer::buildGlobalAvgPool2D(BoundArgs &args) {
+  auto type = expectF32(args, 0, 4, "global_avg_pool2d",
+                        "an NCHW f32 input of rank 4 such as f32[" + batchName + ", 16, 5, 5]");
+  if (failed(type))
+    return failure();
+  Location l = loc(args.call->loc);
+  int64_t area = type->getDimSize(2) * type->getDimSize(3);
+  auto rows = RankedTensorType::get({type->getDimSize(0), type->getDimSize(1), area},
+                                    builder.getF32Type());
+  Value flat = ReshapeOp::create(builder, l, rows, args.tensors[0]);
+  Value sum = ReduceSumOp::create(builder, l, flat, builder.getI64IntegerAttr(2));
+  return buildElementwise(builder, l, sum, sum.getType(), 1,
+                          [&](Scalar &s, ArrayRef<Value> a) {
+                            return SmallVector<Value>{
+                                s.div(a[0], s.constant(static_cast<double>(area)))};
+                          })
+      .getResult(0);
+}
+
+FailureOr<Value> Importer::buildFlatten(BoundArgs &args) {
+  auto type = expectF32(args, 0, 0, "flatten", "an f32 input");
+  if (failed(type))
+    return failure();
+  if (type->getRank() < 2)
+    return error(args.exprs[0]->loc, "flatten expects a batch of samples of rank 2 or more, got " +
+                                         describe(args.tensors[0]));
+  int64_t features = 1;
+  for (int64_t d : type->getShape().drop_front())
+    features *= d;
+  auto result = RankedTensorType::get({type->getDimSize(0), features}, builder.getF32Type());
+  return Value(ReshapeOp::create(builder, loc(args.call->loc), result, args.tensors[0]));
+}
+
+FailureOr<Value> Importer::buildReshape(BoundArgs &args) {
+  auto type = expectF32(args, 0, 0, "reshape", "an f32 input");
+  if (failed(type))
+    return failure();
+  SmallVector<int64_t> shape{type->getDimSize(0)};
+  int64_t wanted = 1, have = 1;
+  for (size_t i = 1; i < args.exprs.size(); ++i)
+    if (args.exprs[i]) {
+      shape.push_back(intArg(args, i, 1));
+      wanted *= shape.back();
+    }
+  for (int64_t d : type->getShape().drop_front())
+    have *= d;
+  auto result = RankedTensorType::get(shape, builder.getF32Type());
+  if (wanted != have)
+    return error(args.call->loc, "reshape to " + typeText(result) + " needs " +
+                                     std::to_string(wanted) + " elements per sample, but " +
+                                     describe(args.tensors[0]) + " has " +
+                                     std::to_string(have));
+  return Value(ReshapeOp::create(builder, loc(args.call->loc), result, args.tensors[0]));
+}
+
+FailureOr<Value> Importer::buildDropout(BoundArgs &args) {
+  if (failed(expectF32(args, 0, 0, "dropout", "an f32 input")))
+    return failure();
+  double rate = numberArg(args, 1, 0.5);
+  if (rate < 0 || rate >= 1)
+    return error(args.exprs[1]->loc, "dropout rate " + args.exprs[1]->spelling +
+                                         " is out of range [0, 1)");
+  unsigned index = layerCounts["dropout"];
+  std::string layer = layerName("dropout");
+  Location l = loc(args.call->loc);
+  Value x = args.tensors[0];
+  Value rateValue = buildHyperparam(builder, l, layer + ".rate", rate);
+  Value step = StepOp::create(builder, l, builder.getF32Type());
+  Value dropped = DropoutOp::create(builder, l, x.getType(), x, rateValue, step,
+                                    builder.getI64IntegerAttr(intArg(args, 2, index)));
+  return Value(PhaseOp::create(builder, l, dropped, x));
+}
+
+FailureOr<Value> Importer::buildAdd(BoundArgs &args) {
+  Value a = args.tensors[0], b = args.tensors[1];
+  if (a.getType() != b.getType() ||
+      !cast<RankedTensorType>(a.getType()).getElementType().isF32())
+    return error(args.call->loc, "add expects two f32 tensors of one shape, got " + describe(a) +
+                                     " and " + describe(b));
+  return Value(AddOp::create(builder, loc(args.call->loc), a, b));
+}
+
+FailureOr<Value> Importer::buildRelu(BoundArgs &args) {
+  if (failed(expectF32(args, 0, 0, "relu", "an f32 input")))
+    return failure();
+  return Value(ReluOp::create(builder, loc(args.call->loc), args.tensors[0]));
+}
+
+FailureOr<Value> Importer::buildActivation(BoundArgs &args) {
+  const ActivationRule *rule = nullptr;
+  for (const ActivationRule &r : kActivations)
+    if (r.name == args.call->name)
+      rule = &r;
+  if (failed(expectF32(args, 0, 0, rule->name, "an f32 input")))
+    return failure();
+  double alpha = std::isnan(rule->alpha) ? rule->alpha : numberArg(args, 1, rule->alpha);
+  Value x = args.tensors[0];
+  return buildElementwise(builder, loc(args.call->loc), x, x.getType(), 1,
+                          [&](Scalar &s, ArrayRef<Value> a) {
+                            return SmallVector<Value>{rule->body(s, a[0], alpha)};
+                          })
+      .getResult(0);
+}
+
+/// x > 0 ? x : a x with one learnable slope `a` for the whole tensor
+/// (PyTorch's PReLU() default, initialised to 0.25).
+FailureOr<Value> Importer::buildPRelu(BoundArgs &args) {
+  if (failed(expectF32(args, 0, 0, "prelu", "an f32 input")))
+    return failure();
+  std::string layer = layerName("prelu");
+  Value x = args.tensors[0];
+  Value slope = newParam(layer + ".slope", {}, initArg(args, 1, "constant(0.25)"),
+                         args.call->loc);
+  return buildElementwise(builder, loc(args.call->loc), {x, slope}, x.getType(), 1,
+                          [](Scalar &s, ArrayRef<Value> a) {
+                            Value positive = s.greater(a[0], s.constant(0.0));
+                            return SmallVector<Value>{
+                                s.select(positive, a[0], s.mul(a[1], a[0]))};
+                          })
+      .getResult(0);
+}
+
+FailureOr<Value> Importer::buildLogSoftmax(BoundArgs &args) {
+  if (failed(expectF32(args, 0, 2, args.call->name,
+                       "f32 scores of rank 2 such as f32[" + batchName + ", 10]")))
+    return failure();
+  return Value(LogSoftmaxOp::create(builder, loc(args.call->loc), args.tensors[0]));
+}
+
+/// exp(log_softmax(x)): the stable form, normalised over the last axis.
+FailureOr<Value> Importer::buildSoftmax(BoundArgs &args) {
+  FailureOr<Value> logProbs = buildLogSoftmax(args);
+  if (failed(logProbs))
+    return failure();
+  return buildElementwise(builder, loc(args.call->loc), *logProbs, logProbs->getType(), 1,
+                          [](Scalar &s, ArrayRef<Value> a) {
+                            return SmallVector<Value>{s.exp(a[0])};
+                          })
+      .getResult(0);
+}

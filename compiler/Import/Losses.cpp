@@ -1,0 +1,182 @@
+//===- Losses.cpp - Loss functions of the model language ------------------===//
+//
+// Every loss is a mean over the batch, a rank-0 tensor, and records what
+// @predict returns and which task (and so which metrics) it implies.
+// Pointwise losses are one table of scalar bodies (kPointwiseLosses): the
+// body gives each element's term, which is summed and divided by the number
+// of elements (PyTorch's reduction='mean').
+//
+//===----------------------------------------------------------------------===//
+#include "Import/Importer.h"
+
+#include "Kiln/IR/ScalarBody.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace kiln;
+using namespace kiln::importer;
+
+namespace {
+
+const ArgSpec kSparseArgs[] = {{"logits", ArgKind::Tensor, true},
+                               {"labels", ArgKind::Tensor, true}};
+const ArgSpec kCategoricalArgs[] = {{"logits", ArgKind::Tensor, true},
+                                    {"targets", ArgKind::Tensor, true}};
+const ArgSpec kRegressionArgs[] = {{"prediction", ArgKind::Tensor, true},
+                                   {"target", ArgKind::Tensor, true}};
+const ArgSpec kHuberArgs[] = {{"prediction", ArgKind::Tensor, true},
+                              {"target", ArgKind::Tensor, true},
+                              {"delta", ArgKind::Number, false}};
+const ArgSpec kBceArgs[] = {{"probabilities", ArgKind::Tensor, true},
+                            {"target", ArgKind::Tensor, true}};
+const ArgSpec kBceLogitsArgs[] = {{"logits", ArgKind::Tensor, true},
+                                  {"target", ArgKind::Tensor, true}};
+
+const CallRule kLossRules[] = {
+    {"softmax_cross_entropy", kSparseArgs, &Importer::buildSparseCrossEntropy},
+    {"sparse_categorical_cross_entropy", kSparseArgs, &Importer::buildSparseCrossEntropy},
+    {"categorical_cross_entropy", kCategoricalArgs, &Importer::buildCategoricalCrossEntropy},
+    {"mse", kRegressionArgs, &Importer::buildPointwiseLoss},
+    {"mae", kRegressionArgs, &Importer::buildPointwiseLoss},
+    {"huber", kHuberArgs, &Importer::buildPointwiseLoss},
+    {"binary_cross_entropy", kBceArgs, &Importer::buildPointwiseLoss},
+    {"binary_cross_entropy_with_logits", kBceLogitsArgs, &Importer::buildPointwiseLoss},
+};
+
+/// A loss whose term depends on one prediction and one target element.
+struct PointwiseLoss {
+  llvm::StringRef name;
+  llvm::StringRef task;
+  /// The term of element (p, t); `delta` is huber's threshold.
+  Value (*term)(Scalar &s, Value p, Value t, double delta);
+  /// What @predict returns, from the loss's first argument: the argument
+  /// itself, or probabilities from logits.
+  bool predictSigmoid = false;
+};
+
+/// max(log(x), -100): PyTorch's binary cross-entropy clamps the logarithm so
+/// that a confident wrong prediction costs 100, not infinity.
+Value clampedLog(Scalar &s, Value x) { return s.max(s.log(x), s.constant(-100.0)); }
+
+const PointwiseLoss kPointwiseLosses[] = {
+    {"mse", "regression", [](Scalar &s, Value p, Value t, double) { return s.square(s.sub(p, t)); }},
+    {"mae", "regression", [](Scalar &s, Value p, Value t, double) { return s.abs(s.sub(p, t)); }},
+    // |d| < delta ? d^2 / 2 : delta (|d| - delta / 2)
+    {"huber", "regression",
+     [](Scalar &s, Value p, Value t, double delta) {
+       Value d = s.sub(p, t), a = s.abs(d);
+       Value quadratic = s.mul(s.constant(0.5), s.square(d));
+       Value linear = s.mul(s.constant(delta), s.sub(a, s.constant(0.5 * delta)));
+       return s.select(s.less(a, s.constant(delta)), quadratic, linear);
+     }},
+    // -(t log p + (1 - t) log(1 - p))
+    {"binary_cross_entropy", "binary",
+     [](Scalar &s, Value p, Value t, double) {
+       Value positive = s.mul(t, clampedLog(s, p));
+       Value negative = s.mul(s.oneMinus(t), clampedLog(s, s.oneMinus(p)));
+       return s.neg(s.add(positive, negative));
+     }},
+    // max(z, 0) - z t + log(1 + exp(-|z|)): never overflows
+    {"binary_cross_entropy_with_logits", "binary",
+     [](Scalar &s, Value z, Value t, double) {
+       Value softplus = s.log(s.add(s.constant(1.0), s.exp(s.neg(s.abs(z)))));
+       return s.add(s.sub(s.max(z, s.constant(0.0)), s.mul(z, t)), softplus);
+     },
+     /*predictSigmoid=*/true},
+};
+
+} // namespace
+
+llvm::ArrayRef<CallRule> kiln::importer::lossRules() { return kLossRules; }
+
+FailureOr<Value> Importer::buildSparseCrossEntropy(BoundArgs &args) {
+  llvm::StringRef callee = args.call->name;
+  Value logits = args.tensors[0], labels = args.tensors[1];
+  if (failed(expectF32(args, 0, 2, callee,
+                       "f32 logits of rank 2 such as f32[" + batchName + ", 10]")))
+    return failure();
+  auto yt = cast<RankedTensorType>(labels.getType());
+  if (yt.getRank() != 1 || !yt.getElementType().isInteger(32))
+    return error(args.exprs[1]->loc,
+                 callee.str() + " expects integer class labels such as i32[" + batchName +
+                     "], got " + describe(labels) + " for logits " + describe(logits));
+  Value loss = SoftmaxCrossEntropyOp::create(builder, loc(args.call->loc), logits, labels);
+  return addLoss(loss, logits, "classification");
+}
+
+/// The mean over rows of -sum_c t[n, c] log_softmax(z)[n, c].
+FailureOr<Value> Importer::buildCategoricalCrossEntropy(BoundArgs &args) {
+  Value logits = args.tensors[0], targets = args.tensors[1];
+  if (failed(expectF32(args, 0, 2, "categorical_cross_entropy",
+                       "f32 logits of rank 2 such as f32[" + batchName + ", 10]")))
+    return failure();
+  if (targets.getType() != logits.getType())
+    return error(args.exprs[1]->loc,
+                 "categorical_cross_entropy expects one-hot (or probability) targets of the "
+                 "logits' shape, got " +
+                     describe(targets) + " for logits " + describe(logits));
+  Location l = loc(args.call->loc);
+  Value logProbs = LogSoftmaxOp::create(builder, l, logits);
+  Value terms = buildElementwise(builder, l, {targets, logProbs}, logits.getType(), 1,
+                                 [](Scalar &s, ArrayRef<Value> a) {
+                                   return SmallVector<Value>{s.neg(s.mul(a[0], a[1]))};
+                                 })
+                    .getResult(0);
+  auto scalar = RankedTensorType::get({}, builder.getF32Type());
+  Value total = SumOp::create(builder, l, scalar, terms);
+  Value batch = BatchOp::create(builder, l, builder.getF32Type());
+  Value loss = buildElementwise(builder, l, total, scalar, 1,
+                                [&](Scalar &s, ArrayRef<Value> a) {
+                                  return SmallVector<Value>{s.div(a[0], batch)};
+                                })
+                   .getResult(0);
+  return addLoss(loss, logits, "classification");
+}
+
+FailureOr<Value> Importer::buildPointwiseLoss(BoundArgs &args) {
+  const PointwiseLoss *rule = nullptr;
+  for (const PointwiseLoss &r : kPointwiseLosses)
+    if (r.name == args.call->name)
+      rule = &r;
+  Value p = args.tensors[0], t = args.tensors[1];
+  if (failed(expectF32(args, 0, 0, rule->name, "an f32 prediction")))
+    return failure();
+  if (t.getType() != p.getType())
+    return error(args.exprs[1]->loc, rule->name.str() +
+                                         " expects an f32 target of the prediction's shape, "
+                                         "got " +
+                                         describe(t) + " for prediction " + describe(p));
+  double delta = rule->name == "huber" ? numberArg(args, 2, 1.0) : 0.0;
+  if (rule->name == "huber" && !(delta > 0))
+    return error(args.exprs[2]->loc, "huber delta must be positive, got " +
+                                         args.exprs[2]->spelling);
+  auto type = cast<RankedTensorType>(p.getType());
+  int64_t perSample = 1;
+  for (int64_t d : type.getShape().drop_front())
+    perSample *= d;
+
+  Location l = loc(args.call->loc);
+  Value terms = buildElementwise(builder, l, {p, t}, type, 1,
+                                 [&](Scalar &s, ArrayRef<Value> a) {
+                                   return SmallVector<Value>{rule->term(s, a[0], a[1], delta)};
+                                 })
+                    .getResult(0);
+  auto scalar = RankedTensorType::get({}, builder.getF32Type());
+  Value total = SumOp::create(builder, l, scalar, terms);
+  Value batch = BatchOp::create(builder, l, builder.getF32Type());
+  Value loss = buildElementwise(builder, l, total, scalar, 1,
+                                [&](Scalar &s, ArrayRef<Value> a) {
+                                  Value count = s.mul(batch, s.constant(double(perSample)));
+                                  return SmallVector<Value>{s.div(a[0], count)};
+                                })
+                   .getResult(0);
+  Value prediction = p;
+  if (rule->predictSigmoid)
+    prediction = buildElementwise(builder, l, p, type, 1,
+                                  [](Scalar &s, ArrayRef<Value> a) {
+                                    return SmallVector<Value>{s.sigmoid(a[0])};
+                                  })
+                     .getResult(0);
+  return addLoss(loss, prediction, rule->task);
+}
