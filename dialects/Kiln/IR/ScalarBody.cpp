@@ -38,8 +38,12 @@ Value Scalar::greaterEqual(Value x, Value y) {
   return arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGE, x, y);
 }
 Value Scalar::sign(Value x) {
+  // One op per statement: the order of the body is the order written.
   Value zero = constant(0.0);
-  return select(greater(x, zero), constant(1.0), select(less(x, zero), constant(-1.0), zero));
+  Value positive = greater(x, zero);
+  Value negative = less(x, zero);
+  Value minusOrZero = select(negative, constant(-1.0), zero);
+  return select(positive, constant(1.0), minusOrZero);
 }
 
 Value kiln::buildHyperparam(OpBuilder &builder, Location loc, StringRef name, double value) {
