@@ -1,0 +1,195 @@
+#!/usr/bin/python3
+"""Reference values for LayerParityTest: each case is a small Kiln model file and the same
+network written with torch.nn.functional. Both run one forward and backward pass in float64
+from the same formula-defined weights and batch; the script prints, per case, the model file,
+the loss and two fingerprints of every parameter's gradient, as a C++ initializer list.
+
+  /usr/bin/python3 test/parity/layer_reference.py > test/parity/layer_reference.inc
+
+Values come from an integer hash, exact in both languages: u(k, s) =
+((k * 2654435761 + s * 40503 + 12345) mod 2^32) / 2^32, in [0, 1).
+  parameter P, element k of Kiln's row-major layout:  0.6 * (u(k, seed(P)) - 0.5)
+      seed(P) = sum over the characters c_i of P's name of (i + 1) * ord(c_i), mod 1000
+      (a dense weight is [in, out] in Kiln, the transpose of torch's Linear.weight;
+       a convolution filter is [out, in, kh, kw] in both)
+  input x, element k:      2 * (u(k, 99) - 0.5)
+  class labels y[n]:       (7 * n + 3) % classes
+  float targets t, elem k: u(k, 55)
+The batch has 5 samples. Per case the .inc holds
+  { "case", "model file", loss,
+    { {"parameter", sum_k g_k^2, sum_k g_k * (u(k, 7) - 0.5)}, ... } }
+with g the loss gradient in Kiln's layout, sums in float64.
+"""
+import math
+
+import torch
+import torch.nn.functional as F
+
+torch.set_default_dtype(torch.float64)
+BATCH = 5
+
+
+def u(k, s):
+    return ((k * 2654435761 + s * 40503 + 12345) % 2**32) / 2**32
+
+
+def seed(name):
+    return sum((i + 1) * ord(c) for i, c in enumerate(name)) % 1000
+
+
+def values(n, fn):
+    return torch.tensor([fn(k) for k in range(n)])
+
+
+class Params:
+    """Parameters created on first use, in Kiln's layout, with gradients."""
+
+    def __init__(self):
+        self.tensors = {}
+
+    def get(self, name, shape):
+        if name not in self.tensors:
+            n = math.prod(shape)
+            t = values(n, lambda k: 0.6 * (u(k, seed(name)) - 0.5)).reshape(shape)
+            self.tensors[name] = t.requires_grad_()
+        return self.tensors[name]
+
+    def dense(self, x, units, name, bias=True):
+        w = self.get(name + ".weight", (x.shape[1], units))
+        y = x @ w
+        return y + self.get(name + ".bias", (units,)) if bias else y
+
+    def conv(self, x, filters, kernel, name, bias=True, **kw):
+        w = self.get(name + ".weight", (filters, x.shape[1], kernel, kernel))
+        b = self.get(name + ".bias", (filters,)) if bias else None
+        return F.conv2d(x, w, b, **kw)
+
+
+def features(shape):
+    return values(math.prod(shape), lambda k: 2 * (u(k, 99) - 0.5)).reshape(shape)
+
+
+def labels(classes):
+    return torch.tensor([(7 * n + 3) % classes for n in range(BATCH)])
+
+
+def targets(shape):
+    return values(math.prod(shape), lambda k: u(k, 55)).reshape(shape)
+
+
+# Activations: x[5, 6] -> dense 7 -> activation -> dense 4 -> softmax cross-entropy.
+ACTIVATIONS = {
+    "linear": ("linear(h)", lambda h, p: h),
+    "sigmoid": ("sigmoid(h)", lambda h, p: torch.sigmoid(h)),
+    "tanh": ("tanh(h)", lambda h, p: torch.tanh(h)),
+    "relu": ("relu(h)", lambda h, p: F.relu(h)),
+    "leaky_relu": ("leaky_relu(h, alpha = 0.2)", lambda h, p: F.leaky_relu(h, 0.2)),
+    "elu": ("elu(h, alpha = 0.7)", lambda h, p: F.elu(h, 0.7)),
+    "gelu": ("gelu(h)", lambda h, p: F.gelu(h)),
+    "swish": ("swish(h)", lambda h, p: F.silu(h)),
+    "prelu": ("prelu(h)", lambda h, p: F.prelu(h, p.get("prelu0.slope", ()).reshape(1))),
+    "softmax": ("softmax(h)", lambda h, p: F.softmax(h, dim=1)),
+    "log_softmax": ("log_softmax(h)", lambda h, p: F.log_softmax(h, dim=1)),
+}
+
+# Losses: x[5, 5] -> dense 8 -> tanh -> dense 3 -> loss against t[5, 3] (or labels y).
+LOSSES = {
+    "mse": ("mse(out, t)", lambda o, t: F.mse_loss(o, t)),
+    "mae": ("mae(out, t)", lambda o, t: F.l1_loss(o, t)),
+    "huber": ("huber(out, t, delta = 0.3)", lambda o, t: F.huber_loss(o, t, delta=0.3)),
+    "bce": ("binary_cross_entropy(sigmoid(out), t)",
+            lambda o, t: F.binary_cross_entropy(torch.sigmoid(o), t)),
+    "bce_logits": ("binary_cross_entropy_with_logits(out, t)",
+                   lambda o, t: F.binary_cross_entropy_with_logits(o, t)),
+    "categorical": ("categorical_cross_entropy(out, t)", lambda o, t: F.cross_entropy(o, t)),
+}
+
+# Convolution and pooling: x[5, 2, 9, 8] -> layers -> flatten -> dense 3 -> cross-entropy.
+CONVS = {
+    "conv_valid": ("features = conv2d(x, 3, 3)",
+                   lambda x, p: p.conv(x, 3, 3, "conv2d0")),
+    "conv_same": ("features = tanh(conv2d(x, 3, 3, padding = same))",
+                  lambda x, p: torch.tanh(p.conv(x, 3, 3, "conv2d0", padding="same"))),
+    "conv_same_even": ("features = conv2d(x, 2, 4, padding = same)",
+                       lambda x, p: p.conv(x, 2, 4, "conv2d0", padding="same")),
+    "conv_stride": ("features = conv2d(x, 3, 3, stride = 2, padding = 1)",
+                    lambda x, p: p.conv(x, 3, 3, "conv2d0", stride=2, padding=1)),
+    "conv_dilation": ("features = conv2d(x, 2, 3, dilation = 2, bias = false)",
+                      lambda x, p: p.conv(x, 2, 3, "conv2d0", bias=False, dilation=2)),
+    "max_pool": ("features = max_pool2d(conv2d(x, 3, 3, padding = same), 2)",
+                 lambda x, p: F.max_pool2d(p.conv(x, 3, 3, "conv2d0", padding="same"), 2)),
+    "min_pool": ("features = min_pool2d(conv2d(x, 3, 3), 3, stride = 2, padding = 1)",
+                 lambda x, p: -F.max_pool2d(-p.conv(x, 3, 3, "conv2d0"), 3, 2, 1)),
+    "avg_pool": ("features = avg_pool2d(conv2d(x, 3, 2), 2, stride = 1, padding = 1)",
+                 lambda x, p: F.avg_pool2d(p.conv(x, 3, 2, "conv2d0"), 2, 1, 1)),
+    "global_avg_pool": ("features = global_avg_pool2d(conv2d(x, 4, 3))",
+                        lambda x, p: p.conv(x, 4, 3, "conv2d0").mean(dim=(2, 3))),
+    "residual": ("c = conv2d(x, 2, 3, padding = same)\nfeatures = add(x, relu(c))",
+                 lambda x, p: x + F.relu(p.conv(x, 2, 3, "conv2d0", padding="same"))),
+    "lenet": ("c1 = max_pool2d(relu(conv2d(x, 4, 3, padding = same)), 2)\n"
+              "features = max_pool2d(relu(conv2d(c1, 6, 2)), 2, stride = 1)",
+              lambda x, p: F.max_pool2d(F.relu(p.conv(
+                  F.max_pool2d(F.relu(p.conv(x, 4, 3, "conv2d0", padding="same")), 2),
+                  6, 2, "conv2d1")), 2, 1)),
+}
+
+
+def cases():
+    for name, (text, fn) in ACTIVATIONS.items():
+        source = ("model m\ninput x : f32[batch, 6]\nlabel y : i32[batch]\n"
+                  f"h = dense(x, 7)\nlogits = dense({text}, 4)\n"
+                  "loss = softmax_cross_entropy(logits, y)\noptimizer sgd(lr = 0.1)\n")
+
+        def run(p, fn=fn):
+            h = fn(p.dense(features((BATCH, 6)), 7, "dense0"), p)
+            return F.cross_entropy(p.dense(h, 4, "dense1"), labels(4))
+        yield "act_" + name, source, run
+    for name, (text, fn) in LOSSES.items():
+        source = ("model m\ninput x : f32[batch, 5]\nlabel t : f32[batch, 3]\n"
+                  f"out = dense(tanh(dense(x, 8)), 3)\nloss = {text}\noptimizer sgd(lr = 0.1)\n")
+
+        def run(p, fn=fn):
+            out = p.dense(torch.tanh(p.dense(features((BATCH, 5)), 8, "dense0")), 3, "dense1")
+            return fn(out, targets((BATCH, 3)))
+        yield "loss_" + name, source, run
+    source = ("model m\ninput x : f32[batch, 5]\nlabel y : i32[batch]\n"
+              "out = dense(tanh(dense(x, 8)), 3)\n"
+              "loss = sparse_categorical_cross_entropy(out, y)\noptimizer sgd(lr = 0.1)\n")
+
+    def sparse(p):
+        out = p.dense(torch.tanh(p.dense(features((BATCH, 5)), 8, "dense0")), 3, "dense1")
+        return F.cross_entropy(out, labels(3))
+    yield "loss_sparse", source, sparse
+    for name, (text, fn) in CONVS.items():
+        source = ("model m\ninput x : f32[batch, 2, 9, 8]\nlabel y : i32[batch]\n"
+                  f"{text}\nlogits = dense(flatten(features), 3)\n"
+                  "loss = softmax_cross_entropy(logits, y)\noptimizer sgd(lr = 0.1)\n")
+
+        def run(p, fn=fn):
+            f = fn(features((BATCH, 2, 9, 8)), p)
+            return F.cross_entropy(p.dense(f.flatten(1), 3, "dense0"), labels(3))
+        yield name, source, run
+
+
+def cpp_string(text):
+    return "R\"(" + text + ")\""
+
+
+def main():
+    print("// Generated by layer_reference.py (PyTorch %s, float64); do not edit." %
+          torch.__version__)
+    for name, source, run in cases():
+        p = Params()
+        loss = run(p)
+        loss.backward()
+        print("{\"%s\", %s, %.17g, {" % (name, cpp_string(source), loss.item()))
+        for pname, t in sorted(p.tensors.items()):
+            g = t.grad.reshape(-1)
+            weights = values(g.numel(), lambda k: u(k, 7) - 0.5)
+            print("  {\"%s\", %.17g, %.17g}," % (pname, float((g * g).sum()),
+                                                  float((g * weights).sum())))
+        print("}},")
+
+
+if __name__ == "__main__":
+    main()

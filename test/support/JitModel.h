@@ -1,0 +1,136 @@
+//===- JitModel.h - A model file compiled and run by Halide's JIT -*- C++ -*-===//
+//
+// For tests that check the generated code's numbers (gradient checks, parity
+// with PyTorch): a model file goes through the real pipeline (import,
+// autodiff, partition) and the real Halide lowering and schedules, in
+// float64 by default, and its train step runs by JIT. Without the optimizer
+// pass the train step returns every parameter's gradient.
+//
+//===----------------------------------------------------------------------===//
+#ifndef KILN_TEST_SUPPORT_JITMODEL_H
+#define KILN_TEST_SUPPORT_JITMODEL_H
+
+#include "Codegen/HalideLowering.h"
+#include "Frontend/Parser.h"
+#include "Import/Import.h"
+#include "Pipeline/Passes.h"
+
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Pass/PassManager.h"
+
+#include <gtest/gtest.h>
+
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace kiln::jit {
+
+using Buffer = Halide::Buffer<>;
+
+std::vector<int> halideExtents(const std::vector<int64_t> &shape, int batch) {
+  std::vector<int> extents;
+  for (auto it = shape.rbegin(); it != shape.rend(); ++it)
+    extents.push_back(*it < 0 ? batch : static_cast<int>(*it));
+  return extents;
+}
+
+Buffer makeBuffer(const Slot &slot, int batch) {
+  Halide::Type type = slot.isInt ? Halide::Int(32) : Halide::Float(64);
+  return Buffer(type, halideExtents(slot.shape, batch));
+}
+
+/// A model compiled for checking: parameters, data, and a JIT runner.
+class JitModel {
+public:
+  explicit JitModel(const std::string &source, bool schedule = true) {
+    SourceFile file("gradcheck.kiln", source);
+    std::ostringstream errors;
+    DiagnosticEngine diags(file, errors);
+    std::optional<ast::Model> ast = parseModel(file, diags);
+    EXPECT_TRUE(ast) << errors.str();
+    if (!ast)
+      return;
+    module = importModel(*ast, diags, context);
+    EXPECT_TRUE(module) << errors.str();
+    if (!module)
+      return;
+    PipelineOptions options;
+    options.applyOptimizer = false;
+    mlir::PassManager pm(&context);
+    buildKilnPipeline(pm, options);
+    EXPECT_TRUE(mlir::succeeded(pm.run(*module)));
+    CodegenOptions codegen;
+    codegen.useDouble = true;
+    codegen.schedule = schedule;
+    mlir::FailureOr<LoweredModel> result = lowerToHalide(*module, codegen);
+    EXPECT_TRUE(mlir::succeeded(result));
+    if (mlir::succeeded(result))
+      lowered = std::move(*result);
+    ok = mlir::succeeded(result);
+  }
+
+  bool ok = false;
+  LoweredModel lowered;
+
+  /// Runs @train_step: returns the loss and fills `grads` (one per param).
+  double trainStep(const std::vector<Buffer> &params, const std::vector<Buffer> &inputs,
+                   int batch, std::vector<Buffer> *grads) {
+    const FunctionPlan &plan = lowered.functions.at(0);
+    std::vector<Buffer> slots(plan.slots.size());
+    for (size_t i = 0; i < plan.slots.size(); ++i) {
+      const Slot &s = plan.slots[i];
+      switch (s.kind) {
+      case Slot::Kind::Input:
+        slots[i] = inputs.at(s.index);
+        break;
+      case Slot::Kind::Param:
+        slots[i] = params.at(s.index);
+        break;
+      case Slot::Kind::Hyperparam:
+        break;
+      default:
+        slots[i] = makeBuffer(s, batch);
+      }
+    }
+    size_t kernelIndex = 0;
+    for (const KernelCall &call : plan.calls) {
+      LoweredKernel &kernel = lowered.kernels.at(kernelIndex++);
+      kernel.batch.set(batch);
+      // Scalars: hyperparameters at their defaults (a dropout rate), and
+      // a fixed step number (which seeds dropout masks).
+      size_t image = 0, scalar = 0;
+      for (int id : call.inputs) {
+        const Slot &slot = plan.slots[id];
+        if (slot.kind == Slot::Kind::Hyperparam)
+          kernel.scalars.at(scalar++).set(
+              static_cast<float>(lowered.hyperparams.at(slot.index).defaultValue));
+        else if (slot.kind == Slot::Kind::Step)
+          kernel.scalars.at(scalar++).set(3.0f);
+        else
+          kernel.images.at(image++).set(slots[id]);
+      }
+      std::vector<Buffer> outputs;
+      for (int id : call.outputs)
+        outputs.push_back(slots[id]);
+      Halide::Realization realization(outputs);
+      kernel.pipeline.realize(realization);
+    }
+    if (grads) {
+      grads->assign(lowered.params.size(), Buffer());
+      for (size_t i = 0; i < plan.slots.size(); ++i)
+        if (plan.slots[i].kind == Slot::Kind::ParamGrad)
+          (*grads)[plan.slots[i].index] = slots[i];
+    }
+    Halide::Buffer<double> loss = slots.at(plan.results.at(0));
+    return loss();
+  }
+
+private:
+  mlir::MLIRContext context;
+  mlir::OwningOpRef<mlir::ModuleOp> module;
+};
+
+} // namespace kiln::jit
+
+#endif // KILN_TEST_SUPPORT_JITMODEL_H
