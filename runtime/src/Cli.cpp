@@ -11,6 +11,7 @@
 #include <charconv>
 #include <chrono>
 #include <cmath>
+#include <filesystem>
 #include <functional>
 #include <iostream>
 #include <optional>
@@ -23,7 +24,8 @@ namespace {
 
 /// What `train` was asked to do.
 struct TrainConfig {
-  std::string dataDir;
+  std::string dataPath;      // an MNIST directory or a CSV file
+  double testFraction = 0.2; // of a CSV file
   int64_t epochs = 1;
   int64_t batch = 128;
   uint64_t seed = 1;
@@ -75,6 +77,14 @@ FlagSetter setInteger(int64_t TrainConfig::*field, int64_t min) {
     config.*field = *value;
     return std::nullopt;
   };
+}
+
+std::optional<std::string> setTestFraction(TrainConfig &config, const std::string &text) {
+  std::optional<double> value = parseNumber<double>(text);
+  if (!value || !(*value > 0 && *value < 1))
+    return std::string("a number in (0, 1)");
+  config.testFraction = *value;
+  return std::nullopt;
 }
 
 std::optional<std::string> setSeed(TrainConfig &config, const std::string &text) {
@@ -136,8 +146,14 @@ std::optional<std::string> setSchedule(TrainConfig &config, const std::string &t
 std::vector<Flag> trainFlags(const ModelInfo &info) {
   std::vector<Flag> flags = {
       {"data", "DIR",
-       fmt::format("directory with {} and the other MNIST IDX files", MnistTrainImages), "",
-       setString(&TrainConfig::dataDir)},
+       fmt::format("directory with {} and the other MNIST IDX files, or a CSV file (features "
+                   "then targets on each line)",
+                   MnistTrainImages),
+       "", setString(&TrainConfig::dataPath)},
+      {"test-fraction", "F",
+       "with a CSV file: the fraction of samples held out (drawn from the seed) to test on; "
+       "features are standardized with the statistics of the rest",
+       "0.2", setTestFraction},
       {"epochs", "N", "passes over the training set", "1", setInteger(&TrainConfig::epochs, 1)},
       {"batch", "B",
        "samples per step (the last step of an epoch may have fewer); 'full' for full-batch "
@@ -194,10 +210,18 @@ void printTopUsage(std::ostream &out, const std::string &program, const ModelInf
 
 void printTrainUsage(std::ostream &out, const std::string &program, const ModelInfo &info,
                      const std::vector<Flag> &flags) {
-  out << fmt::format("usage: {} train --data DIR [options]\n\n"
-                     "Trains model '{}' ({} inputs, {} classes) and prints one line per epoch\n"
-                     "and the final test accuracy.\n\noptions:\n",
-                     program, info.name, info.inputFeatures, info.numClasses);
+  if (info.task == "classification")
+    out << fmt::format("usage: {} train --data DIR [options]\n\n"
+                       "Trains model '{}' ({} inputs, {} classes) and prints one line per "
+                       "epoch\nand the final test accuracy.\n\noptions:\n",
+                       program, info.name, info.inputFeatures, info.numClasses);
+  else
+    out << fmt::format("usage: {} train --data DIR [options]\n\n"
+                       "Trains model '{}' ({} inputs, {} outputs, task {}) and prints one line "
+                       "per epoch\nand the final {}.\n\noptions:\n",
+                       program, info.name, info.inputFeatures, info.outputFeatures, info.task,
+                       info.task == "regression" ? "test mean squared and absolute error"
+                                                 : "test accuracy");
   size_t width = 0;
   for (const Flag &flag : flags)
     width = std::max(width, flag.name.size() + flag.valueName.size() + 1);
@@ -240,7 +264,7 @@ std::optional<std::string> parseTrainArgs(const std::vector<std::string> &args,
     if (std::optional<std::string> expected = flag->set(config, value.value_or("")))
       return fmt::format("invalid value '{}' for '--{}': expected {}", *value, name, *expected);
   }
-  if (!config.help && config.dataDir.empty())
+  if (!config.help && config.dataPath.empty())
     return std::string("missing required flag '--data DIR'");
   return std::nullopt;
 }
@@ -262,6 +286,35 @@ std::string hyperparamSummary(const ModelInfo &info, const std::vector<float> &v
   for (size_t i = 0; i < values.size(); ++i)
     summary += fmt::format(", {} {}", info.hyperparams[i].name, values[i]);
   return summary;
+}
+
+/// The training and test sets: MNIST's from a directory, or a CSV file cut
+/// into a training part and a held-out test part.
+Result<DatasetSplit> loadTrainData(const TrainConfig &config, const ModelInfo &info) {
+  std::error_code ignored;
+  if (!std::filesystem::is_regular_file(config.dataPath, ignored)) {
+    Result<MnistData> mnist = loadMnist(config.dataPath, info);
+    if (!mnist)
+      return mnist.takeError();
+    return DatasetSplit{std::move(mnist->train), std::move(mnist->test)};
+  }
+  CsvOptions options;
+  options.targetColumns = std::max<int64_t>(info.targetFeatures, 1);
+  options.intLabels = info.targetFeatures == 0;
+  Result<Dataset> all = loadCsvDataset(config.dataPath, options);
+  if (!all)
+    return all.takeError();
+  if (Status status = checkDataset(*all, info); !status)
+    return status.takeError();
+  Result<DatasetSplit> split = splitDataset(*all, config.testFraction, config.seed);
+  if (!split)
+    return split;
+  // Tabular features come in unrelated units (years, mmHg, mg/dL): scaled
+  // alike, one learning rate suits them all. The test part is scaled with
+  // the training part's statistics, as new samples would be.
+  if (Result<Standardization> stats = standardize(split->train, {&split->heldOut}); !stats)
+    return stats.takeError();
+  return split;
 }
 
 int runTrain(const std::string &program, const std::vector<std::string> &args, CompiledModel &model,
@@ -290,7 +343,7 @@ int runTrain(const std::string &program, const std::vector<std::string> &args, C
     return ExitFailure;
   };
 
-  Result<MnistData> data = loadMnist(config.dataDir, info);
+  Result<DatasetSplit> data = loadTrainData(config, info);
   if (!data)
     return fail(data.error());
   data->train.truncate(config.limit > 0 ? config.limit : data->train.count);
@@ -316,13 +369,16 @@ int runTrain(const std::string &program, const std::vector<std::string> &args, C
   int64_t stepsPerEpoch = (data->train.count + batch - 1) / batch;
   out << fmt::format("training {}: {} parameters, {} training samples, {} test samples, "
                      "batch {} ({} steps/epoch), threads {}, optimizer {}{}, schedule {}",
-                     info.name, params.numElements(), data->train.count, data->test.count,
-                     batch, stepsPerEpoch, config.threads, info.optimizer,
+                     info.name, params.numElements(), data->train.count, data->heldOut.count, batch,
+                     stepsPerEpoch, config.threads, info.optimizer,
                      hyperparamSummary(info, trainer.hyperparams()),
                      formatSchedule(trainer.schedule()))
       << std::endl;
 
-  double testAccuracy = 0;
+  // The task's metric: accuracy, or for a regression the mean squared and
+  // absolute errors.
+  const bool regression = info.task == "regression";
+  EvalStats lastTest;
   for (int64_t epoch = trainer.epochsDone() + 1; epoch <= config.epochs; ++epoch) {
     auto start = std::chrono::steady_clock::now();
     Result<EpochStats> stats = trainer.trainEpoch(data->train);
@@ -331,23 +387,30 @@ int runTrain(const std::string &program, const std::vector<std::string> &args, C
     Result<EvalStats> trainEval = trainer.evaluate(data->train, TrainAccuracySamples);
     if (!trainEval)
       return fail(trainEval.error());
-    Result<EvalStats> testEval = trainer.evaluate(data->test);
+    Result<EvalStats> testEval = trainer.evaluate(data->heldOut);
     if (!testEval)
       return fail(testEval.error());
     double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    testAccuracy = testEval->accuracy();
-    out << fmt::format("epoch {}/{}  loss {:.4f}  train-acc {:.2f}%  test-acc {:.2f}%  "
-                       "{:.0f} samples/s  ({:.1f} s)",
-                       epoch, config.epochs, stats->meanLoss, 100 * trainEval->accuracy(),
-                       100 * testAccuracy, stats->samplesPerSecond(), seconds)
+    lastTest = *testEval;
+    std::string metrics =
+        regression ? fmt::format("train-mse {:.4f}  test-mse {:.4f}  test-mae {:.4f}",
+                                 trainEval->mse(), testEval->mse(), testEval->mae())
+                   : fmt::format("train-acc {:.2f}%  test-acc {:.2f}%", 100 * trainEval->accuracy(),
+                                 100 * testEval->accuracy());
+    out << fmt::format("epoch {}/{}  loss {:.4f}  {}  {:.0f} samples/s  ({:.1f} s)", epoch,
+                       config.epochs, stats->meanLoss, metrics, stats->samplesPerSecond(), seconds)
         << std::endl;
     // Only a finished epoch is saved: a run that fails leaves the last one.
     if (!checkpointPath.empty())
       if (Status status = trainer.saveCheckpoint(checkpointPath); !status)
         return fail(status.error());
   }
-  out << fmt::format("final test accuracy: {:.2f}%", 100 * testAccuracy) << std::endl;
+  if (regression)
+    out << fmt::format("final test mse: {:.4f}  mae: {:.4f}", lastTest.mse(), lastTest.mae())
+        << std::endl;
+  else
+    out << fmt::format("final test accuracy: {:.2f}%", 100 * lastTest.accuracy()) << std::endl;
   return ExitSuccess;
 }
 

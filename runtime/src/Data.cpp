@@ -1,15 +1,21 @@
-//===- Data.cpp - Training data in IDX files ------------------------------===//
+//===- Data.cpp - Training data: IDX and CSV files ------------------------===//
 
 #include "kiln/Data.h"
+#include "kiln/Random.h"
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <charconv>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <limits>
 #include <memory>
+#include <numeric>
+#include <string_view>
 
 namespace kiln {
 
@@ -18,7 +24,10 @@ void Dataset::truncate(int64_t n) {
     return;
   count = n;
   x.resize(static_cast<size_t>(n * features));
-  y.resize(static_cast<size_t>(n));
+  if (targetFeatures > 0)
+    targets.resize(static_cast<size_t>(n * targetFeatures));
+  else
+    y.resize(static_cast<size_t>(n));
 }
 
 namespace {
@@ -179,11 +188,66 @@ Result<Dataset> loadIdxDataset(const std::string &imagesPath, const std::string 
   return data;
 }
 
+namespace {
+
+/// "3 float targets", or "class labels (0 float targets)".
+std::string describeTargets(int64_t targetFeatures) {
+  if (targetFeatures == 0)
+    return "class labels (0 float targets)";
+  return fmt::format("{} float target{}", targetFeatures, targetFeatures == 1 ? "" : "s");
+}
+
+/// Checks what the runtime reads from a model's task: a known task, and
+/// predictions as wide as the targets they are measured against.
+Status checkTask(const ModelInfo &model) {
+  if (model.task == "classification") {
+    if (model.numClasses <= 0 || model.outputFeatures != model.numClasses)
+      return Error(fmt::format("model '{}': a classifier needs as many outputs as classes, "
+                               "got {} outputs and {} classes",
+                               model.name, model.outputFeatures, model.numClasses));
+    // Float targets of a classifier are one-hot rows, one value per class.
+    if (model.targetFeatures != 0 && model.targetFeatures != model.numClasses)
+      return Error(fmt::format("model '{}': a classifier takes class labels or one-hot rows of "
+                               "{} floats, not {} float targets",
+                               model.name, model.numClasses, model.targetFeatures));
+    return {};
+  }
+  if (model.task == "binary" || model.task == "regression") {
+    if (model.outputFeatures <= 0 || model.targetFeatures != model.outputFeatures)
+      return Error(fmt::format("model '{}': task {} needs one float target per output, got {} "
+                               "outputs and {} float targets",
+                               model.name, model.task, model.outputFeatures, model.targetFeatures));
+    return {};
+  }
+  return Error(fmt::format("model '{}' has unknown task '{}' (known: classification, binary, "
+                           "regression)",
+                           model.name, model.task));
+}
+
+} // namespace
+
 Status checkDataset(const Dataset &data, const ModelInfo &model) {
+  if (Status status = checkTask(model); !status)
+    return status;
   if (data.features != model.inputFeatures)
     return Error(fmt::format("{}: samples have {} features but model '{}' takes {} inputs",
                              data.source, data.features, model.name, model.inputFeatures));
-  if (model.numClasses <= 0)
+  if (data.targetFeatures != model.targetFeatures)
+    return Error(fmt::format("{}: samples have {} but model '{}' takes {}", data.source,
+                             describeTargets(data.targetFeatures), model.name,
+                             describeTargets(model.targetFeatures)));
+  // A Dataset assembled by hand may disagree with itself; the trainer would
+  // read past its buffers.
+  size_t count = static_cast<size_t>(std::max<int64_t>(data.count, 0));
+  if (data.x.size() != count * static_cast<size_t>(data.features) ||
+      (data.targetFeatures > 0
+           ? data.targets.size() != count * static_cast<size_t>(data.targetFeatures)
+           : data.y.size() != count))
+    return Error(fmt::format("{}: inconsistent dataset: {} samples but {} feature values, {} "
+                             "labels and {} target values",
+                             data.source, data.count, data.x.size(), data.y.size(),
+                             data.targets.size()));
+  if (data.targetFeatures > 0)
     return {};
   for (int64_t i = 0; i < data.count; ++i) {
     int32_t label = data.y[static_cast<size_t>(i)];
@@ -252,6 +316,264 @@ Result<MnistData> loadMnist(const std::string &dir, const ModelInfo &model) {
   if (!test)
     return test.takeError();
   return MnistData{std::move(*train), std::move(*test)};
+}
+
+//===----------------------------------------------------------------------===//
+// CSV files
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+bool isBlank(char c) { return c == ' ' || c == '\t'; }
+
+std::string_view trimBlanks(std::string_view text) {
+  while (!text.empty() && isBlank(text.front()))
+    text.remove_prefix(1);
+  while (!text.empty() && isBlank(text.back()))
+    text.remove_suffix(1);
+  return text;
+}
+
+/// Splits `line` into `cells`: at every `delimiter`, or at runs of spaces and
+/// tabs when `delimiter` is ' '. Blanks around a cell are dropped.
+void splitCells(std::string_view line, char delimiter, std::vector<std::string_view> &cells) {
+  cells.clear();
+  line = trimBlanks(line);
+  if (delimiter == ' ') {
+    while (!line.empty()) {
+      size_t end = 0;
+      while (end < line.size() && !isBlank(line[end]))
+        ++end;
+      cells.push_back(line.substr(0, end));
+      line = trimBlanks(line.substr(end));
+    }
+    return;
+  }
+  while (true) {
+    size_t end = line.find(delimiter);
+    cells.push_back(trimBlanks(line.substr(0, end)));
+    if (end == std::string_view::npos)
+      return;
+    line.remove_prefix(end + 1);
+  }
+}
+
+/// Parses a whole cell as a number ("1.5", "-2", "+3e-4", "nan").
+bool parseNumber(std::string_view cell, double &value) {
+  // from_chars takes no leading '+'; data files often carry one.
+  if (cell.size() > 1 && cell.front() == '+')
+    cell.remove_prefix(1);
+  auto [end, ec] = std::from_chars(cell.data(), cell.data() + cell.size(), value);
+  return !cell.empty() && ec == std::errc() && end == cell.data() + cell.size();
+}
+
+} // namespace
+
+Result<Dataset> loadCsvDataset(const std::string &path, const CsvOptions &options) {
+  bool byLabelColumn = options.labelColumn >= 0;
+  if (!byLabelColumn && options.targetColumns < 1)
+    return Error(
+        fmt::format("{}: target columns must be at least 1, got {}", path, options.targetColumns));
+  int64_t targetCount = byLabelColumn ? 1 : options.targetColumns;
+  if (options.intLabels && targetCount != 1)
+    return Error(
+        fmt::format("{}: class labels need exactly one target column, got {}", path, targetCount));
+
+  Result<std::vector<uint8_t>> bytes = readFile(path);
+  if (!bytes)
+    return bytes.takeError();
+  std::string_view text(reinterpret_cast<const char *>(bytes->data()), bytes->size());
+
+  Dataset data;
+  data.source = path;
+  data.targetFeatures = options.intLabels ? 0 : targetCount;
+  char delimiter = options.delimiter == '\t' ? ' ' : options.delimiter;
+  int64_t columns = 0;     // set by the first sample
+  int64_t firstTarget = 0; // the first target column
+  bool sawHeaderOrData = false;
+  std::vector<std::string_view> cells;
+  int64_t lineNumber = 0;
+  while (!text.empty()) {
+    size_t newline = text.find('\n');
+    std::string_view line = text.substr(0, newline);
+    text.remove_prefix(newline == std::string_view::npos ? text.size() : newline + 1);
+    ++lineNumber;
+    if (!line.empty() && line.back() == '\r')
+      line.remove_suffix(1);
+    if (trimBlanks(line).empty())
+      continue;
+    if (delimiter == 0)
+      delimiter = line.find(',') != std::string_view::npos ? ',' : ' ';
+    splitCells(line, delimiter, cells);
+
+    // The first line is a header when any of its cells is not a number.
+    if (!sawHeaderOrData) {
+      sawHeaderOrData = true;
+      double ignored = 0;
+      if (std::any_of(cells.begin(), cells.end(),
+                      [&](std::string_view cell) { return !parseNumber(cell, ignored); }))
+        continue;
+    }
+    if (columns == 0) {
+      columns = static_cast<int64_t>(cells.size());
+      if (byLabelColumn && options.labelColumn >= columns)
+        return Error(fmt::format("{}:{}: label column {} (counted from 0) does not exist in "
+                                 "rows of {} columns",
+                                 path, lineNumber, options.labelColumn, columns));
+      if (targetCount >= columns)
+        return Error(fmt::format("{}:{}: rows of {} columns leave no features after {} target "
+                                 "column{}",
+                                 path, lineNumber, columns, targetCount,
+                                 targetCount == 1 ? "" : "s"));
+      firstTarget = byLabelColumn ? options.labelColumn : columns - targetCount;
+      data.features = columns - targetCount;
+    }
+    if (static_cast<int64_t>(cells.size()) != columns)
+      return Error(fmt::format("{}:{}: expected {} columns, got {}", path, lineNumber, columns,
+                               cells.size()));
+
+    for (int64_t column = 0; column < columns; ++column) {
+      std::string_view cell = cells[static_cast<size_t>(column)];
+      double value = 0;
+      if (!parseNumber(cell, value))
+        return Error(fmt::format("{}:{}: column {}: expected a number, got '{}'", path, lineNumber,
+                                 column + 1, cell));
+      if (!std::isfinite(value))
+        return Error(fmt::format("{}:{}: column {}: expected a finite number, got '{}'", path,
+                                 lineNumber, column + 1, cell));
+      bool isTarget = column >= firstTarget && column < firstTarget + targetCount;
+      if (!isTarget) {
+        data.x.push_back(static_cast<float>(value));
+      } else if (!options.intLabels) {
+        data.targets.push_back(static_cast<float>(value));
+      } else {
+        if (value < 0 || value > std::numeric_limits<int32_t>::max() || value != std::floor(value))
+          return Error(fmt::format("{}:{}: column {}: a class label must be a non-negative "
+                                   "integer, got '{}'",
+                                   path, lineNumber, column + 1, cell));
+        data.y.push_back(static_cast<int32_t>(value));
+      }
+    }
+    ++data.count;
+  }
+  if (!sawHeaderOrData)
+    return Error(fmt::format("{}: empty file", path));
+  if (data.count == 0)
+    return Error(fmt::format("{}: no samples after the header line", path));
+  return data;
+}
+
+//===----------------------------------------------------------------------===//
+// Standardization and splits
+//===----------------------------------------------------------------------===//
+
+Status applyStandardization(Dataset &data, const Standardization &stats) {
+  if (static_cast<int64_t>(stats.mean.size()) != data.features ||
+      stats.stddev.size() != stats.mean.size())
+    return Error(fmt::format("{}: samples have {} features but the standardization has {}",
+                             data.source, data.features, stats.mean.size()));
+  const size_t features = stats.mean.size();
+  for (size_t i = 0; i < data.x.size(); ++i) {
+    size_t j = i % features;
+    // A constant feature carries no information to scale; centering it
+    // leaves it 0 instead of dividing by 0.
+    double scale = stats.stddev[j] > 0 ? stats.stddev[j] : 1.0;
+    data.x[i] = static_cast<float>((double(data.x[i]) - stats.mean[j]) / scale);
+  }
+  return {};
+}
+
+Result<Standardization> standardize(Dataset &train, const std::vector<Dataset *> &others) {
+  if (train.count <= 0 || train.features <= 0)
+    return Error(fmt::format("{}: no samples to standardize", train.source));
+  // Check everything before changing anything.
+  for (const Dataset *other : others)
+    if (other->features != train.features)
+      return Error(fmt::format("{}: samples have {} features but {} has {}", other->source,
+                               other->features, train.source, train.features));
+
+  const size_t features = static_cast<size_t>(train.features);
+  const size_t count = static_cast<size_t>(train.count);
+  std::vector<double> sum(features, 0.0), squares(features, 0.0);
+  std::vector<float> low(train.x.begin(), train.x.begin() + features), high = low;
+  for (size_t i = 0; i < count * features; ++i) {
+    size_t j = i % features;
+    sum[j] += train.x[i];
+    low[j] = std::min(low[j], train.x[i]);
+    high[j] = std::max(high[j], train.x[i]);
+  }
+  Standardization stats;
+  stats.mean.resize(features);
+  stats.stddev.resize(features);
+  for (size_t j = 0; j < features; ++j)
+    stats.mean[j] = static_cast<float>(sum[j] / double(count));
+  // Two passes: deviations from the mean lose less precision than
+  // E[x^2] - E[x]^2.
+  for (size_t i = 0; i < count * features; ++i) {
+    double deviation = double(train.x[i]) - stats.mean[i % features];
+    squares[i % features] += deviation * deviation;
+  }
+  for (size_t j = 0; j < features; ++j)
+    // A constant column would otherwise get a rounding-noise deviation.
+    stats.stddev[j] =
+        low[j] == high[j] ? 0.0f : static_cast<float>(std::sqrt(squares[j] / double(count)));
+
+  if (Status status = applyStandardization(train, stats); !status)
+    return status.takeError();
+  for (Dataset *other : others)
+    if (Status status = applyStandardization(*other, stats); !status)
+      return status.takeError();
+  return stats;
+}
+
+namespace {
+
+/// The samples of `data` at `indices`, in that order.
+Dataset gatherSamples(const Dataset &data, const std::vector<int64_t> &indices,
+                      std::string source) {
+  Dataset part;
+  part.features = data.features;
+  part.targetFeatures = data.targetFeatures;
+  part.count = static_cast<int64_t>(indices.size());
+  part.source = std::move(source);
+  auto appendRow = [](std::vector<float> &to, const std::vector<float> &from, int64_t index,
+                      int64_t width) {
+    to.insert(to.end(), from.begin() + index * width, from.begin() + (index + 1) * width);
+  };
+  for (int64_t index : indices) {
+    appendRow(part.x, data.x, index, data.features);
+    if (data.targetFeatures > 0)
+      appendRow(part.targets, data.targets, index, data.targetFeatures);
+    else
+      part.y.push_back(data.y[static_cast<size_t>(index)]);
+  }
+  return part;
+}
+
+} // namespace
+
+Result<DatasetSplit> splitDataset(const Dataset &data, double heldOutFraction, uint64_t seed) {
+  if (!(heldOutFraction > 0 && heldOutFraction < 1))
+    return Error(fmt::format("{}: the held-out fraction must lie in (0, 1), got {}", data.source,
+                             heldOutFraction));
+  int64_t heldOut = std::llround(heldOutFraction * double(data.count));
+  if (heldOut < 1 || heldOut >= data.count)
+    return Error(fmt::format("{}: holding out {} of {} samples leaves {} held out and {} for "
+                             "training; each part needs at least one",
+                             data.source, heldOutFraction, data.count, heldOut,
+                             data.count - heldOut));
+  std::vector<int64_t> order(static_cast<size_t>(data.count));
+  std::iota(order.begin(), order.end(), int64_t(0));
+  // A stream of its own: the same seed also draws initial weights and the
+  // order of each epoch.
+  Rng rng(deriveSeed(seed, hashName("split")));
+  shuffle(order, rng);
+  std::vector<int64_t> heldOutIndices(order.begin(), order.begin() + heldOut);
+  std::vector<int64_t> trainIndices(order.begin() + heldOut, order.end());
+  std::sort(heldOutIndices.begin(), heldOutIndices.end());
+  std::sort(trainIndices.begin(), trainIndices.end());
+  return DatasetSplit{gatherSamples(data, trainIndices, data.source + " (training part)"),
+                      gatherSamples(data, heldOutIndices, data.source + " (held-out part)")};
 }
 
 } // namespace kiln

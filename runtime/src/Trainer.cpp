@@ -45,11 +45,17 @@ float Trainer::currentLearningRate() const {
 float Trainer::step(const Dataset &data, const std::vector<int64_t> &order, int64_t first,
                     int64_t batch) {
   const int64_t features = data.features;
+  const int64_t targetFeatures = data.targetFeatures;
   for (int64_t i = 0; i < batch; ++i) {
     int64_t sample = order[static_cast<size_t>(first + i)];
     std::memcpy(batchX.data() + i * features, data.x.data() + sample * features,
                 sizeof(float) * static_cast<size_t>(features));
-    batchY[static_cast<size_t>(i)] = data.y[static_cast<size_t>(sample)];
+    if (targetFeatures > 0)
+      std::memcpy(batchTargets.data() + i * targetFeatures,
+                  data.targets.data() + sample * targetFeatures,
+                  sizeof(float) * static_cast<size_t>(targetFeatures));
+    else
+      batchY[static_cast<size_t>(i)] = data.y[static_cast<size_t>(sample)];
   }
   stepHyper = hyperValues;
   if (lrIndex >= 0)
@@ -57,7 +63,8 @@ float Trainer::step(const Dataset &data, const std::vector<int64_t> &order, int6
   return model.trainStep({.params = params.pointers(),
                           .states = states.pointers(),
                           .x = batchX.data(),
-                          .labels = batchY.data(),
+                          .labels = targetFeatures > 0 ? nullptr : batchY.data(),
+                          .targets = targetFeatures > 0 ? batchTargets.data() : nullptr,
                           .batch = batch,
                           .hyperparams = stepHyper.data(),
                           .step = ++updateCount});
@@ -79,9 +86,8 @@ Status Trainer::checkFits(const Dataset &data) const {
   if (params.size() != info.params.size())
     return Error(fmt::format("model '{}' has {} parameters but the store holds {}", info.name,
                              info.params.size(), params.size()));
-  if (data.features != info.inputFeatures)
-    return Error(fmt::format("{}: samples have {} features but model '{}' takes {} inputs",
-                             data.source, data.features, info.name, info.inputFeatures));
+  if (Status status = checkDataset(data, info); !status)
+    return status;
   if (data.count <= 0)
     return Error(fmt::format("{}: no samples", data.source));
   return {};
@@ -95,7 +101,8 @@ Result<EpochStats> Trainer::trainEpoch(const Dataset &data) {
   const int64_t batchSize =
       opts.batchSize > 0 ? std::min(opts.batchSize, data.count) : data.count;
   batchX.resize(static_cast<size_t>(batchSize * features));
-  batchY.resize(static_cast<size_t>(batchSize));
+  batchY.resize(data.targetFeatures > 0 ? 0 : static_cast<size_t>(batchSize));
+  batchTargets.resize(static_cast<size_t>(batchSize * data.targetFeatures));
   // The start of the epoch, for replaying it if a step goes non-finite.
   epochStartParams.resize(params.size());
   for (size_t p = 0; p < params.size(); ++p)
@@ -160,28 +167,56 @@ Error Trainer::diagnoseNonFinite(const Dataset &data, const std::vector<int64_t>
 }
 
 Result<EvalStats> Trainer::evaluate(const Dataset &data, int64_t maxSamples) {
+  // checkFits also checks the task, and that outputs and targets agree.
   if (Status status = checkFits(data); !status)
     return status.takeError();
 
+  const ModelInfo &info = model.info();
   const int64_t features = data.features;
-  const int64_t classes = model.info().numClasses;
+  const int64_t outputs = info.outputFeatures;
+  const int64_t targetFeatures = data.targetFeatures;
   const int64_t count = maxSamples > 0 ? std::min(maxSamples, data.count) : data.count;
   const int64_t batchSize = std::min(opts.batchSize > 0 ? opts.batchSize : 1024, count);
-  logits.resize(static_cast<size_t>(batchSize * classes));
+  predictions.resize(static_cast<size_t>(batchSize * outputs));
+
+  const bool classifier = info.task == "classification";
+  const bool regression = info.task == "regression";
+  // One sample's contribution; checkDataset has checked that the task is one
+  // of the three and that `outputs` target values exist where one is read.
+  auto measure = [&](const float *row, int64_t sample, EvalStats &stats) {
+    const float *target = data.targets.data() + sample * targetFeatures;
+    if (classifier) {
+      int64_t predicted = std::max_element(row, row + outputs) - row;
+      int64_t expected = targetFeatures > 0
+                             ? std::max_element(target, target + targetFeatures) - target
+                             : data.y[static_cast<size_t>(sample)];
+      ++stats.decisions;
+      stats.correct += predicted == expected;
+      return;
+    }
+    for (int64_t k = 0; k < outputs; ++k) {
+      if (regression) {
+        double error = double(row[k]) - double(target[k]);
+        stats.squaredErrorSum += error * error;
+        stats.absoluteErrorSum += std::abs(error);
+        ++stats.elements;
+      } else {
+        stats.correct += (row[k] >= 0.5f) == (target[k] >= 0.5f);
+        ++stats.decisions;
+      }
+    }
+  };
 
   EvalStats stats;
   for (int64_t first = 0; first < count; first += batchSize) {
     int64_t batch = std::min(batchSize, count - first);
     // Samples of one batch are contiguous in the dataset: no gather needed.
-    if (!model.predict(params.pointers(), data.x.data() + first * features, batch, logits.data()))
+    if (!model.predict(params.pointers(), data.x.data() + first * features, batch,
+                       predictions.data()))
       return Error(
           fmt::format("{}: predict failed on records [{}, {})", data.source, first, first + batch));
-    for (int64_t i = 0; i < batch; ++i) {
-      const float *row = logits.data() + i * classes;
-      int64_t predicted = std::max_element(row, row + classes) - row;
-      if (predicted == data.y[static_cast<size_t>(first + i)])
-        ++stats.correct;
-    }
+    for (int64_t i = 0; i < batch; ++i)
+      measure(predictions.data() + i * outputs, first + i, stats);
     stats.count += batch;
   }
   return stats;

@@ -21,6 +21,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <numeric>
 #include <regex>
@@ -63,7 +64,7 @@ TEST(RandomTest, GoldenValues) {
   ParamInfo param;
   param.name = "dense0.weight";
   param.shape = {4};
-  param.init = Init::HeNormal;
+  param.init = "he_normal";
   param.fanIn = 2;
   float values[4];
   ASSERT_TRUE(initParam(param, 1, values));
@@ -141,11 +142,11 @@ TEST(RandomTest, ShuffleOfSmallVectors) {
 // Initialisers
 //===----------------------------------------------------------------------===//
 
-ParamInfo makeParam(std::string name, Init init, int64_t fanIn, int64_t fanOut) {
+ParamInfo makeParam(std::string name, std::string init, int64_t fanIn, int64_t fanOut) {
   ParamInfo param;
   param.name = std::move(name);
   param.shape = {fanIn, fanOut};
-  param.init = init;
+  param.init = std::move(init);
   param.fanIn = fanIn;
   param.fanOut = fanOut;
   return param;
@@ -168,7 +169,7 @@ Moments momentsOf(const std::vector<float> &values) {
 }
 
 struct InitCase {
-  Init init;
+  const char *init;
   double expectedStd; // for fanIn 400, fanOut 200
   double bound;       // uniform bound, 0 for normal
 };
@@ -199,13 +200,13 @@ TEST_P(InitTest, StatisticsMatchTheRule) {
 
 INSTANTIATE_TEST_SUITE_P(
     AllRules, InitTest,
-    ::testing::Values(InitCase{Init::HeNormal, std::sqrt(2.0 / 400), 0},
-                      InitCase{Init::HeUniform, std::sqrt(2.0 / 400), std::sqrt(6.0 / 400)},
-                      InitCase{Init::XavierNormal, std::sqrt(2.0 / 600), 0},
-                      InitCase{Init::XavierUniform, std::sqrt(2.0 / 600), std::sqrt(6.0 / 600)}));
+    ::testing::Values(InitCase{"he_normal", std::sqrt(2.0 / 400), 0},
+                      InitCase{"he_uniform", std::sqrt(2.0 / 400), std::sqrt(6.0 / 400)},
+                      InitCase{"xavier_normal", std::sqrt(2.0 / 600), 0},
+                      InitCase{"xavier_uniform", std::sqrt(2.0 / 600), std::sqrt(6.0 / 600)}));
 
 TEST(InitTest, ZerosAreZero) {
-  ParamInfo param = makeParam("b", Init::Zeros, 0, 0);
+  ParamInfo param = makeParam("b", "zeros", 0, 0);
   param.shape = {17};
   std::vector<float> values(17, 5.0f);
   ASSERT_TRUE(initParam(param, 1, values.data()));
@@ -214,8 +215,8 @@ TEST(InitTest, ZerosAreZero) {
 
 TEST(InitTest, DeterministicPerSeedAndIndependentOfOtherParameters) {
   ModelInfo one, two;
-  one.params = {makeParam("dense1.weight", Init::HeNormal, 30, 20)};
-  two.params = {makeParam("dense0.weight", Init::XavierUniform, 10, 30), one.params[0]};
+  one.params = {makeParam("dense1.weight", "he_normal", 30, 20)};
+  two.params = {makeParam("dense0.weight", "xavier_uniform", 10, 30), one.params[0]};
 
   ParameterStore a(one), b(one), c(one), d(two);
   ASSERT_TRUE(a.initialize(5));
@@ -231,13 +232,225 @@ TEST(InitTest, DeterministicPerSeedAndIndependentOfOtherParameters) {
 
 TEST(InitTest, MissingFanIsAnError) {
   ModelInfo info;
-  info.params = {makeParam("dense0.weight", Init::HeNormal, 0, 10)};
+  info.params = {makeParam("dense0.weight", "he_normal", 0, 10)};
   info.params[0].shape = {4, 10};
   ParameterStore store(info);
   Status status = store.initialize(1);
   ASSERT_FALSE(status);
   EXPECT_EQ(status.error(), "parameter 'dense0.weight': he_normal initialisation needs a "
                             "positive fan, got fanIn 0 and fanOut 10");
+}
+
+TEST(InitTest, UnknownSchemeIsAnErrorAndWritesNothing) {
+  ParamInfo param = makeParam("dense0.weight", "bogus", 3, 4);
+  std::vector<float> values(12, 5.0f);
+  Status status = initParam(param, 1, values.data());
+  ASSERT_FALSE(status);
+  EXPECT_EQ(status.error(), "parameter 'dense0.weight': unknown initializer 'bogus' (known: zeros, "
+                            "ones, constant(v), uniform(low, high), normal(mean, std), he_normal, "
+                            "he_uniform, xavier_normal, xavier_uniform)");
+  EXPECT_EQ(values, std::vector<float>(12, 5.0f));
+}
+
+//===----------------------------------------------------------------------===//
+// Initialiser specs
+//===----------------------------------------------------------------------===//
+
+TEST(ParseInitTest, Names) {
+  using Kind = InitSpec::Kind;
+  struct Case {
+    const char *text;
+    Kind kind;
+    double a;
+  };
+  const Case cases[] = {{"zeros", Kind::Constant, 0},
+                        {"ones", Kind::Constant, 1},
+                        {"he_normal", Kind::HeNormal, 0},
+                        {"he_uniform", Kind::HeUniform, 0},
+                        {"xavier_normal", Kind::XavierNormal, 0},
+                        {"xavier_uniform", Kind::XavierUniform, 0}};
+  for (const Case &c : cases) {
+    Result<InitSpec> spec = parseInit(c.text);
+    ASSERT_TRUE(spec) << c.text << ": " << spec.error();
+    EXPECT_EQ(spec->kind, c.kind) << c.text;
+    EXPECT_EQ(spec->a, c.a) << c.text;
+  }
+}
+
+TEST(ParseInitTest, SchemesWithNumbers) {
+  using Kind = InitSpec::Kind;
+  struct Case {
+    const char *text;
+    Kind kind;
+    double a, b;
+  };
+  const Case cases[] = {
+      {"constant(0.25)", Kind::Constant, 0.25, 0},
+      {"constant(-3)", Kind::Constant, -3, 0},
+      {"constant(+2)", Kind::Constant, 2, 0},
+      {"uniform(-0.1, 0.1)", Kind::Uniform, -0.1, 0.1},
+      {"uniform(-1e-3,2E-3)", Kind::Uniform, -1e-3, 2e-3},
+      {"normal(0, 0.01)", Kind::Normal, 0, 0.01},
+      {"normal( 1.5 ,\t2 )", Kind::Normal, 1.5, 2},
+  };
+  for (const Case &c : cases) {
+    Result<InitSpec> spec = parseInit(c.text);
+    ASSERT_TRUE(spec) << c.text << ": " << spec.error();
+    EXPECT_EQ(spec->kind, c.kind) << c.text;
+    EXPECT_EQ(spec->a, c.a) << c.text;
+    EXPECT_EQ(spec->b, c.b) << c.text;
+  }
+}
+
+TEST(ParseInitTest, Errors) {
+  const std::string known = " (known: zeros, ones, constant(v), uniform(low, high), "
+                            "normal(mean, std), he_normal, he_uniform, xavier_normal, "
+                            "xavier_uniform)";
+  const std::pair<const char *, std::string> cases[] = {
+      // Names the compiler maps to canonical ones never reach the runtime.
+      {"", "unknown initializer ''" + known},
+      {"kaiming_normal", "unknown initializer 'kaiming_normal'" + known},
+      {"He_Normal", "unknown initializer 'He_Normal'" + known},
+      {"zeros()", "unknown initializer 'zeros()'" + known},
+      {"laplace(0, 1)", "unknown initializer 'laplace(0, 1)'" + known},
+      {"uniform", "unknown initializer 'uniform'" + known},
+      {"constant (1)", "unknown initializer 'constant (1)'" + known},
+      {"constant(1", "initializer 'constant(1': expected ')' at the end"},
+      {"constant()", "initializer 'constant()' takes 1 number, got 0"},
+      {"constant( )", "initializer 'constant( )' takes 1 number, got 0"},
+      {"constant(1, 2)", "initializer 'constant(1, 2)' takes 1 number, got 2"},
+      {"uniform(1)", "initializer 'uniform(1)' takes 2 numbers, got 1"},
+      {"normal(0, 1, 2)", "initializer 'normal(0, 1, 2)' takes 2 numbers, got 3"},
+      {"constant(abc)", "initializer 'constant(abc)': expected a finite number, got 'abc'"},
+      {"constant(1x)", "initializer 'constant(1x)': expected a finite number, got '1x'"},
+      {"constant(1 2)", "initializer 'constant(1 2)': expected a finite number, got '1 2'"},
+      {"constant(nan)", "initializer 'constant(nan)': expected a finite number, got 'nan'"},
+      {"uniform(-inf, 0)", "initializer 'uniform(-inf, 0)': expected a finite number, got '-inf'"},
+      {"uniform(0,)", "initializer 'uniform(0,)': expected a finite number, got ''"},
+      {"uniform(,1)", "initializer 'uniform(,1)': expected a finite number, got ''"},
+      {"constant(+)", "initializer 'constant(+)': expected a finite number, got '+'"},
+      {"uniform(1, -1)", "initializer 'uniform(1, -1)' needs low < high"},
+      {"uniform(2, 2)", "initializer 'uniform(2, 2)' needs low < high"},
+      {"normal(0, 0)", "initializer 'normal(0, 0)' needs a positive standard deviation"},
+      {"normal(0, -1)", "initializer 'normal(0, -1)' needs a positive standard deviation"},
+  };
+  for (const auto &[text, message] : cases) {
+    Result<InitSpec> spec = parseInit(text);
+    ASSERT_FALSE(spec) << "'" << text << "' parsed";
+    EXPECT_EQ(spec.error(), message);
+  }
+}
+
+TEST(InitTest, ConstantsAreExact) {
+  const std::pair<const char *, float> cases[] = {
+      {"zeros", 0.0f}, {"ones", 1.0f}, {"constant(0.25)", 0.25f}, {"constant(-1e-3)", -1e-3f}};
+  for (const auto &[init, value] : cases) {
+    ParamInfo param = makeParam("b", init, 0, 0);
+    param.shape = {3, 5};
+    std::vector<float> values(15, 7.0f);
+    ASSERT_TRUE(initParam(param, 1, values.data())) << init;
+    EXPECT_EQ(values, std::vector<float>(15, value)) << init;
+  }
+}
+
+TEST(InitTest, ScalarParameterHasOneElement) {
+  // A PReLU slope: rank 0, one value.
+  ModelInfo info;
+  info.params = {makeParam("prelu0.slope", "constant(0.25)", 1, 1)};
+  info.params[0].shape = {};
+  ParameterStore store(info);
+  ASSERT_TRUE(store.initialize(3));
+  EXPECT_EQ(store.values(0), std::vector<float>{0.25f});
+}
+
+TEST(InitTest, UniformStaysInRangeWithMeanInTheMiddle) {
+  ParamInfo param = makeParam("w", "uniform(-0.3, 0.7)", 100, 200);
+  std::vector<float> values(param.numElements());
+  ASSERT_TRUE(initParam(param, 4, values.data()));
+  Moments m = momentsOf(values);
+  // 20000 draws of U(-0.3, 0.7): std 1/sqrt(12) = 0.2887; the mean's standard
+  // error is 0.0020 and the std's 0.0009 (kurtosis 1.8); five of each.
+  EXPECT_GE(m.minValue, -0.3f);
+  EXPECT_LT(m.maxValue, 0.7f);
+  EXPECT_NEAR(m.mean, 0.2, 0.0102);
+  EXPECT_NEAR(m.stddev, 1 / std::sqrt(12.0), 0.0046);
+  // The whole interval is covered: gaps at the ends are ~1/20000 wide.
+  EXPECT_LT(m.minValue, -0.299);
+  EXPECT_GT(m.maxValue, 0.699);
+}
+
+TEST(InitTest, NormalMatchesMeanAndStd) {
+  ParamInfo param = makeParam("w", "normal(2, 0.5)", 100, 200);
+  std::vector<float> values(param.numElements());
+  ASSERT_TRUE(initParam(param, 4, values.data()));
+  Moments m = momentsOf(values);
+  // 20000 draws: the mean's standard error is 0.5/141 = 0.0035, the std's
+  // 0.5/200 = 0.0025; five of each.
+  EXPECT_NEAR(m.mean, 2.0, 0.0177);
+  EXPECT_NEAR(m.stddev, 0.5, 0.0125);
+  // 68.27% lie within one std; the fraction's standard error is 0.0033.
+  int64_t within = std::count_if(values.begin(), values.end(),
+                                 [](float v) { return std::abs(v - 2.0f) < 0.5f; });
+  EXPECT_NEAR(double(within) / values.size(), 0.6827, 0.0165);
+}
+
+TEST(InitTest, RandomSchemesAreSeededPerName) {
+  for (const char *init : {"uniform(-1, 1)", "normal(0, 1)"}) {
+    ParamInfo a = makeParam("a", init, 10, 10), b = makeParam("b", init, 10, 10);
+    std::vector<float> first(100), again(100), other(100), otherSeed(100);
+    ASSERT_TRUE(initParam(a, 8, first.data()));
+    ASSERT_TRUE(initParam(a, 8, again.data()));
+    ASSERT_TRUE(initParam(b, 8, other.data()));
+    ASSERT_TRUE(initParam(a, 9, otherSeed.data()));
+    EXPECT_EQ(first, again) << init;
+    EXPECT_NE(first, other) << init;
+    EXPECT_NE(first, otherSeed) << init;
+  }
+}
+
+TEST(InitTest, ConvolutionFiltersUseTheirReceptiveField) {
+  // A filter [O=32, C=16, KH=5, KW=5]: fanIn C*KH*KW = 400, fanOut
+  // O*KH*KW = 800, as the compiler fills them in. Were the shape's first two
+  // dimensions taken as the fans, the scales below would be off by 2x to 4x.
+  struct Case {
+    const char *init;
+    double expectedStd;
+    double bound; // 0 for normal
+  };
+  const Case cases[] = {{"he_normal", std::sqrt(2.0 / 400), 0},
+                        {"he_uniform", std::sqrt(2.0 / 400), std::sqrt(6.0 / 400)},
+                        {"xavier_normal", std::sqrt(2.0 / 1200), 0},
+                        {"xavier_uniform", std::sqrt(2.0 / 1200), std::sqrt(6.0 / 1200)}};
+  for (const Case &c : cases) {
+    ParamInfo param = makeParam("conv0.weight", c.init, 400, 800);
+    param.shape = {32, 16, 5, 5};
+    std::vector<float> values(param.numElements());
+    ASSERT_EQ(values.size(), 12800u);
+    ASSERT_TRUE(initParam(param, 2, values.data())) << c.init;
+    Moments m = momentsOf(values);
+    // 12800 draws: the std's standard error is under std/160 (normal) and
+    // std/250 (uniform), the mean's std/113; five of each.
+    EXPECT_NEAR(m.stddev, c.expectedStd, c.expectedStd * 0.032) << c.init;
+    EXPECT_NEAR(m.mean, 0.0, c.expectedStd * 0.045) << c.init;
+    if (c.bound > 0) {
+      EXPECT_GE(m.minValue, -c.bound) << c.init;
+      EXPECT_LT(m.maxValue, c.bound) << c.init;
+    }
+  }
+}
+
+TEST(InitTest, VectorParameterUsesItsLengthAsFan) {
+  // Rank 1: the compiler sets fanIn = fanOut = n.
+  ParamInfo param = makeParam("norm0.weight", "he_uniform", 7, 7);
+  param.shape = {7};
+  std::vector<float> values(7);
+  ASSERT_TRUE(initParam(param, 5, values.data()));
+  double bound = std::sqrt(6.0 / 7);
+  for (float v : values) {
+    EXPECT_GE(v, -bound);
+    EXPECT_LT(v, bound);
+  }
+  EXPECT_NE(values, std::vector<float>(7, values[0]));
 }
 
 //===----------------------------------------------------------------------===//
@@ -417,6 +630,428 @@ TEST_F(IdxTest, DatasetTruncate) {
 }
 
 //===----------------------------------------------------------------------===//
+// CSV files
+//===----------------------------------------------------------------------===//
+
+using CsvTest = TempDirTest;
+
+TEST_F(CsvTest, FloatTargetsFromTheEndOfEachRow) {
+  writeBytes(path("data.csv"), "1,2,3\n4,5.5,-6e-1\n");
+  Result<Dataset> data = loadCsvDataset(path("data.csv"));
+  ASSERT_TRUE(data) << data.error();
+  EXPECT_EQ(data->count, 2);
+  EXPECT_EQ(data->features, 2);
+  EXPECT_EQ(data->targetFeatures, 1);
+  EXPECT_EQ(data->x, (std::vector<float>{1, 2, 4, 5.5f}));
+  EXPECT_EQ(data->targets, (std::vector<float>{3, -0.6f}));
+  EXPECT_TRUE(data->y.empty());
+  EXPECT_EQ(data->source, path("data.csv"));
+
+  CsvOptions two;
+  two.targetColumns = 2;
+  data = loadCsvDataset(path("data.csv"), two);
+  ASSERT_TRUE(data) << data.error();
+  EXPECT_EQ(data->features, 1);
+  EXPECT_EQ(data->targetFeatures, 2);
+  EXPECT_EQ(data->x, (std::vector<float>{1, 4}));
+  EXPECT_EQ(data->targets, (std::vector<float>{2, 3, 5.5f, -0.6f}));
+}
+
+TEST_F(CsvTest, ClassLabelsInAnyColumn) {
+  // iris.csv of scikit-learn: a header of counts and class names, the
+  // label last.
+  writeBytes(path("iris.csv"), "150,4,setosa,versicolor,virginica\n"
+                               "5.1,3.5,1.4,0.2,0\n"
+                               "7.0,3.2,4.7,1.4,1\n"
+                               "6.3,3.3,6.0,2.5,2.0\n");
+  CsvOptions labels;
+  labels.intLabels = true;
+  Result<Dataset> data = loadCsvDataset(path("iris.csv"), labels);
+  ASSERT_TRUE(data) << data.error();
+  EXPECT_EQ(data->count, 3);
+  EXPECT_EQ(data->features, 4);
+  EXPECT_EQ(data->targetFeatures, 0);
+  EXPECT_EQ(data->y, (std::vector<int32_t>{0, 1, 2}));
+  EXPECT_TRUE(data->targets.empty());
+  EXPECT_EQ(data->x[4], 7.0f);
+
+  // The label first, features around it kept in order.
+  writeBytes(path("first.csv"), "2,10,20\n0,30,40\n");
+  labels.labelColumn = 0;
+  data = loadCsvDataset(path("first.csv"), labels);
+  ASSERT_TRUE(data) << data.error();
+  EXPECT_EQ(data->y, (std::vector<int32_t>{2, 0}));
+  EXPECT_EQ(data->x, (std::vector<float>{10, 20, 30, 40}));
+
+  // A float target in the middle.
+  CsvOptions middle;
+  middle.labelColumn = 1;
+  data = loadCsvDataset(path("first.csv"), middle);
+  ASSERT_TRUE(data) << data.error();
+  EXPECT_EQ(data->targetFeatures, 1);
+  EXPECT_EQ(data->targets, (std::vector<float>{10, 30}));
+  EXPECT_EQ(data->x, (std::vector<float>{2, 20, 0, 40}));
+}
+
+TEST_F(CsvTest, WhitespaceSeparatedWithBlankLinesAndCrlf) {
+  // diabetes_data_raw.csv of scikit-learn separates by single spaces; runs of
+  // blanks and tabs, CRLF line ends and blank lines are read alike.
+  writeBytes(path("raw.csv"), "59 2 32.1 101.0\r\n\r\n  48\t1  21.6 +8.7e1  \r\n\n");
+  Result<Dataset> data = loadCsvDataset(path("raw.csv"));
+  ASSERT_TRUE(data) << data.error();
+  EXPECT_EQ(data->count, 2);
+  EXPECT_EQ(data->features, 3);
+  EXPECT_EQ(data->x, (std::vector<float>{59, 2, 32.1f, 48, 1, 21.6f}));
+  EXPECT_EQ(data->targets, (std::vector<float>{101, 87}));
+}
+
+TEST_F(CsvTest, HeaderAndExplicitDelimiter) {
+  writeBytes(path("semi.csv"), "age;bmi;target\n1;2;3\n4 ; 5 ; 6\n");
+  CsvOptions options;
+  options.delimiter = ';';
+  Result<Dataset> data = loadCsvDataset(path("semi.csv"), options);
+  ASSERT_TRUE(data) << data.error();
+  EXPECT_EQ(data->count, 2);
+  EXPECT_EQ(data->x, (std::vector<float>{1, 2, 4, 5}));
+  EXPECT_EQ(data->targets, (std::vector<float>{3, 6}));
+
+  // Comma-separated with spaces around cells; the header quoted.
+  writeBytes(path("spaced.csv"), "\"a\", \"b\"\n 1 , 2 \n");
+  data = loadCsvDataset(path("spaced.csv"));
+  ASSERT_TRUE(data) << data.error();
+  EXPECT_EQ(data->x, std::vector<float>{1});
+  EXPECT_EQ(data->targets, std::vector<float>{2});
+}
+
+TEST_F(CsvTest, WrongNumberOfColumns) {
+  // A header, 15 good rows, and a short row on line 17.
+  std::string text = "a,b,c,d,e,f,g,h,i,j,target\n";
+  for (int row = 0; row < 15; ++row)
+    text += "1,2,3,4,5,6,7,8,9,10,11\n";
+  text += "1,2,3,4,5,6,7,8,9,10\n";
+  writeBytes(path("data.csv"), text);
+  Result<Dataset> data = loadCsvDataset(path("data.csv"));
+  ASSERT_FALSE(data);
+  EXPECT_EQ(data.error(), path("data.csv") + ":17: expected 11 columns, got 10");
+
+  // Blank lines count; a long row is wrong too.
+  writeBytes(path("long.csv"), "1 2\n\n3 4 5\n");
+  EXPECT_EQ(loadCsvDataset(path("long.csv")).error(),
+            path("long.csv") + ":3: expected 2 columns, got 3");
+}
+
+TEST_F(CsvTest, BadCells) {
+  writeBytes(path("data.csv"), "x,y,t\n1,2,3\n4,abc,6\n");
+  EXPECT_EQ(loadCsvDataset(path("data.csv")).error(),
+            path("data.csv") + ":3: column 2: expected a number, got 'abc'");
+  // A header is only ever the first line.
+  writeBytes(path("data.csv"), "1,2,3\nx,y,t\n");
+  EXPECT_EQ(loadCsvDataset(path("data.csv")).error(),
+            path("data.csv") + ":2: column 1: expected a number, got 'x'");
+  writeBytes(path("data.csv"), "1,2,3\n1,2,\n");
+  EXPECT_EQ(loadCsvDataset(path("data.csv")).error(),
+            path("data.csv") + ":2: column 3: expected a number, got ''");
+  writeBytes(path("data.csv"), "1,2,3\n4,nan,6\n");
+  EXPECT_EQ(loadCsvDataset(path("data.csv")).error(),
+            path("data.csv") + ":2: column 2: expected a finite number, got 'nan'");
+  writeBytes(path("data.csv"), "1,2,3\n4,1e999,6\n");
+  EXPECT_EQ(loadCsvDataset(path("data.csv")).error(),
+            path("data.csv") + ":2: column 2: expected a number, got '1e999'");
+}
+
+TEST_F(CsvTest, BadClassLabels) {
+  CsvOptions labels;
+  labels.intLabels = true;
+  for (const char *label : {"2.5", "-1", "3e10"}) {
+    writeBytes(path("data.csv"), std::string("1,2,0\n3,4,") + label + "\n");
+    EXPECT_EQ(loadCsvDataset(path("data.csv"), labels).error(),
+              path("data.csv") +
+                  ":2: column 3: a class label must be a non-negative integer, "
+                  "got '" +
+                  label + "'");
+  }
+}
+
+TEST_F(CsvTest, EmptyFilesAndBadOptions) {
+  writeBytes(path("empty.csv"), "");
+  EXPECT_EQ(loadCsvDataset(path("empty.csv")).error(), path("empty.csv") + ": empty file");
+  writeBytes(path("blank.csv"), "\n  \r\n\t\n");
+  EXPECT_EQ(loadCsvDataset(path("blank.csv")).error(), path("blank.csv") + ": empty file");
+  writeBytes(path("header.csv"), "age,bmi,target\n\n");
+  EXPECT_EQ(loadCsvDataset(path("header.csv")).error(),
+            path("header.csv") + ": no samples after the header line");
+  EXPECT_EQ(loadCsvDataset(path("missing.csv")).error(),
+            path("missing.csv") + ": cannot open: No such file or directory");
+
+  writeBytes(path("data.csv"), "h1,h2,h3\n1,2,3\n");
+  CsvOptions options;
+  options.targetColumns = 3;
+  EXPECT_EQ(loadCsvDataset(path("data.csv"), options).error(),
+            path("data.csv") + ":2: rows of 3 columns leave no features after 3 target columns");
+  options.targetColumns = 0;
+  EXPECT_EQ(loadCsvDataset(path("data.csv"), options).error(),
+            path("data.csv") + ": target columns must be at least 1, got 0");
+  options.targetColumns = 2;
+  options.intLabels = true;
+  EXPECT_EQ(loadCsvDataset(path("data.csv"), options).error(),
+            path("data.csv") + ": class labels need exactly one target column, got 2");
+  options = {};
+  options.labelColumn = 3;
+  EXPECT_EQ(loadCsvDataset(path("data.csv"), options).error(),
+            path("data.csv") + ":2: label column 3 (counted from 0) does not exist in rows of 3 "
+                               "columns");
+}
+
+TEST_F(CsvTest, ReadsTheDiabetesFileOfTheFetchScript) {
+  // What scripts/fetch-diabetes.sh writes: ten features, the target last,
+  // in scikit-learn's spelling of numbers.
+  writeBytes(path("diabetes.csv"),
+             "59,2,32.1,101.0,157,93.2,38.0,4.0,4.8598,87,1.510000000000000000e+02\n"
+             "48,1,21.6,87.0,183,103.2,70.0,3.0,3.8918,69,7.500000000000000000e+01\n");
+  Result<Dataset> data = loadCsvDataset(path("diabetes.csv"));
+  ASSERT_TRUE(data) << data.error();
+  EXPECT_EQ(data->features, 10);
+  EXPECT_EQ(data->targets, (std::vector<float>{151, 75}));
+  EXPECT_FLOAT_EQ(data->x[18], 3.8918f);
+}
+
+//===----------------------------------------------------------------------===//
+// Datasets: checks, truncation, standardization, splits
+//===----------------------------------------------------------------------===//
+
+/// `count` samples of `features` features and `targetFeatures` float targets
+/// (class labels when 0): feature j of sample i is 100 i + j, target k is
+/// 1000 i + k, the label i % 3.
+Dataset makeDataset(int64_t count, int64_t features, int64_t targetFeatures) {
+  Dataset data;
+  data.count = count;
+  data.features = features;
+  data.targetFeatures = targetFeatures;
+  data.source = "made.csv";
+  for (int64_t i = 0; i < count; ++i) {
+    for (int64_t j = 0; j < features; ++j)
+      data.x.push_back(static_cast<float>(100 * i + j));
+    for (int64_t k = 0; k < targetFeatures; ++k)
+      data.targets.push_back(static_cast<float>(1000 * i + k));
+    if (targetFeatures == 0)
+      data.y.push_back(static_cast<int32_t>(i % 3));
+  }
+  return data;
+}
+
+ModelInfo regressionInfo(int64_t features, int64_t outputs) {
+  ModelInfo info;
+  info.name = "reg";
+  info.task = "regression";
+  info.inputFeatures = features;
+  info.outputFeatures = outputs;
+  info.targetFeatures = outputs;
+  return info;
+}
+
+TEST(DatasetTest, TruncateKeepsTargetsInStep) {
+  Dataset data = makeDataset(5, 2, 3);
+  data.truncate(2);
+  EXPECT_EQ(data.count, 2);
+  EXPECT_EQ(data.x.size(), 4u);
+  EXPECT_EQ(data.targets, (std::vector<float>{0, 1, 2, 1000, 1001, 1002}));
+}
+
+TEST(DatasetTest, CheckMatchesTargetsToTheModel) {
+  ModelInfo reg = regressionInfo(2, 1);
+  EXPECT_TRUE(checkDataset(makeDataset(4, 2, 1), reg));
+  EXPECT_EQ(checkDataset(makeDataset(4, 2, 0), reg).error(),
+            "made.csv: samples have class labels (0 float targets) but model 'reg' takes 1 "
+            "float target");
+  EXPECT_EQ(checkDataset(makeDataset(4, 2, 2), reg).error(),
+            "made.csv: samples have 2 float targets but model 'reg' takes 1 float target");
+
+  ModelInfo classifier;
+  classifier.name = "cls";
+  classifier.inputFeatures = 2;
+  classifier.numClasses = 3;
+  classifier.outputFeatures = 3;
+  EXPECT_TRUE(checkDataset(makeDataset(4, 2, 0), classifier));
+  EXPECT_EQ(checkDataset(makeDataset(4, 2, 1), classifier).error(),
+            "made.csv: samples have 1 float target but model 'cls' takes class labels (0 float "
+            "targets)");
+  // One-hot rows for a categorical cross-entropy.
+  classifier.targetFeatures = 3;
+  EXPECT_TRUE(checkDataset(makeDataset(4, 2, 3), classifier));
+
+  Dataset broken = makeDataset(4, 2, 1);
+  broken.targets.pop_back();
+  EXPECT_EQ(checkDataset(broken, reg).error(),
+            "made.csv: inconsistent dataset: 4 samples but 8 feature values, 0 labels and 3 "
+            "target values");
+}
+
+TEST(DatasetTest, CheckRejectsModelsItCannotMeasure) {
+  ModelInfo info = regressionInfo(2, 1);
+  info.task = "ranking";
+  EXPECT_EQ(checkDataset(makeDataset(4, 2, 1), info).error(),
+            "model 'reg' has unknown task 'ranking' (known: classification, binary, regression)");
+  info.task = "binary";
+  info.outputFeatures = 2;
+  EXPECT_EQ(checkDataset(makeDataset(4, 2, 1), info).error(),
+            "model 'reg': task binary needs one float target per output, got 2 outputs and 1 "
+            "float targets");
+  ModelInfo classifier;
+  classifier.name = "cls";
+  classifier.inputFeatures = 2;
+  classifier.numClasses = 3;
+  classifier.outputFeatures = 4;
+  EXPECT_EQ(checkDataset(makeDataset(4, 2, 0), classifier).error(),
+            "model 'cls': a classifier needs as many outputs as classes, got 4 outputs and 3 "
+            "classes");
+  classifier.outputFeatures = 3;
+  classifier.targetFeatures = 2;
+  EXPECT_EQ(checkDataset(makeDataset(4, 2, 2), classifier).error(),
+            "model 'cls': a classifier takes class labels or one-hot rows of 3 floats, not 2 "
+            "float targets");
+}
+
+TEST(StandardizeTest, TrainGetsZeroMeanUnitStdAndOthersTheSameShift) {
+  Dataset train;
+  train.source = "train.csv";
+  train.count = 4;
+  train.features = 4;
+  train.targetFeatures = 1;
+  // Columns: a ramp, a constant, one outlier, a large offset.
+  train.x = {1, 7, 0, 1e6f,     //
+             2, 7, 0, 1e6f + 1, //
+             3, 7, 0, 1e6f + 2, //
+             4, 7, 4, 1e6f + 3};
+  train.targets = {10, 20, 30, 40};
+  Dataset test = train;
+  test.source = "test.csv";
+  test.count = 1;
+  test.x = {5, 8, 1, 1e6f};
+  test.targets = {50};
+
+  Result<Standardization> stats = standardize(train, {&test});
+  ASSERT_TRUE(stats) << stats.error();
+  EXPECT_EQ(stats->mean, (std::vector<float>{2.5f, 7, 1, 1e6f + 1.5f}));
+  ASSERT_EQ(stats->stddev.size(), 4u);
+  EXPECT_FLOAT_EQ(stats->stddev[0], std::sqrt(1.25f));
+  EXPECT_EQ(stats->stddev[1], 0.0f);
+  EXPECT_FLOAT_EQ(stats->stddev[2], std::sqrt(3.0f));
+  EXPECT_FLOAT_EQ(stats->stddev[3], std::sqrt(1.25f));
+
+  for (int j = 0; j < 4; ++j) {
+    double sum = 0, squares = 0;
+    for (int i = 0; i < 4; ++i) {
+      sum += train.x[i * 4 + j];
+      squares += double(train.x[i * 4 + j]) * train.x[i * 4 + j];
+    }
+    EXPECT_NEAR(sum / 4, 0.0, 1e-6) << "feature " << j;
+    // Population std 1; the constant feature is only centered.
+    EXPECT_NEAR(std::sqrt(squares / 4), j == 1 ? 0.0 : 1.0, 1e-6) << "feature " << j;
+  }
+  EXPECT_FLOAT_EQ(test.x[0], 2.5f / std::sqrt(1.25f));
+  EXPECT_EQ(test.x[1], 1.0f); // constant feature: centered, not scaled
+  EXPECT_FLOAT_EQ(test.x[2], 0.0f);
+  EXPECT_FLOAT_EQ(test.x[3], -1.5f / std::sqrt(1.25f));
+  // Targets are left alone.
+  EXPECT_EQ(train.targets, (std::vector<float>{10, 20, 30, 40}));
+  EXPECT_EQ(test.targets, std::vector<float>{50});
+
+  // Stored statistics standardize new samples the same way.
+  Dataset later = makeDataset(1, 4, 1);
+  later.x = {5, 8, 1, 1e6f};
+  ASSERT_TRUE(applyStandardization(later, *stats));
+  EXPECT_EQ(later.x, test.x);
+}
+
+TEST(StandardizeTest, Errors) {
+  Dataset train = makeDataset(3, 2, 1);
+  train.source = "train.csv";
+  Dataset other = makeDataset(2, 3, 1);
+  Dataset before = train;
+  Result<Standardization> stats = standardize(train, {&other});
+  ASSERT_FALSE(stats);
+  EXPECT_EQ(stats.error(), "made.csv: samples have 3 features but train.csv has 2");
+  EXPECT_EQ(train.x, before.x); // nothing changed
+
+  Dataset empty = makeDataset(0, 2, 1);
+  EXPECT_EQ(standardize(empty).error(), "made.csv: no samples to standardize");
+
+  Standardization narrow{{0, 0, 0}, {1, 1, 1}};
+  EXPECT_EQ(applyStandardization(train, narrow).error(),
+            "train.csv: samples have 2 features but the standardization has 3");
+}
+
+TEST(SplitTest, SeededDisjointAndInOrder) {
+  Dataset data = makeDataset(100, 2, 2);
+  Result<DatasetSplit> split = splitDataset(data, 0.25, 7);
+  ASSERT_TRUE(split) << split.error();
+  EXPECT_EQ(split->train.count, 75);
+  EXPECT_EQ(split->heldOut.count, 25);
+  EXPECT_EQ(split->train.source, "made.csv (training part)");
+  EXPECT_EQ(split->heldOut.source, "made.csv (held-out part)");
+  EXPECT_TRUE(checkDataset(split->train, regressionInfo(2, 2)));
+  EXPECT_TRUE(checkDataset(split->heldOut, regressionInfo(2, 2)));
+
+  // Sample i is recognisable by its first feature, 100 i; its targets and
+  // second feature travel with it.
+  auto samplesOf = [](const Dataset &part) {
+    std::vector<int64_t> samples;
+    for (int64_t r = 0; r < part.count; ++r) {
+      int64_t i = static_cast<int64_t>(part.x[r * 2]) / 100;
+      EXPECT_EQ(part.x[r * 2 + 1], 100 * i + 1);
+      EXPECT_EQ(part.targets[r * 2], 1000 * i);
+      EXPECT_EQ(part.targets[r * 2 + 1], 1000 * i + 1);
+      samples.push_back(i);
+    }
+    return samples;
+  };
+  std::vector<int64_t> train = samplesOf(split->train), heldOut = samplesOf(split->heldOut);
+  EXPECT_TRUE(std::is_sorted(train.begin(), train.end()));
+  EXPECT_TRUE(std::is_sorted(heldOut.begin(), heldOut.end()));
+  std::vector<int64_t> all = train;
+  all.insert(all.end(), heldOut.begin(), heldOut.end());
+  std::sort(all.begin(), all.end());
+  std::vector<int64_t> identity(100);
+  std::iota(identity.begin(), identity.end(), int64_t(0));
+  EXPECT_EQ(all, identity);
+  // Drawn at random, not the first or last quarter.
+  EXPECT_NE(heldOut.back() - heldOut.front(), 24);
+
+  Result<DatasetSplit> again = splitDataset(data, 0.25, 7);
+  Result<DatasetSplit> other = splitDataset(data, 0.25, 8);
+  EXPECT_EQ(again->heldOut.x, split->heldOut.x);
+  EXPECT_NE(other->heldOut.x, split->heldOut.x);
+}
+
+TEST(SplitTest, ClassLabelsTravelWithTheirSamples) {
+  Dataset data = makeDataset(10, 1, 0);
+  Result<DatasetSplit> split = splitDataset(data, 0.3, 1);
+  ASSERT_TRUE(split) << split.error();
+  EXPECT_EQ(split->heldOut.count, 3);
+  for (const Dataset *part : {&split->train, &split->heldOut}) {
+    ASSERT_EQ(part->y.size(), static_cast<size_t>(part->count));
+    EXPECT_TRUE(part->targets.empty());
+    for (int64_t r = 0; r < part->count; ++r)
+      EXPECT_EQ(part->y[r], static_cast<int32_t>(part->x[r] / 100) % 3);
+  }
+}
+
+TEST(SplitTest, Errors) {
+  Dataset data = makeDataset(10, 1, 1);
+  const std::pair<double, const char *> bad[] = {
+      {0.0, "0"}, {1.0, "1"}, {-0.5, "-0.5"}, {std::nan(""), "nan"}};
+  for (const auto &[fraction, spelling] : bad)
+    EXPECT_EQ(splitDataset(data, fraction, 1).error(),
+              std::string("made.csv: the held-out fraction must lie in (0, 1), got ") + spelling);
+  EXPECT_EQ(splitDataset(data, 0.01, 1).error(),
+            "made.csv: holding out 0.01 of 10 samples leaves 0 held out and 10 for training; "
+            "each part needs at least one");
+  EXPECT_EQ(splitDataset(data, 0.99, 1).error(),
+            "made.csv: holding out 0.99 of 10 samples leaves 10 held out and 0 for training; "
+            "each part needs at least one");
+}
+
+//===----------------------------------------------------------------------===//
 // A hand-written softmax regression: the test's stand-in for generated code
 //===----------------------------------------------------------------------===//
 
@@ -426,10 +1061,11 @@ public:
     modelInfo.name = "toy";
     modelInfo.inputFeatures = features;
     modelInfo.numClasses = classes;
+    modelInfo.outputFeatures = classes;
     ParamInfo weight;
     weight.name = "dense.weight";
     weight.shape = {features, classes};
-    weight.init = Init::XavierUniform;
+    weight.init = "xavier_uniform";
     weight.fanIn = features;
     weight.fanOut = classes;
     ParamInfo bias;
@@ -454,12 +1090,17 @@ public:
     if (args.step == nanAtStep)
       return std::nanf("");
     const int64_t f = modelInfo.inputFeatures, c = modelInfo.numClasses;
+    sawLabels = sawLabels || labels;
+    sawTargets = sawTargets || args.targets;
     std::vector<float> gradW(f * c, 0.0f), gradB(c, 0.0f), probs(c);
     double loss = 0;
     for (int64_t i = 0; i < batch; ++i) {
+      // One-hot rows (categorical cross-entropy) mark the class with a 1.
+      const float *row = args.targets + i * c;
+      int64_t label = labels ? labels[i] : std::max_element(row, row + c) - row;
       forward(params, x + i * f, probs.data());
-      loss -= std::log(std::max(probs[labels[i]], 1e-30f));
-      probs[labels[i]] -= 1.0f;
+      loss -= std::log(std::max(probs[label], 1e-30f));
+      probs[label] -= 1.0f;
       for (int64_t k = 0; k < c; ++k) {
         gradB[k] += probs[k] / batch;
         for (int64_t j = 0; j < f; ++j)
@@ -488,6 +1129,7 @@ public:
   }
 
   bool checkNumerics = false;
+  bool sawLabels = false, sawTargets = false; // non-null in some step
   ModelInfo modelInfo;
   std::vector<int64_t> batchSizes;
   int64_t nanAtStep = -1; // the update number (StepArgs::step) that returns NaN
@@ -689,6 +1331,261 @@ TEST_F(TrainingTest, DataErrors) {
   EXPECT_NE(err.str().find(" out of range [0, 2)"), std::string::npos) << err.str();
 }
 
+//===----------------------------------------------------------------------===//
+// Float targets: a hand-written linear and logistic regression
+//===----------------------------------------------------------------------===//
+
+/// Task "regression": predict = x W + b, loss the mean squared error over
+/// samples and outputs. Task "binary": predict = sigmoid(x W + b), loss the
+/// mean binary cross-entropy. Plain SGD. A test-only stand-in for generated
+/// code, like SoftmaxModel.
+class LinearModel : public CompiledModel {
+public:
+  LinearModel(int64_t features, int64_t outputs, std::string task) {
+    modelInfo.name = "lin";
+    modelInfo.task = std::move(task);
+    modelInfo.inputFeatures = features;
+    modelInfo.outputFeatures = outputs;
+    modelInfo.targetFeatures = outputs;
+    ParamInfo weight;
+    weight.name = "dense.weight";
+    weight.shape = {features, outputs};
+    weight.init = "normal(0, 0.01)";
+    ParamInfo bias;
+    bias.name = "dense.bias";
+    bias.shape = {outputs};
+    modelInfo.params = {weight, bias};
+    modelInfo.hyperparams = {{"lr", 0.1f}};
+    modelInfo.optimizer = "sgd";
+  }
+
+  const ModelInfo &info() const override { return modelInfo; }
+
+  float trainStep(const StepArgs &args) override {
+    const int64_t f = modelInfo.inputFeatures, o = modelInfo.outputFeatures;
+    sawLabels = sawLabels || args.labels;
+    if (!args.targets)
+      return std::nanf("");
+    std::vector<float> gradW(f * o, 0.0f), gradB(o, 0.0f), out(o);
+    double loss = 0;
+    const double scale = 1.0 / double(args.batch * o);
+    for (int64_t i = 0; i < args.batch; ++i) {
+      const float *x = args.x + i * f, *t = args.targets + i * o;
+      if (expectedTarget && std::abs(expectedTarget(x) - t[0]) > 1e-4f)
+        ++misplacedTargets;
+      compute(args.params, x, out.data());
+      for (int64_t k = 0; k < o; ++k) {
+        // d loss / d logit: 2 (y - t) for squared error, p - t for
+        // cross-entropy after a sigmoid.
+        double delta = binary() ? out[k] - t[k] : 2.0 * (out[k] - t[k]);
+        loss += binary() ? -(t[k] * std::log(std::max(out[k], 1e-7f)) +
+                             (1 - t[k]) * std::log(std::max(1 - out[k], 1e-7f)))
+                         : double(out[k] - t[k]) * (out[k] - t[k]);
+        gradB[k] += static_cast<float>(delta * scale);
+        for (int64_t j = 0; j < f; ++j)
+          gradW[j * o + k] += static_cast<float>(x[j] * delta * scale);
+      }
+    }
+    for (int64_t i = 0; i < f * o; ++i)
+      args.params[0][i] -= args.hyperparams[0] * gradW[i];
+    for (int64_t k = 0; k < o; ++k)
+      args.params[1][k] -= args.hyperparams[0] * gradB[k];
+    return static_cast<float>(loss * scale);
+  }
+
+  bool predict(const float *const *params, const float *x, int64_t batch, float *out) override {
+    const int64_t f = modelInfo.inputFeatures, o = modelInfo.outputFeatures;
+    for (int64_t i = 0; i < batch; ++i)
+      compute(params, x + i * f, out + i * o);
+    return true;
+  }
+
+  void setNumThreads(int) override {}
+  void setCheckNumerics(bool) override {}
+  std::string firstNonFinite() const override { return ""; }
+
+  ModelInfo modelInfo;
+  bool sawLabels = false;
+  /// When set: the first target a sample must come with, from its features.
+  std::function<float(const float *)> expectedTarget;
+  int64_t misplacedTargets = 0;
+
+private:
+  bool binary() const { return modelInfo.task == "binary"; }
+  void compute(const float *const *params, const float *x, float *out) const {
+    const int64_t f = modelInfo.inputFeatures, o = modelInfo.outputFeatures;
+    for (int64_t k = 0; k < o; ++k) {
+      float z = params[1][k];
+      for (int64_t j = 0; j < f; ++j)
+        z += x[j] * params[0][j * o + k];
+      out[k] = binary() ? 1.0f / (1.0f + std::exp(-z)) : z;
+    }
+  }
+};
+
+/// `count` samples of `features` uniform features in [-1, 1] and one target
+/// per entry of `target`, computed from the features.
+Dataset makeTargetDataset(int64_t count, int64_t features,
+                          const std::vector<std::function<float(const float *)>> &target,
+                          uint64_t seed) {
+  Rng rng(seed);
+  Dataset data;
+  data.source = "made";
+  data.count = count;
+  data.features = features;
+  data.targetFeatures = static_cast<int64_t>(target.size());
+  for (int64_t i = 0; i < count; ++i) {
+    for (int64_t j = 0; j < features; ++j)
+      data.x.push_back(static_cast<float>(rng.uniform(-1, 1)));
+    for (const auto &t : target)
+      data.targets.push_back(t(data.x.data() + i * features));
+  }
+  return data;
+}
+
+TEST(FloatTargetTest, RegressionGetsItsTargetsRowByRowAndLearns) {
+  auto first = [](const float *x) { return 2 * x[0] - x[1] + 0.5f; };
+  auto second = [](const float *x) { return x[2] - 3 * x[0]; };
+  Dataset train = makeTargetDataset(300, 3, {first, second}, 1);
+  Dataset test = makeTargetDataset(100, 3, {first, second}, 2);
+  LinearModel model(3, 2, "regression");
+  model.expectedTarget = first;
+  ParameterStore params(model.info());
+  ASSERT_TRUE(params.initialize(1));
+  Trainer trainer(model, params, {32, 1});
+
+  Result<EvalStats> before = trainer.evaluate(test);
+  ASSERT_TRUE(before) << before.error();
+  std::vector<double> losses;
+  for (int epoch = 0; epoch < 40; ++epoch) {
+    Result<EpochStats> stats = trainer.trainEpoch(train);
+    ASSERT_TRUE(stats) << stats.error();
+    losses.push_back(stats->meanLoss);
+  }
+  Result<EvalStats> after = trainer.evaluate(test);
+  ASSERT_TRUE(after) << after.error();
+  EXPECT_FALSE(model.sawLabels);
+  // Every sample of every (shuffled) batch came with its own targets.
+  EXPECT_EQ(model.misplacedTargets, 0);
+  EXPECT_EQ(after->count, 100);
+  EXPECT_EQ(after->elements, 200);
+  EXPECT_EQ(after->decisions, 0);
+  // The targets have variance ~5; a linear model fits them exactly.
+  EXPECT_GT(before->mse(), 1.0);
+  EXPECT_LT(after->mse(), 1e-3);
+  EXPECT_LT(after->mae(), 0.03);
+  EXPECT_LT(losses.back(), losses.front() / 100);
+}
+
+TEST(FloatTargetTest, RegressionErrorsAreExact) {
+  LinearModel model(1, 1, "regression");
+  ParameterStore params(model.info());
+  params.values(0) = {2}; // predict = 2 x
+  params.values(1) = {0};
+  Trainer trainer(model, params, {2, 1}); // batches of 2: the sums cross batches
+  Dataset data;
+  data.source = "made";
+  data.count = 3;
+  data.features = 1;
+  data.targetFeatures = 1;
+  data.x = {1, 2, 3};
+  data.targets = {2, 5, 3}; // errors 0, -1, 3
+  Result<EvalStats> stats = trainer.evaluate(data);
+  ASSERT_TRUE(stats) << stats.error();
+  EXPECT_DOUBLE_EQ(stats->mse(), 10.0 / 3);
+  EXPECT_DOUBLE_EQ(stats->mae(), 4.0 / 3);
+  EXPECT_EQ(stats->count, 3);
+  EXPECT_EQ(stats->accuracy(), 0.0);
+  Result<EvalStats> firstTwo = trainer.evaluate(data, 2);
+  EXPECT_DOUBLE_EQ(firstTwo->mse(), 0.5);
+  EXPECT_DOUBLE_EQ(firstTwo->mae(), 0.5);
+
+  // Two outputs: the means run over all four target values.
+  LinearModel wide(1, 2, "regression");
+  ParameterStore wideParams(wide.info());
+  wideParams.values(0) = {1, -1};
+  wideParams.values(1) = {0, 1};
+  Trainer wideTrainer(wide, wideParams);
+  Dataset two;
+  two.source = "made";
+  two.count = 2;
+  two.features = 1;
+  two.targetFeatures = 2;
+  two.x = {1, 2};             // predictions {1, 0}, {2, -1}
+  two.targets = {0, 0, 2, 1}; // errors 1, 0, 0, -2
+  stats = wideTrainer.evaluate(two);
+  ASSERT_TRUE(stats) << stats.error();
+  EXPECT_EQ(stats->elements, 4);
+  EXPECT_DOUBLE_EQ(stats->mse(), 5.0 / 4);
+  EXPECT_DOUBLE_EQ(stats->mae(), 3.0 / 4);
+}
+
+TEST(FloatTargetTest, BinaryAccuracyThresholdsAtOneHalf) {
+  LinearModel model(1, 1, "binary");
+  ParameterStore params(model.info());
+  params.values(0) = {1}; // predict = sigmoid(x)
+  params.values(1) = {0};
+  Trainer trainer(model, params);
+  Dataset data;
+  data.source = "made";
+  data.count = 5;
+  data.features = 1;
+  data.targetFeatures = 1;
+  data.x = {-2, -1, 0, 1, 2};        // predictions 0.12 0.27 0.5 0.73 0.88
+  data.targets = {0, 1, 0.5f, 1, 0}; // right, wrong, right (0.5 counts as 1), right, wrong
+  Result<EvalStats> stats = trainer.evaluate(data);
+  ASSERT_TRUE(stats) << stats.error();
+  EXPECT_EQ(stats->decisions, 5);
+  EXPECT_EQ(stats->correct, 3);
+  EXPECT_DOUBLE_EQ(stats->accuracy(), 0.6);
+  EXPECT_EQ(stats->elements, 0);
+
+  // Several outputs: one decision each.
+  LinearModel wide(1, 2, "binary");
+  ParameterStore wideParams(wide.info());
+  wideParams.values(0) = {1, -1};
+  wideParams.values(1) = {0, 0};
+  Trainer wideTrainer(wide, wideParams);
+  data.count = 2;
+  data.targetFeatures = 2;
+  data.x = {1, -1};            // predictions {0.73, 0.27}, {0.27, 0.73}
+  data.targets = {1, 0, 1, 1}; // right, right, wrong, right
+  stats = wideTrainer.evaluate(data);
+  ASSERT_TRUE(stats) << stats.error();
+  EXPECT_EQ(stats->decisions, 4);
+  EXPECT_EQ(stats->correct, 3);
+}
+
+TEST(FloatTargetTest, BinaryLearnsASeparableSet) {
+  auto label = [](const float *x) { return x[0] + 2 * x[1] > 0.2f ? 1.0f : 0.0f; };
+  Dataset train = makeTargetDataset(400, 2, {label}, 3);
+  Dataset test = makeTargetDataset(200, 2, {label}, 4);
+  LinearModel model(2, 1, "binary");
+  ParameterStore params(model.info());
+  ASSERT_TRUE(params.initialize(2));
+  Trainer trainer(model, params, {16, 2});
+  ASSERT_TRUE(trainer.setHyperparam("lr", 2.0f));
+  for (int epoch = 0; epoch < 30; ++epoch)
+    ASSERT_TRUE(trainer.trainEpoch(train));
+  Result<EvalStats> stats = trainer.evaluate(test);
+  ASSERT_TRUE(stats) << stats.error();
+  // Chance is ~50%; only samples near the boundary can be wrong.
+  EXPECT_GE(stats->accuracy(), 0.95);
+}
+
+TEST(FloatTargetTest, TrainerRejectsTargetsTheModelDoesNotTake) {
+  LinearModel model(2, 1, "regression");
+  ParameterStore params(model.info());
+  Trainer trainer(model, params);
+  Dataset labels = makeDataset(4, 2, 0);
+  EXPECT_EQ(trainer.trainEpoch(labels).error(),
+            "made.csv: samples have class labels (0 float targets) but model 'lin' takes 1 "
+            "float target");
+  EXPECT_EQ(trainer.evaluate(makeDataset(4, 2, 3)).error(),
+            "made.csv: samples have 3 float targets but model 'lin' takes 1 float target");
+  EXPECT_EQ(trainer.updates(), 0);
+}
+
 TEST_F(TrainingTest, TrainerApiIsDeterministicAndLearns) {
   Result<MnistData> data = loadMnist(dir.string(), model.info());
   ASSERT_TRUE(data) << data.error();
@@ -806,6 +1703,194 @@ TEST_F(TrainingTest, AFailedRunKeepsTheLastCheckpoint) {
   ASSERT_TRUE(trainer.loadCheckpoint((ckpt / "checkpoint.safetensors").string()));
   EXPECT_EQ(trainer.epochsDone(), 2);
   EXPECT_EQ(trainer.updates(), 4);
+}
+
+TEST_F(TrainingTest, OneHotTargetsTrainAndScoreLikeLabels) {
+  Result<MnistData> data = loadMnist(dir.string(), model.info());
+  ASSERT_TRUE(data) << data.error();
+  auto oneHot = [](const Dataset &labelled) {
+    Dataset rows = labelled;
+    rows.y.clear();
+    rows.targetFeatures = 4;
+    rows.targets.assign(static_cast<size_t>(rows.count * 4), 0.0f);
+    for (int64_t i = 0; i < rows.count; ++i)
+      rows.targets[i * 4 + labelled.y[i]] = 1.0f;
+    return rows;
+  };
+  Dataset train = oneHot(data->train), test = oneHot(data->test);
+
+  model.modelInfo.targetFeatures = 4; // as for categorical_cross_entropy
+  ParameterStore params(model.info());
+  ASSERT_TRUE(params.initialize(3));
+  Trainer trainer(model, params, {32, 3});
+  ASSERT_TRUE(trainer.setHyperparam("lr", 0.3f));
+  for (int epoch = 0; epoch < 2; ++epoch)
+    ASSERT_TRUE(trainer.trainEpoch(train));
+  EXPECT_TRUE(model.sawTargets);
+  EXPECT_FALSE(model.sawLabels);
+  Result<EvalStats> rows = trainer.evaluate(test);
+  ASSERT_TRUE(rows) << rows.error();
+  EXPECT_GE(rows->accuracy(), 0.95);
+
+  // The same parameters scored against the labels the rows encode.
+  model.modelInfo.targetFeatures = 0;
+  Result<EvalStats> labels = trainer.evaluate(data->test);
+  ASSERT_TRUE(labels) << labels.error();
+  EXPECT_EQ(rows->correct, labels->correct);
+  EXPECT_EQ(rows->decisions, labels->decisions);
+}
+
+/// Runs the command line of `model` with `args` after the program name.
+int runCli(CompiledModel &model, std::vector<std::string> args, std::ostringstream &out,
+           std::ostringstream &err) {
+  args.insert(args.begin(), "/some/where/lin");
+  std::vector<const char *> argv;
+  for (const std::string &arg : args)
+    argv.push_back(arg.c_str());
+  out.str("");
+  err.str("");
+  return runMain(static_cast<int>(argv.size()), argv.data(), model, out, err);
+}
+
+/// Writes `count` CSV rows: three features in unrelated units (years, a
+/// fraction, a value near 1500) and the target `target` computes from them.
+void writeTabular(const fs::path &path, int count,
+                  const std::function<double(double, double, double)> &target, uint64_t seed) {
+  Rng rng(seed);
+  std::ofstream file(path);
+  file << "age,fraction,level,target\n";
+  for (int i = 0; i < count; ++i) {
+    double age = rng.uniform(0, 100), fraction = rng.uniform(0, 1), level = rng.uniform(1000, 2000);
+    file << age << "," << fraction << "," << level << "," << target(age, fraction, level) << "\n";
+  }
+}
+
+using CsvTrainingTest = TempDirTest;
+
+TEST_F(CsvTrainingTest, CliReportsRegressionErrors) {
+  writeTabular(
+      dir / "data.csv", 250,
+      [](double age, double fraction, double level) {
+        return 0.05 * age + 3 * fraction - 0.002 * level + 1;
+      },
+      1);
+  LinearModel model(3, 1, "regression");
+  std::ostringstream out, err;
+  ASSERT_EQ(runCli(model,
+                   {"train", "--data", path("data.csv"), "--epochs", "30", "--batch", "16", "--lr",
+                    "0.05"},
+                   out, err),
+            ExitSuccess)
+      << err.str();
+  EXPECT_EQ(err.str(), "");
+  std::string output = out.str();
+  // 20% of 250 held out for testing.
+  EXPECT_EQ(output.find("training lin: 4 parameters, 200 training samples, 50 test samples, "
+                        "batch 16 (13 steps/epoch)"),
+            0u)
+      << output;
+  std::regex epochLine("epoch 30/30  loss [0-9]+\\.[0-9]{4}  train-mse [0-9]+\\.[0-9]{4}  "
+                       "test-mse [0-9]+\\.[0-9]{4}  test-mae [0-9]+\\.[0-9]{4}  [0-9]+ "
+                       "samples/s  \\([0-9]+\\.[0-9] s\\)\n");
+  EXPECT_TRUE(std::regex_search(output, epochLine)) << output;
+  EXPECT_EQ(output.find("acc"), std::string::npos) << output;
+  std::smatch match;
+  ASSERT_TRUE(
+      std::regex_search(output, match, std::regex("final test mse: ([0-9.]+)  mae: ([0-9.]+)\n$")))
+      << output;
+  // The target has variance ~3 and is linear in the features: standardized
+  // features let one learning rate fit all three within 30 epochs.
+  EXPECT_LT(std::stod(match[1]), 0.01) << output;
+  EXPECT_LT(std::stod(match[2]), 0.1) << output;
+  EXPECT_FALSE(model.sawLabels);
+
+  ASSERT_EQ(
+      runCli(model, {"train", "--data", path("data.csv"), "--test-fraction", "0.5"}, out, err),
+      ExitSuccess)
+      << err.str();
+  EXPECT_NE(out.str().find(" 125 training samples, 125 test samples, "), std::string::npos)
+      << out.str();
+}
+
+TEST_F(CsvTrainingTest, CliReportsAccuracyForBinaryAndClassLabels) {
+  writeTabular(
+      dir / "binary.csv", 300,
+      [](double age, double fraction, double) { return age / 100 + fraction > 1 ? 1 : 0; }, 2);
+  LinearModel binary(3, 1, "binary");
+  std::ostringstream out, err;
+  ASSERT_EQ(
+      runCli(binary,
+             {"train", "--data", path("binary.csv"), "--epochs", "20", "--batch", "8", "--lr", "1"},
+             out, err),
+      ExitSuccess)
+      << err.str();
+  std::regex epochLine("epoch 20/20  loss [0-9]+\\.[0-9]{4}  train-acc [0-9]+\\.[0-9]{2}%  "
+                       "test-acc [0-9]+\\.[0-9]{2}%  [0-9]+ samples/s");
+  EXPECT_TRUE(std::regex_search(out.str(), epochLine)) << out.str();
+  EXPECT_GE(finalAccuracy(out.str()), 90.0) << out.str();
+
+  // Class labels in the last column: quadrant of the first two features.
+  {
+    Rng rng(5);
+    std::ofstream file(dir / "classes.csv");
+    for (int i = 0; i < 200; ++i) {
+      int label = static_cast<int>(rng.below(4));
+      double a = rng.uniform(0.5, 2), b = rng.uniform(0.5, 2);
+      file << (label == 0 || label == 3 ? a : -a) << " " << (label < 2 ? b : -b) << " " << label
+           << "\n";
+    }
+  }
+  SoftmaxModel classifier(2, 4);
+  ASSERT_EQ(runCli(classifier,
+                   {"train", "--data", path("classes.csv"), "--epochs", "5", "--batch", "10",
+                    "--lr", "0.5"},
+                   out, err),
+            ExitSuccess)
+      << err.str();
+  EXPECT_NE(out.str().find(" 160 training samples, 40 test samples, "), std::string::npos)
+      << out.str();
+  EXPECT_GE(finalAccuracy(out.str()), 95.0) << out.str();
+  EXPECT_TRUE(classifier.sawLabels);
+}
+
+TEST_F(CsvTrainingTest, CliCsvErrors) {
+  LinearModel model(3, 1, "regression");
+  std::ostringstream out, err;
+  writeBytes(path("bad.csv"), "1,2,3,4\n5,abc,7,8\n");
+  EXPECT_EQ(runCli(model, {"train", "--data", path("bad.csv")}, out, err), ExitFailure);
+  EXPECT_EQ(err.str(),
+            "error: " + path("bad.csv") + ":2: column 2: expected a number, got 'abc'\n");
+
+  writeBytes(path("wide.csv"), "1,2,3,4,5\n");
+  EXPECT_EQ(runCli(model, {"train", "--data", path("wide.csv")}, out, err), ExitFailure);
+  EXPECT_EQ(err.str(), "error: " + path("wide.csv") +
+                           ": samples have 4 features but model 'lin' takes 3 "
+                           "inputs\n");
+
+  writeBytes(path("tiny.csv"), "1,2,3,4\n5,6,7,8\n");
+  EXPECT_EQ(runCli(model, {"train", "--data", path("tiny.csv")}, out, err), ExitFailure);
+  EXPECT_EQ(err.str(), "error: " + path("tiny.csv") +
+                           ": holding out 0.2 of 2 samples leaves 0 held out and 2 for "
+                           "training; each part needs at least one\n");
+
+  EXPECT_EQ(
+      runCli(model, {"train", "--data", path("tiny.csv"), "--test-fraction", "1.5"}, out, err),
+      ExitUsage);
+  EXPECT_EQ(err.str(), "error: invalid value '1.5' for '--test-fraction': expected a number in "
+                       "(0, 1) (see 'lin train --help')\n");
+  EXPECT_EQ(model.modelInfo.params.size(), 2u);
+}
+
+TEST_F(CsvTrainingTest, HelpNamesTheTask) {
+  LinearModel model(3, 1, "regression");
+  std::ostringstream out, err;
+  EXPECT_EQ(runCli(model, {"train", "--help"}, out, err), ExitSuccess);
+  EXPECT_NE(out.str().find("Trains model 'lin' (3 inputs, 1 outputs, task regression) and prints "
+                           "one line per epoch\nand the final test mean squared and absolute "
+                           "error."),
+            std::string::npos)
+      << out.str();
+  EXPECT_NE(out.str().find("--test-fraction F"), std::string::npos) << out.str();
 }
 
 } // namespace

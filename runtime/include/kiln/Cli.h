@@ -8,13 +8,16 @@
 //   }
 //
 // Commands:
-//   NAME train --data DIR [--epochs N] [--batch B|full] [--seed S] [--threads T]
-//              [--limit N] [--schedule SPEC] [--checkpoint-dir DIR] [--resume FILE]
-//              [--<hyperparameter> VALUE ...]
+//   NAME train --data DIR|FILE.csv [--test-fraction F] [--epochs N] [--batch B|full]
+//              [--seed S] [--threads T] [--limit N] [--schedule SPEC]
+//              [--checkpoint-dir DIR] [--resume FILE] [--<hyperparameter> VALUE ...]
 //
-// `train` loads MNIST-style IDX files from DIR (see loadMnist), initialises
-// the parameters from the seed, and prints a summary line, one line per
-// epoch and a final line:
+// `train` loads MNIST-style IDX files from DIR (see loadMnist), or a CSV
+// file (see loadCsvDataset: features, then the model's targetFeatures
+// targets or one class label per line) of which it holds out a seeded
+// fraction F (default 0.2) to test on and standardizes the features with
+// the training part's statistics. It initialises the parameters from the
+// seed, and prints a summary line, one line per epoch and a final line:
 //
 //   training mlp: 235146 parameters, 60000 training samples, 10000 test ...
 //     ... samples, batch 128 (469 steps/epoch), threads 1, optimizer sgd, lr 0.05,
@@ -27,6 +30,12 @@
 // the accuracy on the whole test set, samples/s the training throughput
 // (steps and batch gathering only) and the time in parentheses the whole
 // epoch, evaluation included. Percentages have two decimals, the loss four.
+// A regression model (ModelInfo::task) reports mean squared and absolute
+// errors instead, with four decimals:
+//
+//   epoch 1/5  loss 0.5012  train-mse 0.4987  test-mse 0.5230  test-mae 0.5871  ...
+//   final test mse: 0.5230  mae: 0.5871
+//
 // With --checkpoint-dir, every finished epoch is saved (atomically) to
 // DIR/checkpoint.safetensors: parameters, optimizer state, update count and
 // epoch; --resume continues from such a file. A run that fails (bad data, a

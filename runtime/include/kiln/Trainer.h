@@ -1,8 +1,9 @@
 //===- Trainer.h - Mini-batch training of a compiled model ------*- C++ -*-===//
 //
 // Drives CompiledModel::trainStep over a dataset, one shuffled epoch at a
-// time, and measures accuracy with CompiledModel::predict. What a generated
-// binary's `train` command does, in a few lines of an app:
+// time, and measures the model with CompiledModel::predict (accuracy, or
+// errors for a regression). What a generated binary's `train` command does,
+// in a few lines of an app:
 //
 //   kiln::ParameterStore params(model.info());
 //   params.initialize(seed);
@@ -48,11 +49,27 @@ struct EpochStats {
   double samplesPerSecond() const { return seconds > 0 ? samples / seconds : 0; }
 };
 
+/// What evaluate() measured, by the model's task (ModelInfo::task):
+///   classification  top-1 accuracy: the largest output at the label (or at
+///                   the largest value of a one-hot target row)
+///   binary          accuracy: each output >= 0.5 exactly when its target is
+///   regression      mean squared and mean absolute error over every target
+///                   value
 struct EvalStats {
+  int64_t count = 0; // samples
+  /// Classification and binary: decisions judged (one per sample for a
+  /// classifier, one per output for a binary model) and those right.
+  int64_t decisions = 0;
   int64_t correct = 0;
-  int64_t count = 0;
-  /// Fraction of samples whose largest logit is at their label, in [0, 1].
-  double accuracy() const { return count > 0 ? double(correct) / double(count) : 0; }
+  /// Regression: error sums over `elements` target values.
+  double squaredErrorSum = 0;
+  double absoluteErrorSum = 0;
+  int64_t elements = 0;
+
+  /// In [0, 1].
+  double accuracy() const { return decisions > 0 ? double(correct) / double(decisions) : 0; }
+  double mse() const { return elements > 0 ? squaredErrorSum / double(elements) : 0; }
+  double mae() const { return elements > 0 ? absoluteErrorSum / double(elements) : 0; }
 };
 
 class Trainer {
@@ -98,8 +115,9 @@ public:
   /// and state are restored to the start of the epoch.
   Result<EpochStats> trainEpoch(const Dataset &data);
 
-  /// Accuracy of predict() over the first `maxSamples` samples of `data`
-  /// (all of them when maxSamples <= 0), in batches of batchSize.
+  /// Measures predict() over the first `maxSamples` samples of `data` (all
+  /// of them when maxSamples <= 0), in batches of batchSize: accuracy or
+  /// errors, as the model's task says (see EvalStats).
   Result<EvalStats> evaluate(const Dataset &data, int64_t maxSamples = 0);
 
 private:
@@ -126,8 +144,9 @@ private:
   int64_t epochStartUpdates = 0;
   // Batch buffers, allocated once and reused by every step.
   std::vector<float> batchX;
-  std::vector<int32_t> batchY;
-  std::vector<float> logits;
+  std::vector<int32_t> batchY;     // class labels
+  std::vector<float> batchTargets; // float targets
+  std::vector<float> predictions;  // predict's output, in evaluate
 };
 
 } // namespace kiln
