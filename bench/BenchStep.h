@@ -55,7 +55,12 @@ public:
       v = static_cast<int32_t>(rng() % info.numClasses);
     for (const kiln::HyperparamInfo &h : info.hyperparams)
       hyper.push_back(h.name == "lr" && lr > 0 ? lr : h.defaultValue);
-    args = {params.pointers(), states.pointers(), x.data(), y.data(), batch, hyper.data()};
+    args.params = params.pointers();
+    args.states = states.pointers();
+    args.x = x.data();
+    args.labels = y.data();
+    args.batch = batch;
+    args.hyperparams = hyper.data();
   }
 
   bool ok = false;

@@ -9,6 +9,7 @@ packages=(
   llvm-22-dev libmlir-22-dev mlir-22-tools llvm-22-tools
   libhalide14-0-dev libfmt-dev libgtest-dev libgmock-dev
   npm
+  python3-sklearn # its diabetes data, for examples/regression
 )
 # Reference numbers and benchmarks (never needed by the product itself).
 if [[ "${KILN_WITH_TORCH:-0}" == 1 ]]; then

@@ -9,5 +9,6 @@ build=${KILN_BUILD_DIR:-$root/build}
 "$root/scripts/install-deps.sh"
 "$root/scripts/build.sh"
 "$root/scripts/fetch-mnist.sh"
+"$root/scripts/fetch-diabetes.sh" "${KILN_DATA_DIR:-$HOME/.cache/kiln}/diabetes"
 cd "$build"
 ctest --output-on-failure --timeout 1500 ${KILN_TEST_JOBS:+-j "$KILN_TEST_JOBS"}

@@ -17,6 +17,9 @@ data_dir = os.environ.get("KILN_DATA_DIR", os.path.join(os.path.expanduser("~"),
 config.environment["KILN_DATA_DIR"] = data_dir
 if os.path.exists(os.path.join(data_dir, "mnist", "train-images-idx3-ubyte")):
     config.available_features.add("mnist")
+# Fetched by scripts/fetch-diabetes.sh from Debian's python3-sklearn.
+if os.path.exists(os.path.join(data_dir, "diabetes", "diabetes.csv")):
+    config.available_features.add("diabetes")
 for var in ("HOME", "CXX", "TMPDIR"):
     if var in os.environ:
         config.environment[var] = os.environ[var]

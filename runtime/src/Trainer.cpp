@@ -60,14 +60,16 @@ float Trainer::step(const Dataset &data, const std::vector<int64_t> &order, int6
   stepHyper = hyperValues;
   if (lrIndex >= 0)
     stepHyper[lrIndex] = currentLearningRate();
-  return model.trainStep({.params = params.pointers(),
-                          .states = states.pointers(),
-                          .x = batchX.data(),
-                          .labels = targetFeatures > 0 ? nullptr : batchY.data(),
-                          .targets = targetFeatures > 0 ? batchTargets.data() : nullptr,
-                          .batch = batch,
-                          .hyperparams = stepHyper.data(),
-                          .step = ++updateCount});
+  StepArgs args;
+  args.params = params.pointers();
+  args.states = states.pointers();
+  args.x = batchX.data();
+  args.labels = targetFeatures > 0 ? nullptr : batchY.data();
+  args.targets = targetFeatures > 0 ? batchTargets.data() : nullptr;
+  args.batch = batch;
+  args.hyperparams = stepHyper.data();
+  args.step = ++updateCount;
+  return model.trainStep(args);
 }
 
 bool Trainer::setHyperparam(std::string_view name, float value) {

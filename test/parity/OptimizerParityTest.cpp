@@ -150,12 +150,13 @@ void expectMatchesPyTorch(const std::string &caseName, bool firstLayerFrozen = f
     y[n] = static_cast<int32_t>((7 * n + 3) % 10);
   }
 
-  kiln::StepArgs args{.params = params.pointers(),
-                      .states = states.pointers(),
-                      .x = x.data(),
-                      .labels = y.data(),
-                      .batch = batch,
-                      .hyperparams = hyperparams.data()};
+  kiln::StepArgs args;
+  args.params = params.pointers();
+  args.states = states.pointers();
+  args.x = x.data();
+  args.labels = y.data();
+  args.batch = batch;
+  args.hyperparams = hyperparams.data();
   for (size_t step = 0; step < ref->losses.size(); ++step) {
     args.step = static_cast<int64_t>(step) + 1;
     float loss = model.trainStep(args);
