@@ -86,6 +86,21 @@ const PointwiseLoss kPointwiseLosses[] = {
      /*predictSigmoid=*/true},
 };
 
+/// sum(terms) / (batch * perSample): the mean of per-element terms, or with
+/// perSample 1 of per-sample sums, over a batch whose size is known at run
+/// time.
+Value meanOverBatch(OpBuilder &builder, Location l, Value terms, int64_t perSample) {
+  auto scalar = RankedTensorType::get({}, builder.getF32Type());
+  Value total = SumOp::create(builder, l, scalar, terms);
+  Value batch = BatchOp::create(builder, l, builder.getF32Type());
+  return buildElementwise(builder, l, total, scalar, 1,
+                          [&](Scalar &s, ArrayRef<Value> a) {
+                            Value count = s.mul(batch, s.constant(double(perSample)));
+                            return SmallVector<Value>{s.div(a[0], count)};
+                          })
+      .getResult(0);
+}
+
 } // namespace
 
 llvm::ArrayRef<CallRule> kiln::importer::lossRules() { return kLossRules; }
@@ -123,14 +138,7 @@ FailureOr<Value> Importer::buildCategoricalCrossEntropy(BoundArgs &args) {
                                    return SmallVector<Value>{s.neg(s.mul(a[0], a[1]))};
                                  })
                     .getResult(0);
-  auto scalar = RankedTensorType::get({}, builder.getF32Type());
-  Value total = SumOp::create(builder, l, scalar, terms);
-  Value batch = BatchOp::create(builder, l, builder.getF32Type());
-  Value loss = buildElementwise(builder, l, total, scalar, 1,
-                                [&](Scalar &s, ArrayRef<Value> a) {
-                                  return SmallVector<Value>{s.div(a[0], batch)};
-                                })
-                   .getResult(0);
+  Value loss = meanOverBatch(builder, l, terms, 1);
   return addLoss(loss, logits, "classification");
 }
 
@@ -162,15 +170,7 @@ FailureOr<Value> Importer::buildPointwiseLoss(BoundArgs &args) {
                                    return SmallVector<Value>{rule->term(s, a[0], a[1], delta)};
                                  })
                     .getResult(0);
-  auto scalar = RankedTensorType::get({}, builder.getF32Type());
-  Value total = SumOp::create(builder, l, scalar, terms);
-  Value batch = BatchOp::create(builder, l, builder.getF32Type());
-  Value loss = buildElementwise(builder, l, total, scalar, 1,
-                                [&](Scalar &s, ArrayRef<Value> a) {
-                                  Value count = s.mul(batch, s.constant(double(perSample)));
-                                  return SmallVector<Value>{s.div(a[0], count)};
-                                })
-                   .getResult(0);
+  Value loss = meanOverBatch(builder, l, terms, perSample);
   Value prediction = p;
   if (rule->predictSigmoid)
     prediction = buildElementwise(builder, l, p, type, 1,

@@ -194,6 +194,8 @@ struct LossCase {
   const char *head; // the line defining `loss` from `out`
 };
 
+void PrintTo(const LossCase &c, std::ostream *os) { *os << c.name; }
+
 class Loss : public testing::TestWithParam<LossCase> {};
 
 TEST_P(Loss, Gradients) {
@@ -220,6 +222,8 @@ struct ConvCase {
   const char *name;
   const char *layers; // from x : f32[batch, 2, 9, 8] to `features`
 };
+
+void PrintTo(const ConvCase &c, std::ostream *os) { *os << c.name; }
 
 class Conv : public testing::TestWithParam<ConvCase> {};
 

@@ -34,6 +34,9 @@ struct LayerReference {
   std::vector<ParamReference> params;
 };
 
+/// Names a case in test listings (instead of its bytes).
+void PrintTo(const LayerReference &ref, std::ostream *os) { *os << ref.name; }
+
 const LayerReference kReferences[] = {
 #include "layer_reference.inc"
 };
