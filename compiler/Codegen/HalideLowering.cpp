@@ -567,8 +567,7 @@ FailureOr<Tensor> FunctionLowering::lowerWindowOp(Operation *op) {
     return result(f, grad.getResult());
   }
 
-  auto kindOf = [](Operation *o) { return cast<StringAttr>(o->getAttr("kind")).getValue(); };
-  llvm::StringRef kind = kindOf(op);
+  llvm::StringRef kind = cast<StringAttr>(op->getAttr("kind")).getValue();
   int k = attr("kernel");
   Halide::RDom r(0, k, 0, k, uniqueName("r"));
   Expr infinity = Halide::cast(ft, std::numeric_limits<float>::infinity());

@@ -28,7 +28,8 @@ FailureOr<SmallVector<Value, 2>> scalarAdjoints(Operation &op, Value g, Scalar &
   using R = FailureOr<SmallVector<Value, 2>>;
   auto x = [&](unsigned i) { return op.getOperand(i); };
   Value y = op.getNumResults() ? op.getResult(0) : Value();
-  Value zero = s.constant(0.0);
+  // Only the rules that route a gradient by a condition need a zero.
+  auto zero = [&] { return s.constant(0.0); };
   return llvm::TypeSwitch<Operation *, R>(&op)
       .Case([&](arith::AddFOp) -> R { return SmallVector<Value, 2>{g, g}; })
       .Case([&](arith::SubFOp) -> R { return SmallVector<Value, 2>{g, s.neg(g)}; })
@@ -43,15 +44,16 @@ FailureOr<SmallVector<Value, 2>> scalarAdjoints(Operation &op, Value g, Scalar &
       // The larger operand takes the gradient; on a tie the second does
       // (so that max(x, 0) has gradient 0 at 0, like PyTorch's relu).
       .Case([&](arith::MaximumFOp) -> R {
-        Value first = s.greater(x(0), x(1));
-        return SmallVector<Value, 2>{s.select(first, g, zero), s.select(first, zero, g)};
+        Value first = s.greater(x(0), x(1)), z = zero();
+        return SmallVector<Value, 2>{s.select(first, g, z), s.select(first, z, g)};
       })
       .Case([&](arith::MinimumFOp) -> R {
-        Value first = s.less(x(0), x(1));
-        return SmallVector<Value, 2>{s.select(first, g, zero), s.select(first, zero, g)};
+        Value first = s.less(x(0), x(1)), z = zero();
+        return SmallVector<Value, 2>{s.select(first, g, z), s.select(first, z, g)};
       })
       .Case([&](arith::SelectOp) -> R {
-        return SmallVector<Value, 2>{Value(), s.select(x(0), g, zero), s.select(x(0), zero, g)};
+        Value z = zero();
+        return SmallVector<Value, 2>{Value(), s.select(x(0), g, z), s.select(x(0), z, g)};
       })
       .Case([&](arith::CmpFOp) -> R { return SmallVector<Value, 2>{Value(), Value()}; })
       .Case([&](arith::ConstantOp) -> R { return SmallVector<Value, 2>{}; })
