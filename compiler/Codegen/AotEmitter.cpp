@@ -290,7 +290,8 @@ std::string WrapperWriter::source() const {
     os << "    m.params.push_back({\"" << p.name << "\", {";
     for (size_t i = 0; i < p.shape.size(); ++i)
       os << (i ? ", " : "") << p.shape[i];
-    os << "}, " << cppString(p.init) << ", " << fanIn << ", " << fanOut << "});\n";
+    os << "}, " << cppString(p.init) << ", " << fanIn << ", " << fanOut << ", "
+       << (p.trainable ? "true" : "false") << "});\n";
   }
   for (const StateDesc &st : model.states)
     os << "    m.states.push_back({" << cppString(st.name) << ", " << st.param << ", "
@@ -344,7 +345,28 @@ std::string kiln::modelClassName(const std::string &modelName) {
   return out;
 }
 
+/// The runtime's step arguments carry one f32 feature input (StepArgs::x)
+/// besides the label; a model that needs more cannot be driven by it yet.
+static std::string checkRuntimeInputs(const LoweredModel &model) {
+  const InputDesc *features = nullptr;
+  for (const InputDesc &in : model.inputs) {
+    if (in.isLabel)
+      continue;
+    if (in.isInt)
+      return "input '" + in.name +
+             "' is i32: generated trainers take one f32 feature input, and do not take "
+             "token indices yet";
+    if (features)
+      return "inputs '" + features->name + "' and '" + in.name +
+             "' are both features: generated trainers take one f32 feature input";
+    features = &in;
+  }
+  return "";
+}
+
 std::string kiln::emitModelSources(LoweredModel &model, const AotPaths &paths) {
+  if (std::string err = checkRuntimeInputs(model); !err.empty())
+    return err;
   Halide::Target target = Halide::get_host_target();
   for (LoweredKernel &k : model.kernels) {
     std::string base = join(paths.workDir, k.name);

@@ -168,7 +168,8 @@ int FunctionLowering::slotFor(Value v) {
   } else if (auto param = dyn_cast<ParamOp>(def)) {
     int index = indexByName(param.getName(), model.params);
     if (index < 0) {
-      model.params.push_back({param.getName().str(), shapeOf(v.getType()), param.getInit().str()});
+      model.params.push_back({param.getName().str(), shapeOf(v.getType()), param.getInit().str(),
+                              !param.getFrozen()});
       index = static_cast<int>(model.params.size()) - 1;
     }
     slot = {Slot::Kind::Param, param.getName().str(), shapeOf(v.getType()), false, index};
@@ -481,6 +482,72 @@ FailureOr<Tensor> FunctionLowering::lowerOp(Operation *op) {
           return Halide::select(u >= rate, x.at(v) / (Halide::cast(ft, 1) - rate),
                                 Halide::cast(ft, 0));
         });
+      })
+      .Case([&](ConcatOp c) {
+        // A chain of selects on the position along the axis, the last input
+        // innermost; each input's index is clamped into it, so that every
+        // read is in bounds.
+        int axis = static_cast<int>(c.getAxis());
+        std::vector<Tensor> inputs;
+        std::vector<int> starts;
+        int start = 0;
+        for (Value v : c.getInputs()) {
+          inputs.push_back(get(v));
+          starts.push_back(start);
+          start += static_cast<int>(cast<RankedTensorType>(v.getType()).getDimSize(axis));
+        }
+        return elementwise(c.getResult(), [&](std::vector<Halide::Expr> v) {
+          auto read = [&](size_t k) {
+            std::vector<Halide::Expr> idx = v;
+            idx[axis] = Halide::clamp(v[axis] - starts[k], 0, inputs[k].extents[axis] - 1);
+            return inputs[k].at(idx);
+          };
+          Halide::Expr value = read(inputs.size() - 1);
+          for (size_t k = inputs.size() - 1; k-- > 0;)
+            value = Halide::select(v[axis] < starts[k + 1], read(k), value);
+          return value;
+        });
+      })
+      .Case([&](SliceOp sl) {
+        Tensor x = get(sl.getInput());
+        int axis = static_cast<int>(sl.getAxis()), offset = static_cast<int>(sl.getOffset());
+        return elementwise(sl.getResult(), [&](std::vector<Halide::Expr> v) {
+          v[axis] = v[axis] + offset;
+          return x.at(v);
+        });
+      })
+      .Case([&](GatherOp g) {
+        Tensor table = get(g.getTable()), ids = get(g.getIndices());
+        Halide::Expr rows = table.extents[0];
+        return elementwise(g.getResult(), [&](std::vector<Halide::Expr> v) {
+          Halide::Expr column = v.back();
+          v.pop_back();
+          return table.at({Halide::clamp(ids.at(v), 0, rows - 1), column});
+        });
+      })
+      .Case([&](ScatterAddOp sc) -> FailureOr<Tensor> {
+        // result(d, row) += grad(p..., d) over every position p, the row
+        // being the index at p: a reduction whose destination is data.
+        Tensor dy = get(sc.getGrad()), ids = get(sc.getIndices());
+        auto type = cast<RankedTensorType>(sc.getType());
+        std::vector<Halide::Range> ranges;
+        for (int d = ids.rank() - 1; d >= 0; --d)
+          ranges.emplace_back(0, ids.extents[d]);
+        Halide::RDom r(ranges, uniqueName("r"));
+        std::vector<Halide::Expr> position(ids.rank());
+        for (int d = 0; d < ids.rank(); ++d)
+          position[d] = r[ids.rank() - 1 - d];
+        Halide::Var column("j"), row("i");
+        Halide::Func sum(uniqueName("scatter_add"));
+        sum(column, row) = Halide::cast(ft, 0);
+        Halide::Expr target = Halide::clamp(ids.at(position), 0, static_cast<int>(type.getDimSize(0)) - 1);
+        std::vector<Halide::Expr> at = position;
+        at.push_back(column);
+        sum(column, target) += dy.at(at);
+        funcs.anchor = KernelFuncs::Anchor::Reduce;
+        funcs.prod = sum;
+        funcs.reduction = r;
+        return Tensor{sum, extentsOf(type)};
       })
       .Case<Conv2DOp, Conv2DGradInputOp, Conv2DGradFilterOp, Pool2DOp, Pool2DGradOp>(
           [&](Operation *w) { return lowerWindowOp(w); })

@@ -59,6 +59,8 @@ struct ParamDesc {
   std::string name;
   std::vector<int64_t> shape;
   std::string init;
+  /// False for frozen parameters and running statistics: no gradient.
+  bool trainable = true;
 };
 
 struct InputDesc {

@@ -98,6 +98,9 @@ public:
   FailureOr<Value> buildFlatten(BoundArgs &args);
   FailureOr<Value> buildReshape(BoundArgs &args);
   FailureOr<Value> buildDropout(BoundArgs &args);
+  FailureOr<Value> buildBatchNorm(BoundArgs &args);
+  FailureOr<Value> buildEmbedding(BoundArgs &args);
+  FailureOr<Value> buildConcat(BoundArgs &args);
   FailureOr<Value> buildAdd(BoundArgs &args);
   FailureOr<Value> buildRelu(BoundArgs &args);
   FailureOr<Value> buildActivation(BoundArgs &args);

@@ -45,6 +45,18 @@ const ArgSpec kReshapeArgs[] = {{"input", ArgKind::Tensor, true},
 const ArgSpec kDropoutArgs[] = {{"input", ArgKind::Tensor, true},
                                 {"rate", ArgKind::Number, false},
                                 {"seed", ArgKind::NonNegativeInt, false}};
+const ArgSpec kBatchNormArgs[] = {{"input", ArgKind::Tensor, true},
+                                  {"momentum", ArgKind::Number, false},
+                                  {"eps", ArgKind::Number, false}};
+const ArgSpec kEmbeddingArgs[] = {{"indices", ArgKind::Tensor, true},
+                                  {"vocab", ArgKind::PositiveInt, true},
+                                  {"dim", ArgKind::PositiveInt, true},
+                                  {"init", ArgKind::Init, false},
+                                  {"trainable", ArgKind::Bool, false}};
+const ArgSpec kConcatArgs[] = {{"a", ArgKind::Tensor, true},  {"b", ArgKind::Tensor, true},
+                               {"c", ArgKind::Tensor, false}, {"d", ArgKind::Tensor, false},
+                               {"e", ArgKind::Tensor, false}, {"f", ArgKind::Tensor, false},
+                               {"axis", ArgKind::PositiveInt, false}};
 const ArgSpec kBinaryArgs[] = {{"lhs", ArgKind::Tensor, true}, {"rhs", ArgKind::Tensor, true}};
 const ArgSpec kUnaryArgs[] = {{"input", ArgKind::Tensor, true}};
 const ArgSpec kAlphaArgs[] = {{"input", ArgKind::Tensor, true},
@@ -62,6 +74,9 @@ const CallRule kLayerRules[] = {
     {"flatten", kUnaryArgs, &Importer::buildFlatten},
     {"reshape", kReshapeArgs, &Importer::buildReshape},
     {"dropout", kDropoutArgs, &Importer::buildDropout},
+    {"batch_norm", kBatchNormArgs, &Importer::buildBatchNorm},
+    {"embedding", kEmbeddingArgs, &Importer::buildEmbedding},
+    {"concat", kConcatArgs, &Importer::buildConcat},
     {"add", kBinaryArgs, &Importer::buildAdd},
     {"relu", kUnaryArgs, &Importer::buildRelu},
     {"linear", kUnaryArgs, &Importer::buildActivation},
@@ -279,6 +294,166 @@ FailureOr<Value> Importer::buildDropout(BoundArgs &args) {
   Value dropped = DropoutOp::create(builder, l, x.getType(), x, rateValue, step,
                                     builder.getI64IntegerAttr(intArg(args, 2, index)));
   return Value(PhaseOp::create(builder, l, dropped, x));
+}
+
+/// Batch normalization over dimension 1 (the features of [N, C], the
+/// channels of [N, C, H, W]), composed of reductions, broadcasts and
+/// elementwise ops so that autodiff derives its gradient. Training uses the
+/// batch's mean and biased variance and moves the running statistics
+/// (PyTorch's rule: the running variance takes the unbiased estimate);
+/// inference uses the running statistics. Statistics are per channel over
+/// all other dimensions, computed on an [N, C, S] view.
+FailureOr<Value> Importer::buildBatchNorm(BoundArgs &args) {
+  auto type = expectF32(args, 0, 0, "batch_norm", "an f32 input");
+  if (failed(type))
+    return failure();
+  if (type->getRank() < 2)
+    return error(args.exprs[0]->loc, "batch_norm expects [batch, features] or [batch, "
+                                     "channels, ...], got " + describe(args.tensors[0]));
+  double momentum = numberArg(args, 1, 0.1), eps = numberArg(args, 2, 1e-5);
+  if (momentum < 0 || momentum > 1)
+    return error(args.exprs[1]->loc, "batch_norm momentum " + args.exprs[1]->spelling +
+                                         " is out of range [0, 1]");
+  if (eps <= 0)
+    return error(args.exprs[2]->loc, "batch_norm eps " + args.exprs[2]->spelling +
+                                         " must be positive");
+  int64_t channels = type->getDimSize(1), spatial = 1;
+  for (int64_t d : type->getShape().drop_front(2))
+    spatial *= d;
+  bool hasSpatial = type->getRank() > 2;
+  std::string layer = layerName("batch_norm");
+  ast::SourceLoc at = args.call->loc;
+  Location l = loc(at);
+  Value gamma = newParam(layer + ".weight", {channels}, "ones", at);
+  Value beta = newParam(layer + ".bias", {channels}, "zeros", at);
+  Value runningMean = newParam(layer + ".running_mean", {channels}, "zeros", at, false);
+  Value runningVar = newParam(layer + ".running_var", {channels}, "ones", at, false);
+
+  auto f32 = builder.getF32Type();
+  auto rows = RankedTensorType::get({ShapedType::kDynamic, channels}, f32);
+  auto view = hasSpatial
+                  ? RankedTensorType::get({ShapedType::kDynamic, channels, spatial}, f32)
+                  : rows;
+  auto perChannel = RankedTensorType::get({channels}, f32);
+  Value x = args.tensors[0];
+  if (hasSpatial)
+    x = ReshapeOp::create(builder, l, view, x);
+  auto sumPerChannel = [&](Value t) -> Value {
+    if (hasSpatial)
+      t = ReduceSumOp::create(builder, l, t, builder.getI64IntegerAttr(2));
+    return ReduceSumOp::create(builder, l, t, builder.getI64IntegerAttr(0));
+  };
+  auto spread = [&](Value c) -> Value {
+    Value t = BroadcastOp::create(builder, l, rows, c, builder.getI64IntegerAttr(0));
+    return hasSpatial ? BroadcastOp::create(builder, l, view, t, builder.getI64IntegerAttr(2))
+                      : t;
+  };
+  auto pointwise = [&](ValueRange inputs, Type result, unsigned count, ScalarBodyFn fn) {
+    return buildElementwise(builder, l, inputs, result, count, fn).getResults();
+  };
+  // y = x * scale + shift per channel, back in the input's shape.
+  auto affine = [&](Value input, Value scale, Value shift) -> Value {
+    Value scaled = pointwise({input, spread(scale)}, view, 1, [](Scalar &s, ArrayRef<Value> a) {
+      return SmallVector<Value>{s.mul(a[0], a[1])};
+    })[0];
+    Value y = BiasAddOp::create(builder, l, scaled, shift);
+    return hasSpatial ? Value(ReshapeOp::create(builder, l, *type, y)) : y;
+  };
+
+  // Inference first: no op may read the running statistics after the
+  // updates below write them.
+  ValueRange inferenceStats =
+      pointwise({gamma, beta, runningMean, runningVar}, perChannel, 2,
+                [&](Scalar &s, ArrayRef<Value> a) {
+                  Value scale = s.div(a[0], s.sqrt(s.add(a[3], s.constant(eps))));
+                  return SmallVector<Value>{scale, s.sub(a[1], s.mul(a[2], scale))};
+                });
+  Value inference = affine(x, inferenceStats[0], inferenceStats[1]);
+
+  Value batch = BatchOp::create(builder, l, f32);
+  auto count = [&](Scalar &s) { return s.mul(batch, s.constant(double(spatial))); };
+  Value mean = pointwise(sumPerChannel(x), perChannel, 1, [&](Scalar &s, ArrayRef<Value> a) {
+    return SmallVector<Value>{s.div(a[0], count(s))};
+  })[0];
+  Value centered = pointwise({x, spread(mean)}, view, 1, [](Scalar &s, ArrayRef<Value> a) {
+    return SmallVector<Value>{s.sub(a[0], a[1])};
+  })[0];
+  Value squares = pointwise(centered, view, 1, [](Scalar &s, ArrayRef<Value> a) {
+    return SmallVector<Value>{s.square(a[0])};
+  })[0];
+  Value variance =
+      pointwise(sumPerChannel(squares), perChannel, 1, [&](Scalar &s, ArrayRef<Value> a) {
+        return SmallVector<Value>{s.div(a[0], count(s))};
+      })[0];
+  Value scale = pointwise({gamma, variance}, perChannel, 1, [&](Scalar &s, ArrayRef<Value> a) {
+    return SmallVector<Value>{s.div(a[0], s.sqrt(s.add(a[1], s.constant(eps))))};
+  })[0];
+  Value training = pointwise({centered, spread(scale)}, view, 1,
+                             [](Scalar &s, ArrayRef<Value> a) {
+                               return SmallVector<Value>{s.mul(a[0], a[1])};
+                             })[0];
+  training = BiasAddOp::create(builder, l, training, beta);
+  if (hasSpatial)
+    training = ReshapeOp::create(builder, l, *type, training);
+
+  // running = (1 - momentum) running + momentum batch statistic; the
+  // variance's statistic is unbiased, n / (n - 1) times the batch's.
+  buildUpdate(builder, l, runningMean, mean, [&](Scalar &s, ArrayRef<Value> a) {
+    Value m = s.constant(momentum);
+    return SmallVector<Value>{s.add(s.mul(s.oneMinus(m), a[0]), s.mul(m, a[1]))};
+  });
+  buildUpdate(builder, l, runningVar, variance, [&](Scalar &s, ArrayRef<Value> a) {
+    Value m = s.constant(momentum), n = count(s);
+    Value correction = s.select(s.greater(n, s.constant(1.0)),
+                                s.div(n, s.sub(n, s.constant(1.0))), s.constant(1.0));
+    return SmallVector<Value>{
+        s.add(s.mul(s.oneMinus(m), a[0]), s.mul(m, s.mul(a[1], correction)))};
+  });
+  return Value(PhaseOp::create(builder, l, training, inference));
+}
+
+/// Rows of a [vocab, dim] table picked by i32 indices; the table starts
+/// from N(0, 1), as PyTorch's nn.Embedding does.
+FailureOr<Value> Importer::buildEmbedding(BoundArgs &args) {
+  Value ids = args.tensors[0];
+  auto type = cast<RankedTensorType>(ids.getType());
+  if (!type.getElementType().isInteger(32))
+    return error(args.exprs[0]->loc,
+                 "embedding expects i32 indices such as i32[" + batchName + ", 20], got " +
+                     describe(ids));
+  int64_t vocab = intArg(args, 1, 0), dim = intArg(args, 2, 0);
+  std::string layer = layerName("embedding");
+  Value table = newParam(layer + ".weight", {vocab, dim}, initArg(args, 3, "normal(0, 1)"),
+                         args.call->loc, boolArg(args, 4, true));
+  return Value(GatherOp::create(builder, loc(args.call->loc), table, ids));
+}
+
+FailureOr<Value> Importer::buildConcat(BoundArgs &args) {
+  size_t axisArg = args.exprs.size() - 1;
+  int64_t axis = intArg(args, axisArg, 1);
+  SmallVector<Value> inputs;
+  for (size_t i = 0; i < axisArg; ++i)
+    if (args.tensors[i])
+      inputs.push_back(args.tensors[i]);
+  auto first = cast<RankedTensorType>(inputs[0].getType());
+  std::string shapes;
+  bool agree = true;
+  for (Value v : inputs) {
+    auto t = cast<RankedTensorType>(v.getType());
+    shapes += (shapes.empty() ? "" : ", ") + describe(v);
+    agree = agree && t.getElementType().isF32() && t.getRank() == first.getRank();
+    for (int64_t d = 0; agree && d < t.getRank(); ++d)
+      agree = d == axis || t.getDimSize(d) == first.getDimSize(d);
+  }
+  if (axis >= first.getRank())
+    return error(args.exprs[axisArg] ? args.exprs[axisArg]->loc : args.call->loc,
+                 "concat axis " + std::to_string(axis) + " is not a non-batch axis of " +
+                     describe(inputs[0]));
+  if (!agree)
+    return error(args.call->loc, "concat expects f32 tensors that agree in every dimension "
+                                 "but axis " + std::to_string(axis) + ", got " + shapes);
+  return Value(ConcatOp::create(builder, loc(args.call->loc), inputs,
+                                builder.getI64IntegerAttr(axis)));
 }
 
 FailureOr<Value> Importer::buildAdd(BoundArgs &args) {

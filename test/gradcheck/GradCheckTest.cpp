@@ -90,7 +90,10 @@ void checkGradients(const std::string &source, int batch, int classes,
   const double eps = 1e-6;
   for (size_t p = 0; p < params.size(); ++p) {
     SCOPED_TRACE("parameter " + model.lowered.params[p].name);
-    ASSERT_TRUE(grads[p].defined());
+    // Running statistics take no gradient; everything else must have one.
+    ASSERT_EQ(grads[p].defined(), model.lowered.params[p].trainable);
+    if (!grads[p].defined())
+      continue;
     Buffer direction = params[p].copy();
     fillNormal(direction, rng, 1.0);
     Halide::Buffer<double> original = params[p].copy();
@@ -268,6 +271,70 @@ loss = softmax_cross_entropy(logits, y)
 optimizer sgd(lr = 0.1)
 )",
                  5, 3);
+}
+
+// Batch normalization in training mode, on features and on convolution
+// channels: the gradient flows through the batch statistics.
+TEST(GradCheck, BatchNormDense) {
+  checkGradients(R"(model m
+input x : f32[batch, 6]
+label y : i32[batch]
+h = tanh(batch_norm(dense(x, 8)))
+logits = dense(h, 3)
+loss = softmax_cross_entropy(logits, y)
+optimizer sgd(lr = 0.1)
+)",
+                 5, 3);
+}
+
+TEST(GradCheck, BatchNormConv) {
+  checkGradients(R"(model m
+input x : f32[batch, 2, 5, 4]
+label y : i32[batch]
+c = relu(batch_norm(conv2d(x, 3, 3, padding = same), momentum = 0.2, eps = 0.001))
+logits = dense(flatten(c), 3)
+loss = softmax_cross_entropy(logits, y)
+optimizer sgd(lr = 0.1)
+)",
+                 3, 3);
+}
+
+// Embedding: repeated indices (18 draws from 5 rows) sum their gradients.
+TEST(GradCheck, Embedding) {
+  checkGradients(R"(model m
+input ids : i32[batch, 6]
+label y : i32[batch]
+e = embedding(ids, 5, 3)
+logits = dense(tanh(flatten(e)), 5)
+loss = softmax_cross_entropy(logits, y)
+optimizer sgd(lr = 0.1)
+)",
+                 3, 5);
+}
+
+// Concatenation of features and of channels, an input among the parts.
+TEST(GradCheck, ConcatFeatures) {
+  checkGradients(R"(model m
+input x : f32[batch, 5]
+label y : i32[batch]
+h = concat(tanh(dense(x, 4)), x, relu(dense(x, 3)), axis = 1)
+logits = dense(h, 3)
+loss = softmax_cross_entropy(logits, y)
+optimizer sgd(lr = 0.1)
+)",
+                 5, 3);
+}
+
+TEST(GradCheck, ConcatChannels) {
+  checkGradients(R"(model m
+input x : f32[batch, 2, 4, 4]
+label y : i32[batch]
+c = concat(conv2d(x, 2, 3, padding = same), tanh(conv2d(x, 1, 1)))
+logits = dense(flatten(c), 3)
+loss = softmax_cross_entropy(logits, y)
+optimizer sgd(lr = 0.1)
+)",
+                 3, 3);
 }
 
 // The schedules must not change the numbers: the same train step with and

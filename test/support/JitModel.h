@@ -73,10 +73,34 @@ public:
   bool ok = false;
   LoweredModel lowered;
 
-  /// Runs @train_step: returns the loss and fills `grads` (one per param).
+  /// Runs @train_step: returns the loss and fills `grads` (one per param;
+  /// undefined for parameters that take none). Running statistics are
+  /// updated in `params` in place.
   double trainStep(const std::vector<Buffer> &params, const std::vector<Buffer> &inputs,
                    int batch, std::vector<Buffer> *grads) {
     const FunctionPlan &plan = lowered.functions.at(0);
+    std::vector<Buffer> slots = run(plan, params, inputs, batch);
+    if (grads) {
+      grads->assign(lowered.params.size(), Buffer());
+      for (size_t i = 0; i < plan.slots.size(); ++i)
+        if (plan.slots[i].kind == Slot::Kind::ParamGrad)
+          (*grads)[plan.slots[i].index] = slots[i];
+    }
+    Halide::Buffer<double> loss = slots.at(plan.results.at(0));
+    return loss();
+  }
+
+  /// Runs @predict: the model's output for the batch.
+  Buffer predict(const std::vector<Buffer> &params, const std::vector<Buffer> &inputs,
+                 int batch) {
+    const FunctionPlan &plan = lowered.functions.at(1);
+    return run(plan, params, inputs, batch).at(plan.results.at(0));
+  }
+
+private:
+  /// Runs every kernel of `plan` in order; returns the buffer of every slot.
+  std::vector<Buffer> run(const FunctionPlan &plan, const std::vector<Buffer> &params,
+                          const std::vector<Buffer> &inputs, int batch) {
     std::vector<Buffer> slots(plan.slots.size());
     for (size_t i = 0; i < plan.slots.size(); ++i) {
       const Slot &s = plan.slots[i];
@@ -94,6 +118,11 @@ public:
       }
     }
     size_t kernelIndex = 0;
+    for (const FunctionPlan &other : lowered.functions) {
+      if (&other == &plan)
+        break;
+      kernelIndex += other.calls.size();
+    }
     for (const KernelCall &call : plan.calls) {
       LoweredKernel &kernel = lowered.kernels.at(kernelIndex++);
       kernel.batch.set(batch);
@@ -116,17 +145,9 @@ public:
       Halide::Realization realization(outputs);
       kernel.pipeline.realize(realization);
     }
-    if (grads) {
-      grads->assign(lowered.params.size(), Buffer());
-      for (size_t i = 0; i < plan.slots.size(); ++i)
-        if (plan.slots[i].kind == Slot::Kind::ParamGrad)
-          (*grads)[plan.slots[i].index] = slots[i];
-    }
-    Halide::Buffer<double> loss = slots.at(plan.results.at(0));
-    return loss();
+    return slots;
   }
 
-private:
   mlir::MLIRContext context;
   mlir::OwningOpRef<mlir::ModuleOp> module;
 };

@@ -155,3 +155,26 @@ LogicalResult DropoutOp::buildGradients(OpBuilder &b, ArrayRef<Value> resultGrad
   operandGrads.append({dx, Value(), Value()});
   return success();
 }
+
+// y = concat(a, b, ... along axis)  =>  each input's gradient is its own
+// range of dy along the axis.
+LogicalResult ConcatOp::buildGradients(OpBuilder &b, ArrayRef<Value> resultGrads,
+                                       SmallVectorImpl<Value> &operandGrads) {
+  int64_t offset = 0;
+  for (Value input : getInputs()) {
+    operandGrads.push_back(SliceOp::create(b, getLoc(), input.getType(), resultGrads[0],
+                                           getAxisAttr(), b.getI64IntegerAttr(offset)));
+    offset += cast<RankedTensorType>(input.getType()).getDimSize(getAxis());
+  }
+  return success();
+}
+
+// y[p] = table[indices[p]]  =>  dtable = dy's rows summed at their indices;
+// the indices take no gradient.
+LogicalResult GatherOp::buildGradients(OpBuilder &b, ArrayRef<Value> resultGrads,
+                                       SmallVectorImpl<Value> &operandGrads) {
+  operandGrads.push_back(ScatterAddOp::create(b, getLoc(), getTable().getType(), resultGrads[0],
+                                              getIndices()));
+  operandGrads.push_back(Value());
+  return success();
+}

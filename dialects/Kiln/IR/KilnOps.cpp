@@ -189,6 +189,76 @@ LogicalResult ReshapeOp::verify() {
   return success();
 }
 
+LogicalResult ConcatOp::inferReturnTypes(MLIRContext *context, std::optional<Location> loc,
+                                         Adaptor adaptor, SmallVectorImpl<Type> &inferred) {
+  ValueRange inputs = adaptor.getInputs();
+  if (inputs.empty())
+    return emitOptionalError(loc, "kiln.concat expects at least one input");
+  auto first = cast<RankedTensorType>(inputs[0].getType());
+  int64_t axis = adaptor.getAxis();
+  if (axis < 1 || axis >= first.getRank())
+    return emitOptionalError(loc, "kiln.concat axis ", axis, " must be a non-batch axis of ",
+                             first);
+  SmallVector<int64_t> shape(first.getShape());
+  for (Value v : inputs.drop_front()) {
+    auto type = cast<RankedTensorType>(v.getType());
+    bool agree = type.getRank() == first.getRank();
+    for (int64_t d = 0; agree && d < type.getRank(); ++d)
+      agree = d == axis || dimsAgree(type.getDimSize(d), first.getDimSize(d));
+    if (!agree)
+      return emitOptionalError(loc, "kiln.concat inputs ", first, " and ", type,
+                               " differ outside axis ", axis);
+    shape[axis] += type.getDimSize(axis);
+  }
+  inferred.push_back(RankedTensorType::get(shape, first.getElementType()));
+  return success();
+}
+
+LogicalResult SliceOp::verify() {
+  auto input = cast<RankedTensorType>(getInput().getType());
+  auto result = cast<RankedTensorType>(getResult().getType());
+  int64_t axis = getAxis(), offset = getOffset();
+  if (axis < 1 || axis >= input.getRank() || result.getRank() != input.getRank())
+    return emitOpError("cannot take ") << result << " from " << input << " along axis " << axis;
+  for (int64_t d = 0; d < input.getRank(); ++d)
+    if (d != axis && input.getDimSize(d) != result.getDimSize(d))
+      return emitOpError("result ") << result << " differs from " << input
+                                    << " outside axis " << axis;
+  if (offset < 0 || offset + result.getDimSize(axis) > input.getDimSize(axis))
+    return emitOpError("range [") << offset << ", " << offset + result.getDimSize(axis)
+                                  << ") is outside axis " << axis << " of " << input;
+  return success();
+}
+
+LogicalResult GatherOp::inferReturnTypes(MLIRContext *context, std::optional<Location> loc,
+                                         Adaptor adaptor, SmallVectorImpl<Type> &inferred) {
+  auto table = cast<RankedTensorType>(adaptor.getTable().getType());
+  auto indices = cast<RankedTensorType>(adaptor.getIndices().getType());
+  if (table.getRank() != 2 || !table.hasStaticShape())
+    return emitOptionalError(loc, "kiln.gather expects a static [V, D] table, got ", table);
+  if (indices.getRank() < 1)
+    return emitOptionalError(loc, "kiln.gather expects indices with a batch dimension, got ",
+                             indices);
+  SmallVector<int64_t> shape(indices.getShape());
+  shape.push_back(table.getDimSize(1));
+  inferred.push_back(RankedTensorType::get(shape, table.getElementType()));
+  return success();
+}
+
+LogicalResult ScatterAddOp::verify() {
+  auto grad = cast<RankedTensorType>(getGrad().getType());
+  auto indices = cast<RankedTensorType>(getIndices().getType());
+  auto result = cast<RankedTensorType>(getResult().getType());
+  if (result.getRank() != 2 || !result.hasStaticShape())
+    return emitOpError("expects a static [V, D] result, got ") << result;
+  SmallVector<int64_t> expected(indices.getShape());
+  expected.push_back(result.getDimSize(1));
+  if (grad.getShape() != ArrayRef<int64_t>(expected))
+    return emitOpError("gradient ") << grad << " does not match indices " << indices
+                                    << " and rows of " << result;
+  return success();
+}
+
 LogicalResult SoftmaxCrossEntropyOp::inferReturnTypes(MLIRContext *context,
                                                       std::optional<Location> loc,
                                                       Adaptor adaptor,

@@ -363,6 +363,41 @@ def Kiln_DropoutOp : Kiln_Op<"dropout",
   let assemblyFormat = "$input `,` $rate `,` $step attr-dict `:` type($result)";
 }
 
+def Kiln_ConcatOp : Kiln_Op<"concat",
+    [Pure, InferTypeOpAdaptor, DeclareOpInterfaceMethods<Kiln_GradientOpInterface>]> {
+  let summary = "Joins tensors along one (non-batch) axis";
+  let description = [{
+    The inputs agree in every dimension but `axis`, which is at least 1 (the
+    batch is never joined); the result's `axis` is the sum of theirs, the
+    first input first.
+
+    ```mlir
+    %c = kiln.concat %a, %b {axis = 1 : i64} : tensor<?x3xf32>, tensor<?x5xf32> -> tensor<?x8xf32>
+    ```
+  }];
+  let arguments = (ins Variadic<Kiln_F32Tensor>:$inputs, I64Attr:$axis);
+  let results = (outs Kiln_F32Tensor:$result);
+  let assemblyFormat = "$inputs attr-dict `:` type($inputs) `->` type($result)";
+}
+
+def Kiln_GatherOp : Kiln_Op<"gather",
+    [Pure, InferTypeOpAdaptor, DeclareOpInterfaceMethods<Kiln_GradientOpInterface>]> {
+  let summary = "Rows of a table picked by integer indices (an embedding lookup)";
+  let description = [{
+    `result[n, ..., d] = table[indices[n, ...], d]`: each index selects a row
+    of the [V, D] table. An index outside [0, V) reads the nearest row.
+
+    ```mlir
+    %e = kiln.gather %table, %ids : tensor<65x16xf32>, tensor<?x20xi32> -> tensor<?x20x16xf32>
+    ```
+  }];
+  let arguments = (ins Kiln_F32Tensor:$table, Kiln_I32Tensor:$indices);
+  let results = (outs Kiln_F32Tensor:$result);
+  let assemblyFormat = [{
+    $table `,` $indices attr-dict `:` type($table) `,` type($indices) `->` type($result)
+  }];
+}
+
 def Kiln_PhaseOp : Kiln_Op<"phase", [Pure, AllTypesMatch<["training", "inference", "result"]>]> {
   let summary = "Chooses a value by phase: `training` in the train step, `inference` in predict";
   let description = [{
@@ -409,6 +444,41 @@ def Kiln_ReduceSumOp : Kiln_Op<"reduce_sum",
   let arguments = (ins Kiln_F32Tensor:$input, I64Attr:$axis);
   let results = (outs Kiln_F32Tensor:$result);
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+}
+
+def Kiln_SliceOp : Kiln_Op<"slice", [Pure]> {
+  let summary = "A contiguous range along one axis (the gradient of kiln.concat)";
+  let description = [{
+    `result[..., i, ...] = input[..., offset + i, ...]` along `axis`, as many
+    elements as the result type has there.
+
+    ```mlir
+    %b = kiln.slice %c {axis = 1 : i64, offset = 3 : i64} : tensor<?x8xf32> -> tensor<?x5xf32>
+    ```
+  }];
+  let arguments = (ins Kiln_F32Tensor:$input, I64Attr:$axis, I64Attr:$offset);
+  let results = (outs Kiln_F32Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+def Kiln_ScatterAddOp : Kiln_Op<"scatter_add", [Pure]> {
+  let summary = "Sums rows into a table at integer indices (the gradient of kiln.gather)";
+  let description = [{
+    `result[v, d] = sum over positions p with indices[p] = v of grad[p, d]`;
+    the result type is the gathered table's. Indices are clamped into the
+    table as kiln.gather clamps them.
+
+    ```mlir
+    %dt = kiln.scatter_add %de, %ids : tensor<?x20x16xf32>, tensor<?x20xi32> -> tensor<65x16xf32>
+    ```
+  }];
+  let arguments = (ins Kiln_F32Tensor:$grad, Kiln_I32Tensor:$indices);
+  let results = (outs Kiln_F32Tensor:$result);
+  let assemblyFormat = [{
+    $grad `,` $indices attr-dict `:` type($grad) `,` type($indices) `->` type($result)
+  }];
+  let hasVerifier = 1;
 }
 
 def Kiln_SoftmaxCrossEntropyGradOp : Kiln_Op<"softmax_cross_entropy_grad",

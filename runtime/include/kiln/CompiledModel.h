@@ -29,6 +29,10 @@ struct ParamInfo {
   std::string init = "zeros";
   int64_t fanIn = 0;
   int64_t fanOut = 0;
+  /// False for frozen parameters and for statistics a layer keeps (batch
+  /// normalization's running mean and variance): the optimizer never moves
+  /// them, and the checkpoint saves them like any parameter.
+  bool trainable = true;
   int64_t numElements() const {
     int64_t n = 1;
     for (int64_t d : shape)
