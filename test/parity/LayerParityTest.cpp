@@ -31,7 +31,11 @@ struct LayerReference {
   const char *name;
   const char *source;
   double loss;
+  /// Gradient fingerprints; for a parameter that takes no gradient (a
+  /// running statistic), fingerprints of its value after the step.
   std::vector<ParamReference> params;
+  /// {sum of p^2, checksum} of the prediction after the step, or empty.
+  std::vector<double> prediction;
 };
 
 /// Names a case in test listings (instead of its bytes).
@@ -63,6 +67,16 @@ void fill(Halide::Buffer<> &buffer, auto fn) {
     b.data()[k] = fn(k);
 }
 
+/// {sum of g^2, sum of g * (u(k, 7) - 0.5)} over a float64 buffer.
+std::pair<double, double> fingerprint(Halide::Buffer<double> g) {
+  double squares = 0, checksum = 0;
+  for (size_t k = 0; k < g.number_of_elements(); ++k) {
+    squares += g.data()[k] * g.data()[k];
+    checksum += g.data()[k] * (u(k, 7) - 0.5);
+  }
+  return {squares, checksum};
+}
+
 void expectNear(double actual, double expected, const std::string &what) {
   double scale = std::max({std::abs(expected), std::abs(actual), 1e-6});
   EXPECT_LT(std::abs(actual - expected) / scale, kTolerance)
@@ -81,7 +95,8 @@ TEST_P(LayerParity, LossAndGradientsMatchPyTorch) {
   for (const ParamDesc &p : lowered.params) {
     params.push_back(makeBuffer({Slot::Kind::Param, p.name, p.shape, false, 0}, kBatch));
     uint64_t s = seedOf(p.name);
-    fill(params.back(), [&](size_t k) { return 0.6 * (u(k, s) - 0.5); });
+    double offset = llvm::StringRef(p.name).ends_with(".running_var") ? 1.0 : 0.0;
+    fill(params.back(), [&](size_t k) { return offset + 0.6 * (u(k, s) - 0.5); });
   }
   int classes = 0;
   for (const FunctionPlan &plan : lowered.functions)
@@ -89,7 +104,11 @@ TEST_P(LayerParity, LossAndGradientsMatchPyTorch) {
       classes = static_cast<int>(plan.slots[plan.results[0]].shape.back());
   for (const InputDesc &in : lowered.inputs) {
     inputs.push_back(makeBuffer({Slot::Kind::Input, in.name, in.shape, in.isInt, 0}, kBatch));
-    if (in.isInt) {
+    if (in.isInt && !in.isLabel) {
+      Halide::Buffer<int32_t> tokens = inputs.back();
+      for (size_t k = 0; k < tokens.number_of_elements(); ++k)
+        tokens.data()[k] = static_cast<int32_t>((5 * k + 2) % 7);
+    } else if (in.isInt) {
       Halide::Buffer<int32_t> labels = inputs.back();
       for (int n = 0; n < kBatch; ++n)
         labels(n) = (7 * n + 3) % classes;
@@ -108,15 +127,19 @@ TEST_P(LayerParity, LossAndGradientsMatchPyTorch) {
     auto it = std::find_if(lowered.params.begin(), lowered.params.end(),
                            [&](const ParamDesc &p) { return p.name == expected.name; });
     ASSERT_NE(it, lowered.params.end());
-    Halide::Buffer<double> g = grads.at(it - lowered.params.begin());
-    double squares = 0, checksum = 0;
-    for (size_t k = 0; k < g.number_of_elements(); ++k) {
-      squares += g.data()[k] * g.data()[k];
-      checksum += g.data()[k] * (u(k, 7) - 0.5);
-    }
-    expectNear(squares, expected.squares, "sum of squared gradients");
-    expectNear(checksum, expected.checksum, "gradient checksum");
+    size_t index = it - lowered.params.begin();
+    bool trainable = it->trainable;
+    auto [squares, checksum] = fingerprint(trainable ? grads.at(index) : params.at(index));
+    expectNear(squares, expected.squares, trainable ? "sum of squared gradients"
+                                                    : "sum of squares after the step");
+    expectNear(checksum, expected.checksum, trainable ? "gradient checksum"
+                                                      : "checksum after the step");
   }
+  if (ref.prediction.empty())
+    return;
+  auto [squares, checksum] = fingerprint(model.predict(params, inputs, kBatch));
+  expectNear(squares, ref.prediction[0], "prediction sum of squares");
+  expectNear(checksum, ref.prediction[1], "prediction checksum");
 }
 
 INSTANTIATE_TEST_SUITE_P(PyTorch, LayerParity, ::testing::ValuesIn(kReferences),

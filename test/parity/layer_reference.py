@@ -13,12 +13,18 @@ Values come from an integer hash, exact in both languages: u(k, s) =
       (a dense weight is [in, out] in Kiln, the transpose of torch's Linear.weight;
        a convolution filter is [out, in, kh, kw] in both)
   input x, element k:      2 * (u(k, 99) - 0.5)
+  a running variance (batch_norm) starts at 1 + 0.6 * (u(k, seed(P)) - 0.5), so positive
   class labels y[n]:       (7 * n + 3) % classes
+  token indices, elem k:   (5 * k + 2) % 7 (embedding vocabularies here have 7 rows or more)
   float targets t, elem k: u(k, 55)
 The batch has 5 samples. Per case the .inc holds
   { "case", "model file", loss,
-    { {"parameter", sum_k g_k^2, sum_k g_k * (u(k, 7) - 0.5)}, ... } }
-with g the loss gradient in Kiln's layout, sums in float64.
+    { {"parameter", sum_k g_k^2, sum_k g_k * (u(k, 7) - 0.5)}, ... },
+    {sum_k p_k^2, sum_k p_k * (u(k, 7) - 0.5)} }
+with g the loss gradient in Kiln's layout, sums in float64. For a parameter that takes no
+gradient (batch normalization's running statistics) g is instead its value after the
+step. The last pair fingerprints the prediction p (the inference form, after the step) and
+is given only for cases whose layers differ between training and inference.
 """
 import math
 
@@ -47,12 +53,23 @@ class Params:
     def __init__(self):
         self.tensors = {}
 
-    def get(self, name, shape):
+    def get(self, name, shape, trainable=True):
         if name not in self.tensors:
             n = math.prod(shape)
-            t = values(n, lambda k: 0.6 * (u(k, seed(name)) - 0.5)).reshape(shape)
-            self.tensors[name] = t.requires_grad_()
+            offset = 1.0 if name.endswith(".running_var") else 0.0
+            t = values(n, lambda k: offset + 0.6 * (u(k, seed(name)) - 0.5)).reshape(shape)
+            self.tensors[name] = t.requires_grad_() if trainable else t
         return self.tensors[name]
+
+    def batch_norm(self, x, name, training, **kw):
+        c = x.shape[1]
+        return F.batch_norm(x, self.get(name + ".running_mean", (c,), False),
+                            self.get(name + ".running_var", (c,), False),
+                            self.get(name + ".weight", (c,)), self.get(name + ".bias", (c,)),
+                            training=training, **kw)
+
+    def embedding(self, ids, vocab, dim, name):
+        return F.embedding(ids, self.get(name + ".weight", (vocab, dim)))
 
     def dense(self, x, units, name, bias=True):
         w = self.get(name + ".weight", (x.shape[1], units))
@@ -67,6 +84,10 @@ class Params:
 
 def features(shape):
     return values(math.prod(shape), lambda k: 2 * (u(k, 99) - 0.5)).reshape(shape)
+
+
+def tokens(shape):
+    return torch.tensor([(5 * k + 2) % 7 for k in range(math.prod(shape))]).reshape(shape)
 
 
 def labels(classes):
@@ -169,6 +190,49 @@ def cases():
             f = fn(features((BATCH, 2, 9, 8)), p)
             return F.cross_entropy(p.dense(f.flatten(1), 3, "dense0"), labels(3))
         yield name, source, run
+    for name, (text, fn) in MODELS.items():
+        source = "model m\n" + text + "optimizer sgd(lr = 0.1)\n"
+        yield name, source, fn
+
+
+# Layers with state or integer inputs, each a whole model: (model file, torch mirror). A
+# mirror takes (params, training) and returns the loss (training) or the prediction.
+MODELS = {
+    "batch_norm_dense": (
+        "input x : f32[batch, 6]\nlabel y : i32[batch]\n"
+        "h = tanh(batch_norm(dense(x, 7)))\nlogits = dense(h, 3)\n"
+        "loss = softmax_cross_entropy(logits, y)\n",
+        lambda p, training: head(torch.tanh(p.batch_norm(
+            p.dense(features((BATCH, 6)), 7, "dense0"), "batch_norm0", training)), p, training)),
+    "batch_norm_conv": (
+        "input x : f32[batch, 2, 5, 4]\nlabel y : i32[batch]\n"
+        "c = relu(batch_norm(conv2d(x, 3, 3, padding = same), momentum = 0.2, eps = 0.001))\n"
+        "logits = dense(flatten(c), 3)\nloss = softmax_cross_entropy(logits, y)\n",
+        lambda p, training: head(F.relu(p.batch_norm(
+            p.conv(features((BATCH, 2, 5, 4)), 3, 3, "conv2d0", padding="same"),
+            "batch_norm0", training, momentum=0.2, eps=0.001)).flatten(1), p, training,
+            "dense0")),
+    "embedding": (
+        "input ids : i32[batch, 6]\nlabel y : i32[batch]\n"
+        "e = embedding(ids, 9, 3)\nlogits = dense(tanh(flatten(e)), 3)\n"
+        "loss = softmax_cross_entropy(logits, y)\n",
+        lambda p, training: head(torch.tanh(
+            p.embedding(tokens((BATCH, 6)), 9, 3, "embedding0").flatten(1)), p, training,
+            "dense0")),
+    "concat": (
+        "input x : f32[batch, 5]\nlabel y : i32[batch]\n"
+        "h = concat(tanh(dense(x, 4)), x, relu(dense(x, 3)), axis = 1)\n"
+        "logits = dense(h, 3)\nloss = softmax_cross_entropy(logits, y)\n",
+        lambda p, training: head(torch.cat(
+            [torch.tanh(p.dense(features((BATCH, 5)), 4, "dense0")), features((BATCH, 5)),
+             F.relu(p.dense(features((BATCH, 5)), 3, "dense1"))], dim=1), p, training,
+            "dense2")),
+}
+
+
+def head(h, p, training, name="dense1"):
+    logits = p.dense(h, 3, name)
+    return F.cross_entropy(logits, labels(3)) if training else logits
 
 
 def cpp_string(text):
@@ -178,17 +242,20 @@ def cpp_string(text):
 def main():
     print("// Generated by layer_reference.py (PyTorch %s, float64); do not edit." %
           torch.__version__)
+    def fingerprint(g):
+        g = g.detach().reshape(-1)
+        weights = values(g.numel(), lambda k: u(k, 7) - 0.5)
+        return "%.17g, %.17g" % (float((g * g).sum()), float((g * weights).sum()))
+
     for name, source, run in cases():
         p = Params()
-        loss = run(p)
+        stateful = name in MODELS
+        loss = run(p, True) if stateful else run(p)
         loss.backward()
         print("{\"%s\", %s, %.17g, {" % (name, cpp_string(source), loss.item()))
         for pname, t in sorted(p.tensors.items()):
-            g = t.grad.reshape(-1)
-            weights = values(g.numel(), lambda k: u(k, 7) - 0.5)
-            print("  {\"%s\", %.17g, %.17g}," % (pname, float((g * g).sum()),
-                                                  float((g * weights).sum())))
-        print("}},")
+            print("  {\"%s\", %s}," % (pname, fingerprint(t.grad if t.requires_grad else t)))
+        print("}, {%s}}," % (fingerprint(run(p, False)) if stateful else ""))
 
 
 if __name__ == "__main__":
