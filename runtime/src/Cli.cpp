@@ -361,15 +361,31 @@ int runTrain(const std::string &program, const std::vector<std::string> &args, C
   if (!config.resume.empty())
     if (Status status = trainer.loadCheckpoint(config.resume); !status)
       return fail(status.error());
-  std::string checkpointPath =
-      config.checkpointDir.empty() ? "" : config.checkpointDir + "/checkpoint.safetensors";
+  std::string checkpointPath;
+  if (!config.checkpointDir.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(config.checkpointDir, ec);
+    if (ec)
+      return fail("cannot create checkpoint directory " + config.checkpointDir + ": " +
+                  ec.message());
+    checkpointPath = config.checkpointDir + "/checkpoint.safetensors";
+  }
+  // Running statistics (batch normalization) are stored like parameters but
+  // not trained; the count names them apart.
+  int64_t frozen = 0;
+  for (const ParamInfo &p : info.params)
+    if (!p.trainable)
+      frozen += p.numElements();
+  std::string paramCount = std::to_string(params.numElements() - frozen) + " parameters";
+  if (frozen > 0)
+    paramCount += " (+" + std::to_string(frozen) + " not trained)";
 
   int64_t batch =
       config.batch > 0 ? std::min(config.batch, data->train.count) : data->train.count;
   int64_t stepsPerEpoch = (data->train.count + batch - 1) / batch;
-  out << fmt::format("training {}: {} parameters, {} training samples, {} test samples, "
+  out << fmt::format("training {}: {}, {} training samples, {} test samples, "
                      "batch {} ({} steps/epoch), threads {}, optimizer {}{}, schedule {}",
-                     info.name, params.numElements(), data->train.count, data->heldOut.count, batch,
+                     info.name, paramCount, data->train.count, data->heldOut.count, batch,
                      stepsPerEpoch, config.threads, info.optimizer,
                      hyperparamSummary(info, trainer.hyperparams()),
                      formatSchedule(trainer.schedule()))
