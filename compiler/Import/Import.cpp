@@ -62,6 +62,11 @@ FailureOr<std::string> initSpec(const ast::Expr &e, std::string &message) {
     for (auto [name, spec] : kNames)
       if (e.name == name)
         return std::string(spec);
+  if (e.kind == ast::Expr::Kind::String) {
+    message = "an initializer is written without quotes, as in init = he_normal or "
+              "init = uniform(-0.1, 0.1); got the string \"" + e.name + "\"";
+    return failure();
+  }
   if (e.kind != ast::Expr::Kind::Call ||
       (e.name != "constant" && e.name != "uniform" && e.name != "normal")) {
     message = "unknown initializer '" + spellingOf(e) + "' (known: " + known + ")";

@@ -262,11 +262,16 @@ FailureOr<Value> Importer::buildReshape(BoundArgs &args) {
     return failure();
   SmallVector<int64_t> shape{type->getDimSize(0)};
   int64_t wanted = 1, have = 1;
-  for (size_t i = 1; i < args.exprs.size(); ++i)
-    if (args.exprs[i]) {
-      shape.push_back(intArg(args, i, 1));
-      wanted *= shape.back();
-    }
+  for (size_t i = 1; i < args.exprs.size(); ++i) {
+    if (!args.exprs[i])
+      continue;
+    if (!args.exprs[i - 1])
+      return error(args.exprs[i]->loc, "reshape sizes are given in order: d" +
+                                           std::to_string(i) + " without d" +
+                                           std::to_string(i - 1));
+    shape.push_back(intArg(args, i, 1));
+    wanted *= shape.back();
+  }
   for (int64_t d : type->getShape().drop_front())
     have *= d;
   auto result = RankedTensorType::get(shape, builder.getF32Type());

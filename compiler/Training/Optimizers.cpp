@@ -132,5 +132,9 @@ const HyperparamRule *kiln::lookupTrainingHyperparam(llvm::StringRef name) {
   for (const HyperparamRule &rule : kTrainingHyper)
     if (rule.name == name)
       return &rule;
+  // A dropout layer's rate ("dropout0.rate"): a probability below 1.
+  static const HyperparamRule kDropoutRate = {"rate", 0.5, 0.0, 1.0, false, false};
+  if (name.starts_with("dropout") && name.ends_with(".rate"))
+    return &kDropoutRate;
   return nullptr;
 }
