@@ -325,19 +325,43 @@ FailureOr<Tensor> FunctionLowering::lowerOp(Operation *op) {
 
   return llvm::TypeSwitch<Operation *, FailureOr<Tensor>>(op)
       .Case([&](MatmulOp m) -> FailureOr<Tensor> {
+        // Leading dimensions of the left side (rank > 2) are flattened into
+        // one row index: rows of the product, or with transpose_lhs the
+        // contraction, which then runs over both sides' leading dimensions.
         Tensor a = get(m.getLhs()), b = get(m.getRhs());
         bool ta = m.getTransposeLhs(), tb = m.getTransposeRhs();
-        Halide::Expr k = ta ? a.extents[0] : a.extents[1];
-        Halide::Expr rows = ta ? a.extents[1] : a.extents[0];
+        int last = a.rank() - 1;
+        std::vector<Halide::Expr> leading(a.extents.begin(), a.extents.end() - 1);
+        Halide::Expr flatRows = leading[0];
+        for (size_t d = 1; d < leading.size(); ++d)
+          flatRows = flatRows * leading[d];
+        // Row-major indices of flat row `f` over the leading dimensions.
+        auto unflatten = [&](Halide::Expr f) {
+          std::vector<Halide::Expr> idx(leading.size());
+          for (size_t d = leading.size(); d-- > 1;) {
+            idx[d] = f % leading[d];
+            f = f / leading[d];
+          }
+          idx[0] = f;
+          return idx;
+        };
+        auto row = [&](const Tensor &t, Halide::Expr f, Halide::Expr col) {
+          std::vector<Halide::Expr> idx = unflatten(f);
+          idx.push_back(col);
+          return t.at(idx);
+        };
+        Halide::Expr k = ta ? flatRows : a.extents[last];
+        Halide::Expr rows = ta ? a.extents[last] : flatRows;
         Halide::RDom r(0, k, uniqueName("r"));
         Halide::Var i("i"), j("j");
         // Contract with Schedules.cpp: a schedule may compute past the end
         // of a dynamic (batch) row extent, never past a static one. Such rows
         // read the last real row and are never stored.
-        bool dynamicRows = ShapedType::isDynamic(m.getType().getDimSize(0));
+        bool dynamicRows = !ta && llvm::any_of(m.getType().getShape().drop_back(),
+                                               ShapedType::isDynamic);
         Halide::Expr ic = dynamicRows ? Halide::clamp(i, 0, rows - 1) : Halide::Expr(i);
-        Halide::Expr av = ta ? a.at({r, ic}) : a.at({ic, r});
-        Halide::Expr bv = tb ? b.at({j, r}) : b.at({r, j});
+        Halide::Expr av = ta ? row(a, r, ic) : row(a, ic, r);
+        Halide::Expr bv = tb ? b.at({j, r}) : b.rank() > 2 ? row(b, r, j) : b.at({r, j});
 
         Halide::Func prod(uniqueName("matmul"));
         prod(j, i) = Halide::cast(ft, 0);
@@ -345,12 +369,23 @@ FailureOr<Tensor> FunctionLowering::lowerOp(Operation *op) {
         funcs.anchor = KernelFuncs::Anchor::Matmul;
         funcs.prod = prod;
         funcs.reduction = r;
-        return Tensor{prod, extentsOf(m.getType())};
+        if (ta || a.rank() == 2)
+          return Tensor{prod, extentsOf(m.getType())};
+        // The product's rows seen in the result's shape [..., M].
+        auto type = cast<RankedTensorType>(m.getType());
+        std::vector<Halide::Var> v = vars(type.getRank());
+        Halide::Expr flat = v[0];
+        for (size_t d = 1; d + 1 < v.size(); ++d)
+          flat = flat * leading[d] + v[d];
+        Halide::Func view(uniqueName("matmul_rows"));
+        define(view, v, prod(v.back(), flat));
+        return Tensor{view, extentsOf(type)};
       })
       .Case([&](BiasAddOp b) {
         Tensor x = get(b.getInput()), bias = get(b.getBias());
+        int axis = static_cast<int>(b.getAxis());
         return elementwise(b.getResult(), [&](std::vector<Halide::Expr> v) {
-          return x.at(v) + bias.at({v[1]});
+          return x.at(v) + bias.at({v[axis]});
         });
       })
       .Case([&](AddOp a) {

@@ -130,20 +130,24 @@ llvm::ArrayRef<CallRule> kiln::importer::layerRules() { return kLayerRules; }
 
 FailureOr<Value> Importer::buildDense(BoundArgs &args) {
   Value input = args.tensors[0];
-  auto type = expectF32(args, 0, 2, "dense", "an f32 input of rank 2 such as f32[" + batchName +
-                                                 ", 784]");
+  auto type = expectF32(args, 0, 0, "dense", "an f32 input such as f32[" + batchName + ", 784]");
   if (failed(type))
     return failure();
+  if (type->getRank() < 2)
+    return error(args.exprs[0]->loc, "dense expects samples of features, [" + batchName +
+                                         ", features] or [" + batchName +
+                                         ", steps, features], got " + describe(input));
+  int64_t last = type->getRank() - 1;
   int64_t units = intArg(args, 1, 0);
   bool trainable = boolArg(args, 4, true);
   std::string layer = layerName("dense");
   ast::SourceLoc l = args.call->loc;
-  Value weight = newParam(layer + ".weight", {type->getDimSize(1), units},
+  Value weight = newParam(layer + ".weight", {type->getDimSize(last), units},
                           initArg(args, 3, "he_normal"), l, trainable);
   Value result = MatmulOp::create(builder, loc(l), input, weight);
   if (boolArg(args, 2, true))
     result = BiasAddOp::create(builder, loc(l), result,
-                               newParam(layer + ".bias", {units}, "zeros", l, trainable));
+                               newParam(layer + ".bias", {units}, "zeros", l, trainable), last);
   return result;
 }
 

@@ -243,7 +243,7 @@ func.func @reshape_dynamic_batch(%x: tensor<?x400xf32>) {
 // of the width (4) is rejected, one of the channels is accepted.
 func.func @bias_add_nchw(%x: tensor<?x6x4x4xf32>, %c: tensor<6xf32>, %b: tensor<4xf32>) {
   %ok = kiln.bias_add %x, %c : tensor<?x6x4x4xf32>, tensor<6xf32> -> tensor<?x6x4x4xf32>
-  // expected-error @+2 {{kiln.bias_add expects [N, M, ...] and [M], got 'tensor<?x6x4x4xf32>' and 'tensor<4xf32>'}}
+  // expected-error @+2 {{kiln.bias_add expects [N, M, ...] and [M] (M at axis 1), got 'tensor<?x6x4x4xf32>' and 'tensor<4xf32>'}}
   // expected-error @+1 {{'kiln.bias_add' op failed to infer returned types}}
   %y = kiln.bias_add %x, %b : tensor<?x6x4x4xf32>, tensor<4xf32> -> tensor<?x6x4x4xf32>
   return
@@ -253,7 +253,7 @@ func.func @bias_add_nchw(%x: tensor<?x6x4x4xf32>, %c: tensor<6xf32>, %b: tensor<
 
 // bias_add: the input has a batch and a feature dimension at least.
 func.func @bias_add_rank1(%b: tensor<2xf32>) {
-  // expected-error @+2 {{kiln.bias_add expects [N, M, ...] and [M], got 'tensor<2xf32>' and 'tensor<2xf32>'}}
+  // expected-error @+2 {{kiln.bias_add expects [N, M, ...] and [M] (M at axis 1), got 'tensor<2xf32>' and 'tensor<2xf32>'}}
   // expected-error @+1 {{'kiln.bias_add' op failed to infer returned types}}
   %y = kiln.bias_add %b, %b : tensor<2xf32>, tensor<2xf32> -> tensor<2xf32>
   return

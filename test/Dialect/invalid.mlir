@@ -27,7 +27,7 @@ func.func @matmul_transpose_contraction(%a: tensor<2x3xf32>) {
 
 // matmul: operands of rank 1 are rejected.
 func.func @matmul_rank(%a: tensor<3xf32>) {
-  // expected-error @+2 {{kiln.matmul expects rank-2 operands, got 'tensor<3xf32>' and 'tensor<3xf32>'}}
+  // expected-error @+2 {{kiln.matmul expects [..., K] x [K, M] (or, with transpose_lhs, leading dimensions alike on both sides), got 'tensor<3xf32>' and 'tensor<3xf32>'}}
   // expected-error @+1 {{'kiln.matmul' op failed to infer returned types}}
   %c = kiln.matmul %a, %a : tensor<3xf32>, tensor<3xf32> -> tensor<3xf32>
   return
@@ -47,7 +47,7 @@ func.func @matmul_result_type(%a: tensor<4x3xf32>, %b: tensor<3x5xf32>) {
 
 // bias_add: the bias length must equal the row length.
 func.func @bias_add_shape_mismatch(%h: tensor<?x256xf32>, %b: tensor<128xf32>) {
-  // expected-error @+2 {{kiln.bias_add expects [N, M, ...] and [M], got 'tensor<?x256xf32>' and 'tensor<128xf32>'}}
+  // expected-error @+2 {{kiln.bias_add expects [N, M, ...] and [M] (M at axis 1), got 'tensor<?x256xf32>' and 'tensor<128xf32>'}}
   // expected-error @+1 {{'kiln.bias_add' op failed to infer returned types}}
   %z = kiln.bias_add %h, %b : tensor<?x256xf32>, tensor<128xf32> -> tensor<?x256xf32>
   return

@@ -64,7 +64,7 @@ func.func @reshape(%x: tensor<?x16x5x5xf32>) -> (tensor<?x400xf32>, tensor<?x16x
 // CHECK-NEXT: return %[[Z]], %[[DX]], %[[DW]] :
 // GENERIC-LABEL: sym_name = "conv"
 // GENERIC: "kiln.conv2d"(%{{.*}}, %{{.*}}) <{dilation = 2 : i64, padding = array<i64: 1, 0, 1, 0>, stride = 2 : i64}> : (tensor<?x3x9x9xf32>, tensor<4x3x3x3xf32>) -> tensor<?x4x4x3xf32>
-// GENERIC: "kiln.bias_add"(%{{.*}}, %{{.*}}) : (tensor<?x4x4x3xf32>, tensor<4xf32>) -> tensor<?x4x4x3xf32>
+// GENERIC: "kiln.bias_add"(%{{.*}}, %{{.*}}) <{axis = 1 : i64}> : (tensor<?x4x4x3xf32>, tensor<4xf32>) -> tensor<?x4x4x3xf32>
 // GENERIC: "kiln.conv2d_grad_input"(%{{.*}}, %{{.*}}) <{dilation = 2 : i64, padding = array<i64: 1, 0, 1, 0>, stride = 2 : i64}> : (tensor<?x4x4x3xf32>, tensor<4x3x3x3xf32>) -> tensor<?x3x9x9xf32>
 // GENERIC: "kiln.conv2d_grad_filter"(%{{.*}}, %{{.*}}) <{dilation = 2 : i64, padding = array<i64: 1, 0, 1, 0>, stride = 2 : i64}> : (tensor<?x4x4x3xf32>, tensor<?x3x9x9xf32>) -> tensor<4x3x3x3xf32>
 func.func @conv(%x: tensor<?x3x9x9xf32>, %w: tensor<4x3x3x3xf32>, %b: tensor<4xf32>,

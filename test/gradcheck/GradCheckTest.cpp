@@ -312,6 +312,20 @@ optimizer sgd(lr = 0.1)
                  3, 5);
 }
 
+// A dense layer over every step of a sequence ([N, T, K] x [K, M]): the
+// weight gradient contracts over both the batch and the steps.
+TEST(GradCheck, DenseOverSequence) {
+  checkGradients(R"(model m
+input ids : i32[batch, 4]
+label y : i32[batch]
+h = tanh(dense(embedding(ids, 7, 3), 5))
+logits = dense(flatten(h), 7)
+loss = softmax_cross_entropy(logits, y)
+optimizer sgd(lr = 0.1)
+)",
+                 3, 7);
+}
+
 // Concatenation of features and of channels, an input among the parts.
 TEST(GradCheck, ConcatFeatures) {
   checkGradients(R"(model m

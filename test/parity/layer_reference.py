@@ -72,7 +72,7 @@ class Params:
         return F.embedding(ids, self.get(name + ".weight", (vocab, dim)))
 
     def dense(self, x, units, name, bias=True):
-        w = self.get(name + ".weight", (x.shape[1], units))
+        w = self.get(name + ".weight", (x.shape[-1], units))
         y = x @ w
         return y + self.get(name + ".bias", (units,)) if bias else y
 
@@ -219,6 +219,13 @@ MODELS = {
         lambda p, training: head(torch.tanh(
             p.embedding(tokens((BATCH, 6)), 9, 3, "embedding0").flatten(1)), p, training,
             "dense0")),
+    "dense_over_sequence": (
+        "input ids : i32[batch, 6]\nlabel y : i32[batch]\n"
+        "h = tanh(dense(embedding(ids, 7, 4), 5))\nlogits = dense(flatten(h), 3)\n"
+        "loss = softmax_cross_entropy(logits, y)\n",
+        lambda p, training: head(torch.tanh(p.dense(
+            p.embedding(tokens((BATCH, 6)), 7, 4, "embedding0"), 5, "dense0")).flatten(1),
+            p, training)),
     "concat": (
         "input x : f32[batch, 5]\nlabel y : i32[batch]\n"
         "h = concat(tanh(dense(x, 4)), x, relu(dense(x, 3)), axis = 1)\n"

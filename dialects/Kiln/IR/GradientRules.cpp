@@ -33,15 +33,15 @@ LogicalResult MatmulOp::buildGradients(OpBuilder &b, ArrayRef<Value> resultGrads
   return success();
 }
 
-// y = x + bias along dimension 1  =>  dx = dy, dbias = dy summed over every
-// other dimension (the last ones first, then the batch).
+// y = x + bias along `axis`  =>  dx = dy, dbias = dy summed over every
+// other dimension (the last ones first, the batch last).
 LogicalResult BiasAddOp::buildGradients(OpBuilder &b, ArrayRef<Value> resultGrads,
                                         SmallVectorImpl<Value> &operandGrads) {
   Value dy = resultGrads[0];
   Value dbias = dy;
-  for (int64_t axis = cast<RankedTensorType>(dy.getType()).getRank() - 1; axis >= 2; --axis)
-    dbias = ReduceSumOp::create(b, getLoc(), dbias, b.getI64IntegerAttr(axis));
-  dbias = ReduceSumOp::create(b, getLoc(), dbias, b.getI64IntegerAttr(0));
+  for (int64_t axis = cast<RankedTensorType>(dy.getType()).getRank() - 1; axis >= 0; --axis)
+    if (axis != static_cast<int64_t>(getAxis()))
+      dbias = ReduceSumOp::create(b, getLoc(), dbias, b.getI64IntegerAttr(axis));
   operandGrads.append({dy, dbias});
   return success();
 }

@@ -62,15 +62,32 @@ LogicalResult MatmulOp::inferReturnTypes(MLIRContext *context, std::optional<Loc
                                          SmallVectorImpl<Type> &inferred) {
   auto lhs = cast<RankedTensorType>(adaptor.getLhs().getType());
   auto rhs = cast<RankedTensorType>(adaptor.getRhs().getType());
-  if (lhs.getRank() != 2 || rhs.getRank() != 2)
-    return emitOptionalError(loc, "kiln.matmul expects rank-2 operands, got ", lhs, " and ",
-                             rhs);
   bool ta = adaptor.getTransposeLhs(), tb = adaptor.getTransposeRhs();
-  int64_t m = lhs.getDimSize(ta ? 1 : 0), kl = lhs.getDimSize(ta ? 0 : 1);
-  int64_t kr = rhs.getDimSize(tb ? 1 : 0), n = rhs.getDimSize(tb ? 0 : 1);
+  // Leading dimensions: rows of the left side, or (transposed) contracted
+  // on both sides alike.
+  bool leadingOk = lhs.getRank() >= 2 &&
+                   (ta ? rhs.getRank() == lhs.getRank() && (rhs.getRank() == 2 || !tb)
+                       : rhs.getRank() == 2);
+  for (int64_t d = 0; leadingOk && ta && lhs.getRank() > 2 && d + 1 < lhs.getRank(); ++d)
+    leadingOk = dimsAgree(lhs.getDimSize(d), rhs.getDimSize(d));
+  if (!leadingOk)
+    return emitOptionalError(loc, "kiln.matmul expects [..., K] x [K, M] (or, with "
+                                  "transpose_lhs, leading dimensions alike on both sides), got ",
+                             lhs, " and ", rhs);
+  int64_t last = lhs.getRank() - 1;
+  int64_t kl = ta ? (lhs.getRank() == 2 ? lhs.getDimSize(0) : ShapedType::kDynamic)
+                  : lhs.getDimSize(last);
+  int64_t kr = ta && rhs.getRank() > 2 ? kl : rhs.getDimSize(tb ? 1 : 0);
+  int64_t n = rhs.getDimSize(tb ? 0 : rhs.getRank() - 1);
   if (!dimsAgree(kl, kr))
     return emitOptionalError(loc, "kiln.matmul contraction sizes differ: ", lhs, " and ", rhs);
-  inferred.push_back(RankedTensorType::get({m, n}, lhs.getElementType()));
+  SmallVector<int64_t> shape;
+  if (ta)
+    shape.push_back(lhs.getDimSize(last));
+  else
+    shape.append(lhs.getShape().begin(), lhs.getShape().end() - 1);
+  shape.push_back(n);
+  inferred.push_back(RankedTensorType::get(shape, lhs.getElementType()));
   return success();
 }
 
@@ -79,10 +96,11 @@ LogicalResult BiasAddOp::inferReturnTypes(MLIRContext *context, std::optional<Lo
                                           SmallVectorImpl<Type> &inferred) {
   auto input = cast<RankedTensorType>(adaptor.getInput().getType());
   auto bias = cast<RankedTensorType>(adaptor.getBias().getType());
-  if (input.getRank() < 2 || bias.getRank() != 1 ||
-      !dimsAgree(input.getDimSize(1), bias.getDimSize(0)))
-    return emitOptionalError(loc, "kiln.bias_add expects [N, M, ...] and [M], got ", input,
-                             " and ", bias);
+  int64_t axis = adaptor.getAxis();
+  if (input.getRank() < 2 || bias.getRank() != 1 || axis < 1 || axis >= input.getRank() ||
+      !dimsAgree(input.getDimSize(axis), bias.getDimSize(0)))
+    return emitOptionalError(loc, "kiln.bias_add expects [N, M, ...] and [M] (M at axis ", axis,
+                             "), got ", input, " and ", bias);
   inferred.push_back(input);
   return success();
 }
@@ -208,7 +226,9 @@ LogicalResult ConcatOp::inferReturnTypes(MLIRContext *context, std::optional<Loc
     if (!agree)
       return emitOptionalError(loc, "kiln.concat inputs ", first, " and ", type,
                                " differ outside axis ", axis);
-    shape[axis] += type.getDimSize(axis);
+    shape[axis] = ShapedType::isDynamic(shape[axis]) || type.isDynamicDim(axis)
+                      ? ShapedType::kDynamic
+                      : shape[axis] + type.getDimSize(axis);
   }
   inferred.push_back(RankedTensorType::get(shape, first.getElementType()));
   return success();
@@ -251,9 +271,13 @@ LogicalResult ScatterAddOp::verify() {
   auto result = cast<RankedTensorType>(getResult().getType());
   if (result.getRank() != 2 || !result.hasStaticShape())
     return emitOpError("expects a static [V, D] result, got ") << result;
-  SmallVector<int64_t> expected(indices.getShape());
-  expected.push_back(result.getDimSize(1));
-  if (grad.getShape() != ArrayRef<int64_t>(expected))
+  if (indices.getRank() < 1)
+    return emitOpError("expects indices with a batch dimension, got ") << indices;
+  bool agree = grad.getRank() == indices.getRank() + 1 &&
+               grad.getDimSize(grad.getRank() - 1) == result.getDimSize(1);
+  for (int64_t d = 0; agree && d < indices.getRank(); ++d)
+    agree = dimsAgree(grad.getDimSize(d), indices.getDimSize(d));
+  if (!agree)
     return emitOpError("gradient ") << grad << " does not match indices " << indices
                                     << " and rows of " << result;
   return success();

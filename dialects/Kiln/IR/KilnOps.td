@@ -89,15 +89,22 @@ def Kiln_FillOp : Kiln_Op<"fill", [Pure]> {
 
 def Kiln_MatmulOp : Kiln_Op<"matmul",
     [Pure, InferTypeOpAdaptor, DeclareOpInterfaceMethods<Kiln_GradientOpInterface>]> {
-  let summary = "Matrix product of two rank-2 tensors, either side optionally transposed";
+  let summary = "Matrix product, either side optionally transposed; leading dimensions of the left side are rows";
   let description = [{
     `result = op(lhs) x op(rhs)`, where `op` transposes when the matching flag
     is set. A dense layer is a matmul followed by `kiln.bias_add`.
+
+    A left side of rank 3 or more is a stack of rows: [N, T, K] x [K, M]
+    gives [N, T, M] (a dense layer applied at every position of a
+    sequence). With `transpose_lhs`, both sides may have such leading
+    dimensions, which are then all contracted: [N, T, K]^T x [N, T, M] gives
+    [K, M] (that layer's weight gradient).
 
     ```mlir
     %h = kiln.matmul %x, %w : tensor<?x784xf32>, tensor<784x256xf32> -> tensor<?x256xf32>
     %gw = kiln.matmul %x, %dh {transpose_lhs = true}
         : tensor<?x784xf32>, tensor<?x256xf32> -> tensor<784x256xf32>
+    %s = kiln.matmul %e, %u : tensor<?x20x16xf32>, tensor<16x64xf32> -> tensor<?x20x64xf32>
     ```
   }];
   let arguments = (ins Kiln_F32Tensor:$lhs, Kiln_F32Tensor:$rhs,
@@ -111,16 +118,19 @@ def Kiln_MatmulOp : Kiln_Op<"matmul",
 
 def Kiln_BiasAddOp : Kiln_Op<"bias_add",
     [Pure, InferTypeOpAdaptor, DeclareOpInterfaceMethods<Kiln_GradientOpInterface>]> {
-  let summary = "Adds a per-feature (per-channel) vector along dimension 1";
+  let summary = "Adds a per-feature (per-channel) vector along one dimension (by default 1)";
   let description = [{
-    `result[n, j, ...] = input[n, j, ...] + bias[j]`: the bias of a dense
-    layer ([N, M]) or of a convolution (NCHW).
+    `result[n, j, ...] = input[n, j, ...] + bias[j]` with `j` at `axis`: the
+    bias of a dense layer ([N, M]) or of a convolution (NCHW), or with axis 2
+    of a dense layer over a sequence ([N, T, M]).
 
     ```mlir
     %z = kiln.bias_add %h, %b : tensor<?x256xf32>, tensor<256xf32> -> tensor<?x256xf32>
+    %s = kiln.bias_add %q, %c {axis = 2 : i64} : tensor<?x20x64xf32>, tensor<64xf32> -> tensor<?x20x64xf32>
     ```
   }];
-  let arguments = (ins Kiln_F32Tensor:$input, Kiln_F32Tensor:$bias);
+  let arguments = (ins Kiln_F32Tensor:$input, Kiln_F32Tensor:$bias,
+                       DefaultValuedAttr<I64Attr, "1">:$axis);
   let results = (outs Kiln_F32Tensor:$result);
   let assemblyFormat = [{
     $input `,` $bias attr-dict `:` type($input) `,` type($bias) `->` type($result)
