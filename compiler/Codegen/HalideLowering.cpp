@@ -64,6 +64,18 @@ private:
   FailureOr<std::vector<Halide::Expr>> lowerBody(Block &body, ValueRange operands,
                                                  const std::vector<Halide::Expr> &idx);
   std::pair<Halide::Func, Halide::Func> softmaxStats(const Tensor &logits);
+  /// A reduction domain over every element of `t`, innermost dimension
+  /// first, and the row-major index it stands for.
+  std::pair<Halide::RDom, std::vector<Halide::Expr>> everyElement(const Tensor &t) {
+    std::vector<Halide::Range> ranges;
+    for (int d = t.rank() - 1; d >= 0; --d)
+      ranges.emplace_back(0, t.extents[d]);
+    Halide::RDom r(ranges, uniqueName("r"));
+    std::vector<Halide::Expr> idx(t.rank());
+    for (int d = 0; d < t.rank(); ++d)
+      idx[d] = r[t.rank() - 1 - d];
+    return {r, idx};
+  }
   FailureOr<Tensor> lowerWindowOp(Operation *op);
   Halide::Expr scalar(Value v);
   Tensor external(Value v);
@@ -142,7 +154,7 @@ const HyperparamRule *hyperparamRule(llvm::StringRef optimizer, llvm::StringRef 
   return lookupTrainingHyperparam(name);
 }
 
-int indexByName(llvm::StringRef name, const auto &list) {
+template <typename List> int indexByName(llvm::StringRef name, const List &list) {
   for (size_t i = 0; i < list.size(); ++i)
     if (list[i].name == name)
       return static_cast<int>(i);
@@ -446,15 +458,8 @@ FailureOr<Tensor> FunctionLowering::lowerOp(Operation *op) {
         });
       })
       .Case([&](SumOp sum) -> FailureOr<Tensor> {
-        // The reduction domain runs innermost dimension first.
         Tensor x = get(sum.getInput());
-        std::vector<Halide::Range> ranges;
-        for (int d = x.rank() - 1; d >= 0; --d)
-          ranges.emplace_back(0, x.extents[d]);
-        Halide::RDom r(ranges, uniqueName("r"));
-        std::vector<Halide::Expr> idx(x.rank());
-        for (int d = 0; d < x.rank(); ++d)
-          idx[d] = r[x.rank() - 1 - d];
+        auto [r, idx] = everyElement(x);
         Halide::Func total(uniqueName("sum"));
         total() = Halide::cast(ft, 0);
         total() += x.at(idx);
@@ -565,13 +570,7 @@ FailureOr<Tensor> FunctionLowering::lowerOp(Operation *op) {
         // being the index at p: a reduction whose destination is data.
         Tensor dy = get(sc.getGrad()), ids = get(sc.getIndices());
         auto type = cast<RankedTensorType>(sc.getType());
-        std::vector<Halide::Range> ranges;
-        for (int d = ids.rank() - 1; d >= 0; --d)
-          ranges.emplace_back(0, ids.extents[d]);
-        Halide::RDom r(ranges, uniqueName("r"));
-        std::vector<Halide::Expr> position(ids.rank());
-        for (int d = 0; d < ids.rank(); ++d)
-          position[d] = r[ids.rank() - 1 - d];
+        auto [r, position] = everyElement(ids);
         Halide::Var column("j"), row("i");
         Halide::Func sum(uniqueName("scatter_add"));
         sum(column, row) = Halide::cast(ft, 0);

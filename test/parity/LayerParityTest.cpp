@@ -61,7 +61,7 @@ uint64_t seedOf(const std::string &name) {
 }
 
 /// Fills a float64 buffer laid out row-major: element k gets fn(k).
-void fill(Halide::Buffer<> &buffer, auto fn) {
+template <typename Fn> void fill(Halide::Buffer<> &buffer, Fn fn) {
   Halide::Buffer<double> b = buffer;
   for (size_t k = 0; k < b.number_of_elements(); ++k)
     b.data()[k] = fn(k);
