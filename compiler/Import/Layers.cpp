@@ -369,41 +369,40 @@ FailureOr<Value> Importer::buildBatchNorm(BoundArgs &args) {
     return hasSpatial ? Value(ReshapeOp::create(builder, l, *type, y)) : y;
   };
 
+  // gamma / sqrt(variance + eps): the per-channel scale of both forms.
+  auto normScale = [&](Scalar &s, Value g, Value variance) {
+    return s.div(g, s.sqrt(s.add(variance, s.constant(eps))));
+  };
+
   // Inference first: no op may read the running statistics after the
   // updates below write them.
   ValueRange inferenceStats =
       pointwise({gamma, beta, runningMean, runningVar}, perChannel, 2,
                 [&](Scalar &s, ArrayRef<Value> a) {
-                  Value scale = s.div(a[0], s.sqrt(s.add(a[3], s.constant(eps))));
+                  Value scale = normScale(s, a[0], a[3]);
                   return SmallVector<Value>{scale, s.sub(a[1], s.mul(a[2], scale))};
                 });
   Value inference = affine(x, inferenceStats[0], inferenceStats[1]);
 
+  // Training: the batch's mean and biased variance per channel.
   Value batch = BatchOp::create(builder, l, f32);
   auto count = [&](Scalar &s) { return s.mul(batch, s.constant(double(spatial))); };
-  Value mean = pointwise(sumPerChannel(x), perChannel, 1, [&](Scalar &s, ArrayRef<Value> a) {
-    return SmallVector<Value>{s.div(a[0], count(s))};
-  })[0];
+  auto meanPerChannel = [&](Value t) {
+    return pointwise(sumPerChannel(t), perChannel, 1, [&](Scalar &s, ArrayRef<Value> a) {
+      return SmallVector<Value>{s.div(a[0], count(s))};
+    })[0];
+  };
+  Value mean = meanPerChannel(x);
   Value centered = pointwise({x, spread(mean)}, view, 1, [](Scalar &s, ArrayRef<Value> a) {
     return SmallVector<Value>{s.sub(a[0], a[1])};
   })[0];
-  Value squares = pointwise(centered, view, 1, [](Scalar &s, ArrayRef<Value> a) {
+  Value variance = meanPerChannel(pointwise(centered, view, 1, [](Scalar &s, ArrayRef<Value> a) {
     return SmallVector<Value>{s.square(a[0])};
-  })[0];
-  Value variance =
-      pointwise(sumPerChannel(squares), perChannel, 1, [&](Scalar &s, ArrayRef<Value> a) {
-        return SmallVector<Value>{s.div(a[0], count(s))};
-      })[0];
+  })[0]);
   Value scale = pointwise({gamma, variance}, perChannel, 1, [&](Scalar &s, ArrayRef<Value> a) {
-    return SmallVector<Value>{s.div(a[0], s.sqrt(s.add(a[1], s.constant(eps))))};
+    return SmallVector<Value>{normScale(s, a[0], a[1])};
   })[0];
-  Value training = pointwise({centered, spread(scale)}, view, 1,
-                             [](Scalar &s, ArrayRef<Value> a) {
-                               return SmallVector<Value>{s.mul(a[0], a[1])};
-                             })[0];
-  training = BiasAddOp::create(builder, l, training, beta);
-  if (hasSpatial)
-    training = ReshapeOp::create(builder, l, *type, training);
+  Value training = affine(centered, scale, beta);
 
   // running = (1 - momentum) running + momentum batch statistic; the
   // variance's statistic is unbiased, n / (n - 1) times the batch's.
