@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "Codegen/HalideLowering.h"
+#include "Codegen/RecurrentScan.h"
 #include "Codegen/Schedules.h"
 
 #include "Kiln/IR/KilnOps.h"
@@ -77,6 +78,20 @@ private:
     return {r, idx};
   }
   FailureOr<Tensor> lowerWindowOp(Operation *op);
+  RecurrentOperands recurrentOperands(llvm::StringRef cell, Value input, Value weight,
+                                      Value bias) {
+    auto type = cast<RankedTensorType>(input.getType());
+    auto units = static_cast<int>(cast<RankedTensorType>(weight.getType()).getDimSize(0));
+    return RecurrentOperands{cell.str(),
+                             tensorOf(input).func,
+                             tensorOf(weight).func,
+                             tensorOf(bias).func,
+                             batch,
+                             static_cast<int>(type.getDimSize(1)),
+                             units,
+                             ft,
+                             uniqueName(cell)};
+  }
   Halide::Expr scalar(Value v);
   Tensor external(Value v);
   int slotFor(Value v);
@@ -549,11 +564,22 @@ FailureOr<Tensor> FunctionLowering::lowerOp(Operation *op) {
         });
       })
       .Case([&](SliceOp sl) {
+        // Where the window leaves the input, a clamped read and a zero.
         Tensor x = get(sl.getInput());
         int axis = static_cast<int>(sl.getAxis()), offset = static_cast<int>(sl.getOffset());
+        int size = static_cast<int>(cast<RankedTensorType>(sl.getType()).getDimSize(axis));
+        int extent = static_cast<int>(
+            cast<RankedTensorType>(sl.getInput().getType()).getDimSize(axis));
+        bool inside = offset >= 0 && offset + size <= extent;
         return elementwise(sl.getResult(), [&](std::vector<Halide::Expr> v) {
-          v[axis] = v[axis] + offset;
-          return x.at(v);
+          Halide::Expr position = v[axis] + offset;
+          if (inside) {
+            v[axis] = position;
+            return x.at(v);
+          }
+          v[axis] = Halide::clamp(position, 0, extent - 1);
+          return Halide::select(position >= 0 && position < extent, x.at(v),
+                                Halide::cast(ft, 0));
         });
       })
       .Case([&](GatherOp g) {
@@ -582,6 +608,12 @@ FailureOr<Tensor> FunctionLowering::lowerOp(Operation *op) {
         funcs.prod = sum;
         funcs.reduction = r;
         return Tensor{sum, extentsOf(type)};
+      })
+      .Case([&](RecurrentOp rec) -> FailureOr<Tensor> {
+        Halide::Func hs = lowerRecurrent(
+            recurrentOperands(rec.getCell(), rec.getInput(), rec.getWeight(), rec.getBias()),
+            funcs);
+        return Tensor{hs, extentsOf(rec.getType())};
       })
       .Case<Conv2DOp, Conv2DGradInputOp, Conv2DGradFilterOp, Pool2DOp, Pool2DGradOp>(
           [&](Operation *w) { return lowerWindowOp(w); })
@@ -810,6 +842,15 @@ LogicalResult FunctionLowering::lowerKernel(KernelOp op) {
       funcs.outputShapes.push_back(shapeOf(type));
       continue;
     }
+    if (auto bptt = dyn_cast<RecurrentGradOp>(inner)) {
+      auto [dinput, drecurrent] = lowerRecurrentGrad(
+          recurrentOperands(bptt.getCell(), bptt.getInput(), bptt.getWeight(), bptt.getBias()),
+          tensorOf(bptt.getGrad()).func, funcs);
+      std::vector<Halide::Expr> extents = extentsOf(bptt.getInput().getType());
+      tensors[bptt.getInputGrad()] = Tensor{dinput, extents};
+      tensors[bptt.getRecurrentGrad()] = Tensor{drecurrent, extents};
+      continue;
+    }
     FailureOr<Tensor> t = lowerOp(&inner);
     if (failed(t))
       return failure();
@@ -840,6 +881,8 @@ LogicalResult FunctionLowering::lowerKernel(KernelOp op) {
     // before their output stores anything.
     for (auto &[name, staged] : funcs.stagedValues)
       staged.compute_root();
+    for (KernelFuncs::Scan &scan : funcs.scans)
+      scan.func.compute_root();
   }
   kernel.pipeline = Halide::Pipeline(funcs.outputs);
   kernel.arguments = arguments;

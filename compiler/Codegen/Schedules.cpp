@@ -103,6 +103,33 @@ void scheduleWindow(Func prod, int vec) {
     prod.update().vectorize(args[0], vec, TailStrategy::GuardWithIf).parallel(args.back());
 }
 
+// A recurrence over time (see KernelFuncs::Scan): samples in blocks of 4 in
+// parallel; within a block, for each step and each block of hidden units,
+// the recurrent product's terms with the units' accumulators for the 4
+// samples in registers (units vectorized, samples unrolled), then the cell.
+// Vectorizing a reduction variable needs allow_race_conditions: the units
+// of one step read only the step before, never each other.
+void scheduleScan(const KernelFuncs::Scan &scan, int vec) {
+  Func f = scan.func;
+  RDom r = scan.domain;
+  Var j = f.args()[0], b = f.args()[1];
+  int vn = std::min(vec, scan.block);
+  f.compute_root();
+  if (vn > 1)
+    f.vectorize(j, vn, TailStrategy::GuardWithIf);
+  RVar jo("jo"), ji("ji");
+  Var bo("bo"), bi("bi");
+  Stage step = f.update();
+  step.allow_race_conditions()
+      .split(r[0], jo, ji, vn)
+      .split(b, bo, bi, 4, TailStrategy::GuardWithIf)
+      .reorder(ji, jo, bi, r[1], r[2], r[3], bo)
+      .vectorize(ji)
+      .unroll(jo)
+      .unroll(bi)
+      .parallel(bo);
+}
+
 } // namespace
 
 void scheduleKernel(KernelFuncs &k, int vectorWidth) {
@@ -146,6 +173,10 @@ void scheduleKernel(KernelFuncs &k, int vectorWidth) {
   }
   case KernelFuncs::Anchor::Window:
     scheduleWindow(k.prod, vec);
+    break;
+  case KernelFuncs::Anchor::Scan:
+    for (const KernelFuncs::Scan &scan : k.scans)
+      scheduleScan(scan, vec);
     break;
   case KernelFuncs::Anchor::Softmax:
   case KernelFuncs::Anchor::Elementwise:

@@ -18,7 +18,7 @@
 namespace kiln {
 
 struct KernelFuncs {
-  enum class Anchor { Elementwise, Matmul, Reduce, Softmax, Window };
+  enum class Anchor { Elementwise, Matmul, Reduce, Softmax, Window, Scan };
   Anchor anchor = Anchor::Elementwise;
   /// Matmul: the accumulator `prod(j, i) += a(i, r) * b(r, j)` with its pure
   /// vars (j, i); Reduce: the sum; Window: the convolution or pooling over
@@ -31,6 +31,17 @@ struct KernelFuncs {
   std::vector<Halide::Func> outputs;
   /// Row-major shape of each output, outermost first; -1 marks the batch.
   std::vector<std::vector<int64_t>> outputShapes;
+  /// Scan: the recurrences, in the order they run. `func(j, b, t)` has one
+  /// update over `domain` = (j within its block, k, block of j, step), j a
+  /// hidden unit in blocks of `block`, k in [0, H]: H terms of the recurrent
+  /// product, then the cell. Step t reads only step t - 1 (t + 1 when
+  /// running backwards), so units of one step may be computed together.
+  struct Scan {
+    Halide::Func func;
+    Halide::RDom domain;
+    int block;
+  };
+  std::vector<Scan> scans;
   /// In-place Tuple outputs (by Func name) and the Func holding their new
   /// values, which must be computed per tile or row before the output
   /// stores any of it.

@@ -34,9 +34,7 @@ static std::string spellingOf(const ast::Expr &e) {
   }
 }
 
-/// A number as the init spec spells it: the shortest text that reads back
-/// as the same float32.
-static std::string specNumber(double v) {
+std::string specNumber(double v) {
   char text[32];
   std::snprintf(text, sizeof text, "%.9g", v);
   return text;

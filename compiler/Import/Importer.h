@@ -69,6 +69,10 @@ struct CallRule {
 llvm::ArrayRef<CallRule> layerRules();
 llvm::ArrayRef<CallRule> lossRules();
 
+/// A number as an init spec spells it: the shortest text that reads back as
+/// the same float32.
+std::string specNumber(double v);
+
 struct Symbol {
   Value value;
   ast::SourceLoc loc;
@@ -101,6 +105,7 @@ public:
   FailureOr<Value> buildBatchNorm(BoundArgs &args);
   FailureOr<Value> buildEmbedding(BoundArgs &args);
   FailureOr<Value> buildConcat(BoundArgs &args);
+  FailureOr<Value> buildRecurrent(BoundArgs &args);
   FailureOr<Value> buildAdd(BoundArgs &args);
   FailureOr<Value> buildRelu(BoundArgs &args);
   FailureOr<Value> buildActivation(BoundArgs &args);

@@ -57,6 +57,11 @@ const ArgSpec kConcatArgs[] = {{"a", ArgKind::Tensor, true},  {"b", ArgKind::Ten
                                {"c", ArgKind::Tensor, false}, {"d", ArgKind::Tensor, false},
                                {"e", ArgKind::Tensor, false}, {"f", ArgKind::Tensor, false},
                                {"axis", ArgKind::PositiveInt, false}};
+const ArgSpec kRecurrentArgs[] = {{"input", ArgKind::Tensor, true},
+                                  {"units", ArgKind::PositiveInt, true},
+                                  {"return_sequences", ArgKind::Bool, false},
+                                  {"init", ArgKind::Init, false},
+                                  {"trainable", ArgKind::Bool, false}};
 const ArgSpec kBinaryArgs[] = {{"lhs", ArgKind::Tensor, true}, {"rhs", ArgKind::Tensor, true}};
 const ArgSpec kUnaryArgs[] = {{"input", ArgKind::Tensor, true}};
 const ArgSpec kAlphaArgs[] = {{"input", ArgKind::Tensor, true},
@@ -77,6 +82,9 @@ const CallRule kLayerRules[] = {
     {"batch_norm", kBatchNormArgs, &Importer::buildBatchNorm},
     {"embedding", kEmbeddingArgs, &Importer::buildEmbedding},
     {"concat", kConcatArgs, &Importer::buildConcat},
+    {"rnn", kRecurrentArgs, &Importer::buildRecurrent},
+    {"lstm", kRecurrentArgs, &Importer::buildRecurrent},
+    {"gru", kRecurrentArgs, &Importer::buildRecurrent},
     {"add", kBinaryArgs, &Importer::buildAdd},
     {"relu", kUnaryArgs, &Importer::buildRelu},
     {"linear", kUnaryArgs, &Importer::buildActivation},
@@ -462,6 +470,50 @@ FailureOr<Value> Importer::buildConcat(BoundArgs &args) {
                                  "but axis " + std::to_string(axis) + ", got " + shapes);
   return Value(ConcatOp::create(builder, loc(args.call->loc), inputs,
                                 builder.getI64IntegerAttr(axis)));
+}
+
+/// rnn, lstm and gru over [batch, T, features]: a dense layer over the
+/// sequence gives every step's input pre-activations, kiln.recurrent runs
+/// the cell over the steps. Parameters follow PyTorch's (weights
+/// transposed): weight_ih [features, G*units], bias_ih, weight_hh
+/// [units, G*units] and bias_hh, all from uniform(-1/sqrt(units),
+/// 1/sqrt(units)) unless `init` names the weights' scheme. The result is
+/// every step's hidden state [batch, T, units], or with
+/// return_sequences = false the last one, [batch, units].
+FailureOr<Value> Importer::buildRecurrent(BoundArgs &args) {
+  llvm::StringRef cell = args.call->name;
+  Value input = args.tensors[0];
+  auto type = expectF32(args, 0, 3, cell,
+                        "a sequence f32[" + batchName + ", steps, features] such as the "
+                        "result of embedding");
+  if (failed(type))
+    return failure();
+  int64_t units = intArg(args, 1, 0), steps = type->getDimSize(1);
+  int64_t width = recurrentGates(cell) * units;
+  bool trainable = boolArg(args, 4, true);
+  std::string layer = layerName(cell);
+  ast::SourceLoc l = args.call->loc;
+  Location at = loc(l);
+  double bound = 1.0 / std::sqrt(static_cast<double>(units));
+  std::string uniform = "uniform(" + specNumber(-bound) + ", " + specNumber(bound) + ")";
+  std::string weightInit = initArg(args, 3, uniform);
+  Value weightIh = newParam(layer + ".weight_ih", {type->getDimSize(2), width}, weightInit, l,
+                            trainable);
+  Value biasIh = newParam(layer + ".bias_ih", {width}, uniform, l, trainable);
+  Value weightHh = newParam(layer + ".weight_hh", {units, width}, weightInit, l, trainable);
+  Value biasHh = newParam(layer + ".bias_hh", {width}, uniform, l, trainable);
+  Value gates = BiasAddOp::create(builder, at, MatmulOp::create(builder, at, input, weightIh),
+                                  biasIh, 2);
+  Value states = RecurrentOp::create(builder, at, builder.getStringAttr(cell), gates, weightHh,
+                                     biasHh);
+  if (boolArg(args, 2, true))
+    return states;
+  auto lastType = RankedTensorType::get({type->getDimSize(0), 1, units}, builder.getF32Type());
+  Value last = SliceOp::create(builder, at, lastType, states, builder.getI64IntegerAttr(1),
+                               builder.getI64IntegerAttr(steps - 1));
+  return Value(ReshapeOp::create(
+      builder, at, RankedTensorType::get({type->getDimSize(0), units}, builder.getF32Type()),
+      last));
 }
 
 FailureOr<Value> Importer::buildAdd(BoundArgs &args) {

@@ -380,3 +380,52 @@ optimizer sgd(lr = 0.1)
 }
 
 } // namespace
+
+// Recurrent layers with backpropagation through time: every cell, over a
+// float sequence and over embeddings, the full sequence (flattened) or the
+// last state; 5 units (scan blocks of 1) and 8 (blocks of 8); a batch of 3
+// leaves the scan's block of 4 samples partly empty.
+struct RecurrentCase {
+  const char *name;
+  const char *layers;
+};
+
+void PrintTo(const RecurrentCase &c, std::ostream *os) { *os << c.name; }
+
+class Recurrent : public ::testing::TestWithParam<RecurrentCase> {};
+
+TEST_P(Recurrent, Gradients) {
+  checkGradients(std::string(R"(model m
+input x : f32[batch, 4, 3]
+label y : i32[batch]
+)") + GetParam().layers + R"(
+loss = softmax_cross_entropy(dense(h, 3), y)
+optimizer sgd(lr = 0.1)
+)",
+                 3, 3);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    GradCheck, Recurrent,
+    ::testing::Values(
+        RecurrentCase{"RnnSequence", "h = flatten(rnn(x, 5))"},
+        RecurrentCase{"RnnLast", "h = rnn(x, 8, return_sequences = false)"},
+        RecurrentCase{"LstmSequence", "h = flatten(lstm(x, 5))"},
+        RecurrentCase{"LstmLast", "h = lstm(x, 8, return_sequences = false)"},
+        RecurrentCase{"GruSequence", "h = flatten(gru(x, 5))"},
+        RecurrentCase{"GruLast", "h = gru(x, 8, return_sequences = false)"},
+        RecurrentCase{"StackedLstmGru",
+                      "h = gru(tanh(lstm(x, 4)), 6, return_sequences = false)"}),
+    [](const ::testing::TestParamInfo<RecurrentCase> &info) { return info.param.name; });
+
+// Tokens through an embedding into an LSTM.
+TEST(GradCheck, EmbeddingLstm) {
+  checkGradients(R"(model m
+input ids : i32[batch, 6]
+label y : i32[batch]
+h = lstm(embedding(ids, 7, 3), 4, return_sequences = false)
+loss = softmax_cross_entropy(dense(h, 7), y)
+optimizer sgd(lr = 0.1)
+)",
+                 3, 7);
+}

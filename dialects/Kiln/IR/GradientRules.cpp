@@ -178,3 +178,35 @@ LogicalResult GatherOp::buildGradients(OpBuilder &b, ArrayRef<Value> resultGrads
   operandGrads.push_back(Value());
   return success();
 }
+
+// y = input[offset + i] along axis (zero outside)  =>  dx = dy[i - offset]
+// along the axis, zero outside: the slice of dy at -offset.
+LogicalResult SliceOp::buildGradients(OpBuilder &b, ArrayRef<Value> resultGrads,
+                                      SmallVectorImpl<Value> &operandGrads) {
+  operandGrads.push_back(SliceOp::create(b, getLoc(), getInput().getType(), resultGrads[0],
+                                         getAxisAttr(), b.getI64IntegerAttr(-getOffset())));
+  return success();
+}
+
+// hs = recurrent(x, U, bias), a_t = h_{t-1} U + bias  =>  backpropagation
+// through time gives dx and da (equal but for gru); then
+// dU = sum over samples and steps of h_{t-1}^T da_t (h_{t-1}: hs shifted one
+// step later, zero at the first) and dbias = da summed over samples and steps.
+LogicalResult RecurrentOp::buildGradients(OpBuilder &b, ArrayRef<Value> resultGrads,
+                                          SmallVectorImpl<Value> &operandGrads) {
+  Location loc = getLoc();
+  Type gatesType = getInput().getType();
+  auto bptt = RecurrentGradOp::create(b, loc, gatesType, gatesType, getCellAttr(),
+                                      resultGrads[0], getInput(), getWeight(), getBias());
+  Value dx = bptt.getInputGrad();
+  Value da = getCell() == "gru" ? bptt.getRecurrentGrad() : dx;
+  IntegerAttr steps = b.getI64IntegerAttr(1);
+  Value previous = SliceOp::create(b, loc, getType(), getResult(), steps,
+                                   b.getI64IntegerAttr(-1));
+  Value dweight = MatmulOp::create(b, loc, previous, da, /*transpose_lhs=*/true,
+                                   /*transpose_rhs=*/false);
+  Value perStep = ReduceSumOp::create(b, loc, da, b.getI64IntegerAttr(0));
+  Value dbias = ReduceSumOp::create(b, loc, perStep, b.getI64IntegerAttr(0));
+  operandGrads.append({dx, dweight, dbias});
+  return success();
+}

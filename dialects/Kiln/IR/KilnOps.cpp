@@ -244,9 +244,62 @@ LogicalResult SliceOp::verify() {
     if (d != axis && input.getDimSize(d) != result.getDimSize(d))
       return emitOpError("result ") << result << " differs from " << input
                                     << " outside axis " << axis;
-  if (offset < 0 || offset + result.getDimSize(axis) > input.getDimSize(axis))
-    return emitOpError("range [") << offset << ", " << offset + result.getDimSize(axis)
-                                  << ") is outside axis " << axis << " of " << input;
+  if (input.isDynamicDim(axis) || result.isDynamicDim(axis))
+    return emitOpError("expects a static axis ") << axis << ", got " << input << " -> " << result;
+  return success();
+}
+
+int64_t kiln::recurrentGates(llvm::StringRef cell) {
+  return llvm::StringSwitch<int64_t>(cell).Case("rnn", 1).Case("lstm", 4).Case("gru", 3).Default(0);
+}
+
+/// Checks the operands of kiln.recurrent (and of its gradient) and returns the
+/// shape of the hidden states, [N, T, H].
+static FailureOr<SmallVector<int64_t>>
+recurrentStates(std::optional<Location> loc, llvm::StringRef cell, Type inputType,
+                Type weightType, Type biasType) {
+  int64_t gates = recurrentGates(cell);
+  if (gates == 0)
+    return emitOptionalError(loc, "cell must be rnn, lstm or gru, got '", cell, "'");
+  auto input = cast<RankedTensorType>(inputType);
+  auto weight = cast<RankedTensorType>(weightType);
+  auto bias = cast<RankedTensorType>(biasType);
+  if (weight.getRank() != 2 || !weight.hasStaticShape() ||
+      weight.getDimSize(1) != gates * weight.getDimSize(0))
+    return emitOptionalError(loc, cell, " expects a recurrent weight [H, ", gates, "*H], got ",
+                             weight);
+  int64_t width = weight.getDimSize(1);
+  if (input.getRank() != 3 || input.isDynamicDim(1) || input.getDimSize(2) != width)
+    return emitOptionalError(loc, cell, " expects input pre-activations [N, T, ", width,
+                             "] with a static T, got ", input);
+  if (bias.getRank() != 1 || bias.getDimSize(0) != width)
+    return emitOptionalError(loc, cell, " expects a recurrent bias [", width, "], got ", bias);
+  return SmallVector<int64_t>{input.getDimSize(0), input.getDimSize(1), weight.getDimSize(0)};
+}
+
+LogicalResult RecurrentOp::inferReturnTypes(MLIRContext *context, std::optional<Location> loc,
+                                            Adaptor adaptor, SmallVectorImpl<Type> &inferred) {
+  auto states = recurrentStates(loc, adaptor.getCell(), adaptor.getInput().getType(),
+                                adaptor.getWeight().getType(), adaptor.getBias().getType());
+  if (failed(states))
+    return failure();
+  inferred.push_back(RankedTensorType::get(*states, Float32Type::get(context)));
+  return success();
+}
+
+LogicalResult RecurrentGradOp::verify() {
+  auto states = recurrentStates(getLoc(), getCell(), getInput().getType(),
+                                getWeight().getType(), getBias().getType());
+  if (failed(states))
+    return failure();
+  auto grad = cast<RankedTensorType>(getGrad().getType());
+  if (grad.getRank() != 3 || !dimsAgree(grad.getDimSize(0), (*states)[0]) ||
+      grad.getShape().drop_front() != ArrayRef<int64_t>(*states).drop_front())
+    return emitOpError("gradient ") << grad << " does not match the hidden states ["
+                                    << (*states)[1] << " steps, " << (*states)[2] << " units]";
+  if (getInputGrad().getType() != getInput().getType() ||
+      getRecurrentGrad().getType() != getInput().getType())
+    return emitOpError("results must have the input's type ") << getInput().getType();
   return success();
 }
 

@@ -21,6 +21,9 @@ namespace kiln {
 /// he_uniform, xavier_normal, xavier_uniform, constant(v), uniform(low, high),
 /// normal(mean, std).
 bool isKnownInit(llvm::StringRef init);
+/// The number of gates G of a kiln.recurrent cell: rnn 1, lstm 4, gru 3; 0
+/// for an unknown cell.
+int64_t recurrentGates(llvm::StringRef cell);
 } // namespace kiln
 
 #endif // KILN_IR_KILNOPS_H

@@ -408,6 +408,36 @@ def Kiln_GatherOp : Kiln_Op<"gather",
   }];
 }
 
+def Kiln_RecurrentOp : Kiln_Op<"recurrent",
+    [Pure, InferTypeOpAdaptor, DeclareOpInterfaceMethods<Kiln_GradientOpInterface>]> {
+  let summary = "A recurrent cell (rnn, lstm or gru) run over the steps of a sequence";
+  let description = [{
+    `input` is [N, T, G*H]: the input's contribution to the cell's G gate
+    pre-activations at every step (a dense layer over the sequence, its bias
+    included). `weight` is [H, G*H] and `bias` [G*H]: the recurrent
+    pre-activations at step t are `a_t = h_{t-1} weight + bias`, with h_0 = 0
+    (and c_0 = 0). The result is every step's hidden state, [N, T, H].
+    Gates are laid out along the last dimension in PyTorch's order:
+
+    - `rnn` (G = 1): h = tanh(x + a)
+    - `lstm` (G = 4: i, f, g, o): c = f c_prev + i g, h = o tanh(c), where
+      i, f, o are sigmoid(x + a) and g = tanh(x + a)
+    - `gru` (G = 3: r, z, n): r, z = sigmoid(x + a),
+      n = tanh(x_n + r a_n), h = (1 - z) n + z h_prev
+
+    ```mlir
+    %hs = kiln.recurrent "lstm" %xp, %u, %b : tensor<?x20x64xf32>, tensor<16x64xf32>, tensor<64xf32> -> tensor<?x20x16xf32>
+    ```
+  }];
+  let arguments = (ins StrAttr:$cell, Kiln_F32Tensor:$input, Kiln_F32Tensor:$weight,
+                       Kiln_F32Tensor:$bias);
+  let results = (outs Kiln_F32Tensor:$result);
+  let assemblyFormat = [{
+    $cell $input `,` $weight `,` $bias attr-dict `:` type($input) `,` type($weight) `,`
+    type($bias) `->` type($result)
+  }];
+}
+
 def Kiln_PhaseOp : Kiln_Op<"phase", [Pure, AllTypesMatch<["training", "inference", "result"]>]> {
   let summary = "Chooses a value by phase: `training` in the train step, `inference` in predict";
   let description = [{
@@ -456,11 +486,14 @@ def Kiln_ReduceSumOp : Kiln_Op<"reduce_sum",
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
 }
 
-def Kiln_SliceOp : Kiln_Op<"slice", [Pure]> {
-  let summary = "A contiguous range along one axis (the gradient of kiln.concat)";
+def Kiln_SliceOp : Kiln_Op<"slice", [Pure, DeclareOpInterfaceMethods<Kiln_GradientOpInterface>]> {
+  let summary = "A window along one axis, zero where it leaves the input";
   let description = [{
     `result[..., i, ...] = input[..., offset + i, ...]` along `axis`, as many
-    elements as the result type has there.
+    elements as the result type has there; positions outside the input read
+    zero, so a negative offset shifts the input along the axis (the previous
+    step of a sequence). It is the gradient of kiln.concat, and its own
+    gradient is the slice of the result gradient at `-offset`.
 
     ```mlir
     %b = kiln.slice %c {axis = 1 : i64, offset = 3 : i64} : tensor<?x8xf32> -> tensor<?x5xf32>
@@ -487,6 +520,32 @@ def Kiln_ScatterAddOp : Kiln_Op<"scatter_add", [Pure]> {
   let results = (outs Kiln_F32Tensor:$result);
   let assemblyFormat = [{
     $grad `,` $indices attr-dict `:` type($grad) `,` type($indices) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Kiln_RecurrentGradOp : Kiln_Op<"recurrent_grad", [Pure]> {
+  let summary = "Backpropagation through time of kiln.recurrent";
+  let description = [{
+    Given `grad`, the gradient of every hidden state [N, T, H], and the
+    operands of the kiln.recurrent it differentiates, gives the gradients of
+    the input pre-activations (`input_grad`, [N, T, G*H]) and of the
+    recurrent pre-activations a_t (`recurrent_grad`, the same shape). They
+    differ only for gru, whose candidate gate scales a_n by r. The forward
+    scan is recomputed inside.
+
+    ```mlir
+    %dx, %da = kiln.recurrent_grad "lstm" %dhs, %xp, %u, %b
+        : tensor<?x20x16xf32>, tensor<?x20x64xf32>, tensor<16x64xf32>, tensor<64xf32>
+        -> tensor<?x20x64xf32>, tensor<?x20x64xf32>
+    ```
+  }];
+  let arguments = (ins StrAttr:$cell, Kiln_F32Tensor:$grad, Kiln_F32Tensor:$input,
+                       Kiln_F32Tensor:$weight, Kiln_F32Tensor:$bias);
+  let results = (outs Kiln_F32Tensor:$input_grad, Kiln_F32Tensor:$recurrent_grad);
+  let assemblyFormat = [{
+    $cell $grad `,` $input `,` $weight `,` $bias attr-dict `:` type($grad) `,` type($input) `,`
+    type($weight) `,` type($bias) `->` type($input_grad) `,` type($recurrent_grad)
   }];
   let hasVerifier = 1;
 }

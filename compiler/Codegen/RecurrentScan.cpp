@@ -1,0 +1,246 @@
+//===- RecurrentScan.cpp - The cell table and the scans over time ---------===//
+//
+// Forward: S(j, b, t) for t in [0, T] holds, for hidden unit j of sample b
+// after step t, the G recurrent accumulators a_g (without bias) and the
+// cell state ({h}, or {c, h} for lstm); t = 0 is the zero initial state.
+// Step t first adds weight(g*H + j, k) * h_{t-1}(k) for k < H, then (k = H)
+// applies the cell. Only the update reads S at another j, and only at step
+// t - 1.
+//
+// Backward: D(j, b, t) for t in [1, T + 1] holds {the recurrent part of
+// dL/dh_t, the carry to step t - 1, da_g for each gate, and for gru dx of
+// the candidate gate}; t = T + 1 is zero. Step t (running from T down)
+// first adds sum_g weight(g*H + k, j) * da_g(k) of step t + 1, then applies
+// the cell's derivative, reading the forward scan at t and t - 1.
+//
+//===----------------------------------------------------------------------===//
+#include "Codegen/RecurrentScan.h"
+
+#include <cassert>
+
+using namespace Halide;
+
+namespace kiln {
+namespace {
+
+/// The values one step of a cell sees, per gate and per state component.
+struct StepValues {
+  std::vector<Expr> x;     // input pre-activation of each gate
+  std::vector<Expr> a;     // recurrent pre-activation of each gate (bias included)
+  std::vector<Expr> prev;  // state before the step: {h} or {c, h}
+  std::vector<Expr> state; // state after the step
+};
+
+/// What one step of backpropagation gives.
+struct StepGrads {
+  Expr carry;             // to the step before, besides the recurrent product
+  std::vector<Expr> dx;   // per gate, dL/dx
+  std::vector<Expr> da;   // per gate, dL/da
+};
+
+Expr sigmoid(Expr x) { return 1 / (1 + exp(-x)); }
+// Halide's tanh is a scalar libm call per vector lane; exp is inlined.
+Expr tanhExp(Expr x) { return 2 / (1 + exp(-2 * x)) - 1; }
+
+/// A cell: gate count, state size, one forward step and its derivative.
+/// `dh` is dL/dh_t from the step's output and from the recurrent product;
+/// `carry` is what step t + 1 passed back.
+struct CellRule {
+  const char *name;
+  int gates;
+  int stateSize;
+  /// The gate whose input gradient differs from its recurrent one, or -1.
+  int candidate;
+  std::vector<Expr> (*step)(const StepValues &v);
+  StepGrads (*stepGrad)(const StepValues &v, Expr dh, Expr carry);
+};
+
+const CellRule kCells[] = {
+    // h = tanh(x + a)
+    {"rnn", 1, 1, -1,
+     [](const StepValues &v) { return std::vector<Expr>{tanhExp(v.x[0] + v.a[0])}; },
+     [](const StepValues &v, Expr dh, Expr) {
+       Expr h = v.state[0];
+       Expr dz = dh * (1 - h * h);
+       return StepGrads{cast(dz.type(), 0), {dz}, {dz}};
+     }},
+    // i, f, o = sigmoid, g = tanh; c = f c_prev + i g; h = o tanh(c)
+    {"lstm", 4, 2, -1,
+     [](const StepValues &v) {
+       Expr i = sigmoid(v.x[0] + v.a[0]), f = sigmoid(v.x[1] + v.a[1]);
+       Expr g = tanhExp(v.x[2] + v.a[2]), o = sigmoid(v.x[3] + v.a[3]);
+       Expr c = f * v.prev[0] + i * g;
+       return std::vector<Expr>{c, o * tanhExp(c)};
+     },
+     [](const StepValues &v, Expr dh, Expr carry) {
+       Expr i = sigmoid(v.x[0] + v.a[0]), f = sigmoid(v.x[1] + v.a[1]);
+       Expr g = tanhExp(v.x[2] + v.a[2]), o = sigmoid(v.x[3] + v.a[3]);
+       Expr tc = tanhExp(v.state[0]);
+       Expr dc = carry + dh * o * (1 - tc * tc);
+       std::vector<Expr> dz = {dc * g * i * (1 - i), dc * v.prev[0] * f * (1 - f),
+                               dc * i * (1 - g * g), dh * tc * o * (1 - o)};
+       return StepGrads{dc * f, dz, dz};
+     }},
+    // r, z = sigmoid; n = tanh(x_n + r a_n); h = (1 - z) n + z h_prev
+    {"gru", 3, 1, 2,
+     [](const StepValues &v) {
+       Expr r = sigmoid(v.x[0] + v.a[0]), z = sigmoid(v.x[1] + v.a[1]);
+       Expr n = tanhExp(v.x[2] + r * v.a[2]);
+       return std::vector<Expr>{(1 - z) * n + z * v.prev[0]};
+     },
+     [](const StepValues &v, Expr dh, Expr carry) {
+       Expr r = sigmoid(v.x[0] + v.a[0]), z = sigmoid(v.x[1] + v.a[1]);
+       Expr n = tanhExp(v.x[2] + r * v.a[2]);
+       Expr total = dh + carry;
+       Expr dn = total * (1 - z) * (1 - n * n);
+       Expr dr = dn * v.a[2] * r * (1 - r);
+       Expr dz = total * (v.prev[0] - n) * z * (1 - z);
+       return StepGrads{total * z, {dr, dz, dn}, {dr, dz, dn * r}};
+     }},
+};
+
+const CellRule &cellRule(const std::string &name) {
+  for (const CellRule &c : kCells)
+    if (name == c.name)
+      return c;
+  assert(false && "kiln.recurrent verifier admits only known cells");
+  return kCells[0];
+}
+
+/// Hidden units per block of the scan's domain: a divisor of H.
+int unitBlock(int units) {
+  for (int b : {16, 8, 4, 2})
+    if (units % b == 0)
+      return b;
+  return 1;
+}
+
+/// The domain of a scan over `steps` steps, in the layout KernelFuncs::Scan
+/// describes, and the hidden unit, term and step it stands for (`reverse`:
+/// steps from the last to the first, numbered 1..T either way).
+struct ScanDomain {
+  RDom r;
+  Expr unit, term, step;
+  int block;
+};
+
+ScanDomain scanDomain(const RecurrentOperands &op, bool reverse, const std::string &name) {
+  int block = unitBlock(op.units);
+  RDom r(0, block, 0, op.units + 1, 0, op.units / block, reverse ? 0 : 1, op.steps, name);
+  Expr step = reverse ? op.steps - r[3] : Expr(r[3]);
+  return {r, r[2] * block + r[0], r[1], step, block};
+}
+
+std::vector<Expr> zeros(Type type, int n) { return std::vector<Expr>(n, cast(type, 0)); }
+
+/// The forward scan S described at the top of this file.
+Func forwardScan(const RecurrentOperands &op, const CellRule &cell, KernelFuncs &funcs) {
+  int G = cell.gates, H = op.units;
+  Var j("j"), b("b"), t("t");
+  Func S(op.name + "_states");
+  S(j, b, t) = Tuple(zeros(op.type, G + cell.stateSize));
+
+  ScanDomain d = scanDomain(op, false, op.name + "_r");
+  Expr k = d.term, kc = min(k, H - 1), n = clamp(b, 0, op.batch - 1);
+  StepValues v;
+  for (int g = 0; g < G; ++g) {
+    v.x.push_back(op.input(g * H + d.unit, d.step - 1, n));
+    v.a.push_back(S(d.unit, b, d.step)[g] + op.bias(g * H + d.unit));
+  }
+  for (int s = 0; s < cell.stateSize; ++s)
+    v.prev.push_back(S(d.unit, b, d.step - 1)[G + s]);
+  std::vector<Expr> next = cell.step(v);
+
+  // `likely` on the product's value lets Halide peel the cell (k == H) off
+  // the product loop.
+  Expr hPrev = S(kc, b, d.step - 1)[G + cell.stateSize - 1];
+  std::vector<Expr> values;
+  for (int g = 0; g < G; ++g) {
+    Expr acc = S(d.unit, b, d.step)[g];
+    values.push_back(select(k < H, likely(acc + op.weight(g * H + d.unit, kc) * hPrev), acc));
+  }
+  for (int s = 0; s < cell.stateSize; ++s)
+    values.push_back(select(k < H, likely(S(d.unit, b, d.step)[G + s]), next[s]));
+  S(d.unit, b, d.step) = Tuple(values);
+  funcs.scans.push_back({S, d.r, d.block});
+  return S;
+}
+
+} // namespace
+
+Func lowerRecurrent(const RecurrentOperands &op, KernelFuncs &funcs) {
+  const CellRule &cell = cellRule(op.cell);
+  Func S = forwardScan(op, cell, funcs);
+  funcs.anchor = KernelFuncs::Anchor::Scan;
+  Var j("j"), t("t"), n("n");
+  Func hs(op.name);
+  hs(j, t, n) = S(j, n, t + 1)[cell.gates + cell.stateSize - 1];
+  return hs;
+}
+
+std::pair<Func, Func> lowerRecurrentGrad(const RecurrentOperands &op, Func grad,
+                                         KernelFuncs &funcs) {
+  const CellRule &cell = cellRule(op.cell);
+  int G = cell.gates, H = op.units;
+  Func S = forwardScan(op, cell, funcs);
+
+  // The weight transposed, so that the backward product reads it along j.
+  Var j("j"), b("b"), t("t"), m("m");
+  Func weightT(op.name + "_weight_t");
+  weightT(j, m) = op.weight(m, j);
+  funcs.roots.push_back(weightT);
+
+  int components = 2 + G + (cell.candidate >= 0 ? 1 : 0);
+  Func D(op.name + "_bptt");
+  D(j, b, t) = Tuple(zeros(op.type, components));
+  ScanDomain d = scanDomain(op, true, op.name + "_rb");
+  Expr k = d.term, kc = min(k, H - 1), n = clamp(b, 0, op.batch - 1);
+  Expr u = d.unit, step = d.step;
+
+  Expr recurrent = D(u, b, step)[0];
+  Expr sum = recurrent;
+  for (int g = 0; g < G; ++g)
+    sum = sum + weightT(u, g * H + kc) * D(kc, b, step + 1)[2 + g];
+
+  StepValues v;
+  for (int g = 0; g < G; ++g) {
+    v.x.push_back(op.input(g * H + u, step - 1, n));
+    v.a.push_back(S(u, b, step)[g] + op.bias(g * H + u));
+  }
+  for (int s = 0; s < cell.stateSize; ++s) {
+    v.prev.push_back(S(u, b, step - 1)[G + s]);
+    v.state.push_back(S(u, b, step)[G + s]);
+  }
+  StepGrads sg = cell.stepGrad(v, recurrent + grad(u, step - 1, n), D(u, b, step + 1)[1]);
+
+  std::vector<Expr> finished = {recurrent, sg.carry};
+  finished.insert(finished.end(), sg.da.begin(), sg.da.end());
+  if (cell.candidate >= 0)
+    finished.push_back(sg.dx[cell.candidate]);
+  std::vector<Expr> values = {select(k < H, likely(sum), recurrent)};
+  for (int c = 1; c < components; ++c)
+    values.push_back(select(k < H, likely(D(u, b, step)[c]), finished[c]));
+  D(u, b, step) = Tuple(values);
+  funcs.scans.push_back({D, d.r, d.block});
+  funcs.anchor = KernelFuncs::Anchor::Scan;
+
+  // Gate column m = g*H + j of step t reads component 2 + g of D at t + 1
+  // (the candidate's input gradient: the last component).
+  auto gateColumns = [&](bool input, const std::string &name) {
+    Var mo("m"), to("t"), no("n");
+    Expr gate = mo / H, unit = mo % H;
+    auto component = [&](int g) {
+      int c = input && g == cell.candidate ? components - 1 : 2 + g;
+      return D(unit, no, to + 1)[c];
+    };
+    Expr value = component(G - 1);
+    for (int g = G - 2; g >= 0; --g)
+      value = select(gate == g, component(g), value);
+    Func f(name);
+    f(mo, to, no) = value;
+    return f;
+  };
+  return {gateColumns(true, op.name + "_dinput"), gateColumns(false, op.name + "_drecurrent")};
+}
+
+} // namespace kiln
