@@ -483,6 +483,10 @@ FailureOr<Value> Importer::buildConcat(BoundArgs &args) {
 FailureOr<Value> Importer::buildRecurrent(BoundArgs &args) {
   llvm::StringRef cell = args.call->name;
   Value input = args.tensors[0];
+  if (cast<RankedTensorType>(input.getType()).getElementType().isInteger(32))
+    return error(args.exprs[0]->loc, cell.str() + " expects f32 features, got " +
+                                         describe(input) + "; embed the tokens first, as in " +
+                                         cell.str() + "(embedding(ids, vocab, dim), units)");
   auto type = expectF32(args, 0, 3, cell,
                         "a sequence f32[" + batchName + ", steps, features] such as the "
                         "result of embedding");

@@ -76,6 +76,20 @@ class Params:
         y = x @ w
         return y + self.get(name + ".bias", (units,)) if bias else y
 
+    def recurrent(self, cell, x, units, name, last=False):
+        """PyTorch's RNN / LSTM / GRU kernel (what nn.RNN, nn.LSTM and nn.GRU call) with
+        Kiln's parameters, the weights transposed to torch's layout; zero initial state."""
+        width = {"rnn": 1, "lstm": 4, "gru": 3}[cell] * units
+        weights = [self.get(name + ".weight_ih", (x.shape[-1], width)).t(),
+                   self.get(name + ".weight_hh", (units, width)).t(),
+                   self.get(name + ".bias_ih", (width,)),
+                   self.get(name + ".bias_hh", (width,))]
+        h0 = torch.zeros(1, x.shape[0], units)
+        run = {"rnn": torch._VF.rnn_tanh, "lstm": torch._VF.lstm, "gru": torch._VF.gru}[cell]
+        states = run(x, (h0, h0) if cell == "lstm" else h0, weights, True, 1, 0.0, True, False,
+                     True)[0]
+        return states[:, -1] if last else states
+
     def conv(self, x, filters, kernel, name, bias=True, **kw):
         w = self.get(name + ".weight", (filters, x.shape[1], kernel, kernel))
         b = self.get(name + ".bias", (filters,)) if bias else None
@@ -226,6 +240,39 @@ MODELS = {
         lambda p, training: head(torch.tanh(p.dense(
             p.embedding(tokens((BATCH, 6)), 7, 4, "embedding0"), 5, "dense0")).flatten(1),
             p, training)),
+    "rnn_sequence": (
+        "input x : f32[batch, 4, 3]\nlabel y : i32[batch]\n"
+        "h = rnn(x, 5)\nlogits = dense(flatten(h), 3)\nloss = softmax_cross_entropy(logits, y)\n",
+        lambda p, training: head(
+            p.recurrent("rnn", features((BATCH, 4, 3)), 5, "rnn0").flatten(1), p, training,
+            "dense0")),
+    "lstm_sequence": (
+        "input x : f32[batch, 4, 3]\nlabel y : i32[batch]\n"
+        "h = lstm(x, 5)\nlogits = dense(flatten(h), 3)\nloss = softmax_cross_entropy(logits, y)\n",
+        lambda p, training: head(
+            p.recurrent("lstm", features((BATCH, 4, 3)), 5, "lstm0").flatten(1), p, training,
+            "dense0")),
+    "lstm_last": (
+        "input x : f32[batch, 6, 3]\nlabel y : i32[batch]\n"
+        "h = lstm(x, 8, return_sequences = false)\nlogits = dense(h, 3)\n"
+        "loss = softmax_cross_entropy(logits, y)\n",
+        lambda p, training: head(
+            p.recurrent("lstm", features((BATCH, 6, 3)), 8, "lstm0", last=True), p, training,
+            "dense0")),
+    "gru_last": (
+        "input x : f32[batch, 6, 3]\nlabel y : i32[batch]\n"
+        "h = gru(x, 8, return_sequences = false)\nlogits = dense(h, 3)\n"
+        "loss = softmax_cross_entropy(logits, y)\n",
+        lambda p, training: head(
+            p.recurrent("gru", features((BATCH, 6, 3)), 8, "gru0", last=True), p, training,
+            "dense0")),
+    "embedding_gru_sequence": (
+        "input ids : i32[batch, 5]\nlabel y : i32[batch]\n"
+        "h = gru(embedding(ids, 7, 4), 3)\nlogits = dense(flatten(h), 3)\n"
+        "loss = softmax_cross_entropy(logits, y)\n",
+        lambda p, training: head(p.recurrent(
+            "gru", p.embedding(tokens((BATCH, 5)), 7, 4, "embedding0"), 3, "gru0").flatten(1),
+            p, training, "dense0")),
     "concat": (
         "input x : f32[batch, 5]\nlabel y : i32[batch]\n"
         "h = concat(tanh(dense(x, 4)), x, relu(dense(x, 3)), axis = 1)\n"
