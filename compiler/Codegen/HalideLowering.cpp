@@ -65,6 +65,33 @@ private:
   FailureOr<std::vector<Halide::Expr>> lowerBody(Block &body, ValueRange operands,
                                                  const std::vector<Halide::Expr> &idx);
   std::pair<Halide::Func, Halide::Func> softmaxStats(const Tensor &logits);
+  /// `t` seen as rows: every dimension but the last (`columns`), or every
+  /// dimension, flattened into one row index; [rows, C] or [rows]. `t`
+  /// itself when there is nothing to flatten.
+  Tensor rowsOf(const Tensor &t, bool columns) {
+    int leading = t.rank() - (columns ? 1 : 0);
+    if (leading <= 1)
+      return t;
+    Halide::Expr rows = t.extents[0];
+    for (int d = 1; d < leading; ++d)
+      rows = rows * t.extents[d];
+    Halide::Var row("row"), column("column");
+    std::vector<Halide::Expr> idx(leading);
+    Halide::Expr rest = row;
+    for (int d = leading - 1; d >= 1; --d) {
+      idx[d] = rest % t.extents[d];
+      rest = rest / t.extents[d];
+    }
+    idx[0] = rest;
+    Halide::Func view(uniqueName("rows"));
+    if (!columns) {
+      view(row) = t.at(idx);
+      return Tensor{view, {rows}};
+    }
+    idx.push_back(column);
+    view(column, row) = t.at(idx);
+    return Tensor{view, {rows, t.extents.back()}};
+  }
   /// A reduction domain over every element of `t`, innermost dimension
   /// first, and the row-major index it stands for.
   std::pair<Halide::RDom, std::vector<Halide::Expr>> everyElement(const Tensor &t) {
@@ -451,7 +478,7 @@ FailureOr<Tensor> FunctionLowering::lowerOp(Operation *op) {
         return Tensor{sum, extentsOf(type)};
       })
       .Case([&](SoftmaxCrossEntropyOp s) -> FailureOr<Tensor> {
-        Tensor z = get(s.getLogits()), y = get(s.getLabels());
+        Tensor z = rowsOf(get(s.getLogits()), true), y = rowsOf(get(s.getLabels()), false);
         auto [rowMax, rowSum] = softmaxStats(z);
         Halide::Expr n = z.extents[0], classes = z.extents[1];
         Halide::RDom r(0, n, uniqueName("r"));
@@ -462,12 +489,17 @@ FailureOr<Tensor> FunctionLowering::lowerOp(Operation *op) {
         return Tensor{loss, {}};
       })
       .Case([&](SoftmaxCrossEntropyGradOp s) -> FailureOr<Tensor> {
-        Tensor g = get(s.getGrad()), z = get(s.getLogits()), y = get(s.getLabels());
+        Tensor g = get(s.getGrad()), z = rowsOf(get(s.getLogits()), true);
+        Tensor y = rowsOf(get(s.getLabels()), false);
         auto [rowMax, rowSum] = softmaxStats(z);
         Halide::Expr n = z.extents[0];
+        std::vector<Halide::Expr> leading = get(s.getLabels()).extents;
         return elementwise(s.getResult(), [&](std::vector<Halide::Expr> v) {
-          Halide::Expr p = Halide::exp(z.at(v) - rowMax(v[0])) / rowSum(v[0]);
-          Halide::Expr onehot = Halide::select(v[1] == y.at({v[0]}), Halide::cast(ft, 1),
+          Halide::Expr row = v[0];
+          for (size_t d = 1; d < leading.size(); ++d)
+            row = row * leading[d] + v[d];
+          Halide::Expr p = Halide::exp(z.at({row, v.back()}) - rowMax(row)) / rowSum(row);
+          Halide::Expr onehot = Halide::select(v.back() == y.at({row}), Halide::cast(ft, 1),
                                                Halide::cast(ft, 0));
           return g.at({}) * (p - onehot) / Halide::cast(ft, n);
         });

@@ -108,14 +108,27 @@ llvm::ArrayRef<CallRule> kiln::importer::lossRules() { return kLossRules; }
 FailureOr<Value> Importer::buildSparseCrossEntropy(BoundArgs &args) {
   llvm::StringRef callee = args.call->name;
   Value logits = args.tensors[0], labels = args.tensors[1];
-  if (failed(expectF32(args, 0, 2, callee,
-                       "f32 logits of rank 2 such as f32[" + batchName + ", 10]")))
+  auto zt = expectF32(args, 0, 0, callee,
+                      "f32 logits such as f32[" + batchName + ", 10], or f32[" + batchName +
+                          ", steps, 10] for a sequence");
+  if (failed(zt))
     return failure();
+  if (zt->getRank() < 2)
+    return error(args.exprs[0]->loc, callee.str() + " expects logits with a class dimension, "
+                                                    "such as f32[" + batchName + ", 10], got " +
+                                         describe(logits));
   auto yt = cast<RankedTensorType>(labels.getType());
-  if (yt.getRank() != 1 || !yt.getElementType().isInteger(32))
+  bool fits = yt.getRank() == zt->getRank() - 1 && yt.getElementType().isInteger(32);
+  for (int64_t d = 1; fits && d < yt.getRank(); ++d)
+    fits = yt.getDimSize(d) == zt->getDimSize(d);
+  if (!fits) {
+    std::string expected = "i32[" + batchName;
+    for (int64_t d = 1; d + 1 < zt->getRank(); ++d)
+      expected += ", " + std::to_string(zt->getDimSize(d));
     return error(args.exprs[1]->loc,
-                 callee.str() + " expects integer class labels such as i32[" + batchName +
+                 callee.str() + " expects integer class labels such as " + expected +
                      "], got " + describe(labels) + " for logits " + describe(logits));
+  }
   Value loss = SoftmaxCrossEntropyOp::create(builder, loc(args.call->loc), logits, labels);
   return addLoss(loss, logits, "classification");
 }

@@ -57,7 +57,7 @@ func.func @bias_add_shape_mismatch(%h: tensor<?x256xf32>, %b: tensor<128xf32>) {
 
 // softmax_cross_entropy: logits and labels must have the same batch size.
 func.func @loss_batch_mismatch(%l: tensor<4x10xf32>, %y: tensor<5xi32>) {
-  // expected-error @+2 {{kiln.softmax_cross_entropy expects logits [N, C] and labels [N], got 'tensor<4x10xf32>' and 'tensor<5xi32>'}}
+  // expected-error @+2 {{kiln.softmax_cross_entropy expects logits [N, ..., C] and labels [N, ...], got 'tensor<4x10xf32>' and 'tensor<5xi32>'}}
   // expected-error @+1 {{'kiln.softmax_cross_entropy' op failed to infer returned types}}
   %loss = kiln.softmax_cross_entropy %l, %y : tensor<4x10xf32>, tensor<5xi32> -> tensor<f32>
   return

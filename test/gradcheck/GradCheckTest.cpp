@@ -429,3 +429,16 @@ optimizer sgd(lr = 0.1)
 )",
                  3, 7);
 }
+
+// A label per step: softmax cross-entropy over [N, T, C] logits with [N, T]
+// labels (a character model), averaged over every step of every sample.
+TEST(GradCheck, SequenceCrossEntropy) {
+  checkGradients(R"(model m
+input ids : i32[batch, 5]
+label y : i32[batch, 5]
+h = gru(embedding(ids, 6, 3), 4)
+loss = softmax_cross_entropy(dense(h, 6), y)
+optimizer sgd(lr = 0.1)
+)",
+                 3, 6);
+}

@@ -110,8 +110,8 @@ TEST_P(LayerParity, LossAndGradientsMatchPyTorch) {
         tokens.data()[k] = static_cast<int32_t>((5 * k + 2) % 7);
     } else if (in.isInt) {
       Halide::Buffer<int32_t> labels = inputs.back();
-      for (int n = 0; n < kBatch; ++n)
-        labels(n) = (7 * n + 3) % classes;
+      for (size_t k = 0; k < labels.number_of_elements(); ++k)
+        labels.data()[k] = static_cast<int32_t>((7 * k + 3) % classes);
     } else if (in.isLabel) {
       fill(inputs.back(), [](size_t k) { return u(k, 55); });
     } else {

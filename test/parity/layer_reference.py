@@ -14,7 +14,7 @@ Values come from an integer hash, exact in both languages: u(k, s) =
        a convolution filter is [out, in, kh, kw] in both)
   input x, element k:      2 * (u(k, 99) - 0.5)
   a running variance (batch_norm) starts at 1 + 0.6 * (u(k, seed(P)) - 0.5), so positive
-  class labels y[n]:       (7 * n + 3) % classes
+  class labels, elem k:    (7 * k + 3) % classes (one per sample, or per step of a sequence)
   token indices, elem k:   (5 * k + 2) % 7 (embedding vocabularies here have 7 rows or more)
   float targets t, elem k: u(k, 55)
 The batch has 5 samples. Per case the .inc holds
@@ -104,8 +104,8 @@ def tokens(shape):
     return torch.tensor([(5 * k + 2) % 7 for k in range(math.prod(shape))]).reshape(shape)
 
 
-def labels(classes):
-    return torch.tensor([(7 * n + 3) % classes for n in range(BATCH)])
+def labels(classes, shape=(BATCH,)):
+    return torch.tensor([(7 * k + 3) % classes for k in range(math.prod(shape))]).reshape(shape)
 
 
 def targets(shape):
@@ -273,6 +273,14 @@ MODELS = {
         lambda p, training: head(p.recurrent(
             "gru", p.embedding(tokens((BATCH, 5)), 7, 4, "embedding0"), 3, "gru0").flatten(1),
             p, training, "dense0")),
+    "sequence_cross_entropy": (
+        "input ids : i32[batch, 6]\nlabel y : i32[batch, 6]\n"
+        "h = lstm(embedding(ids, 7, 4), 5)\nlogits = dense(h, 7)\n"
+        "loss = softmax_cross_entropy(logits, y)\n",
+        lambda p, training: (lambda logits: F.cross_entropy(
+            logits.reshape(-1, 7), labels(7, (BATCH, 6)).reshape(-1)) if training else logits)(
+            p.dense(p.recurrent("lstm", p.embedding(tokens((BATCH, 6)), 7, 4, "embedding0"), 5,
+                                "lstm0"), 7, "dense0"))),
     "concat": (
         "input x : f32[batch, 5]\nlabel y : i32[batch]\n"
         "h = concat(tanh(dense(x, 4)), x, relu(dense(x, 3)), axis = 1)\n"

@@ -342,11 +342,14 @@ LogicalResult SoftmaxCrossEntropyOp::inferReturnTypes(MLIRContext *context,
                                                       SmallVectorImpl<Type> &inferred) {
   auto logits = cast<RankedTensorType>(adaptor.getLogits().getType());
   auto labels = cast<RankedTensorType>(adaptor.getLabels().getType());
-  if (logits.getRank() != 2 || labels.getRank() != 1 ||
-      !dimsAgree(logits.getDimSize(0), labels.getDimSize(0)))
+  bool agree = logits.getRank() >= 2 && labels.getRank() == logits.getRank() - 1 &&
+               dimsAgree(logits.getDimSize(0), labels.getDimSize(0));
+  for (int64_t d = 1; agree && d < labels.getRank(); ++d)
+    agree = labels.getDimSize(d) == logits.getDimSize(d);
+  if (!agree)
     return emitOptionalError(loc,
-                             "kiln.softmax_cross_entropy expects logits [N, C] and labels [N], "
-                             "got ",
+                             "kiln.softmax_cross_entropy expects logits [N, ..., C] and labels "
+                             "[N, ...], got ",
                              logits, " and ", labels);
   inferred.push_back(RankedTensorType::get({}, logits.getElementType()));
   return success();

@@ -156,6 +156,8 @@ def Kiln_SoftmaxCrossEntropyOp : Kiln_Op<"softmax_cross_entropy",
   let description = [{
     `result = mean_n(logsumexp(logits[n, :]) - logits[n, labels[n]])`, computed
     in the numerically stable form (the row maximum is subtracted first).
+    Classes lie along the last dimension; logits [N, T, C] with labels [N, T]
+    (a label per step of a sequence) average over all N*T rows.
 
     ```mlir
     %loss = kiln.softmax_cross_entropy %logits, %y : tensor<?x10xf32>, tensor<?xi32> -> tensor<f32>
@@ -554,7 +556,8 @@ def Kiln_SoftmaxCrossEntropyGradOp : Kiln_Op<"softmax_cross_entropy_grad",
     [Pure, AllTypesMatch<["logits", "result"]>]> {
   let summary = "Gradient of the mean softmax cross-entropy with respect to the logits";
   let description = [{
-    `result[n, c] = grad * (softmax(logits[n, :])[c] - (c == labels[n])) / N`.
+    `result[n, c] = grad * (softmax(logits[n, :])[c] - (c == labels[n])) / N`,
+    over the N rows of every leading index (as kiln.softmax_cross_entropy).
 
     ```mlir
     %dl = kiln.softmax_cross_entropy_grad %one, %logits, %y
