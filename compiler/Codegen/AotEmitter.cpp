@@ -152,6 +152,7 @@ std::string WrapperWriter::header() const {
      << "private:\n"
      << "  float *reserve(int64_t floats);\n"
      << "  std::vector<float> workspace_;\n"
+     << "  std::vector<int32_t> tokens_;\n"
      << "  bool checkNumerics_ = false;\n"
      << "  std::string firstNonFinite_;\n"
      << "};\n";
@@ -193,6 +194,16 @@ void WrapperWriter::emitFunction(std::ostream &os, const FunctionPlan &plan) con
       break;
     case Slot::Kind::Input: {
       const InputDesc &in = model.inputs[s.index];
+      if (in.isInt && !in.isLabel) {
+        // Token ids arrive as floats in x (exact below 2^24).
+        os << "  tokens_.resize(static_cast<size_t>(batch) * " << perSampleElements(s.shape)
+           << ");\n"
+           << "  for (size_t i = 0; i < tokens_.size(); ++i)\n"
+           << "    tokens_[i] = static_cast<int32_t>(x[i]);\n"
+           << "  " << buffer << var << "(tokens_.data(), " << halideExtents(s.shape)
+           << "); // " << s.name << "\n";
+        break;
+      }
       std::string ptr = !in.isLabel ? "x" : in.isInt ? "labels" : "targets";
       os << "  " << buffer << var << "(const_cast<" << type << " *>(" << ptr << "), "
          << halideExtents(s.shape) << "); // " << s.name << "\n";
@@ -275,14 +286,20 @@ std::string WrapperWriter::source() const {
     if (in.isLabel && !in.isInt)
       targets = perSampleElements(in.shape);
   bool classifier = model.task == "classification";
+  int64_t labelsPerSample = 1;
+  for (const InputDesc &in : model.inputs)
+    if (in.isLabel && in.isInt)
+      labelsPerSample = perSampleElements(in.shape);
 
   os << "const kiln::ModelInfo &" << cls << "::info() const {\n"
      << "  static const kiln::ModelInfo info = [] {\n"
      << "    kiln::ModelInfo m;\n"
      << "    m.name = \"" << model.name << "\";\n"
      << "    m.inputFeatures = " << inputFeatures << ";\n"
+     << "    m.tokenInput = " << (features && features->isInt ? "true" : "false") << ";\n"
+     << "    m.labelsPerSample = " << labelsPerSample << ";\n"
      << "    m.task = " << cppString(model.task) << ";\n"
-     << "    m.numClasses = " << (classifier ? outputs : 0) << ";\n"
+     << "    m.numClasses = " << (classifier ? outputs / labelsPerSample : 0) << ";\n"
      << "    m.outputFeatures = " << outputs << ";\n"
      << "    m.targetFeatures = " << targets << ";\n";
   for (const ParamDesc &p : model.params) {
@@ -345,20 +362,17 @@ std::string kiln::modelClassName(const std::string &modelName) {
   return out;
 }
 
-/// The runtime's step arguments carry one f32 feature input (StepArgs::x)
-/// besides the label; a model that needs more cannot be driven by it yet.
+/// The runtime's step arguments carry one feature input (StepArgs::x: floats,
+/// or token ids as floats) besides the label; a model that needs more cannot
+/// be driven by it yet.
 static std::string checkRuntimeInputs(const LoweredModel &model) {
   const InputDesc *features = nullptr;
   for (const InputDesc &in : model.inputs) {
     if (in.isLabel)
       continue;
-    if (in.isInt)
-      return "input '" + in.name +
-             "' is i32: generated trainers take one f32 feature input, and do not take "
-             "token indices yet";
     if (features)
       return "inputs '" + features->name + "' and '" + in.name +
-             "' are both features: generated trainers take one f32 feature input";
+             "' are both features: generated trainers take one feature input";
     features = &in;
   }
   return "";

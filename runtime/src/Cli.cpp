@@ -2,6 +2,7 @@
 
 #include "kiln/Cli.h"
 #include "kiln/Data.h"
+#include "kiln/Sample.h"
 #include "kiln/Init.h"
 #include "kiln/Schedule.h"
 #include "kiln/Trainer.h"
@@ -36,7 +37,17 @@ struct TrainConfig {
   std::string checkpointDir;
   std::string resume;
   bool help = false;
+  // Language models: text generated after training.
+  int64_t sample = 400;
+  double temperature = 0.8;
+  std::string prompt = "The ";
 };
+
+/// A model that reads bytes and predicts the next byte at every step,
+/// trained on a text file.
+bool isLanguageModel(const ModelInfo &info) {
+  return info.tokenInput && info.labelsPerSample > 1 && info.labelsPerSample == info.inputFeatures;
+}
 
 /// Stores a flag's value into the config; on a bad value returns what was
 /// expected instead ("an integer >= 1").
@@ -84,6 +95,14 @@ std::optional<std::string> setTestFraction(TrainConfig &config, const std::strin
   if (!value || !(*value > 0 && *value < 1))
     return std::string("a number in (0, 1)");
   config.testFraction = *value;
+  return std::nullopt;
+}
+
+std::optional<std::string> setTemperature(TrainConfig &config, const std::string &text) {
+  std::optional<double> value = parseNumber<double>(text);
+  if (!value || !(*value > 0) || !std::isfinite(*value))
+    return std::string("a positive number");
+  config.temperature = *value;
   return std::nullopt;
 }
 
@@ -174,6 +193,19 @@ std::vector<Flag> trainFlags(const ModelInfo &info) {
        setString(&TrainConfig::resume)},
       {"help", "", "print this help and exit", "", setHelp},
   };
+  if (isLanguageModel(info)) {
+    flags[0].help = "a text file: byte-level windows of the model's steps, the last "
+                    "test-fraction of the text held out";
+    flags[0].valueName = "FILE";
+    flags[1].help = "the fraction of the text, at its end, held out to test on";
+    flags.insert(flags.end() - 1,
+                 {{"sample", "N", "after training, generate N bytes of text (0: none)", "400",
+                   setInteger(&TrainConfig::sample, 0)},
+                  {"temperature", "T", "sampling temperature (lower: more conservative)", "0.8",
+                   setTemperature},
+                  {"prompt", "TEXT", "the text that generation continues", "The ",
+                   setString(&TrainConfig::prompt)}});
+  }
   for (size_t i = 0; i < info.hyperparams.size(); ++i)
     flags.push_back({info.hyperparams[i].name, "VALUE",
                      fmt::format("hyperparameter of the model, in {}",
@@ -291,6 +323,9 @@ std::string hyperparamSummary(const ModelInfo &info, const std::vector<float> &v
 /// The training and test sets: MNIST's from a directory, or a CSV file cut
 /// into a training part and a held-out test part.
 Result<DatasetSplit> loadTrainData(const TrainConfig &config, const ModelInfo &info) {
+  if (isLanguageModel(info))
+    return loadTextDataset(config.dataPath, info.inputFeatures, info.numClasses,
+                           config.testFraction);
   std::error_code ignored;
   if (!std::filesystem::is_regular_file(config.dataPath, ignored)) {
     Result<MnistData> mnist = loadMnist(config.dataPath, info);
@@ -427,6 +462,13 @@ int runTrain(const std::string &program, const std::vector<std::string> &args, C
         << std::endl;
   else
     out << fmt::format("final test accuracy: {:.2f}%", 100 * lastTest.accuracy()) << std::endl;
+  if (isLanguageModel(info) && config.sample > 0) {
+    Result<std::string> text = sampleText(model, params.pointers(), config.prompt, config.sample,
+                                          config.temperature, config.seed);
+    if (!text)
+      return fail(text.error());
+    out << fmt::format("sample (temperature {}):\n{}", config.temperature, *text) << std::endl;
+  }
   return ExitSuccess;
 }
 

@@ -12,6 +12,8 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <limits>
 #include <memory>
 #include <numeric>
@@ -27,7 +29,7 @@ void Dataset::truncate(int64_t n) {
   if (targetFeatures > 0)
     targets.resize(static_cast<size_t>(n * targetFeatures));
   else
-    y.resize(static_cast<size_t>(n));
+    y.resize(static_cast<size_t>(n * labelsPerSample));
 }
 
 namespace {
@@ -201,10 +203,12 @@ std::string describeTargets(int64_t targetFeatures) {
 /// predictions as wide as the targets they are measured against.
 Status checkTask(const ModelInfo &model) {
   if (model.task == "classification") {
-    if (model.numClasses <= 0 || model.outputFeatures != model.numClasses)
-      return Error(fmt::format("model '{}': a classifier needs as many outputs as classes, "
-                               "got {} outputs and {} classes",
-                               model.name, model.outputFeatures, model.numClasses));
+    if (model.numClasses <= 0 || model.labelsPerSample < 1 ||
+        model.outputFeatures != model.numClasses * model.labelsPerSample)
+      return Error(fmt::format("model '{}': a classifier needs as many outputs as classes "
+                               "per label, got {} outputs, {} classes and {} labels per sample",
+                               model.name, model.outputFeatures, model.numClasses,
+                               model.labelsPerSample));
     // Float targets of a classifier are one-hot rows, one value per class.
     if (model.targetFeatures != 0 && model.targetFeatures != model.numClasses)
       return Error(fmt::format("model '{}': a classifier takes class labels or one-hot rows of "
@@ -232,6 +236,10 @@ Status checkDataset(const Dataset &data, const ModelInfo &model) {
   if (data.features != model.inputFeatures)
     return Error(fmt::format("{}: samples have {} features but model '{}' takes {} inputs",
                              data.source, data.features, model.name, model.inputFeatures));
+  if (data.targetFeatures == 0 && data.labelsPerSample != model.labelsPerSample)
+    return Error(fmt::format("{}: samples have {} labels each but model '{}' takes {}",
+                             data.source, data.labelsPerSample, model.name,
+                             model.labelsPerSample));
   if (data.targetFeatures != model.targetFeatures)
     return Error(fmt::format("{}: samples have {} but model '{}' takes {}", data.source,
                              describeTargets(data.targetFeatures), model.name,
@@ -242,18 +250,19 @@ Status checkDataset(const Dataset &data, const ModelInfo &model) {
   if (data.x.size() != count * static_cast<size_t>(data.features) ||
       (data.targetFeatures > 0
            ? data.targets.size() != count * static_cast<size_t>(data.targetFeatures)
-           : data.y.size() != count))
+           : data.y.size() != count * static_cast<size_t>(data.labelsPerSample)))
     return Error(fmt::format("{}: inconsistent dataset: {} samples but {} feature values, {} "
                              "labels and {} target values",
                              data.source, data.count, data.x.size(), data.y.size(),
                              data.targets.size()));
   if (data.targetFeatures > 0)
     return {};
-  for (int64_t i = 0; i < data.count; ++i) {
-    int32_t label = data.y[static_cast<size_t>(i)];
+  for (size_t i = 0; i < data.y.size(); ++i) {
+    int32_t label = data.y[i];
     if (label < 0 || label >= model.numClasses)
       return Error(fmt::format("{}: record {}: label {} out of range [0, {}) of model '{}'",
-                               data.source, i, label, model.numClasses, model.name));
+                               data.source, i / static_cast<size_t>(data.labelsPerSample), label,
+                               model.numClasses, model.name));
   }
   return {};
 }
@@ -534,6 +543,7 @@ Dataset gatherSamples(const Dataset &data, const std::vector<int64_t> &indices,
   Dataset part;
   part.features = data.features;
   part.targetFeatures = data.targetFeatures;
+  part.labelsPerSample = data.labelsPerSample;
   part.count = static_cast<int64_t>(indices.size());
   part.source = std::move(source);
   auto appendRow = [](std::vector<float> &to, const std::vector<float> &from, int64_t index,
@@ -545,7 +555,8 @@ Dataset gatherSamples(const Dataset &data, const std::vector<int64_t> &indices,
     if (data.targetFeatures > 0)
       appendRow(part.targets, data.targets, index, data.targetFeatures);
     else
-      part.y.push_back(data.y[static_cast<size_t>(index)]);
+      part.y.insert(part.y.end(), data.y.begin() + index * data.labelsPerSample,
+                    data.y.begin() + (index + 1) * data.labelsPerSample);
   }
   return part;
 }
@@ -574,6 +585,46 @@ Result<DatasetSplit> splitDataset(const Dataset &data, double heldOutFraction, u
   std::sort(trainIndices.begin(), trainIndices.end());
   return DatasetSplit{gatherSamples(data, trainIndices, data.source + " (training part)"),
                       gatherSamples(data, heldOutIndices, data.source + " (held-out part)")};
+}
+
+Result<DatasetSplit> loadTextDataset(const std::string &path, int64_t steps, int64_t classes,
+                                     double heldOutFraction) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in)
+    return Error(fmt::format("{}: cannot open text: {}", path, std::strerror(errno)));
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  for (size_t i = 0; i < text.size(); ++i)
+    if (static_cast<unsigned char>(text[i]) >= classes)
+      return Error(fmt::format("{}: byte {}: value {} is not below the model's {} classes", path,
+                               i, static_cast<unsigned char>(text[i]), classes));
+  if (!(heldOutFraction > 0 && heldOutFraction < 1))
+    return Error(fmt::format("{}: the held-out fraction must lie in (0, 1), got {}", path,
+                             heldOutFraction));
+  // Windows of steps + 1 bytes, `steps` apart: inputs the first `steps`,
+  // labels the last.
+  auto windows = [&](size_t begin, size_t end, const std::string &part) {
+    Dataset data;
+    data.source = path + part;
+    data.features = steps;
+    data.labelsPerSample = steps;
+    size_t step = static_cast<size_t>(steps);
+    for (size_t at = begin; at + step + 1 <= end; at += step) {
+      for (size_t t = 0; t < step; ++t) {
+        data.x.push_back(static_cast<float>(static_cast<unsigned char>(text[at + t])));
+        data.y.push_back(static_cast<unsigned char>(text[at + t + 1]));
+      }
+      ++data.count;
+    }
+    return data;
+  };
+  size_t cut = text.size() - static_cast<size_t>(heldOutFraction * double(text.size()));
+  DatasetSplit split{windows(0, cut, " (training part)"),
+                     windows(cut, text.size(), " (held-out part)")};
+  if (split.train.count < 1 || split.heldOut.count < 1)
+    return Error(fmt::format("{}: {} bytes make {} training and {} held-out windows of {} steps; "
+                             "each part needs at least one",
+                             path, text.size(), split.train.count, split.heldOut.count, steps));
+  return split;
 }
 
 } // namespace kiln

@@ -55,7 +55,8 @@ float Trainer::step(const Dataset &data, const std::vector<int64_t> &order, int6
                   data.targets.data() + sample * targetFeatures,
                   sizeof(float) * static_cast<size_t>(targetFeatures));
     else
-      batchY[static_cast<size_t>(i)] = data.y[static_cast<size_t>(sample)];
+      std::copy_n(data.y.begin() + sample * data.labelsPerSample, data.labelsPerSample,
+                  batchY.begin() + i * data.labelsPerSample);
   }
   stepHyper = hyperValues;
   if (lrIndex >= 0)
@@ -103,7 +104,7 @@ Result<EpochStats> Trainer::trainEpoch(const Dataset &data) {
   const int64_t batchSize =
       opts.batchSize > 0 ? std::min(opts.batchSize, data.count) : data.count;
   batchX.resize(static_cast<size_t>(batchSize * features));
-  batchY.resize(data.targetFeatures > 0 ? 0 : static_cast<size_t>(batchSize));
+  batchY.resize(data.targetFeatures > 0 ? 0 : static_cast<size_t>(batchSize * data.labelsPerSample));
   batchTargets.resize(static_cast<size_t>(batchSize * data.targetFeatures));
   // The start of the epoch, for replaying it if a step goes non-finite.
   epochStartParams.resize(params.size());
@@ -187,6 +188,17 @@ Result<EvalStats> Trainer::evaluate(const Dataset &data, int64_t maxSamples) {
   // of the three and that `outputs` target values exist where one is read.
   auto measure = [&](const float *row, int64_t sample, EvalStats &stats) {
     const float *target = data.targets.data() + sample * targetFeatures;
+    if (classifier && data.labelsPerSample > 1) {
+      // A label per step: numClasses logits per step.
+      const int64_t classes = info.numClasses;
+      for (int64_t t = 0; t < data.labelsPerSample; ++t) {
+        const float *step = row + t * classes;
+        int64_t predicted = std::max_element(step, step + classes) - step;
+        ++stats.decisions;
+        stats.correct += predicted == data.y[static_cast<size_t>(sample * data.labelsPerSample + t)];
+      }
+      return;
+    }
     if (classifier) {
       int64_t predicted = std::max_element(row, row + outputs) - row;
       int64_t expected = targetFeatures > 0

@@ -902,8 +902,8 @@ TEST(DatasetTest, CheckRejectsModelsItCannotMeasure) {
   classifier.numClasses = 3;
   classifier.outputFeatures = 4;
   EXPECT_EQ(checkDataset(makeDataset(4, 2, 0), classifier).error(),
-            "model 'cls': a classifier needs as many outputs as classes, got 4 outputs and 3 "
-            "classes");
+            "model 'cls': a classifier needs as many outputs as classes per label, got 4 "
+            "outputs, 3 classes and 1 labels per sample");
   classifier.outputFeatures = 3;
   classifier.targetFeatures = 2;
   EXPECT_EQ(checkDataset(makeDataset(4, 2, 2), classifier).error(),

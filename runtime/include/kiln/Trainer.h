@@ -58,7 +58,8 @@ struct EpochStats {
 struct EvalStats {
   int64_t count = 0; // samples
   /// Classification and binary: decisions judged (one per sample for a
-  /// classifier, one per output for a binary model) and those right.
+  /// classifier, one per step for a label per step, one per output for a
+  /// binary model) and those right.
   int64_t decisions = 0;
   int64_t correct = 0;
   /// Regression: error sums over `elements` target values.
