@@ -346,7 +346,10 @@ Result<DatasetSplit> loadTrainData(const TrainConfig &config, const ModelInfo &i
     return split;
   // Tabular features come in unrelated units (years, mmHg, mg/dL): scaled
   // alike, one learning rate suits them all. The test part is scaled with
-  // the training part's statistics, as new samples would be.
+  // the training part's statistics, as new samples would be. Token ids are
+  // names, not quantities: they stay as they are.
+  if (info.tokenInput)
+    return split;
   if (Result<Standardization> stats = standardize(split->train, {&split->heldOut}); !stats)
     return stats.takeError();
   return split;
