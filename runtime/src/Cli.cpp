@@ -242,16 +242,23 @@ void printTopUsage(std::ostream &out, const std::string &program, const ModelInf
 
 void printTrainUsage(std::ostream &out, const std::string &program, const ModelInfo &info,
                      const std::vector<Flag> &flags) {
-  if (info.task == "classification")
-    out << fmt::format("usage: {} train --data DIR [options]\n\n"
+  const std::string data = flags.front().valueName; // DIR, or FILE for a text
+  if (isLanguageModel(info))
+    out << fmt::format("usage: {} train --data {} [options]\n\n"
+                       "Trains language model '{}' ({} steps, {} classes) on a text and prints "
+                       "one line per\nepoch, the final next-byte test accuracy and a "
+                       "sample of text.\n\noptions:\n",
+                       program, data, info.name, info.inputFeatures, info.numClasses);
+  else if (info.task == "classification")
+    out << fmt::format("usage: {} train --data {} [options]\n\n"
                        "Trains model '{}' ({} inputs, {} classes) and prints one line per "
                        "epoch\nand the final test accuracy.\n\noptions:\n",
-                       program, info.name, info.inputFeatures, info.numClasses);
+                       program, data, info.name, info.inputFeatures, info.numClasses);
   else
-    out << fmt::format("usage: {} train --data DIR [options]\n\n"
+    out << fmt::format("usage: {} train --data {} [options]\n\n"
                        "Trains model '{}' ({} inputs, {} outputs, task {}) and prints one line "
                        "per epoch\nand the final {}.\n\noptions:\n",
-                       program, info.name, info.inputFeatures, info.outputFeatures, info.task,
+                       program, data, info.name, info.inputFeatures, info.outputFeatures, info.task,
                        info.task == "regression" ? "test mean squared and absolute error"
                                                  : "test accuracy");
   size_t width = 0;
