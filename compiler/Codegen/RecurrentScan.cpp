@@ -42,6 +42,18 @@ Expr sigmoid(Expr x) { return 1 / (1 + exp(-x)); }
 // Halide's tanh is a scalar libm call per vector lane; exp is inlined.
 Expr tanhExp(Expr x) { return 2 / (1 + exp(-2 * x)) - 1; }
 
+/// lstm's gates after their activations: {i, f, g, o}.
+std::vector<Expr> lstmGates(const StepValues &v) {
+  return {sigmoid(v.x[0] + v.a[0]), sigmoid(v.x[1] + v.a[1]), tanhExp(v.x[2] + v.a[2]),
+          sigmoid(v.x[3] + v.a[3])};
+}
+
+/// gru's gates after their activations: {r, z, n}.
+std::vector<Expr> gruGates(const StepValues &v) {
+  Expr r = sigmoid(v.x[0] + v.a[0]);
+  return {r, sigmoid(v.x[1] + v.a[1]), tanhExp(v.x[2] + r * v.a[2])};
+}
+
 /// A cell: gate count, state size, one forward step and its derivative.
 /// `dh` is dL/dh_t from the step's output and from the recurrent product;
 /// `carry` is what step t + 1 passed back.
@@ -67,14 +79,13 @@ const CellRule kCells[] = {
     // i, f, o = sigmoid, g = tanh; c = f c_prev + i g; h = o tanh(c)
     {"lstm", 4, 2, -1,
      [](const StepValues &v) {
-       Expr i = sigmoid(v.x[0] + v.a[0]), f = sigmoid(v.x[1] + v.a[1]);
-       Expr g = tanhExp(v.x[2] + v.a[2]), o = sigmoid(v.x[3] + v.a[3]);
-       Expr c = f * v.prev[0] + i * g;
-       return std::vector<Expr>{c, o * tanhExp(c)};
+       std::vector<Expr> gates = lstmGates(v);
+       Expr c = gates[1] * v.prev[0] + gates[0] * gates[2];
+       return std::vector<Expr>{c, gates[3] * tanhExp(c)};
      },
      [](const StepValues &v, Expr dh, Expr carry) {
-       Expr i = sigmoid(v.x[0] + v.a[0]), f = sigmoid(v.x[1] + v.a[1]);
-       Expr g = tanhExp(v.x[2] + v.a[2]), o = sigmoid(v.x[3] + v.a[3]);
+       std::vector<Expr> gates = lstmGates(v);
+       Expr i = gates[0], f = gates[1], g = gates[2], o = gates[3];
        Expr tc = tanhExp(v.state[0]);
        Expr dc = carry + dh * o * (1 - tc * tc);
        std::vector<Expr> dz = {dc * g * i * (1 - i), dc * v.prev[0] * f * (1 - f),
@@ -84,13 +95,13 @@ const CellRule kCells[] = {
     // r, z = sigmoid; n = tanh(x_n + r a_n); h = (1 - z) n + z h_prev
     {"gru", 3, 1, 2,
      [](const StepValues &v) {
-       Expr r = sigmoid(v.x[0] + v.a[0]), z = sigmoid(v.x[1] + v.a[1]);
-       Expr n = tanhExp(v.x[2] + r * v.a[2]);
+       std::vector<Expr> gates = gruGates(v);
+       Expr z = gates[1], n = gates[2];
        return std::vector<Expr>{(1 - z) * n + z * v.prev[0]};
      },
      [](const StepValues &v, Expr dh, Expr carry) {
-       Expr r = sigmoid(v.x[0] + v.a[0]), z = sigmoid(v.x[1] + v.a[1]);
-       Expr n = tanhExp(v.x[2] + r * v.a[2]);
+       std::vector<Expr> gates = gruGates(v);
+       Expr r = gates[0], z = gates[1], n = gates[2];
        Expr total = dh + carry;
        Expr dn = total * (1 - z) * (1 - n * n);
        Expr dr = dn * v.a[2] * r * (1 - r);
@@ -131,6 +142,23 @@ ScanDomain scanDomain(const RecurrentOperands &op, bool reverse, const std::stri
   return {r, r[2] * block + r[0], r[1], step, block};
 }
 
+/// What step `step` of sample b (clamped: n) sees at hidden unit `unit`,
+/// read from the forward scan S.
+StepValues stepValues(const RecurrentOperands &op, const CellRule &cell, Func S, Expr unit,
+                      Expr b, Expr step, Expr n) {
+  int G = cell.gates, H = op.units;
+  StepValues v;
+  for (int g = 0; g < G; ++g) {
+    v.x.push_back(op.input(g * H + unit, step - 1, n));
+    v.a.push_back(S(unit, b, step)[g] + op.bias(g * H + unit));
+  }
+  for (int s = 0; s < cell.stateSize; ++s) {
+    v.prev.push_back(S(unit, b, step - 1)[G + s]);
+    v.state.push_back(S(unit, b, step)[G + s]);
+  }
+  return v;
+}
+
 std::vector<Expr> zeros(Type type, int n) { return std::vector<Expr>(n, cast(type, 0)); }
 
 /// The forward scan S described at the top of this file.
@@ -142,14 +170,7 @@ Func forwardScan(const RecurrentOperands &op, const CellRule &cell, KernelFuncs 
 
   ScanDomain d = scanDomain(op, false, op.name + "_r");
   Expr k = d.term, kc = min(k, H - 1), n = clamp(b, 0, op.batch - 1);
-  StepValues v;
-  for (int g = 0; g < G; ++g) {
-    v.x.push_back(op.input(g * H + d.unit, d.step - 1, n));
-    v.a.push_back(S(d.unit, b, d.step)[g] + op.bias(g * H + d.unit));
-  }
-  for (int s = 0; s < cell.stateSize; ++s)
-    v.prev.push_back(S(d.unit, b, d.step - 1)[G + s]);
-  std::vector<Expr> next = cell.step(v);
+  std::vector<Expr> next = cell.step(stepValues(op, cell, S, d.unit, b, d.step, n));
 
   // `likely` on the product's value lets Halide peel the cell (k == H) off
   // the product loop.
@@ -202,16 +223,8 @@ std::pair<Func, Func> lowerRecurrentGrad(const RecurrentOperands &op, Func grad,
   for (int g = 0; g < G; ++g)
     sum = sum + weightT(u, g * H + kc) * D(kc, b, step + 1)[2 + g];
 
-  StepValues v;
-  for (int g = 0; g < G; ++g) {
-    v.x.push_back(op.input(g * H + u, step - 1, n));
-    v.a.push_back(S(u, b, step)[g] + op.bias(g * H + u));
-  }
-  for (int s = 0; s < cell.stateSize; ++s) {
-    v.prev.push_back(S(u, b, step - 1)[G + s]);
-    v.state.push_back(S(u, b, step)[G + s]);
-  }
-  StepGrads sg = cell.stepGrad(v, recurrent + grad(u, step - 1, n), D(u, b, step + 1)[1]);
+  StepGrads sg = cell.stepGrad(stepValues(op, cell, S, u, b, step, n),
+                               recurrent + grad(u, step - 1, n), D(u, b, step + 1)[1]);
 
   std::vector<Expr> finished = {recurrent, sg.carry};
   finished.insert(finished.end(), sg.da.begin(), sg.da.end());

@@ -43,12 +43,6 @@ struct TrainConfig {
   std::string prompt = "The ";
 };
 
-/// A model that reads bytes and predicts the next byte at every step,
-/// trained on a text file.
-bool isLanguageModel(const ModelInfo &info) {
-  return info.tokenInput && info.labelsPerSample > 1 && info.labelsPerSample == info.inputFeatures;
-}
-
 /// Stores a flag's value into the config; on a bad value returns what was
 /// expected instead ("an integer >= 1").
 using FlagSetter = std::function<std::optional<std::string>(TrainConfig &, const std::string &)>;
@@ -193,7 +187,7 @@ std::vector<Flag> trainFlags(const ModelInfo &info) {
        setString(&TrainConfig::resume)},
       {"help", "", "print this help and exit", "", setHelp},
   };
-  if (isLanguageModel(info)) {
+  if (info.isLanguageModel()) {
     flags[0].help = "a text file: byte-level windows of the model's steps, the last "
                     "test-fraction of the text held out";
     flags[0].valueName = "FILE";
@@ -243,7 +237,7 @@ void printTopUsage(std::ostream &out, const std::string &program, const ModelInf
 void printTrainUsage(std::ostream &out, const std::string &program, const ModelInfo &info,
                      const std::vector<Flag> &flags) {
   const std::string data = flags.front().valueName; // DIR, or FILE for a text
-  if (isLanguageModel(info))
+  if (info.isLanguageModel())
     out << fmt::format("usage: {} train --data {} [options]\n\n"
                        "Trains language model '{}' ({} steps, {} classes) on a text and prints "
                        "one line per\nepoch, the final next-byte test accuracy and a "
@@ -330,7 +324,7 @@ std::string hyperparamSummary(const ModelInfo &info, const std::vector<float> &v
 /// The training and test sets: MNIST's from a directory, or a CSV file cut
 /// into a training part and a held-out test part.
 Result<DatasetSplit> loadTrainData(const TrainConfig &config, const ModelInfo &info) {
-  if (isLanguageModel(info))
+  if (info.isLanguageModel())
     return loadTextDataset(config.dataPath, info.inputFeatures, info.numClasses,
                            config.testFraction);
   std::error_code ignored;
@@ -472,7 +466,7 @@ int runTrain(const std::string &program, const std::vector<std::string> &args, C
         << std::endl;
   else
     out << fmt::format("final test accuracy: {:.2f}%", 100 * lastTest.accuracy()) << std::endl;
-  if (isLanguageModel(info) && config.sample > 0) {
+  if (info.isLanguageModel() && config.sample > 0) {
     Result<std::string> text = sampleText(model, params.pointers(), config.prompt, config.sample,
                                           config.temperature, config.seed);
     if (!text)

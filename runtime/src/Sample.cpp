@@ -16,7 +16,7 @@ Result<std::string> sampleText(CompiledModel &model, const float *const *params,
                                uint64_t seed) {
   const ModelInfo &info = model.info();
   const int64_t steps = info.inputFeatures, classes = info.numClasses;
-  if (!info.tokenInput || info.labelsPerSample != steps || classes <= 0)
+  if (!info.isLanguageModel() || classes <= 0)
     return Error(fmt::format("model '{}' is not a language model (token input, a label per "
                              "step)", info.name));
   if (!(temperature > 0))

@@ -100,6 +100,12 @@ struct ModelInfo {
   std::vector<StateInfo> states;
   std::vector<HyperparamInfo> hyperparams;
   ScheduleInfo schedule;
+
+  /// A language model: it reads token ids and predicts a label at every
+  /// step (the next token), so it trains on a text file.
+  bool isLanguageModel() const {
+    return tokenInput && labelsPerSample > 1 && labelsPerSample == inputFeatures;
+  }
 };
 
 /// The buffers and values of one training step. Pointer arrays follow the
