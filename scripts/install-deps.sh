@@ -7,7 +7,7 @@ set -euo pipefail
 packages=(
   cmake ninja-build ccache g++ git
   llvm-22-dev libmlir-22-dev mlir-22-tools llvm-22-tools
-  libhalide14-0-dev libfmt-dev libgtest-dev libgmock-dev
+  libhalide14-0-dev libfmt-dev libgtest-dev libgmock-dev zlib1g-dev
   npm
   python3-sklearn # its diabetes data, for examples/regression
 )

@@ -1,4 +1,4 @@
-//===- Data.h - Training data: IDX and CSV files ----------------*- C++ -*-===//
+//===- Data.h - Training data: IDX, NumPy and CSV files ---------*- C++ -*-===//
 //
 // Reads the IDX format of MNIST: a big-endian header (magic 0x00000803 and
 // count, rows, cols for an image file; magic 0x00000801 and count for a
@@ -7,7 +7,17 @@
 //
 //   data/train-labels-idx1-ubyte: record 17: label 12 out of range [0, 10)
 //
-// Records are counted from 0, as in the file.
+// Records are counted from 0, as in the file. A gzip-compressed file (as
+// published, train-images-idx3-ubyte.gz) is inflated transparently; messages
+// then count the bytes of the inflated data.
+//
+// Reads NumPy .npy files (format versions 1.0, 2.0 and 3.0; little-endian
+// f4, f8, i1, i2, i4, i8, u1, u2, u4, u8 and b1 in C order), also when
+// gzip-compressed: a features array [N, ...] and a labels or targets array
+// [N] or [N, k] make a set (loadNpyDataset). Records are the rows along the
+// first axis, counted from 0:
+//
+//   y.npy: record 3: label 12 out of range [0, 10)
 //
 // Reads numeric CSV files (one sample per line, features then targets) for
 // tabular sets; their errors name the file and the 1-based line, as an
@@ -17,8 +27,8 @@
 //
 // Reads a text file as a byte-level language-modelling set (loadTextDataset).
 //
-// Also standardizes features and splits a set into training and held-out
-// parts.
+// Also normalizes features (standardization or min-max scaling, one kind of
+// statistics for both) and splits a set into training and held-out parts.
 //
 //===----------------------------------------------------------------------===//
 #ifndef KILN_DATA_H
@@ -29,6 +39,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace kiln {
@@ -76,6 +87,39 @@ Result<std::vector<int32_t>> readIdxLabels(const std::string &path, int64_t numC
 Result<Dataset> loadIdxDataset(const std::string &imagesPath, const std::string &labelsPath,
                                int64_t numClasses);
 
+/// The contents of a NumPy .npy file: its shape, its dtype and its elements
+/// in C order, as stored (little-endian).
+struct NpyArray {
+  std::vector<int64_t> shape; // () for a scalar
+  /// The dtype as the header spells it ("<f4", "|u1", "i8", ...).
+  std::string dtype;
+  char kind = 'f';           // 'f' float, 'i' signed, 'u' unsigned integer, 'b' bool
+  int64_t itemBytes = 0;     // bytes per element
+  std::vector<uint8_t> data; // size() * itemBytes bytes
+
+  /// The number of elements: the product of the shape.
+  int64_t size() const;
+  /// Element `i` (in C order) as a double; exact up to 2^53 for 64-bit integers.
+  double value(int64_t i) const;
+};
+
+/// Reads a .npy file (or its gzip-compressed copy). Fails on another magic, a
+/// version other than 1.0, 2.0 and 3.0, a header that is not a dict with
+/// 'descr', 'fortran_order' and 'shape', an unsupported or big-endian dtype,
+/// Fortran order, and data shorter or longer than the shape needs.
+Result<NpyArray> readNpy(const std::string &path);
+
+/// Reads a set from two .npy files holding the same number of records: the
+/// features [N, ...], each record flattened to floats, and
+///   - for a model trained on class labels (targetFeatures 0): labels [N] or
+///     [N, labelsPerSample], integers (or floats with integral values) in
+///     [0, numClasses), into Dataset::y;
+///   - otherwise float targets [N] or [N, k], into Dataset::targets.
+/// Every value must be finite. Checks the set against `model` with
+/// checkDataset; Dataset::source is the features path.
+Result<Dataset> loadNpyDataset(const std::string &featuresPath, const std::string &labelsPath,
+                               const ModelInfo &model);
+
 /// Checks that `data` fits `model`: as many features per sample as the
 /// model's inputFeatures, as many float targets as its targetFeatures (none
 /// for a model trained on class labels), labels below numClasses.
@@ -117,8 +161,27 @@ struct Standardization {
 /// statistics, to store with the model and apply to new samples.
 Result<Standardization> standardize(Dataset &train, const std::vector<Dataset *> &others = {});
 
-/// Applies statistics computed by standardize() to `data`.
+/// Applies statistics computed by standardize() or normalize() to `data`.
 Status applyStandardization(Dataset &data, const Standardization &stats);
+
+/// How normalize() scales features. Every kind yields a Standardization, so
+/// stored statistics have one shape whichever kind made them.
+enum class Normalization {
+  None,     // unchanged: mean 0 and stddev 1 for every feature
+  Standard, // mean 0 and standard deviation 1, as standardize()
+  MinMax,   // [0, 1] on the training set: mean the minimum, stddev max - min
+};
+
+/// Parses "none", "standard" or "minmax"; the error lists the valid names.
+Result<Normalization> parseNormalization(std::string_view name);
+
+/// Normalizes the features of `train` as `kind` says, applies the same
+/// statistics to each of `others`, and returns them. MinMax maps each
+/// feature's training minimum to 0 and maximum to 1 (a constant feature
+/// becomes 0); None changes no value and returns the identity statistics
+/// (mean 0, stddev 1), which applyStandardization accepts like any other.
+Result<Standardization> normalize(Dataset &train, const std::vector<Dataset *> &others,
+                                  Normalization kind);
 
 /// A dataset cut in two.
 struct DatasetSplit {
@@ -155,7 +218,9 @@ struct MnistData {
 
 /// Loads the MNIST training and test sets from directory `dir` (the four
 /// files above; the LeCun spelling `train-images.idx3-ubyte` is accepted
-/// too) and checks them against `model` with checkDataset.
+/// too, and so is a gzip-compressed copy, `train-images-idx3-ubyte.gz`,
+/// where the plain file is missing) and checks them against `model` with
+/// checkDataset.
 Result<MnistData> loadMnist(const std::string &dir, const ModelInfo &model);
 
 } // namespace kiln
