@@ -75,7 +75,8 @@ struct AutodiffPass : kiln::impl::AutodiffBase<AutodiffPass> {
     }
     if (failed(buildTrainStep(forward, symbols)))
       return signalPassFailure();
-    buildPredict(forward, symbols);
+    buildInference(forward, symbols, "predict", /*withLoss=*/false);
+    buildInference(forward, symbols, "evaluate", /*withLoss=*/true);
     forward.erase();
   }
 
@@ -149,22 +150,28 @@ struct AutodiffPass : kiln::impl::AutodiffBase<AutodiffPass> {
     return success();
   }
 
-  void buildPredict(func::FuncOp forward, SymbolTable &symbols) {
-    auto predict = cast<func::FuncOp>(forward->clone());
-    predict.setSymName("predict");
-    symbols.insert(predict);
-    Block &body = predict.getBody().front();
+  /// Clones @forward into an inference function called `name`: phases in
+  /// their inference form, no updates of running statistics. @predict
+  /// returns the prediction; @evaluate the loss (without regularization
+  /// terms, which belong to training) and the prediction.
+  void buildInference(func::FuncOp forward, SymbolTable &symbols, StringRef name,
+                      bool withLoss) {
+    auto inference = cast<func::FuncOp>(forward->clone());
+    inference.setSymName(name);
+    symbols.insert(inference);
+    Block &body = inference.getBody().front();
     resolvePhases(body, /*training=*/false);
-    // Updates of running statistics belong to training only.
     for (UpdateOp update : llvm::make_early_inc_range(body.getOps<UpdateOp>()))
       update.erase();
     auto ret = cast<func::ReturnOp>(body.getTerminator());
-    OpBuilder builder(ret);
-    Value prediction = ret.getOperand(1);
-    func::ReturnOp::create(builder, ret.getLoc(), ValueRange{prediction});
-    ret.erase();
-    predict.setFunctionType(builder.getFunctionType({}, {prediction.getType()}));
-    // Ops feeding only the loss are now dead.
+    if (!withLoss) {
+      OpBuilder builder(ret);
+      Value prediction = ret.getOperand(1);
+      func::ReturnOp::create(builder, ret.getLoc(), ValueRange{prediction});
+      ret.erase();
+      inference.setFunctionType(builder.getFunctionType({}, {prediction.getType()}));
+    }
+    // Ops feeding only the loss are now dead in @predict.
     eraseDeadOps(body);
   }
 };

@@ -146,6 +146,7 @@ std::string WrapperWriter::header() const {
      << "  float trainStep(const kiln::StepArgs &args) override;\n"
      << "  bool predict(const float *const *params, const float *x, int64_t batch,\n"
      << "               float *logits) override;\n"
+     << "  float evaluate(const kiln::EvalArgs &args) override;\n"
      << "  void setNumThreads(int threads) override;\n"
      << "  void setCheckNumerics(bool on) override { checkNumerics_ = on; }\n"
      << "  std::string firstNonFinite() const override { return firstNonFinite_; }\n\n"
@@ -160,22 +161,35 @@ std::string WrapperWriter::header() const {
 }
 
 void WrapperWriter::emitFunction(std::ostream &os, const FunctionPlan &plan) const {
+  // @train_step and @evaluate take their buffers from an argument struct and
+  // return the loss (NaN on an error); @predict returns whether it ran.
   bool train = plan.name == "train_step";
+  bool returnsLoss = train || plan.name == "evaluate";
+  // The result written to the caller's buffer: predict's only result,
+  // evaluate's second; a loss lives in the workspace.
+  int callerResult = -1;
+  if (plan.name == "predict" && !plan.results.empty())
+    callerResult = plan.results[0];
+  if (plan.name == "evaluate" && plan.results.size() == 2)
+    callerResult = plan.results[1];
+  const char *callerBuffer = train ? "" : plan.name == "predict" ? "logits" : "args.predictions";
   int64_t fixed = 0, perSample = 0;
-  for (const Slot &s : plan.slots) {
+  for (size_t id = 0; id < plan.slots.size(); ++id) {
+    const Slot &s = plan.slots[id];
     if (s.kind != Slot::Kind::Temp && s.kind != Slot::Kind::ParamGrad &&
-        !(s.kind == Slot::Kind::Result && train))
+        !(s.kind == Slot::Kind::Result && static_cast<int>(id) != callerResult))
       continue;
     ElementCount count = countElements(s.shape);
     (count.perSample ? perSample : fixed) += count.fixed;
   }
-  if (train)
+  if (returnsLoss)
     os << "  const int64_t batch = args.batch;\n"
-       << "  float *const *params = args.params;\n"
+       << "  const float *const *params = args.params;\n"
        << "  const float *x = args.x;\n"
        << "  const int32_t *labels = args.labels;\n"
-       << "  const float *targets = args.targets;\n"
-       << "  const float step = static_cast<float>(args.step);\n"
+       << "  const float *targets = args.targets;\n";
+  if (train)
+    os << "  const float step = static_cast<float>(args.step);\n"
        << "  if (checkNumerics_)\n    firstNonFinite_.clear();\n";
   os << "  const int n = static_cast<int>(batch);\n"
      << "  float *ws = reserve(" << fixed << " + " << perSample << " * batch);\n";
@@ -214,8 +228,9 @@ void WrapperWriter::emitFunction(std::ostream &os, const FunctionPlan &plan) con
          << halideExtents(s.shape) << "); // " << s.name << "\n";
       break;
     case Slot::Kind::Result:
-      if (!train) {
-        os << "  " << buffer << var << "(logits, " << halideExtents(s.shape) << ");\n";
+      if (static_cast<int>(id) == callerResult) {
+        os << "  " << buffer << var << "(" << callerBuffer << ", " << halideExtents(s.shape)
+           << ");\n";
         break;
       }
       [[fallthrough]];
@@ -242,8 +257,8 @@ void WrapperWriter::emitFunction(std::ostream &os, const FunctionPlan &plan) con
     }
     for (int id : call.outputs)
       os << ", s" << id;
-    os << ") != 0)\n    return " << (train ? "std::numeric_limits<float>::quiet_NaN()" : "false")
-       << ";\n";
+    os << ") != 0)\n    return "
+       << (returnsLoss ? "std::numeric_limits<float>::quiet_NaN()" : "false") << ";\n";
     if (!train)
       continue;
     os << "  if (checkNumerics_ && firstNonFinite_.empty() && !(true";
@@ -252,7 +267,7 @@ void WrapperWriter::emitFunction(std::ostream &os, const FunctionPlan &plan) con
     os << "))\n    firstNonFinite_ = " << cppString("kernel " + call.name + " (" + call.description + ")")
        << ";\n";
   }
-  if (train)
+  if (returnsLoss)
     os << "  return s" << plan.results.at(0) << "();\n";
   else
     os << "  return true;\n";
@@ -333,6 +348,8 @@ std::string WrapperWriter::source() const {
   for (const FunctionPlan &plan : model.functions) {
     if (plan.name == "train_step")
       os << "float " << cls << "::trainStep(const kiln::StepArgs &args) {\n";
+    else if (plan.name == "evaluate")
+      os << "float " << cls << "::evaluate(const kiln::EvalArgs &args) {\n";
     else
       os << "bool " << cls << "::predict(const float *const *params, const float *x,\n"
          << "    int64_t batch, float *logits) {\n";
@@ -426,7 +443,7 @@ std::string kiln::linkExecutable(const LoweredModel &model, const AotPaths &path
   argv.push_back(mainPath);
   for (const std::string &o : objectFiles(model, paths))
     argv.push_back(o);
-  argv.insert(argv.end(), {KILN_RUNTIME_LIBRARY, "-lpthread", "-ldl", "-o", output});
+  argv.insert(argv.end(), {KILN_RUNTIME_LIBRARY, "-lz", "-lpthread", "-ldl", "-o", output});
   return run(argv);
 }
 

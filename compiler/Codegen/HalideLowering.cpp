@@ -972,8 +972,8 @@ FailureOr<LoweredModel> kiln::lowerToHalide(ModuleOp module, const CodegenOption
         model.scheduleArgs.emplace_back(entry.getName().str(), value.getValueAsDouble());
     }
   }
-  model.functions.reserve(2);
-  for (llvm::StringRef fn : {"train_step", "predict"}) {
+  model.functions.reserve(3);
+  for (llvm::StringRef fn : {"train_step", "predict", "evaluate"}) {
     auto func = module.lookupSymbol<func::FuncOp>(fn);
     if (!func)
       continue;

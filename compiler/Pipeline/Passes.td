@@ -9,7 +9,7 @@ include "mlir/Pass/PassBase.td"
 //===----------------------------------------------------------------------===//
 
 def Autodiff : Pass<"kiln-autodiff", "::mlir::ModuleOp"> {
-  let summary = "Derive @train_step (forward and backward) and @predict from @forward";
+  let summary = "Derive @train_step (forward and backward), @predict and @evaluate from @forward";
   let description = [{
     `@forward` returns `(loss, prediction)`. This pass clones it into
     `@train_step`, walks the clone in reverse order from the loss, seeded with
@@ -17,7 +17,9 @@ def Autodiff : Pass<"kiln-autodiff", "::mlir::ModuleOp"> {
     of its operands; gradients reaching one value from several users are
     summed with `kiln.add`. Each parameter's complete gradient is marked with
     `kiln.param_grad`; `@train_step` returns the loss. `@predict` is
-    `@forward` without the loss. An op on the path to the loss without a
+    `@forward` without the loss, and `@evaluate` returns both the loss and the
+    prediction; both use the inference form of every phase (dropout off, batch
+    normalization on running statistics) and update nothing. An op on the path to the loss without a
     gradient rule is an error.
 
         loss = f(g(p))  =>  dp = g'(p)^T f'(g(p))^T 1

@@ -1,6 +1,7 @@
 // kiln-autodiff also derives @predict: @forward returning only the
-// prediction, without the loss and the labels only the loss reads; @forward
-// itself is removed.
+// prediction, without the loss and the labels only the loss reads; and
+// @evaluate: the loss and the prediction, in inference mode. @forward itself
+// is removed.
 // RUN: kiln-opt %s --kiln-autodiff | FileCheck %s
 
 // CHECK-NOT: func.func @forward
@@ -15,6 +16,12 @@
 // CHECK-NEXT: }
 // CHECK-NOT: kiln.input "y"
 // CHECK-NOT: kiln.softmax_cross_entropy
+// CHECK-LABEL: func.func @evaluate() -> (tensor<f32>, tensor<?x3xf32>) {
+// CHECK: %[[EY:.*]] = kiln.input "y" : tensor<?xi32>
+// CHECK: %[[EL:.*]] = kiln.bias_add
+// CHECK: %[[LOSS:.*]] = kiln.softmax_cross_entropy %[[EL]], %[[EY]]
+// CHECK-NEXT: return %[[LOSS]], %[[EL]] : tensor<f32>, tensor<?x3xf32>
+// CHECK-NOT: kiln.param_grad
 // CHECK-NOT: func.func @forward
 func.func @forward() -> (tensor<f32>, tensor<?x3xf32>) {
   %x = kiln.input "x" : tensor<?x4xf32>

@@ -122,6 +122,18 @@ struct StepArgs {
   int64_t step = 1;
 };
 
+/// The buffers of one evaluation: the loss and the prediction of a batch in
+/// inference mode (dropout off, batch normalization on its running
+/// statistics), nothing updated.
+struct EvalArgs {
+  const float *const *params = nullptr;
+  const float *x = nullptr;        // batch x inputFeatures
+  const int32_t *labels = nullptr; // batch x labelsPerSample (task "classification")
+  const float *targets = nullptr;  // batch x targetFeatures (other tasks)
+  int64_t batch = 0;
+  float *predictions = nullptr; // written: batch x outputFeatures, as predict writes them
+};
+
 /// Implemented by generated code. All tensors are dense, row-major float32
 /// (labels int32). `params[i]` points at storage of params[i].numElements()
 /// floats, which trainStep updates in place.
@@ -140,6 +152,10 @@ public:
   /// classifier). Returns false on error.
   virtual bool predict(const float *const *params, const float *x, int64_t batch,
                        float *logits) = 0;
+
+  /// The mean loss of a batch without regularization terms (the data loss, as
+  /// a validation loss is reported), and its predictions; NaN on error.
+  virtual float evaluate(const EvalArgs &args) = 0;
 
   /// Worker threads the generated kernels may use (0: one per core).
   virtual void setNumThreads(int threads) = 0;
