@@ -648,23 +648,6 @@ bool writeAll(int fd, const void *data, size_t size) {
   return true;
 }
 
-/// Writes `count` 4-byte elements in little-endian order.
-bool writeLittleEndian(int fd, const void *data, size_t count) {
-  if (hostIsLittleEndian())
-    return writeAll(fd, data, count * 4);
-  std::vector<unsigned char> chunk;
-  auto *bytes = static_cast<const unsigned char *>(data);
-  for (size_t done = 0; done < count;) {
-    size_t n = std::min<size_t>(count - done, 1 << 16);
-    chunk.assign(bytes + done * 4, bytes + (done + n) * 4);
-    byteSwap32(chunk.data(), n);
-    if (!writeAll(fd, chunk.data(), chunk.size()))
-      return false;
-    done += n;
-  }
-  return true;
-}
-
 std::string readErrorText() {
   return errno ? std::strerror(errno) : "the file ended early (was it changed while being read?)";
 }
@@ -725,12 +708,7 @@ Result<std::string> buildHeader(const std::string &path, const std::vector<Tenso
 
 } // namespace
 
-Status saveCheckpoint(const std::string &path, const std::vector<TensorView> &tensors,
-                      const std::map<std::string, std::string> &metadata) {
-  Result<std::string> header = buildHeader(path, tensors, metadata);
-  if (!header)
-    return header.takeError();
-
+Status writeFileAtomically(const std::string &path, const std::vector<std::string_view> &pieces) {
   std::string temp = fmt::format("{}.tmp-{}", path, ::getpid());
   FileDescriptor file(::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666));
   if (file.get() < 0)
@@ -743,19 +721,9 @@ Status saveCheckpoint(const std::string &path, const std::vector<TensorView> &te
     return Error(
         fmt::format("{}: cannot {} {}{}: {}", path, verb, temp, suffix, std::strerror(error)));
   };
-
-  unsigned char length[8];
-  for (int i = 0; i < 8; ++i)
-    length[i] = static_cast<unsigned char>(uint64_t(header->size()) >> (8 * i));
-  if (!writeAll(file.get(), length, 8) || !writeAll(file.get(), header->data(), header->size()))
-    return failWith("write");
-  for (const TensorView &tensor : tensors) {
-    uint64_t bytes;
-    tensorBytes(tensor.shape, bytes);
-    const void *data = tensor.ints ? static_cast<const void *>(tensor.ints) : tensor.data;
-    if (bytes > 0 && !writeLittleEndian(file.get(), data, size_t(bytes / ElementBytes)))
+  for (std::string_view piece : pieces)
+    if (!writeAll(file.get(), piece.data(), piece.size()))
       return failWith("write");
-  }
   if (::fsync(file.get()) != 0)
     return failWith("sync");
   if (!file.close())
@@ -773,6 +741,38 @@ Status saveCheckpoint(const std::string &path, const std::vector<TensorView> &te
     return Error(fmt::format("{}: written, but cannot sync directory {}: {}", path, directory,
                              std::strerror(errno)));
   return {};
+}
+
+Status saveCheckpoint(const std::string &path, const std::vector<TensorView> &tensors,
+                      const std::map<std::string, std::string> &metadata) {
+  Result<std::string> header = buildHeader(path, tensors, metadata);
+  if (!header)
+    return header.takeError();
+
+  char length[8];
+  for (int i = 0; i < 8; ++i)
+    length[i] = static_cast<char>(uint64_t(header->size()) >> (8 * i));
+  std::vector<std::string_view> pieces = {std::string_view(length, 8), *header};
+  // Tensor bytes are written from where they are, or from a byte-swapped
+  // copy on a big-endian host.
+  std::vector<std::vector<char>> swapped;
+  swapped.reserve(tensors.size());
+  for (const TensorView &tensor : tensors) {
+    uint64_t bytes;
+    tensorBytes(tensor.shape, bytes);
+    const char *data =
+        static_cast<const char *>(tensor.ints ? static_cast<const void *>(tensor.ints)
+                                              : static_cast<const void *>(tensor.data));
+    if (bytes == 0)
+      continue;
+    if (!hostIsLittleEndian()) {
+      swapped.emplace_back(data, data + bytes);
+      byteSwap32(swapped.back().data(), size_t(bytes / ElementBytes));
+      data = swapped.back().data();
+    }
+    pieces.emplace_back(data, size_t(bytes));
+  }
+  return writeFileAtomically(path, pieces);
 }
 
 Result<Checkpoint> loadCheckpoint(const std::string &path) {

@@ -1,9 +1,19 @@
 //===- Cli.cpp - The command line of a generated training binary ----------===//
+//
+// One table of flags serves every command: each row says which commands
+// take it and which require it, and parses its value into a Config. The
+// commands are functions over a parsed Config.
+//
+//===----------------------------------------------------------------------===//
 
 #include "kiln/Cli.h"
+#include "kiln/Checkpoint.h"
 #include "kiln/Data.h"
-#include "kiln/Sample.h"
+#include "kiln/Export.h"
+#include "kiln/History.h"
 #include "kiln/Init.h"
+#include "kiln/Progress.h"
+#include "kiln/Sample.h"
 #include "kiln/Schedule.h"
 #include "kiln/Trainer.h"
 
@@ -12,10 +22,13 @@
 #include <charconv>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <iostream>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -23,10 +36,26 @@ namespace kiln {
 
 namespace {
 
-/// What `train` was asked to do.
-struct TrainConfig {
-  std::string dataPath;      // an MNIST directory or a CSV file
-  double testFraction = 0.2; // of a CSV file
+/// The commands, as bits so that a flag can name several.
+enum CommandBit : unsigned {
+  TrainCommand = 1,
+  EvalCommand = 2,
+  PredictCommand = 4,
+  ExportCommand = 8,
+};
+
+/// Everything a command line can say.
+struct Config {
+  // Data.
+  std::string dataPath; // an MNIST directory, a CSV or .npy file, or a text
+  std::string labelsPath;
+  std::string valDataPath, valLabelsPath;
+  std::string testDataPath, testLabelsPath;
+  double testFraction = 0.2;
+  double valFraction = 0;
+  std::string normalize = "auto";
+  int64_t labelColumn = -1;
+  // Training.
   int64_t epochs = 1;
   int64_t batch = 128;
   uint64_t seed = 1;
@@ -36,6 +65,20 @@ struct TrainConfig {
   std::optional<ScheduleInfo> schedule; // overrides the model file's
   std::string checkpointDir;
   std::string resume;
+  std::string initFrom;
+  // Early stopping: on when patience > 0.
+  int64_t patience = 0;
+  double minDelta = 0;
+  std::string monitor = "val-loss";
+  // Reports.
+  std::string logPath;
+  std::string plotPath;
+  std::string progress = "auto";
+  // eval, predict and export.
+  std::string checkpoint;
+  std::string output;
+  std::string format = "safetensors";
+  std::string layout = "kiln";
   bool help = false;
   // Language models: text generated after training.
   int64_t sample = 400;
@@ -45,7 +88,7 @@ struct TrainConfig {
 
 /// Stores a flag's value into the config; on a bad value returns what was
 /// expected instead ("an integer >= 1").
-using FlagSetter = std::function<std::optional<std::string>(TrainConfig &, const std::string &)>;
+using FlagSetter = std::function<std::optional<std::string>(Config &, const std::string &)>;
 
 /// One row of the flag table.
 struct Flag {
@@ -53,6 +96,8 @@ struct Flag {
   std::string valueName; // "N"; empty for a flag that takes no value
   std::string help;
   std::string defaultText; // shown as "(default ...)" when not empty
+  unsigned commands;       // CommandBits that take the flag
+  unsigned required;       // CommandBits that require it
   FlagSetter set;
 };
 
@@ -65,17 +110,31 @@ template <typename T> std::optional<T> parseNumber(const std::string &text) {
   return value;
 }
 
-FlagSetter setString(std::string TrainConfig::*field) {
-  return [field](TrainConfig &config, const std::string &text) -> std::optional<std::string> {
+FlagSetter setString(std::string Config::*field) {
+  return [field](Config &config, const std::string &text) -> std::optional<std::string> {
     if (text.empty())
-      return std::string("a non-empty path");
+      return std::string("a non-empty value");
     config.*field = text;
     return std::nullopt;
   };
 }
 
-FlagSetter setInteger(int64_t TrainConfig::*field, int64_t min) {
-  return [field, min](TrainConfig &config, const std::string &text) -> std::optional<std::string> {
+FlagSetter setChoice(std::string Config::*field, std::vector<std::string> choices) {
+  return [field, choices](Config &config, const std::string &text) -> std::optional<std::string> {
+    for (const std::string &choice : choices)
+      if (text == choice) {
+        config.*field = text;
+        return std::nullopt;
+      }
+    std::string list;
+    for (size_t i = 0; i < choices.size(); ++i)
+      list += (i == 0 ? "" : i + 1 == choices.size() ? " or " : ", ") + choices[i];
+    return list;
+  };
+}
+
+FlagSetter setInteger(int64_t Config::*field, int64_t min) {
+  return [field, min](Config &config, const std::string &text) -> std::optional<std::string> {
     std::optional<int64_t> value = parseNumber<int64_t>(text);
     if (!value || *value < min)
       return fmt::format("an integer >= {}", min);
@@ -84,23 +143,30 @@ FlagSetter setInteger(int64_t TrainConfig::*field, int64_t min) {
   };
 }
 
-std::optional<std::string> setTestFraction(TrainConfig &config, const std::string &text) {
-  std::optional<double> value = parseNumber<double>(text);
-  if (!value || !(*value > 0 && *value < 1))
-    return std::string("a number in (0, 1)");
-  config.testFraction = *value;
-  return std::nullopt;
+/// A number in the open interval (low, high), or [low, high) with lowClosed.
+FlagSetter setFraction(double Config::*field, bool lowClosed) {
+  return [field, lowClosed](Config &config,
+                            const std::string &text) -> std::optional<std::string> {
+    std::optional<double> value = parseNumber<double>(text);
+    if (!value || !((lowClosed ? *value >= 0 : *value > 0) && *value < 1))
+      return std::string(lowClosed ? "a number in [0, 1)" : "a number in (0, 1)");
+    config.*field = *value;
+    return std::nullopt;
+  };
 }
 
-std::optional<std::string> setTemperature(TrainConfig &config, const std::string &text) {
-  std::optional<double> value = parseNumber<double>(text);
-  if (!value || !(*value > 0) || !std::isfinite(*value))
-    return std::string("a positive number");
-  config.temperature = *value;
-  return std::nullopt;
+FlagSetter setNonNegative(double Config::*field, bool positive) {
+  return [field, positive](Config &config,
+                           const std::string &text) -> std::optional<std::string> {
+    std::optional<double> value = parseNumber<double>(text);
+    if (!value || !std::isfinite(*value) || (positive ? !(*value > 0) : !(*value >= 0)))
+      return std::string(positive ? "a positive number" : "a number >= 0");
+    config.*field = *value;
+    return std::nullopt;
+  };
 }
 
-std::optional<std::string> setSeed(TrainConfig &config, const std::string &text) {
+std::optional<std::string> setSeed(Config &config, const std::string &text) {
   std::optional<uint64_t> value = parseNumber<uint64_t>(text);
   if (!value)
     return std::string("an integer in [0, 2^64)");
@@ -108,7 +174,7 @@ std::optional<std::string> setSeed(TrainConfig &config, const std::string &text)
   return std::nullopt;
 }
 
-std::optional<std::string> setHelp(TrainConfig &config, const std::string &) {
+std::optional<std::string> setHelp(Config &config, const std::string &) {
   config.help = true;
   return std::nullopt;
 }
@@ -123,8 +189,7 @@ std::string rangeText(const HyperparamInfo &h) {
 }
 
 FlagSetter setHyperparam(const HyperparamInfo &info, size_t index) {
-  return [info, index](TrainConfig &config,
-                       const std::string &text) -> std::optional<std::string> {
+  return [info, index](Config &config, const std::string &text) -> std::optional<std::string> {
     std::optional<float> value = parseNumber<float>(text);
     if (!value || !std::isfinite(*value) || !info.accepts(*value))
       return info.lower <= -1e300 && info.upper >= 1e300
@@ -135,7 +200,7 @@ FlagSetter setHyperparam(const HyperparamInfo &info, size_t index) {
   };
 }
 
-std::optional<std::string> setBatch(TrainConfig &config, const std::string &text) {
+std::optional<std::string> setBatch(Config &config, const std::string &text) {
   if (text == "full") {
     config.batch = 0;
     return std::nullopt;
@@ -147,7 +212,7 @@ std::optional<std::string> setBatch(TrainConfig &config, const std::string &text
   return std::nullopt;
 }
 
-std::optional<std::string> setSchedule(TrainConfig &config, const std::string &text) {
+std::optional<std::string> setSchedule(Config &config, const std::string &text) {
   Result<ScheduleInfo> schedule = parseSchedule(text);
   if (!schedule)
     return schedule.error();
@@ -155,63 +220,134 @@ std::optional<std::string> setSchedule(TrainConfig &config, const std::string &t
   return std::nullopt;
 }
 
-/// The flags of `train`: the fixed ones, then one per hyperparameter.
-std::vector<Flag> trainFlags(const ModelInfo &info) {
+/// The metrics a run can monitor, for --monitor.
+std::vector<std::string> monitorChoices(const ModelInfo &info) {
+  if (info.task == "regression")
+    return {"val-loss", "val-mse", "val-mae"};
+  return {"val-loss", "val-acc"};
+}
+
+/// The flag table: the fixed flags, then one per hyperparameter.
+std::vector<Flag> flagTable(const ModelInfo &info) {
+  const unsigned Train = TrainCommand, Eval = EvalCommand, Predict = PredictCommand,
+                 Export = ExportCommand;
+  const bool text = info.isLanguageModel();
   std::vector<Flag> flags = {
-      {"data", "DIR",
-       fmt::format("directory with {} and the other MNIST IDX files, or a CSV file (features "
-                   "then targets on each line)",
-                   MnistTrainImages),
-       "", setString(&TrainConfig::dataPath)},
+      {"data", text ? "FILE" : "PATH",
+       text ? "a text file: byte-level windows of the model's steps, the last test-fraction "
+              "of the text held out"
+            : fmt::format("a directory with {} and the other MNIST IDX files (gzipped or "
+                          "not), a CSV file (features, then targets on each line), or a "
+                          ".npy file of features (with --labels)",
+                          MnistTrainImages),
+       "", Train | Eval | Predict, Train | Eval | Predict, setString(&Config::dataPath)},
+      {"labels", "FILE", "with a .npy --data: the .npy file of its labels or targets", "",
+       Train | Eval, 0, setString(&Config::labelsPath)},
+      {"label-column", "K",
+       "with a CSV file: the 0-based column of the label (default: the last columns)", "",
+       Train | Eval | Predict, 0, setInteger(&Config::labelColumn, 0)},
+      {"test-data", "PATH", "a separate test set (CSV or .npy) instead of --test-fraction", "",
+       Train, 0, setString(&Config::testDataPath)},
+      {"test-labels", "FILE", "with a .npy --test-data: its labels", "", Train, 0,
+       setString(&Config::testLabelsPath)},
       {"test-fraction", "F",
-       "with a CSV file: the fraction of samples held out (drawn from the seed) to test on; "
-       "features are standardized with the statistics of the rest",
-       "0.2", setTestFraction},
-      {"epochs", "N", "passes over the training set", "1", setInteger(&TrainConfig::epochs, 1)},
+       text ? "the fraction of the text, at its end, held out to test on"
+            : "with a CSV or .npy file: the fraction of samples held out (drawn from the "
+              "seed) to test on",
+       "0.2", Train, 0, setFraction(&Config::testFraction, false)},
+      {"val-data", "PATH", "a separate validation set (CSV or .npy)", "", Train, 0,
+       setString(&Config::valDataPath)},
+      {"val-labels", "FILE", "with a .npy --val-data: its labels", "", Train, 0,
+       setString(&Config::valLabelsPath)},
+      {"val-fraction", "F",
+       "the fraction of the training samples held out (drawn from the seed) to validate on "
+       "after every epoch; the test set is then measured only at the end",
+       "0", Train, 0, setFraction(&Config::valFraction, true)},
+      {"normalize", "KIND",
+       "feature scaling fitted on the training samples and saved with the model: standard, "
+       "minmax or none; auto is standard for CSV and .npy features, none for images and "
+       "tokens",
+       "auto", Train, 0, setChoice(&Config::normalize, {"auto", "standard", "minmax", "none"})},
+      {"epochs", "N", "passes over the training set", "1", Train,
+       0, setInteger(&Config::epochs, 1)},
       {"batch", "B",
        "samples per step (the last step of an epoch may have fewer); 'full' for full-batch "
        "gradient descent, 1 for stochastic",
-       "128", setBatch},
-      {"seed", "S", "seed of the initial weights and of the sample order", "1", setSeed},
+       "128", Train | Eval | Predict, 0, setBatch},
+      {"seed", "S", "seed of the initial weights and of the sample order", "1", Train, 0,
+       setSeed},
       {"threads", "T", "threads of the generated kernels (0: one per core)", "1",
-       setInteger(&TrainConfig::threads, 0)},
-      {"limit", "N", "train on the first N training samples only", "all",
-       setInteger(&TrainConfig::limit, 1)},
+       Train | Eval | Predict, 0, setInteger(&Config::threads, 0)},
+      {"limit", "N", "train on the first N training samples only", "all", Train, 0,
+       setInteger(&Config::limit, 1)},
       {"schedule", "SPEC",
        "learning-rate schedule, e.g. 'cosine(period=1000,warmup=100)' or 'constant'",
-       formatSchedule(info.schedule), setSchedule},
+       formatSchedule(info.schedule), Train, 0, setSchedule},
       {"checkpoint-dir", "DIR",
-       "after every epoch, save parameters and optimizer state to DIR/checkpoint.safetensors",
-       "", setString(&TrainConfig::checkpointDir)},
-      {"resume", "FILE", "start from a checkpoint: weights, optimizer state, step and epoch", "",
-       setString(&TrainConfig::resume)},
-      {"help", "", "print this help and exit", "", setHelp},
+       "after every epoch, save parameters, optimizer state and progress to "
+       "DIR/checkpoint.safetensors, and the best epoch's to DIR/best.safetensors",
+       "", Train, 0, setString(&Config::checkpointDir)},
+      {"resume", "FILE", "continue a run from its checkpoint, exactly where it stopped", "",
+       Train, 0, setString(&Config::resume)},
+      {"init-from", "FILE",
+       "fine-tune: start from the weights in a checkpoint or safetensors file, matched by "
+       "parameter name (others keep their initial values)",
+       "", Train, 0, setString(&Config::initFrom)},
+      {"patience", "N",
+       "early stopping: stop when the monitored validation metric has not improved for N "
+       "epochs, and keep the best epoch's weights (needs a validation set)",
+       "off", Train, 0, setInteger(&Config::patience, 1)},
+      {"min-delta", "D", "early stopping: the least change that counts as an improvement",
+       "0", Train, 0, setNonNegative(&Config::minDelta, false)},
+      {"monitor", "METRIC", "early stopping's metric: " + [&] {
+         std::string list;
+         for (const std::string &m : monitorChoices(info))
+           list += (list.empty() ? "" : ", ") + m;
+         return list;
+       }(),
+       "val-loss", Train, 0, setChoice(&Config::monitor, monitorChoices(info))},
+      {"log", "FILE", "write every epoch's metrics to FILE (.csv or .json)", "", Train, 0,
+       setString(&Config::logPath)},
+      {"plot", "FILE", "draw the loss and metric curves to FILE (.svg)", "", Train, 0,
+       setString(&Config::plotPath)},
+      {"progress", "MODE",
+       "bar: a progress bar redrawn in place; lines: one line per epoch; auto: a bar on a "
+       "terminal",
+       "auto", Train, 0, setChoice(&Config::progress, {"auto", "bar", "lines"})},
+      {"checkpoint", "FILE", "the checkpoint to load (written by train --checkpoint-dir)", "",
+       Eval | Predict | Export, Eval | Predict | Export, setString(&Config::checkpoint)},
+      {"output", "PATH",
+       "predict: the CSV file to write (default: standard output); export: the file "
+       "(safetensors) or directory (npy) to write",
+       "", Predict | Export, Export, setString(&Config::output)},
+      {"format", "FORMAT", "safetensors or npy (one file per parameter)", "safetensors", Export,
+       0, setChoice(&Config::format, {"safetensors", "npy"})},
+      {"layout", "LAYOUT",
+       "kiln, or torch: dense and recurrent weights transposed as torch.nn modules hold them",
+       "kiln", Export, 0, setChoice(&Config::layout, {"kiln", "torch"})},
   };
-  if (info.isLanguageModel()) {
-    flags[0].help = "a text file: byte-level windows of the model's steps, the last "
-                    "test-fraction of the text held out";
-    flags[0].valueName = "FILE";
-    flags[1].help = "the fraction of the text, at its end, held out to test on";
-    flags.insert(flags.end() - 1,
-                 {{"sample", "N", "after training, generate N bytes of text (0: none)", "400",
-                   setInteger(&TrainConfig::sample, 0)},
-                  {"temperature", "T", "sampling temperature (lower: more conservative)", "0.8",
-                   setTemperature},
-                  {"prompt", "TEXT", "the text that generation continues", "The ",
-                   setString(&TrainConfig::prompt)}});
+  if (text) {
+    flags.push_back({"sample", "N", "after training, generate N bytes of text (0: none)", "400",
+                     Train, 0, setInteger(&Config::sample, 0)});
+    flags.push_back({"temperature", "T", "sampling temperature (lower: more conservative)",
+                     "0.8", Train, 0, setNonNegative(&Config::temperature, true)});
+    flags.push_back({"prompt", "TEXT", "the text that generation continues", "The ", Train, 0,
+                     setString(&Config::prompt)});
   }
+  flags.push_back({"help", "", "print this help and exit", "",
+                   Train | Eval | Predict | Export, 0, setHelp});
   for (size_t i = 0; i < info.hyperparams.size(); ++i)
     flags.push_back({info.hyperparams[i].name, "VALUE",
                      fmt::format("hyperparameter of the model, in {}",
                                  rangeText(info.hyperparams[i])),
-                     fmt::format("{}", info.hyperparams[i].defaultValue),
+                     fmt::format("{}", info.hyperparams[i].defaultValue), Train, 0,
                      setHyperparam(info.hyperparams[i], i)});
   return flags;
 }
 
-const Flag *findFlag(const std::vector<Flag> &flags, const std::string &name) {
+const Flag *findFlag(const std::vector<Flag> &flags, const std::string &name, unsigned command) {
   for (const Flag &flag : flags)
-    if (flag.name == name)
+    if (flag.name == name && (flag.commands & command))
       return &flag;
   return nullptr;
 }
@@ -225,43 +361,77 @@ std::string programName(int argc, const char *const *argv, const ModelInfo &info
   return slash == std::string::npos ? path : path.substr(slash + 1);
 }
 
-void printTopUsage(std::ostream &out, const std::string &program, const ModelInfo &info) {
+/// A command: its name, bit, one line of help, and what it does.
+struct Command {
+  const char *name;
+  CommandBit bit;
+  const char *summary;
+  int (*run)(const std::string &program, const Config &config, CompiledModel &model,
+             std::ostream &out, std::ostream &err);
+};
+
+void printTopUsage(std::ostream &out, const std::string &program, const ModelInfo &info,
+                   const std::vector<Command> &commands) {
   out << fmt::format("usage: {} <command> [options]\n\n"
-                     "Trains the compiled model '{}'.\n\n"
-                     "commands:\n"
-                     "  train    train on IDX data and report test accuracy\n\n"
-                     "Run '{} <command> --help' for the options of a command.\n",
-                     program, info.name, program);
+                     "Trains and runs the compiled model '{}'.\n\ncommands:\n",
+                     program, info.name);
+  for (const Command &command : commands)
+    out << fmt::format("  {:<8} {}\n", command.name, command.summary);
+  out << fmt::format("\nRun '{} <command> --help' for the options of a command.\n", program);
 }
 
-void printTrainUsage(std::ostream &out, const std::string &program, const ModelInfo &info,
-                     const std::vector<Flag> &flags) {
-  const std::string data = flags.front().valueName; // DIR, or FILE for a text
+std::string describeModel(const ModelInfo &info) {
   if (info.isLanguageModel())
-    out << fmt::format("usage: {} train --data {} [options]\n\n"
-                       "Trains language model '{}' ({} steps, {} classes) on a text and prints "
-                       "one line per\nepoch, the final next-byte test accuracy and a "
-                       "sample of text.\n\noptions:\n",
-                       program, data, info.name, info.inputFeatures, info.numClasses);
-  else if (info.task == "classification")
-    out << fmt::format("usage: {} train --data {} [options]\n\n"
-                       "Trains model '{}' ({} inputs, {} classes) and prints one line per "
-                       "epoch\nand the final test accuracy.\n\noptions:\n",
-                       program, data, info.name, info.inputFeatures, info.numClasses);
-  else
-    out << fmt::format("usage: {} train --data {} [options]\n\n"
-                       "Trains model '{}' ({} inputs, {} outputs, task {}) and prints one line "
-                       "per epoch\nand the final {}.\n\noptions:\n",
-                       program, data, info.name, info.inputFeatures, info.outputFeatures, info.task,
-                       info.task == "regression" ? "test mean squared and absolute error"
-                                                 : "test accuracy");
+    return fmt::format("language model '{}' ({} steps, {} classes)", info.name,
+                       info.inputFeatures, info.numClasses);
+  if (info.task == "classification")
+    return fmt::format("model '{}' ({} inputs, {} classes)", info.name, info.inputFeatures,
+                       info.numClasses);
+  return fmt::format("model '{}' ({} inputs, {} outputs, task {})", info.name,
+                     info.inputFeatures, info.outputFeatures, info.task);
+}
+
+void printCommandUsage(std::ostream &out, const std::string &program, const ModelInfo &info,
+                       const Command &command, const std::vector<Flag> &flags) {
+  std::string synopsis;
+  for (const Flag &flag : flags)
+    if (flag.required & command.bit)
+      synopsis += fmt::format(" --{} {}", flag.name, flag.valueName);
+  out << fmt::format("usage: {} {}{} [options]\n\n", program, command.name, synopsis);
+  std::string what;
+  switch (command.bit) {
+  case TrainCommand:
+    what = info.isLanguageModel()
+               ? "Trains {} on a text and prints one line per\nepoch, the final next-byte test "
+                 "accuracy and a sample of text."
+           : info.task == "regression"
+               ? "Trains {} and prints one line per epoch\nand the final test mean squared and "
+                 "absolute error."
+               : "Trains {} and prints one line per epoch\nand the final test accuracy.";
+    break;
+  case EvalCommand:
+    what = "Measures {} from a checkpoint on a data set: the loss and the task's metric.";
+    break;
+  case PredictCommand:
+    what = "Writes the predictions of {} from a checkpoint for every sample of a data set, "
+           "as CSV.";
+    break;
+  case ExportCommand:
+    what = "Writes the weights of {} from a checkpoint in a format PyTorch and numpy load "
+           "(see scripts/load_weights.py).";
+    break;
+  }
+  out << fmt::format(fmt::runtime(what), describeModel(info)) << "\n\noptions:\n";
   size_t width = 0;
   for (const Flag &flag : flags)
-    width = std::max(width, flag.name.size() + flag.valueName.size() + 1);
+    if (flag.commands & command.bit)
+      width = std::max(width, flag.name.size() + flag.valueName.size() + 1);
   for (const Flag &flag : flags) {
+    if (!(flag.commands & command.bit))
+      continue;
     std::string spelling = flag.valueName.empty() ? flag.name : flag.name + " " + flag.valueName;
     std::string help = flag.help;
-    if (flag.name == "data")
+    if (flag.required & command.bit)
       help += " (required)";
     else if (!flag.defaultText.empty())
       help += fmt::format(" (default {})", flag.defaultText);
@@ -269,10 +439,12 @@ void printTrainUsage(std::ostream &out, const std::string &program, const ModelI
   }
 }
 
-/// Parses the arguments of `train` (after the command name) into `config`;
+/// Parses the arguments of a command (after its name) into `config`;
 /// returns a one-line problem on failure.
-std::optional<std::string> parseTrainArgs(const std::vector<std::string> &args,
-                                          const std::vector<Flag> &flags, TrainConfig &config) {
+std::optional<std::string> parseArgs(const std::vector<std::string> &args,
+                                     const std::vector<Flag> &flags, unsigned command,
+                                     Config &config) {
+  std::vector<const Flag *> given;
   for (size_t i = 0; i < args.size(); ++i) {
     std::string arg = args[i] == "-h" ? "--help" : args[i];
     if (arg.size() < 3 || arg.compare(0, 2, "--") != 0)
@@ -284,7 +456,7 @@ std::optional<std::string> parseTrainArgs(const std::vector<std::string> &args,
       value = name.substr(equals + 1);
       name.resize(equals);
     }
-    const Flag *flag = findFlag(flags, name);
+    const Flag *flag = findFlag(flags, name, command);
     if (!flag)
       return fmt::format("unknown flag '--{}'", name);
     if (flag->valueName.empty() && value)
@@ -296,9 +468,32 @@ std::optional<std::string> parseTrainArgs(const std::vector<std::string> &args,
     }
     if (std::optional<std::string> expected = flag->set(config, value.value_or("")))
       return fmt::format("invalid value '{}' for '--{}': expected {}", *value, name, *expected);
+    given.push_back(flag);
   }
-  if (!config.help && config.dataPath.empty())
-    return std::string("missing required flag '--data DIR'");
+  if (config.help)
+    return std::nullopt;
+  for (const Flag &flag : flags)
+    if ((flag.required & command) && std::find(given.begin(), given.end(), &flag) == given.end())
+      return fmt::format("missing required flag '--{} {}'", flag.name, flag.valueName);
+  auto isGiven = [&](const char *name) {
+    for (const Flag *flag : given)
+      if (flag->name == name)
+        return true;
+    return false;
+  };
+  // Flags that exclude or need each other.
+  if (isGiven("val-data") && isGiven("val-fraction"))
+    return std::string("give either '--val-data' or '--val-fraction', not both");
+  if (isGiven("test-data") && isGiven("test-fraction"))
+    return std::string("give either '--test-data' or '--test-fraction', not both");
+  if ((isGiven("min-delta") || isGiven("monitor")) && !isGiven("patience"))
+    return std::string("'--min-delta' and '--monitor' configure early stopping: add "
+                       "'--patience N'");
+  if (isGiven("patience") && !isGiven("val-data") && !isGiven("val-fraction"))
+    return std::string("early stopping monitors a validation set: add '--val-fraction F' or "
+                       "'--val-data PATH'");
+  if (isGiven("resume") && isGiven("init-from"))
+    return std::string("give either '--resume' or '--init-from', not both");
   return std::nullopt;
 }
 
@@ -321,75 +516,303 @@ std::string hyperparamSummary(const ModelInfo &info, const std::vector<float> &v
   return summary;
 }
 
-/// The training and test sets: MNIST's from a directory, or a CSV file cut
-/// into a training part and a held-out test part.
-Result<DatasetSplit> loadTrainData(const TrainConfig &config, const ModelInfo &info) {
-  if (info.isLanguageModel())
-    return loadTextDataset(config.dataPath, info.inputFeatures, info.numClasses,
-                           config.testFraction);
+//===----------------------------------------------------------------------===//
+// Data
+//===----------------------------------------------------------------------===//
+
+/// A path that is not a file names an MNIST directory (whose loader says
+/// what is missing).
+bool isDirectory(const std::string &path) {
   std::error_code ignored;
-  if (!std::filesystem::is_regular_file(config.dataPath, ignored)) {
+  return !std::filesystem::is_regular_file(path, ignored);
+}
+
+bool isNpy(const std::string &path) {
+  auto endsWith = [&](std::string_view suffix) {
+    return path.size() >= suffix.size() &&
+           path.compare(path.size() - suffix.size(), suffix.size(), suffix) == 0;
+  };
+  return endsWith(".npy") || endsWith(".npy.gz");
+}
+
+CsvOptions csvOptions(const Config &config, const ModelInfo &info) {
+  CsvOptions options;
+  options.targetColumns = std::max<int64_t>(info.targetFeatures, 1);
+  options.labelColumn = config.labelColumn;
+  options.intLabels = info.targetFeatures == 0;
+  return options;
+}
+
+/// One labelled set from a file: a CSV file, or a .npy file of features
+/// with its labels file.
+Result<Dataset> loadLabelledFile(const std::string &path, const std::string &labelsPath,
+                                 const Config &config, const ModelInfo &info) {
+  if (isNpy(path)) {
+    if (labelsPath.empty())
+      return Error(fmt::format("{}: a .npy features file needs its labels file (--labels for "
+                               "--data, --val-labels, --test-labels)",
+                               path));
+    return loadNpyDataset(path, labelsPath, info);
+  }
+  Result<Dataset> data = loadCsvDataset(path, csvOptions(config, info));
+  if (!data)
+    return data;
+  if (Status status = checkDataset(*data, info); !status)
+    return status.takeError();
+  return data;
+}
+
+/// The sets a training run uses.
+struct TrainData {
+  Dataset train;
+  std::optional<Dataset> validation;
+  Dataset test;
+  /// Where the features came from, for the choice of normalization.
+  bool images = false;
+};
+
+Result<TrainData> loadTrainData(const Config &config, const ModelInfo &info) {
+  TrainData data;
+  if (info.isLanguageModel()) {
+    Result<DatasetSplit> split = loadTextDataset(config.dataPath, info.inputFeatures,
+                                                 info.numClasses, config.testFraction);
+    if (!split)
+      return split.takeError();
+    data.train = std::move(split->train);
+    data.test = std::move(split->heldOut);
+  } else if (isDirectory(config.dataPath)) {
     Result<MnistData> mnist = loadMnist(config.dataPath, info);
     if (!mnist)
       return mnist.takeError();
-    return DatasetSplit{std::move(mnist->train), std::move(mnist->test)};
+    data.train = std::move(mnist->train);
+    data.test = std::move(mnist->test);
+    data.images = true;
+  } else {
+    Result<Dataset> all = loadLabelledFile(config.dataPath, config.labelsPath, config, info);
+    if (!all)
+      return all.takeError();
+    if (!config.testDataPath.empty()) {
+      Result<Dataset> test =
+          loadLabelledFile(config.testDataPath, config.testLabelsPath, config, info);
+      if (!test)
+        return test.takeError();
+      data.train = std::move(*all);
+      data.test = std::move(*test);
+    } else {
+      Result<DatasetSplit> split = splitDataset(*all, config.testFraction, config.seed);
+      if (!split)
+        return split.takeError();
+      data.train = std::move(split->train);
+      data.test = std::move(split->heldOut);
+    }
   }
-  CsvOptions options;
-  options.targetColumns = std::max<int64_t>(info.targetFeatures, 1);
-  options.intLabels = info.targetFeatures == 0;
-  Result<Dataset> all = loadCsvDataset(config.dataPath, options);
-  if (!all)
-    return all.takeError();
-  if (Status status = checkDataset(*all, info); !status)
-    return status.takeError();
-  Result<DatasetSplit> split = splitDataset(*all, config.testFraction, config.seed);
-  if (!split)
-    return split;
-  // Tabular features come in unrelated units (years, mmHg, mg/dL): scaled
-  // alike, one learning rate suits them all. The test part is scaled with
-  // the training part's statistics, as new samples would be. Token ids are
-  // names, not quantities: they stay as they are.
-  if (info.tokenInput)
-    return split;
-  if (Result<Standardization> stats = standardize(split->train, {&split->heldOut}); !stats)
-    return stats.takeError();
-  return split;
+  if (!config.valDataPath.empty()) {
+    Result<Dataset> validation =
+        loadLabelledFile(config.valDataPath, config.valLabelsPath, config, info);
+    if (!validation)
+      return validation.takeError();
+    data.validation = std::move(*validation);
+  } else if (config.valFraction > 0) {
+    // Another stream than the test split's, so the two draws are unrelated.
+    Result<DatasetSplit> split = splitDataset(data.train, config.valFraction, config.seed + 1);
+    if (!split)
+      return split.takeError();
+    data.train = std::move(split->train);
+    data.validation = std::move(split->heldOut);
+  }
+  return data;
 }
 
-int runTrain(const std::string &program, const std::vector<std::string> &args, CompiledModel &model,
-             std::ostream &out, std::ostream &err) {
+/// The normalization a run fits: what --normalize says, where auto scales
+/// tabular features and leaves images and tokens alone.
+Result<Normalization> chooseNormalization(const Config &config, const ModelInfo &info,
+                                          bool images) {
+  if (config.normalize == "auto")
+    return images || info.tokenInput ? Normalization::None : Normalization::Standard;
+  Result<Normalization> kind = parseNormalization(config.normalize);
+  if (kind && info.tokenInput && *kind != Normalization::None)
+    return Error(fmt::format("model '{}' reads token ids, which are names, not quantities: "
+                             "they cannot be normalized (--normalize {})",
+                             info.name, config.normalize));
+  return kind;
+}
+
+/// Features only, for predict: an MNIST directory's test images, an IDX
+/// image file, a .npy features file, or a CSV file whose rows hold the
+/// features (and the targets, which are dropped).
+Result<Dataset> loadFeatures(const Config &config, const ModelInfo &info) {
+  const std::string &path = config.dataPath;
+  if (isDirectory(path)) {
+    Result<MnistData> mnist = loadMnist(path, info);
+    if (!mnist)
+      return mnist.takeError();
+    return std::move(mnist->test);
+  }
+  Dataset data;
+  data.source = path;
+  if (isNpy(path)) {
+    Result<NpyArray> array = readNpy(path);
+    if (!array)
+      return array.takeError();
+    if (array->shape.empty())
+      return Error(fmt::format("{}: a scalar, not an array of samples", path));
+    data.count = array->shape[0];
+    data.features = data.count > 0 ? array->size() / data.count : 0;
+    data.x.resize(static_cast<size_t>(array->size()));
+    for (int64_t i = 0; i < array->size(); ++i)
+      data.x[static_cast<size_t>(i)] = static_cast<float>(array->value(i));
+  } else if (Result<IdxImages> images = readIdxImages(path)) {
+    data.count = images->count;
+    data.features = images->rows * images->cols;
+    data.x = std::move(images->pixels);
+  } else {
+    CsvOptions options = csvOptions(config, info);
+    options.targetColumns = 0;
+    options.labelColumn = -1;
+    Result<Dataset> rows = loadCsvDataset(path, options);
+    if (!rows)
+      return rows.takeError();
+    data = std::move(*rows);
+    // Rows with the targets too: keep the features.
+    int64_t extra = data.features - info.inputFeatures;
+    int64_t targets = std::max<int64_t>(info.targetFeatures, 1);
+    if (extra == targets && (config.labelColumn < 0 || targets == 1)) {
+      int64_t first = config.labelColumn >= 0 ? config.labelColumn : info.inputFeatures;
+      std::vector<float> x;
+      x.reserve(static_cast<size_t>(data.count * info.inputFeatures));
+      for (int64_t r = 0; r < data.count; ++r)
+        for (int64_t c = 0; c < data.features; ++c)
+          if (c < first || c >= first + targets)
+            x.push_back(data.x[static_cast<size_t>(r * data.features + c)]);
+      data.x = std::move(x);
+      data.features = info.inputFeatures;
+    }
+  }
+  if (data.features != info.inputFeatures)
+    return Error(fmt::format("{}: {} features per sample, model '{}' reads {}", path,
+                             data.features, info.name, info.inputFeatures));
+  return data;
+}
+
+//===----------------------------------------------------------------------===//
+// Reports
+//===----------------------------------------------------------------------===//
+
+/// "train-acc 91.83%", "val-mse 0.5012  val-mae 0.5871" for a set called
+/// `prefix`; with `loss`, the loss first; `brief` leaves out the mae.
+std::string formatMetrics(const ModelInfo &info, const char *prefix, const EvalStats &stats,
+                          bool loss, bool brief) {
+  std::string text = loss ? fmt::format("{}-loss {:.4f}  ", prefix, stats.meanLoss()) : "";
+  if (info.task == "regression" && brief)
+    return text + fmt::format("{}-mse {:.4f}", prefix, stats.mse());
+  if (info.task == "regression")
+    return text + fmt::format("{}-mse {:.4f}  {}-mae {:.4f}", prefix, stats.mse(), prefix,
+                              stats.mae());
+  return text + fmt::format("{}-acc {:.2f}%", prefix, 100 * stats.accuracy());
+}
+
+/// The value of the task's metric that logs and plots show.
+double metricValue(const ModelInfo &info, const EvalStats &stats) {
+  return info.task == "regression" ? stats.mse() : stats.accuracy();
+}
+
+/// The monitored value of early stopping, and whether higher is better.
+double monitoredValue(const std::string &monitor, const EvalStats &stats) {
+  if (monitor == "val-acc")
+    return stats.accuracy();
+  if (monitor == "val-mse")
+    return stats.mse();
+  if (monitor == "val-mae")
+    return stats.mae();
+  return stats.meanLoss();
+}
+
+/// A run's history in checkpoint metadata, so that a resumed run's log and
+/// plot cover the epochs before it too: one record per line, numbers
+/// separated by commas (NaN as "nan"). Timings are left out: a checkpoint
+/// holds only what an uninterrupted run would reproduce bit for bit.
+std::string encodeHistory(const History &history) {
+  std::string text;
+  for (const EpochRecord &r : history.epochs)
+    text += fmt::format("{},{},{},{},{},{}\n", r.epoch, r.trainLoss, r.trainMetric, r.valLoss,
+                        r.valMetric, r.learningRate);
+  return text;
+}
+
+std::vector<EpochRecord> decodeHistory(const std::string &text) {
+  std::vector<EpochRecord> records;
+  std::istringstream lines(text);
+  std::string line;
+  while (std::getline(lines, line)) {
+    EpochRecord r;
+    double values[6];
+    std::istringstream cells(line);
+    std::string cell;
+    int n = 0;
+    while (n < 6 && std::getline(cells, cell, ','))
+      values[n++] = std::strtod(cell.c_str(), nullptr);
+    if (n != 6)
+      continue;
+    r.epoch = static_cast<int64_t>(values[0]);
+    r.trainLoss = values[1];
+    r.trainMetric = values[2];
+    r.valLoss = values[3];
+    r.valMetric = values[4];
+    r.learningRate = values[5];
+    r.seconds = NAN;
+    r.samplesPerSecond = NAN;
+    records.push_back(r);
+  }
+  return records;
+}
+
+/// Early stopping's state: the best monitored value so far and its epoch.
+struct EarlyStopping {
+  bool higherIsBetter = false;
+  double best = NAN;
+  int64_t bestEpoch = 0;
+  std::vector<std::vector<float>> bestParams;
+
+  /// Whether `value` improves on the best by more than `minDelta`.
+  bool improves(double value, double minDelta) const {
+    if (!std::isfinite(value))
+      return false;
+    if (std::isnan(best))
+      return true;
+    return higherIsBetter ? value > best + minDelta : value < best - minDelta;
+  }
+};
+
+int fail(std::ostream &err, const std::string &message) {
+  err << "error: " << message << std::endl;
+  return ExitFailure;
+}
+
+Status createDirectoryFor(const std::string &dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec)
+    return Error(fmt::format("cannot create directory {}: {}", dir, ec.message()));
+  return {};
+}
+
+//===----------------------------------------------------------------------===//
+// Commands
+//===----------------------------------------------------------------------===//
+
+int runTrain(const std::string &, const Config &config, CompiledModel &model, std::ostream &out,
+             std::ostream &err) {
   const ModelInfo &info = model.info();
-  std::vector<Flag> flags = trainFlags(info);
-  if (std::optional<std::string> problem = checkFlagTable(flags)) {
-    err << "error: " << *problem << std::endl;
-    return ExitFailure;
-  }
-
-  TrainConfig config;
-  for (const HyperparamInfo &hyper : info.hyperparams)
-    config.hyperparams.push_back(hyper.defaultValue);
-  if (std::optional<std::string> problem = parseTrainArgs(args, flags, config)) {
-    err << fmt::format("error: {} (see '{} train --help')", *problem, program) << std::endl;
-    return ExitUsage;
-  }
-  if (config.help) {
-    printTrainUsage(out, program, info, flags);
-    return ExitSuccess;
-  }
-
-  auto fail = [&](const std::string &message) {
-    err << "error: " << message << std::endl;
-    return ExitFailure;
-  };
-
-  Result<DatasetSplit> data = loadTrainData(config, info);
+  Result<TrainData> data = loadTrainData(config, info);
   if (!data)
-    return fail(data.error());
-  data->train.truncate(config.limit > 0 ? config.limit : data->train.count);
+    return fail(err, data.error());
+  Result<Normalization> normalization = chooseNormalization(config, info, data->images);
+  if (!normalization)
+    return fail(err, normalization.error());
 
   ParameterStore params(info);
   if (Status status = params.initialize(config.seed); !status)
-    return fail(status.error());
+    return fail(err, status.error());
   model.setNumThreads(static_cast<int>(config.threads));
 
   Trainer trainer(model, params, {config.batch, config.seed});
@@ -397,17 +820,87 @@ int runTrain(const std::string &program, const std::vector<std::string> &args, C
     trainer.setHyperparam(info.hyperparams[i].name, config.hyperparams[i]);
   if (config.schedule)
     trainer.setSchedule(*config.schedule);
-  if (!config.resume.empty())
-    if (Status status = trainer.loadCheckpoint(config.resume); !status)
-      return fail(status.error());
-  std::string checkpointPath;
+
+  History history;
+  history.model = info.name;
+  history.metric = info.task == "regression" ? "mse" : "accuracy";
+  EarlyStopping early;
+  early.higherIsBetter = config.monitor == "val-acc";
+  auto keepBest = [&] {
+    early.bestParams.resize(params.size());
+    for (size_t p = 0; p < params.size(); ++p)
+      early.bestParams[p] = params.values(p);
+  };
+
+  if (!config.initFrom.empty()) {
+    Result<std::vector<std::string>> loaded = trainer.loadWeights(config.initFrom);
+    if (!loaded)
+      return fail(err, loaded.error());
+    std::string kept;
+    for (const ParamInfo &p : info.params)
+      if (std::find(loaded->begin(), loaded->end(), p.name) == loaded->end())
+        kept += (kept.empty() ? "" : ", ") + p.name;
+    out << fmt::format("initialized {} of {} parameters from {}{}", loaded->size(),
+                       info.params.size(), config.initFrom,
+                       kept.empty() ? "" : "; initial values kept for " + kept)
+        << std::endl;
+  }
+  if (!config.resume.empty()) {
+    std::map<std::string, std::string> metadata;
+    if (Status status = trainer.loadCheckpoint(config.resume, &metadata); !status)
+      return fail(err, status.error());
+    history.epochs = decodeHistory(metadata["history"]);
+    if (!metadata["best_epoch"].empty()) {
+      early.bestEpoch = std::stoll(metadata["best_epoch"]);
+      early.best = std::strtod(metadata["best_value"].c_str(), nullptr);
+    }
+    if (config.patience > 0 && early.bestEpoch > 0) {
+      // The best weights so far sit beside the checkpoint, unless the last
+      // epoch was the best.
+      if (early.bestEpoch == trainer.epochsDone()) {
+        keepBest();
+      } else {
+        std::string bestPath =
+            (std::filesystem::path(config.resume).parent_path() / "best.safetensors").string();
+        ParameterStore bestStore(info);
+        Trainer bestTrainer(model, bestStore, {config.batch, config.seed});
+        if (Status status = bestTrainer.loadCheckpoint(bestPath); !status)
+          return fail(err, fmt::format("resuming early stopping needs the best epoch's weights: "
+                                       "{}",
+                                       status.error()));
+        early.bestParams.resize(params.size());
+        for (size_t p = 0; p < params.size(); ++p)
+          early.bestParams[p] = bestStore.values(p);
+      }
+    }
+  }
+  std::vector<Dataset *> heldOutSets = {&data->test};
+  if (data->validation)
+    heldOutSets.push_back(&*data->validation);
+  if (!trainer.normalization().mean.empty()) {
+    // A resumed run goes on with the statistics it started with.
+    for (Dataset *set : heldOutSets)
+      if (Status status = applyStandardization(*set, trainer.normalization()); !status)
+        return fail(err, status.error());
+    if (Status status = applyStandardization(data->train, trainer.normalization()); !status)
+      return fail(err, status.error());
+  } else {
+    // Fitted on the training part only; the held-out parts get its
+    // statistics, as new samples will.
+    Result<Standardization> stats = normalize(data->train, heldOutSets, *normalization);
+    if (!stats)
+      return fail(err, stats.error());
+    if (*normalization != Normalization::None)
+      trainer.setNormalization(std::move(*stats));
+  }
+  data->train.truncate(config.limit > 0 ? config.limit : data->train.count);
+
+  std::string checkpointPath, bestPath;
   if (!config.checkpointDir.empty()) {
-    std::error_code ec;
-    std::filesystem::create_directories(config.checkpointDir, ec);
-    if (ec)
-      return fail("cannot create checkpoint directory " + config.checkpointDir + ": " +
-                  ec.message());
+    if (Status status = createDirectoryFor(config.checkpointDir); !status)
+      return fail(err, status.error());
     checkpointPath = config.checkpointDir + "/checkpoint.safetensors";
+    bestPath = config.checkpointDir + "/best.safetensors";
   }
   // Running statistics (batch normalization) are stored like parameters but
   // not trained; the count names them apart.
@@ -419,49 +912,138 @@ int runTrain(const std::string &program, const std::vector<std::string> &args, C
   if (frozen > 0)
     paramCount += " (+" + std::to_string(frozen) + " not trained)";
 
-  int64_t batch =
-      config.batch > 0 ? std::min(config.batch, data->train.count) : data->train.count;
-  int64_t stepsPerEpoch = (data->train.count + batch - 1) / batch;
-  out << fmt::format("training {}: {}, {} training samples, {} test samples, "
+  const Dataset &train = data->train;
+  const bool validating = data->validation.has_value();
+  int64_t batch = config.batch > 0 ? std::min(config.batch, train.count) : train.count;
+  int64_t stepsPerEpoch = (train.count + batch - 1) / batch;
+  std::string heldOut = fmt::format("{} test samples", data->test.count);
+  if (validating)
+    heldOut = fmt::format("{} validation samples, {}", data->validation->count, heldOut);
+  out << fmt::format("training {}: {}, {} training samples, {}, "
                      "batch {} ({} steps/epoch), threads {}, optimizer {}{}, schedule {}",
-                     info.name, paramCount, data->train.count, data->heldOut.count, batch,
-                     stepsPerEpoch, config.threads, info.optimizer,
+                     info.name, paramCount, train.count, heldOut, batch, stepsPerEpoch,
+                     config.threads, info.optimizer,
                      hyperparamSummary(info, trainer.hyperparams()),
                      formatSchedule(trainer.schedule()))
       << std::endl;
 
-  // The task's metric: accuracy, or for a regression the mean squared and
-  // absolute errors.
-  const bool regression = info.task == "regression";
+  bool interactive = config.progress == "bar" ||
+                     (config.progress == "auto" && &out == &std::cout &&
+                      Progress::stdoutIsTerminal());
+  Progress progress(out, interactive);
+  trainer.setStepCallback([&](int64_t done, int64_t, double meanLoss, int64_t samples) {
+    progress.step(done, meanLoss, samples);
+  });
+
+  auto writeReports = [&]() -> Status {
+    if (!config.logPath.empty())
+      if (Status status = writeHistory(config.logPath, history); !status)
+        return status;
+    if (!config.plotPath.empty())
+      if (Status status = writeCurvesSvg(config.plotPath, history); !status)
+        return status;
+    return {};
+  };
+  // Reports are checked before the first epoch: a bad --log or --plot path
+  // should not wait for a whole epoch to fail.
+  if (Status status = writeReports(); !status)
+    return fail(err, status.error());
+
   EvalStats lastTest;
+  bool testMeasured = false;
   for (int64_t epoch = trainer.epochsDone() + 1; epoch <= config.epochs; ++epoch) {
     auto start = std::chrono::steady_clock::now();
-    Result<EpochStats> stats = trainer.trainEpoch(data->train);
-    if (!stats)
-      return fail(stats.error());
-    Result<EvalStats> trainEval = trainer.evaluate(data->train, TrainAccuracySamples);
+    double learningRate = trainer.currentLearningRate();
+    progress.beginEpoch(epoch, config.epochs, stepsPerEpoch);
+    Result<EpochStats> epochStats = trainer.trainEpoch(train);
+    if (!epochStats) {
+      progress.endEpoch("");
+      return fail(err, epochStats.error());
+    }
+    Result<EvalStats> trainEval = trainer.evaluate(train, TrainAccuracySamples);
     if (!trainEval)
-      return fail(trainEval.error());
-    Result<EvalStats> testEval = trainer.evaluate(data->heldOut);
-    if (!testEval)
-      return fail(testEval.error());
+      return fail(err, trainEval.error());
+    Result<EvalStats> heldOutEval =
+        trainer.evaluate(validating ? *data->validation : data->test);
+    if (!heldOutEval)
+      return fail(err, heldOutEval.error());
     double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    lastTest = *testEval;
+    if (!validating) {
+      lastTest = *heldOutEval;
+      testMeasured = true;
+    }
+
+    EpochRecord record;
+    record.epoch = epoch;
+    record.trainLoss = epochStats->meanLoss;
+    record.trainMetric = metricValue(info, *trainEval);
+    record.valLoss = validating ? heldOutEval->meanLoss() : NAN;
+    record.valMetric = validating ? metricValue(info, *heldOutEval) : NAN;
+    record.learningRate = learningRate;
+    record.seconds = seconds;
+    record.samplesPerSecond = epochStats->samplesPerSecond();
+    history.epochs.push_back(record);
+
+    bool improved = false;
+    if (validating && early.improves(monitoredValue(config.monitor, *heldOutEval),
+                                     config.patience > 0 ? config.minDelta : 0)) {
+      early.best = monitoredValue(config.monitor, *heldOutEval);
+      early.bestEpoch = epoch;
+      improved = true;
+      if (config.patience > 0)
+        keepBest();
+    }
     std::string metrics =
-        regression ? fmt::format("train-mse {:.4f}  test-mse {:.4f}  test-mae {:.4f}",
-                                 trainEval->mse(), testEval->mse(), testEval->mae())
-                   : fmt::format("train-acc {:.2f}%  test-acc {:.2f}%", 100 * trainEval->accuracy(),
-                                 100 * testEval->accuracy());
-    out << fmt::format("epoch {}/{}  loss {:.4f}  {}  {:.0f} samples/s  ({:.1f} s)", epoch,
-                       config.epochs, stats->meanLoss, metrics, stats->samplesPerSecond(), seconds)
-        << std::endl;
+        formatMetrics(info, "train", *trainEval, false, true) + "  " +
+        formatMetrics(info, validating ? "val" : "test", *heldOutEval, validating, false);
+    progress.endEpoch(fmt::format("epoch {}/{}  loss {:.4f}  {}  {:.0f} samples/s  ({:.1f} s){}",
+                                  epoch, config.epochs, epochStats->meanLoss, metrics,
+                                  epochStats->samplesPerSecond(), seconds,
+                                  improved && config.patience > 0 ? "  *" : ""));
+
+    bool stop = config.patience > 0 && epoch - early.bestEpoch >= config.patience;
+    if (stop)
+      history.stopReason =
+          fmt::format("early stop: {} did not improve by more than {} for {} epochs",
+                      config.monitor, config.minDelta, config.patience);
+    if (config.patience > 0)
+      history.bestEpoch = early.bestEpoch;
+    if (Status status = writeReports(); !status)
+      return fail(err, status.error());
     // Only a finished epoch is saved: a run that fails leaves the last one.
-    if (!checkpointPath.empty())
-      if (Status status = trainer.saveCheckpoint(checkpointPath); !status)
-        return fail(status.error());
+    if (!checkpointPath.empty()) {
+      std::map<std::string, std::string> metadata = {{"history", encodeHistory(history)}};
+      if (early.bestEpoch > 0) {
+        metadata["best_epoch"] = std::to_string(early.bestEpoch);
+        metadata["best_value"] = fmt::format("{}", early.best);
+      }
+      if (improved)
+        if (Status status = trainer.saveCheckpoint(bestPath, metadata); !status)
+          return fail(err, status.error());
+      if (Status status = trainer.saveCheckpoint(checkpointPath, metadata); !status)
+        return fail(err, status.error());
+    }
+    if (stop) {
+      out << fmt::format("{} (best epoch {})", history.stopReason, early.bestEpoch) << std::endl;
+      break;
+    }
   }
-  if (regression)
+  if (config.patience > 0 && !early.bestParams.empty() &&
+      early.bestEpoch != trainer.epochsDone()) {
+    for (size_t p = 0; p < params.size(); ++p)
+      params.values(p) = early.bestParams[p];
+    out << fmt::format("restored the weights of epoch {} ({} {:.4f})", early.bestEpoch,
+                       config.monitor, early.best)
+        << std::endl;
+  }
+  if (validating || !testMeasured) {
+    Result<EvalStats> test = trainer.evaluate(data->test);
+    if (!test)
+      return fail(err, test.error());
+    lastTest = *test;
+  }
+  if (info.task == "regression")
     out << fmt::format("final test mse: {:.4f}  mae: {:.4f}", lastTest.mse(), lastTest.mae())
         << std::endl;
   else
@@ -470,10 +1052,161 @@ int runTrain(const std::string &program, const std::vector<std::string> &args, C
     Result<std::string> text = sampleText(model, params.pointers(), config.prompt, config.sample,
                                           config.temperature, config.seed);
     if (!text)
-      return fail(text.error());
+      return fail(err, text.error());
     out << fmt::format("sample (temperature {}):\n{}", config.temperature, *text) << std::endl;
   }
   return ExitSuccess;
+}
+
+/// Loads `config.checkpoint` into a fresh parameter store and trainer.
+struct LoadedModel {
+  ParameterStore params;
+  Trainer trainer;
+  LoadedModel(CompiledModel &model, const Config &config)
+      : params(model.info()), trainer(model, params, {config.batch, config.seed}) {}
+};
+
+Result<std::unique_ptr<LoadedModel>> loadModel(CompiledModel &model, const Config &config) {
+  auto loaded = std::make_unique<LoadedModel>(model, config);
+  if (Status status = loaded->trainer.loadCheckpoint(config.checkpoint); !status)
+    return status.takeError();
+  model.setNumThreads(static_cast<int>(config.threads));
+  return loaded;
+}
+
+int runEval(const std::string &, const Config &config, CompiledModel &model, std::ostream &out,
+            std::ostream &err) {
+  const ModelInfo &info = model.info();
+  Result<std::unique_ptr<LoadedModel>> loaded = loadModel(model, config);
+  if (!loaded)
+    return fail(err, loaded.error());
+  Trainer &trainer = (*loaded)->trainer;
+  Result<Dataset> data = Error("");
+  if (info.isLanguageModel()) {
+    Result<DatasetSplit> split = loadTextDataset(config.dataPath, info.inputFeatures,
+                                                 info.numClasses, /*heldOutFraction=*/0);
+    data = split ? Result<Dataset>(std::move(split->train)) : Result<Dataset>(split.takeError());
+  } else if (isDirectory(config.dataPath)) {
+    Result<MnistData> mnist = loadMnist(config.dataPath, info);
+    data = mnist ? Result<Dataset>(std::move(mnist->test)) : Result<Dataset>(mnist.takeError());
+  } else {
+    data = loadLabelledFile(config.dataPath, config.labelsPath, config, info);
+  }
+  if (!data)
+    return fail(err, data.error());
+  if (!trainer.normalization().mean.empty())
+    if (Status status = applyStandardization(*data, trainer.normalization()); !status)
+      return fail(err, status.error());
+  Result<EvalStats> stats = trainer.evaluate(*data);
+  if (!stats)
+    return fail(err, stats.error());
+  std::string metrics =
+      info.task == "regression"
+          ? fmt::format("mse {:.4f}  mae {:.4f}", stats->mse(), stats->mae())
+          : fmt::format("accuracy {:.2f}%", 100 * stats->accuracy());
+  out << fmt::format("{}: {} samples  loss {:.4f}  {}", data->source, stats->count,
+                     stats->meanLoss(), metrics)
+      << std::endl;
+  return ExitSuccess;
+}
+
+int runPredict(const std::string &, const Config &config, CompiledModel &model, std::ostream &out,
+               std::ostream &err) {
+  const ModelInfo &info = model.info();
+  if (info.isLanguageModel())
+    return fail(err, fmt::format("model '{}' is a language model: generate text with "
+                                 "'train --sample N'",
+                                 info.name));
+  Result<std::unique_ptr<LoadedModel>> loaded = loadModel(model, config);
+  if (!loaded)
+    return fail(err, loaded.error());
+  Result<Dataset> data = loadFeatures(config, info);
+  if (!data)
+    return fail(err, data.error());
+  const Standardization &stats = (*loaded)->trainer.normalization();
+  if (!stats.mean.empty())
+    if (Status status = applyStandardization(*data, stats); !status)
+      return fail(err, status.error());
+
+  std::ofstream file;
+  if (!config.output.empty()) {
+    file.open(config.output);
+    if (!file)
+      return fail(err, fmt::format("{}: cannot create: {}", config.output, std::strerror(errno)));
+  }
+  std::ostream &csv = config.output.empty() ? out : file;
+  // A classifier writes its decision and the softmax of its logits; other
+  // models their outputs.
+  const bool classifier = info.task == "classification";
+  const int64_t outputs = info.outputFeatures;
+  std::string header = classifier ? "class" : "";
+  for (int64_t k = 0; k < outputs; ++k)
+    header += fmt::format("{}{}_{}", header.empty() ? "" : ",", classifier ? "p" : "output", k);
+  csv << header << '\n';
+  const int64_t batchSize = config.batch > 0 ? config.batch : 1024;
+  std::vector<float> predictions(static_cast<size_t>(batchSize * outputs));
+  for (int64_t first = 0; first < data->count; first += batchSize) {
+    int64_t batch = std::min(batchSize, data->count - first);
+    if (!model.predict((*loaded)->params.pointers(), data->x.data() + first * data->features,
+                       batch, predictions.data()))
+      return fail(err, fmt::format("{}: predict failed on records [{}, {})", data->source, first,
+                                   first + batch));
+    for (int64_t i = 0; i < batch; ++i) {
+      float *row = predictions.data() + i * outputs;
+      std::string line;
+      if (classifier) {
+        float top = *std::max_element(row, row + outputs);
+        double sum = 0;
+        for (int64_t k = 0; k < outputs; ++k)
+          sum += std::exp(double(row[k]) - top);
+        line = std::to_string(std::max_element(row, row + outputs) - row);
+        for (int64_t k = 0; k < outputs; ++k)
+          line += fmt::format(",{:.6g}", std::exp(double(row[k]) - top) / sum);
+      } else {
+        for (int64_t k = 0; k < outputs; ++k)
+          line += fmt::format("{}{:.7g}", k ? "," : "", row[k]);
+      }
+      csv << line << '\n';
+    }
+  }
+  csv.flush();
+  if (!csv)
+    return fail(err, fmt::format("{}: write failed", config.output.empty() ? "stdout"
+                                                                           : config.output));
+  if (!config.output.empty())
+    out << fmt::format("wrote {} predictions to {}", data->count, config.output) << std::endl;
+  return ExitSuccess;
+}
+
+int runExport(const std::string &, const Config &config, CompiledModel &model, std::ostream &out,
+              std::ostream &err) {
+  Result<std::unique_ptr<LoadedModel>> loaded = loadModel(model, config);
+  if (!loaded)
+    return fail(err, loaded.error());
+  Result<ExportFormat> format = parseExportFormat(config.format);
+  Result<WeightLayout> layout = parseWeightLayout(config.layout);
+  if (!format || !layout)
+    return fail(err, !format ? format.error() : layout.error());
+  if (Status status = exportWeights(model.info(), (*loaded)->params.pointers(), config.output,
+                                    *format, *layout);
+      !status)
+    return fail(err, status.error());
+  out << fmt::format("exported {} parameters of '{}' to {} ({}, {} layout)",
+                     model.info().params.size(), model.info().name, config.output, config.format,
+                     config.layout)
+      << std::endl;
+  return ExitSuccess;
+}
+
+const std::vector<Command> &commands() {
+  static const std::vector<Command> table = {
+      {"train", TrainCommand, "train, report progress and the final test metric", runTrain},
+      {"eval", EvalCommand, "measure a checkpoint on a data set", runEval},
+      {"predict", PredictCommand, "write a checkpoint's predictions for a data set as CSV",
+       runPredict},
+      {"export", ExportCommand, "write a checkpoint's weights for PyTorch or numpy", runExport},
+  };
+  return table;
 }
 
 } // namespace
@@ -486,17 +1219,38 @@ int runMain(int argc, const char *const *argv, CompiledModel &model, std::ostrea
     err << fmt::format("error: missing command (see '{} --help')", program) << std::endl;
     return ExitUsage;
   }
-  std::string command = argv[1];
-  if (command == "--help" || command == "-h" || command == "help") {
-    printTopUsage(out, program, info);
+  std::string name = argv[1];
+  if (name == "--help" || name == "-h" || name == "help") {
+    printTopUsage(out, program, info, commands());
     return ExitSuccess;
   }
+  const Command *command = nullptr;
+  for (const Command &c : commands())
+    if (name == c.name)
+      command = &c;
+  if (!command) {
+    err << fmt::format("error: unknown command '{}' (see '{} --help')", name, program)
+        << std::endl;
+    return ExitUsage;
+  }
+
+  std::vector<Flag> flags = flagTable(info);
+  if (std::optional<std::string> problem = checkFlagTable(flags))
+    return fail(err, *problem);
+  Config config;
+  for (const HyperparamInfo &hyper : info.hyperparams)
+    config.hyperparams.push_back(hyper.defaultValue);
   std::vector<std::string> args(argv + 2, argv + argc);
-  if (command == "train")
-    return runTrain(program, args, model, out, err);
-  err << fmt::format("error: unknown command '{}' (see '{} --help')", command, program)
-      << std::endl;
-  return ExitUsage;
+  if (std::optional<std::string> problem = parseArgs(args, flags, command->bit, config)) {
+    err << fmt::format("error: {} (see '{} {} --help')", *problem, program, command->name)
+        << std::endl;
+    return ExitUsage;
+  }
+  if (config.help) {
+    printCommandUsage(out, program, info, *command, flags);
+    return ExitSuccess;
+  }
+  return command->run(program, config, model, out, err);
 }
 
 int runMain(int argc, char **argv, CompiledModel &model) {

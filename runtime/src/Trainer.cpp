@@ -120,6 +120,7 @@ Result<EpochStats> Trainer::trainEpoch(const Dataset &data) {
   std::vector<int64_t> order = epochOrder(data.count, opts.seed, epochs);
   double lossSum = 0;
   auto start = std::chrono::steady_clock::now();
+  const int64_t steps = (data.count + batchSize - 1) / batchSize;
   for (int64_t first = 0; first < data.count; first += batchSize) {
     int64_t batch = std::min(batchSize, data.count - first);
     float loss = step(data, order, first, batch);
@@ -128,6 +129,8 @@ Result<EpochStats> Trainer::trainEpoch(const Dataset &data) {
       return diagnoseNonFinite(data, order, batchSize, stats.epoch, stats.steps, loss);
     lossSum += double(loss) * double(batch);
     stats.samples += batch;
+    if (onStep)
+      onStep(stats.steps, steps, lossSum / double(stats.samples), stats.samples);
   }
   stats.seconds = secondsSince(start);
   stats.meanLoss = lossSum / double(stats.samples);
@@ -225,10 +228,22 @@ Result<EvalStats> Trainer::evaluate(const Dataset &data, int64_t maxSamples) {
   for (int64_t first = 0; first < count; first += batchSize) {
     int64_t batch = std::min(batchSize, count - first);
     // Samples of one batch are contiguous in the dataset: no gather needed.
-    if (!model.predict(params.pointers(), data.x.data() + first * features, batch,
-                       predictions.data()))
+    EvalArgs args;
+    args.params = params.pointers();
+    args.x = data.x.data() + first * features;
+    args.labels = targetFeatures > 0 ? nullptr : data.y.data() + first * data.labelsPerSample;
+    args.targets = targetFeatures > 0 ? data.targets.data() + first * targetFeatures : nullptr;
+    args.batch = batch;
+    args.predictions = predictions.data();
+    float loss = model.evaluate(args);
+    // A non-finite loss is a measurement (a diverged model), not a failure;
+    // the generated code reports its own errors the same way, so predict
+    // tells the two apart.
+    if (!std::isfinite(loss) &&
+        !model.predict(params.pointers(), args.x, batch, predictions.data()))
       return Error(
           fmt::format("{}: predict failed on records [{}, {})", data.source, first, first + batch));
+    stats.lossSum += double(loss) * double(batch);
     for (int64_t i = 0; i < batch; ++i)
       measure(predictions.data() + i * outputs, first + i, stats);
     stats.count += batch;
@@ -240,7 +255,28 @@ Result<EvalStats> Trainer::evaluate(const Dataset &data, int64_t maxSamples) {
 
 namespace kiln {
 
-Status Trainer::saveCheckpoint(const std::string &path) const {
+namespace {
+
+/// Names of the input normalization's tensors in a checkpoint.
+constexpr const char *InputMeanTensor = "kiln.input_mean";
+constexpr const char *InputStddevTensor = "kiln.input_stddev";
+
+/// Checks a checkpoint's tensor against the shape a model needs.
+Status checkTensor(const std::string &path, const LoadedTensor &t,
+                   const std::vector<int64_t> &shape) {
+  if (t.dtype != DType::F32)
+    return Error(fmt::format("{}: tensor '{}' is {}, the model needs F32", path, t.name,
+                             dtypeName(t.dtype)));
+  if (t.shape != shape)
+    return Error(fmt::format("{}: tensor '{}' has shape [{}], the model needs [{}]", path, t.name,
+                             fmt::join(t.shape, ", "), fmt::join(shape, ", ")));
+  return {};
+}
+
+} // namespace
+
+Status Trainer::saveCheckpoint(const std::string &path,
+                               const std::map<std::string, std::string> &extra) const {
   const ModelInfo &info = model.info();
   std::vector<TensorView> tensors;
   for (size_t p = 0; p < params.size(); ++p)
@@ -248,18 +284,23 @@ Status Trainer::saveCheckpoint(const std::string &path) const {
   for (size_t s = 0; s < states.size(); ++s)
     tensors.push_back(
         {info.states[s].name, info.params[info.states[s].param].shape, states.values(s).data()});
-  std::map<std::string, std::string> metadata = {
-      {"format", "kiln-checkpoint-1"},
-      {"model", info.name},
-      {"optimizer", info.optimizer},
-      {"updates", std::to_string(updateCount)},
-      {"epochs", std::to_string(epochs)},
-      {"seed", std::to_string(opts.seed)},
-  };
+  const int64_t features = static_cast<int64_t>(inputStats.mean.size());
+  if (features > 0) {
+    tensors.push_back({InputMeanTensor, {features}, inputStats.mean.data()});
+    tensors.push_back({InputStddevTensor, {features}, inputStats.stddev.data()});
+  }
+  std::map<std::string, std::string> metadata = extra;
+  metadata["format"] = "kiln-checkpoint-1";
+  metadata["model"] = info.name;
+  metadata["optimizer"] = info.optimizer;
+  metadata["updates"] = std::to_string(updateCount);
+  metadata["epochs"] = std::to_string(epochs);
+  metadata["seed"] = std::to_string(opts.seed);
   return kiln::saveCheckpoint(path, tensors, metadata);
 }
 
-Status Trainer::loadCheckpoint(const std::string &path) {
+Status Trainer::loadCheckpoint(const std::string &path,
+                               std::map<std::string, std::string> *metadataOut) {
   Result<Checkpoint> loaded = kiln::loadCheckpoint(path);
   if (!loaded)
     return loaded.takeError();
@@ -277,9 +318,8 @@ Status Trainer::loadCheckpoint(const std::string &path) {
     const LoadedTensor *t = loaded->find(name);
     if (!t)
       return Error(fmt::format("{}: no tensor '{}'", path, name));
-    if (t->shape != shape || t->dtype != DType::F32)
-      return Error(fmt::format("{}: tensor '{}' has shape [{}], the model needs [{}]", path,
-                               name, fmt::join(t->shape, ", "), fmt::join(shape, ", ")));
+    if (Status status = checkTensor(path, *t, shape); !status)
+      return status.takeError();
     return t;
   };
   std::vector<const LoadedTensor *> paramTensors, stateTensors;
@@ -295,12 +335,29 @@ Status Trainer::loadCheckpoint(const std::string &path) {
       return t.takeError();
     stateTensors.push_back(*t);
   }
+  Standardization stats;
+  if (const LoadedTensor *mean = loaded->find(InputMeanTensor)) {
+    const LoadedTensor *stddev = loaded->find(InputStddevTensor);
+    std::vector<int64_t> shape = {info.inputFeatures};
+    if (!stddev)
+      return Error(fmt::format("{}: '{}' without '{}'", path, InputMeanTensor, InputStddevTensor));
+    if (Status status = checkTensor(path, *mean, shape); !status)
+      return status;
+    if (Status status = checkTensor(path, *stddev, shape); !status)
+      return status;
+    stats.mean = mean->values;
+    stats.stddev = stddev->values;
+  }
   int64_t updatesSaved = 0, epochsSaved = 0;
+  uint64_t seedSaved = opts.seed;
   try {
     updatesSaved = std::stoll(meta("updates"));
     epochsSaved = std::stoll(meta("epochs"));
+    if (!meta("seed").empty())
+      seedSaved = std::stoull(meta("seed"));
   } catch (const std::exception &) {
-    return Error(fmt::format("{}: metadata 'updates' and 'epochs' must be integers", path));
+    return Error(
+        fmt::format("{}: metadata 'updates', 'epochs' and 'seed' must be integers", path));
   }
   for (size_t p = 0; p < paramTensors.size(); ++p)
     std::copy(paramTensors[p]->values.begin(), paramTensors[p]->values.end(),
@@ -310,7 +367,37 @@ Status Trainer::loadCheckpoint(const std::string &path) {
               states.values(s).begin());
   updateCount = updatesSaved;
   epochs = epochsSaved;
+  opts.seed = seedSaved;
+  inputStats = std::move(stats);
+  if (metadataOut)
+    *metadataOut = loaded->metadata;
   return {};
+}
+
+Result<std::vector<std::string>> Trainer::loadWeights(const std::string &path) {
+  Result<Checkpoint> loaded = kiln::loadCheckpoint(path);
+  if (!loaded)
+    return loaded.takeError();
+  const ModelInfo &info = model.info();
+  std::vector<std::pair<size_t, const LoadedTensor *>> matched;
+  for (size_t p = 0; p < info.params.size(); ++p) {
+    const LoadedTensor *t = loaded->find(info.params[p].name);
+    if (!t)
+      continue;
+    if (Status status = checkTensor(path, *t, info.params[p].shape); !status)
+      return status.takeError();
+    matched.emplace_back(p, t);
+  }
+  if (matched.empty())
+    return Error(fmt::format("{}: no tensor named like a parameter of model '{}' (such as '{}')",
+                             path, info.name,
+                             info.params.empty() ? std::string() : info.params[0].name));
+  std::vector<std::string> names;
+  for (auto [p, t] : matched) {
+    std::copy(t->values.begin(), t->values.end(), params.values(p).begin());
+    names.push_back(info.params[p].name);
+  }
+  return names;
 }
 
 } // namespace kiln

@@ -1121,6 +1121,20 @@ public:
     return true;
   }
 
+  float evaluate(const EvalArgs &args) override {
+    const int64_t f = modelInfo.inputFeatures, c = modelInfo.numClasses;
+    std::vector<float> probs(c);
+    double loss = 0;
+    for (int64_t i = 0; i < args.batch; ++i) {
+      computeLogits(args.params, args.x + i * f, args.predictions + i * c);
+      forward(args.params, args.x + i * f, probs.data());
+      const float *row = args.targets + i * c;
+      int64_t label = args.labels ? args.labels[i] : std::max_element(row, row + c) - row;
+      loss -= std::log(std::max(probs[label], 1e-30f));
+    }
+    return static_cast<float>(loss / args.batch);
+  }
+
   void setNumThreads(int threads) override { numThreads = threads; }
   void setCheckNumerics(bool on) override { checkNumerics = on; }
   std::string firstNonFinite() const override {
@@ -1277,7 +1291,7 @@ TEST_F(TrainingTest, UsageErrors) {
   EXPECT_EQ(err.str(), "error: flag '--batch' needs a value B (see 'toy train --help')\n");
 
   EXPECT_EQ(run({"train", "--epochs", "2"}), ExitUsage);
-  EXPECT_EQ(err.str(), "error: missing required flag '--data DIR' (see 'toy train --help')\n");
+  EXPECT_EQ(err.str(), "error: missing required flag '--data PATH' (see 'toy train --help')\n");
 
   EXPECT_EQ(run({"train", "extra", "--data", dir.string()}), ExitUsage);
   EXPECT_EQ(err.str(), "error: unexpected argument 'extra' (see 'toy train --help')\n");
@@ -1292,7 +1306,7 @@ TEST_F(TrainingTest, UsageErrors) {
 
 TEST_F(TrainingTest, Help) {
   EXPECT_EQ(run({"train", "--help"}), ExitSuccess);
-  EXPECT_NE(out.str().find("usage: toy train --data DIR [options]"), std::string::npos);
+  EXPECT_NE(out.str().find("usage: toy train --data PATH [options]"), std::string::npos);
   EXPECT_NE(out.str().find("--lr VALUE"), std::string::npos) << out.str();
   EXPECT_NE(out.str().find("(default 0.1)"), std::string::npos) << out.str();
   EXPECT_EQ(run({"--help"}), ExitSuccess);
@@ -1398,6 +1412,22 @@ public:
     for (int64_t i = 0; i < batch; ++i)
       compute(params, x + i * f, out + i * o);
     return true;
+  }
+
+  float evaluate(const EvalArgs &args) override {
+    const int64_t f = modelInfo.inputFeatures, o = modelInfo.outputFeatures;
+    double loss = 0;
+    for (int64_t i = 0; i < args.batch; ++i) {
+      float *out = args.predictions + i * o;
+      compute(args.params, args.x + i * f, out);
+      for (int64_t k = 0; k < o; ++k) {
+        float t = args.targets[i * o + k];
+        loss += binary() ? -(t * std::log(std::max(out[k], 1e-7f)) +
+                             (1 - t) * std::log(std::max(1 - out[k], 1e-7f)))
+                         : double(out[k] - t) * (out[k] - t);
+      }
+    }
+    return static_cast<float>(loss / double(args.batch * o));
   }
 
   void setNumThreads(int) override {}

@@ -25,6 +25,8 @@
 #include "kiln/Result.h"
 
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -57,6 +59,9 @@ struct EpochStats {
 ///                   value
 struct EvalStats {
   int64_t count = 0; // samples
+  /// Sum over samples of the batch losses CompiledModel::evaluate returned
+  /// (the data loss, without regularization terms).
+  double lossSum = 0;
   /// Classification and binary: decisions judged (one per sample for a
   /// classifier, one per step for a label per step, one per output for a
   /// binary model) and those right.
@@ -67,6 +72,7 @@ struct EvalStats {
   double absoluteErrorSum = 0;
   int64_t elements = 0;
 
+  double meanLoss() const { return count > 0 ? lossSum / double(count) : 0; }
   /// In [0, 1].
   double accuracy() const { return decisions > 0 ? double(correct) / double(decisions) : 0; }
   double mse() const { return elements > 0 ? squaredErrorSum / double(elements) : 0; }
@@ -97,12 +103,38 @@ public:
   /// Updates applied so far (the step number of the last one).
   int64_t updates() const { return updateCount; }
 
-  /// Writes parameters, optimizer state, the update count and the epoch to
-  /// `path` (a safetensors file, see kiln/Checkpoint.h), atomically.
-  Status saveCheckpoint(const std::string &path) const;
-  /// Restores what saveCheckpoint wrote; fails, changing nothing, when the
-  /// file does not belong to this model.
-  Status loadCheckpoint(const std::string &path);
+  /// The statistics the input features were normalized with (see
+  /// kiln/Data.h), kept with the model so that new samples get the same
+  /// treatment; empty when the features are used as they are.
+  void setNormalization(Standardization stats) { inputStats = std::move(stats); }
+  const Standardization &normalization() const { return inputStats; }
+
+  /// Writes parameters, optimizer state, the update count, the epoch, the
+  /// seed and the input normalization to `path` (a safetensors file, see
+  /// kiln/Checkpoint.h), atomically. `metadata` adds string entries (a
+  /// caller's own state, e.g. early stopping's).
+  Status saveCheckpoint(const std::string &path,
+                        const std::map<std::string, std::string> &metadata = {}) const;
+  /// Restores what saveCheckpoint wrote, the seed included (so that the
+  /// remaining epochs visit samples in the order of an uninterrupted run);
+  /// fails, changing nothing, when the file does not belong to this model.
+  /// With `metadata`, returns every metadata entry of the file there.
+  Status loadCheckpoint(const std::string &path,
+                        std::map<std::string, std::string> *metadata = nullptr);
+  /// Fine-tuning: sets every parameter whose name the safetensors file at
+  /// `path` holds (a checkpoint or exported weights) to the file's values and
+  /// leaves the others as they are; optimizer state, counters and the
+  /// normalization are untouched. Fails, changing nothing, on a tensor of
+  /// that name with another shape or dtype, or when no name matches. Returns
+  /// the names of the parameters it set, in model order.
+  Result<std::vector<std::string>> loadWeights(const std::string &path);
+
+  /// Called after every step of trainEpoch with the steps done and planned
+  /// this epoch, the mean loss so far and the samples so far (for a
+  /// progress display).
+  using StepCallback =
+      std::function<void(int64_t done, int64_t steps, double meanLoss, int64_t samples)>;
+  void setStepCallback(StepCallback callback) { onStep = std::move(callback); }
 
   const TrainerOptions &options() const { return opts; }
   /// Epochs trained so far; the next trainEpoch trains epoch epochsDone()+1.
@@ -116,9 +148,10 @@ public:
   /// and state are restored to the start of the epoch.
   Result<EpochStats> trainEpoch(const Dataset &data);
 
-  /// Measures predict() over the first `maxSamples` samples of `data` (all
-  /// of them when maxSamples <= 0), in batches of batchSize: accuracy or
-  /// errors, as the model's task says (see EvalStats).
+  /// Measures the model in inference mode (CompiledModel::evaluate) over the
+  /// first `maxSamples` samples of `data` (all of them when maxSamples <= 0),
+  /// in batches of batchSize: the mean loss, and accuracy or errors, as the
+  /// model's task says (see EvalStats).
   Result<EvalStats> evaluate(const Dataset &data, int64_t maxSamples = 0);
 
 private:
@@ -143,6 +176,8 @@ private:
   std::vector<std::vector<float>> epochStartParams;
   std::vector<std::vector<float>> epochStartStates;
   int64_t epochStartUpdates = 0;
+  Standardization inputStats;
+  StepCallback onStep;
   // Batch buffers, allocated once and reused by every step.
   std::vector<float> batchX;
   std::vector<int32_t> batchY;     // class labels
