@@ -58,15 +58,21 @@ float Trainer::step(const Dataset &data, const std::vector<int64_t> &order, int6
       std::copy_n(data.y.begin() + sample * data.labelsPerSample, data.labelsPerSample,
                   batchY.begin() + i * data.labelsPerSample);
   }
+  return trainBatch(batchX.data(), targetFeatures > 0 ? nullptr : batchY.data(),
+                    targetFeatures > 0 ? batchTargets.data() : nullptr, batch);
+}
+
+float Trainer::trainBatch(const float *x, const int32_t *labels, const float *targets,
+                          int64_t batch) {
   stepHyper = hyperValues;
   if (lrIndex >= 0)
     stepHyper[lrIndex] = currentLearningRate();
   StepArgs args;
   args.params = params.pointers();
   args.states = states.pointers();
-  args.x = batchX.data();
-  args.labels = targetFeatures > 0 ? nullptr : batchY.data();
-  args.targets = targetFeatures > 0 ? batchTargets.data() : nullptr;
+  args.x = x;
+  args.labels = labels;
+  args.targets = targets;
   args.batch = batch;
   args.hyperparams = stepHyper.data();
   args.step = ++updateCount;

@@ -148,6 +148,13 @@ public:
   /// and state are restored to the start of the epoch.
   Result<EpochStats> trainEpoch(const Dataset &data);
 
+  /// One update on a batch the caller gathered: `x` holds batch x
+  /// inputFeatures floats, and `labels` (a classifier) or `targets` (other
+  /// tasks) the batch's labels. Applies the hyperparameters and the
+  /// scheduled learning rate and counts the update. Returns the batch's mean
+  /// loss (NaN on an error in generated code).
+  float trainBatch(const float *x, const int32_t *labels, const float *targets, int64_t batch);
+
   /// Measures the model in inference mode (CompiledModel::evaluate) over the
   /// first `maxSamples` samples of `data` (all of them when maxSamples <= 0),
   /// in batches of batchSize: the mean loss, and accuracy or errors, as the
