@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "kiln/History.h"
+#include "kiln/Checkpoint.h"
 
 #include <fmt/format.h>
 
@@ -19,63 +20,11 @@
 #include <cstring>
 #include <utility>
 
-#include <fcntl.h>
-#include <unistd.h>
-
 namespace kiln {
 
 bool History::higherIsBetter() const { return metric == "accuracy"; }
 
 namespace {
-
-//===----------------------------------------------------------------------===//
-// Atomic file writes
-//===----------------------------------------------------------------------===//
-
-bool writeAll(int fd, const char *data, size_t size) {
-  while (size > 0) {
-    ssize_t written = ::write(fd, data, size);
-    if (written < 0 && errno == EINTR)
-      continue;
-    if (written <= 0)
-      return false;
-    data += written;
-    size -= size_t(written);
-  }
-  return true;
-}
-
-/// Writes `contents` to a temporary file beside `path`, then renames it over
-/// `path`: readers see the old file or the new one, never a part of one.
-Status writeFileAtomically(const std::string &path, const std::string &contents) {
-  std::string temp = fmt::format("{}.tmp-{}", path, ::getpid());
-  int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-  if (fd < 0)
-    return Error(fmt::format("{}: cannot create {}: {}", path, temp, std::strerror(errno)));
-  auto failWith = [&](const char *verb, const char *suffix = "") {
-    int error = errno;
-    ::unlink(temp.c_str());
-    return Error(
-        fmt::format("{}: cannot {} {}{}: {}", path, verb, temp, suffix, std::strerror(error)));
-  };
-  if (!writeAll(fd, contents.data(), contents.size())) {
-    int error = errno;
-    ::close(fd);
-    errno = error;
-    return failWith("write");
-  }
-  if (::fsync(fd) != 0) {
-    int error = errno;
-    ::close(fd);
-    errno = error;
-    return failWith("sync");
-  }
-  if (::close(fd) != 0)
-    return failWith("close");
-  if (::rename(temp.c_str(), path.c_str()) != 0)
-    return failWith("rename", " over it");
-  return {};
-}
 
 //===----------------------------------------------------------------------===//
 // CSV and JSON
@@ -505,15 +454,15 @@ Status writeHistory(const std::string &path, const History &history) {
                              path, history.metric));
   std::string extension = lowercaseExtension(path);
   if (extension == ".csv")
-    return writeFileAtomically(path, formatHistoryCsv(history));
+    return writeFileAtomically(path, {formatHistoryCsv(history)});
   if (extension == ".json")
-    return writeFileAtomically(path, formatHistoryJson(history));
+    return writeFileAtomically(path, {formatHistoryJson(history)});
   return Error(fmt::format(
       "{}: cannot tell the history format from the extension; use .csv or .json", path));
 }
 
 Status writeCurvesSvg(const std::string &path, const History &history) {
-  return writeFileAtomically(path, formatCurvesSvg(history));
+  return writeFileAtomically(path, {formatCurvesSvg(history)});
 }
 
 } // namespace kiln
