@@ -66,6 +66,7 @@ struct Config {
   std::string checkpointDir;
   std::string resume;
   std::string initFrom;
+  std::vector<std::string> initSkip; // layers --init-from leaves alone
   // Early stopping: on when patience > 0.
   int64_t patience = 0;
   double minDelta = 0;
@@ -164,6 +165,18 @@ FlagSetter setNonNegative(double Config::*field, bool positive) {
     config.*field = *value;
     return std::nullopt;
   };
+}
+
+std::optional<std::string> setLayerList(Config &config, const std::string &text) {
+  config.initSkip.clear();
+  std::istringstream names(text);
+  std::string name;
+  while (std::getline(names, name, ','))
+    if (!name.empty())
+      config.initSkip.push_back(name);
+  if (config.initSkip.empty())
+    return std::string("layer names separated by commas, e.g. 'dense2'");
+  return std::nullopt;
 }
 
 std::optional<std::string> setSeed(Config &config, const std::string &text) {
@@ -293,6 +306,10 @@ std::vector<Flag> flagTable(const ModelInfo &info) {
        "fine-tune: start from the weights in a checkpoint or safetensors file, matched by "
        "parameter name (others keep their initial values)",
        "", Train, 0, setString(&Config::initFrom)},
+      {"init-skip", "LAYERS",
+       "with --init-from: layers (e.g. 'dense2') that keep their initial values, such as a "
+       "new output layer for a new task",
+       "", Train, 0, setLayerList},
       {"patience", "N",
        "early stopping: stop when the monitored validation metric has not improved for N "
        "epochs, and keep the best epoch's weights (needs a validation set)",
@@ -492,6 +509,8 @@ std::optional<std::string> parseArgs(const std::vector<std::string> &args,
   if (isGiven("patience") && !isGiven("val-data") && !isGiven("val-fraction"))
     return std::string("early stopping monitors a validation set: add '--val-fraction F' or "
                        "'--val-data PATH'");
+  if (isGiven("init-skip") && !isGiven("init-from"))
+    return std::string("'--init-skip' goes with '--init-from FILE'");
   if (isGiven("resume") && isGiven("init-from"))
     return std::string("give either '--resume' or '--init-from', not both");
   return std::nullopt;
@@ -833,7 +852,8 @@ int runTrain(const std::string &, const Config &config, CompiledModel &model, st
   };
 
   if (!config.initFrom.empty()) {
-    Result<std::vector<std::string>> loaded = trainer.loadWeights(config.initFrom);
+    Result<std::vector<std::string>> loaded =
+        trainer.loadWeights(config.initFrom, config.initSkip);
     if (!loaded)
       return fail(err, loaded.error());
     std::string kept;

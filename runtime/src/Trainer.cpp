@@ -380,13 +380,30 @@ Status Trainer::loadCheckpoint(const std::string &path,
   return {};
 }
 
-Result<std::vector<std::string>> Trainer::loadWeights(const std::string &path) {
+Result<std::vector<std::string>> Trainer::loadWeights(const std::string &path,
+                                                      const std::vector<std::string> &skipLayers) {
   Result<Checkpoint> loaded = kiln::loadCheckpoint(path);
   if (!loaded)
     return loaded.takeError();
   const ModelInfo &info = model.info();
+  auto skipped = [&](const std::string &name) {
+    for (const std::string &layer : skipLayers)
+      if (name.compare(0, layer.size(), layer) == 0 && name.size() > layer.size() &&
+          name[layer.size()] == '.')
+        return true;
+    return false;
+  };
+  for (const std::string &layer : skipLayers) {
+    bool known = false;
+    for (const ParamInfo &p : info.params)
+      known |= p.name.compare(0, layer.size() + 1, layer + ".") == 0;
+    if (!known)
+      return Error(fmt::format("model '{}' has no layer '{}' with parameters", info.name, layer));
+  }
   std::vector<std::pair<size_t, const LoadedTensor *>> matched;
   for (size_t p = 0; p < info.params.size(); ++p) {
+    if (skipped(info.params[p].name))
+      continue;
     const LoadedTensor *t = loaded->find(info.params[p].name);
     if (!t)
       continue;

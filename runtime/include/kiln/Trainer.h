@@ -126,8 +126,11 @@ public:
   /// leaves the others as they are; optimizer state, counters and the
   /// normalization are untouched. Fails, changing nothing, on a tensor of
   /// that name with another shape or dtype, or when no name matches. Returns
-  /// the names of the parameters it set, in model order.
-  Result<std::vector<std::string>> loadWeights(const std::string &path);
+  /// the names of the parameters it set, in model order. Parameters of the
+  /// layers in `skipLayers` ("dense2" for dense2.weight and dense2.bias) are
+  /// not read: a new head for a new task.
+  Result<std::vector<std::string>> loadWeights(const std::string &path,
+                                               const std::vector<std::string> &skipLayers = {});
 
   /// Called after every step of trainEpoch with the steps done and planned
   /// this epoch, the mean loss so far and the samples so far (for a
