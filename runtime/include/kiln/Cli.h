@@ -7,42 +7,31 @@
 //     return kiln::runMain(argc, argv, model);
 //   }
 //
-// Commands:
-//   NAME train --data DIR|FILE.csv [--test-fraction F] [--epochs N] [--batch B|full]
-//              [--seed S] [--threads T] [--limit N] [--schedule SPEC]
-//              [--checkpoint-dir DIR] [--resume FILE] [--<hyperparameter> VALUE ...]
+// Commands (docs/cli.md describes each, with its output):
+//   NAME train   --data PATH [--val-fraction F | --val-data PATH] [--epochs N]
+//                [--batch B|full] [--seed S] [--threads T] [--checkpoint-dir DIR]
+//                [--resume FILE | --init-from FILE] [--patience N] [--log FILE]
+//                [--plot FILE.svg] [--<hyperparameter> VALUE ...] ...
+//   NAME eval    --checkpoint FILE --data PATH
+//   NAME predict --checkpoint FILE --data PATH [--output FILE.csv]
+//   NAME export  --checkpoint FILE --output PATH [--format safetensors|npy]
+//                [--layout kiln|torch]
 //
-// `train` loads MNIST-style IDX files from DIR (see loadMnist), or a CSV
-// file (see loadCsvDataset: features, then the model's targetFeatures
-// targets or one class label per line) of which it holds out a seeded
-// fraction F (default 0.2) to test on and standardizes the features with
-// the training part's statistics. It initialises the parameters from the
-// seed, and prints a summary line, one line per epoch and a final line:
+// `train` prints a summary line, one line per epoch and the final test
+// metric:
 //
 //   training mlp: 235146 parameters, 60000 training samples, 10000 test ...
-//     ... samples, batch 128 (469 steps/epoch), threads 1, optimizer sgd, lr 0.05,
-//     ... schedule constant                                            (one line)
 //   epoch 1/5  loss 0.2874  train-acc 91.83%  test-acc 95.12%  12345 samples/s  (4.9 s)
 //   final test accuracy: 97.85%
 //
-// loss is the mean training loss of the epoch, train-acc the accuracy of
-// predict on the first 10000 training samples after the epoch, test-acc
-// the accuracy on the whole test set, samples/s the training throughput
-// (steps and batch gathering only) and the time in parentheses the whole
-// epoch, evaluation included. Percentages have two decimals, the loss four.
-// A regression model (ModelInfo::task) reports mean squared and absolute
-// errors instead, with four decimals:
-//
-//   epoch 1/5  loss 0.5012  train-mse 0.4987  test-mse 0.5230  test-mae 0.5871  ...
-//   final test mse: 0.5230  mae: 0.5871
-//
-// With --checkpoint-dir, every finished epoch is saved (atomically) to
-// DIR/checkpoint.safetensors: parameters, optimizer state, update count and
-// epoch; --resume continues from such a file. A run that fails (bad data, a
-// NaN) never touches the last saved checkpoint.
+// With a validation set the epoch lines show val-loss and val-acc instead of
+// the test metric, which is then measured once, at the end. A regression
+// model reports mean squared and absolute errors. Checkpoints are written
+// atomically after each finished epoch: a run that fails (bad data, a NaN)
+// never touches the last saved one.
 // Exit status 0 on success, 1 on a data or training error, 2 on a bad
 // command line; errors are one line on stderr, "error: ...", and usage
-// errors end with "(see 'NAME train --help')".
+// errors end with "(see 'NAME <command> --help')".
 //
 //===----------------------------------------------------------------------===//
 #ifndef KILN_CLI_H
