@@ -197,8 +197,9 @@ std::string rangeText(const HyperparamInfo &h) {
   auto bound = [](double v) {
     return std::abs(v) >= 1e300 ? std::string(v < 0 ? "-inf" : "inf") : fmt::format("{}", v);
   };
-  return fmt::format("{}{}, {}{}", h.lowerOpen ? "(" : "[", bound(h.lower), bound(h.upper),
-                     h.upperOpen ? ")" : "]");
+  // Values are finite: an infinite bound is never included.
+  return fmt::format("{}{}, {}{}", h.lowerOpen || h.lower <= -1e300 ? "(" : "[", bound(h.lower),
+                     bound(h.upper), h.upperOpen || h.upper >= 1e300 ? ")" : "]");
 }
 
 FlagSetter setHyperparam(const HyperparamInfo &info, size_t index) {
@@ -506,9 +507,12 @@ std::optional<std::string> parseArgs(const std::vector<std::string> &args,
   if ((isGiven("min-delta") || isGiven("monitor")) && !isGiven("patience"))
     return std::string("'--min-delta' and '--monitor' configure early stopping: add "
                        "'--patience N'");
-  if (isGiven("patience") && !isGiven("val-data") && !isGiven("val-fraction"))
+  if (isGiven("patience") && config.valDataPath.empty() && !(config.valFraction > 0))
     return std::string("early stopping monitors a validation set: add '--val-fraction F' or "
                        "'--val-data PATH'");
+  if (!config.plotPath.empty() &&
+      std::filesystem::path(config.plotPath).extension().string() != ".svg")
+    return fmt::format("'--plot {}': the plot is an SVG file; name it *.svg", config.plotPath);
   if (isGiven("init-skip") && !isGiven("init-from"))
     return std::string("'--init-skip' goes with '--init-from FILE'");
   if (isGiven("resume") && isGiven("init-from"))
@@ -539,11 +543,14 @@ std::string hyperparamSummary(const ModelInfo &info, const std::vector<float> &v
 // Data
 //===----------------------------------------------------------------------===//
 
-/// A path that is not a file names an MNIST directory (whose loader says
-/// what is missing).
+/// A directory names an MNIST set. So does a path that does not exist and
+/// has no extension, so that the MNIST loader says what is missing;
+/// "data.csv" that does not exist is a missing file.
 bool isDirectory(const std::string &path) {
   std::error_code ignored;
-  return !std::filesystem::is_regular_file(path, ignored);
+  if (std::filesystem::exists(path, ignored))
+    return std::filesystem::is_directory(path, ignored);
+  return !std::filesystem::path(path).has_extension();
 }
 
 bool isNpy(const std::string &path) {
@@ -566,6 +573,10 @@ CsvOptions csvOptions(const Config &config, const ModelInfo &info) {
 /// with its labels file.
 Result<Dataset> loadLabelledFile(const std::string &path, const std::string &labelsPath,
                                  const Config &config, const ModelInfo &info) {
+  if (!isNpy(path) && !labelsPath.empty())
+    return Error(fmt::format("{}: a labels file ({}) goes with a .npy features file; a CSV file "
+                             "holds its labels",
+                             path, labelsPath));
   if (isNpy(path)) {
     if (labelsPath.empty())
       return Error(fmt::format("{}: a .npy features file needs its labels file (--labels for "
@@ -688,6 +699,7 @@ Result<Dataset> loadFeatures(const Config &config, const ModelInfo &info) {
     CsvOptions options = csvOptions(config, info);
     options.targetColumns = 0;
     options.labelColumn = -1;
+    options.intLabels = false;
     Result<Dataset> rows = loadCsvDataset(path, options);
     if (!rows)
       return rows.takeError();
@@ -1053,8 +1065,10 @@ int runTrain(const std::string &, const Config &config, CompiledModel &model, st
       early.bestEpoch != trainer.epochsDone()) {
     for (size_t p = 0; p < params.size(); ++p)
       params.values(p) = early.bestParams[p];
-    out << fmt::format("restored the weights of epoch {} ({} {:.4f})", early.bestEpoch,
-                       config.monitor, early.best)
+    std::string best = config.monitor == "val-acc" ? fmt::format("{:.2f}%", 100 * early.best)
+                                                    : fmt::format("{:.4f}", early.best);
+    out << fmt::format("restored the weights of epoch {} ({} {})", early.bestEpoch,
+                       config.monitor, best)
         << std::endl;
   }
   if (validating || !testMeasured) {

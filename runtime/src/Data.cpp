@@ -788,9 +788,9 @@ bool parseNumber(std::string_view cell, double &value) {
 
 Result<Dataset> loadCsvDataset(const std::string &path, const CsvOptions &options) {
   bool byLabelColumn = options.labelColumn >= 0;
-  if (!byLabelColumn && options.targetColumns < 1)
-    return Error(
-        fmt::format("{}: target columns must be at least 1, got {}", path, options.targetColumns));
+  if (!byLabelColumn && options.targetColumns < 0)
+    return Error(fmt::format("{}: target columns must be at least 0, got {}", path,
+                             options.targetColumns));
   int64_t targetCount = byLabelColumn ? 1 : options.targetColumns;
   if (options.intLabels && targetCount != 1)
     return Error(
@@ -917,6 +917,21 @@ Status checkNormalizable(const Dataset &train, const std::vector<Dataset *> &oth
 
 } // namespace
 
+namespace {
+
+/// Applies `stats` to the training set and every other set; returns them.
+Result<Standardization> applyToAll(Dataset &train, const std::vector<Dataset *> &others,
+                                   Standardization stats) {
+  if (Status status = applyStandardization(train, stats); !status)
+    return status.takeError();
+  for (Dataset *other : others)
+    if (Status status = applyStandardization(*other, stats); !status)
+      return status.takeError();
+  return stats;
+}
+
+} // namespace
+
 Result<Standardization> standardize(Dataset &train, const std::vector<Dataset *> &others) {
   // Check everything before changing anything.
   if (Status status = checkNormalizable(train, others, "standardize"); !status)
@@ -948,12 +963,7 @@ Result<Standardization> standardize(Dataset &train, const std::vector<Dataset *>
     stats.stddev[j] =
         low[j] == high[j] ? 0.0f : static_cast<float>(std::sqrt(squares[j] / double(count)));
 
-  if (Status status = applyStandardization(train, stats); !status)
-    return status.takeError();
-  for (Dataset *other : others)
-    if (Status status = applyStandardization(*other, stats); !status)
-      return status.takeError();
-  return stats;
+  return applyToAll(train, others, std::move(stats));
 }
 
 Result<Normalization> parseNormalization(std::string_view name) {
@@ -1003,12 +1013,7 @@ Result<Standardization> normalize(Dataset &train, const std::vector<Dataset *> &
     stats.stddev[j] = scale; // 0 for a constant feature, which is only centered
   }
 
-  if (Status status = applyStandardization(train, stats); !status)
-    return status.takeError();
-  for (Dataset *other : others)
-    if (Status status = applyStandardization(*other, stats); !status)
-      return status.takeError();
-  return stats;
+  return applyToAll(train, others, std::move(stats));
 }
 
 namespace {

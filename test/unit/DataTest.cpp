@@ -11,6 +11,7 @@
 
 #include "kiln/Data.h"
 #include "kiln/CompiledModel.h"
+#include "TestFiles.h"
 
 #include <gtest/gtest.h>
 #include <zlib.h>
@@ -25,6 +26,8 @@
 #include <vector>
 
 namespace fs = std::filesystem;
+using kiln::testing::readBytes;
+using kiln::testing::writeBytes;
 using namespace kiln;
 
 namespace {
@@ -32,16 +35,6 @@ namespace {
 //===----------------------------------------------------------------------===//
 // Writing test files
 //===----------------------------------------------------------------------===//
-
-void writeBytes(const fs::path &path, const std::string &bytes) {
-  std::ofstream file(path, std::ios::binary);
-  file.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-}
-
-std::string readBytes(const fs::path &path) {
-  std::ifstream file(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>());
-}
 
 /// `bytes` as one gzip member (deflate with windowBits 15 + 16).
 std::string gzip(const std::string &bytes) {
@@ -109,21 +102,7 @@ template <typename T> std::string rawBytes(const std::vector<T> &values) {
   return bytes;
 }
 
-/// A fresh directory per test, removed afterwards.
-class DataTest : public ::testing::Test {
-protected:
-  void SetUp() override {
-    const ::testing::TestInfo *test = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir = fs::temp_directory_path() / ("kiln-data-" + std::to_string(getpid()) + "-" +
-                                       test->test_suite_name() + "-" + test->name());
-    fs::remove_all(dir);
-    fs::create_directories(dir);
-  }
-  void TearDown() override { fs::remove_all(dir); }
-  std::string path(const std::string &name) const { return (dir / name).string(); }
-
-  fs::path dir;
-};
+using DataTest = kiln::testing::TempDirTest;
 
 /// A classifier over `inputs` features with `classes` classes per label.
 ModelInfo classifier(int64_t inputs, int64_t classes, int64_t labelsPerSample = 1) {

@@ -13,6 +13,7 @@
 #include "kiln/Init.h"
 #include "kiln/Random.h"
 #include "kiln/Trainer.h"
+#include "TestFiles.h"
 
 #include <gtest/gtest.h>
 
@@ -31,6 +32,8 @@
 #include <vector>
 
 namespace fs = std::filesystem;
+using kiln::testing::readBytes;
+using kiln::testing::writeBytes;
 using namespace kiln;
 
 namespace {
@@ -462,11 +465,6 @@ void putBigEndian(std::string &bytes, uint32_t value) {
     bytes.push_back(static_cast<char>((value >> shift) & 0xff));
 }
 
-void writeBytes(const fs::path &path, const std::string &bytes) {
-  std::ofstream file(path, std::ios::binary);
-  file.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-}
-
 std::string idxHeader(uint32_t magic, const std::vector<uint32_t> &dims) {
   std::string bytes;
   putBigEndian(bytes, magic);
@@ -486,21 +484,7 @@ void writeLabels(const fs::path &path, const std::vector<uint8_t> &labels) {
                        std::string(labels.begin(), labels.end()));
 }
 
-/// A fresh directory per test, removed afterwards.
-class TempDirTest : public ::testing::Test {
-protected:
-  void SetUp() override {
-    const ::testing::TestInfo *test = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir = fs::temp_directory_path() / ("kiln-runtime-" + std::to_string(getpid()) + "-" +
-                                       test->test_suite_name() + "-" + test->name());
-    fs::remove_all(dir);
-    fs::create_directories(dir);
-  }
-  void TearDown() override { fs::remove_all(dir); }
-  std::string path(const std::string &name) const { return (dir / name).string(); }
-
-  fs::path dir;
-};
+using kiln::testing::TempDirTest;
 
 using IdxTest = TempDirTest;
 
@@ -788,9 +772,16 @@ TEST_F(CsvTest, EmptyFilesAndBadOptions) {
   options.targetColumns = 3;
   EXPECT_EQ(loadCsvDataset(path("data.csv"), options).error(),
             path("data.csv") + ":2: rows of 3 columns leave no features after 3 target columns");
-  options.targetColumns = 0;
+  options.targetColumns = -1;
   EXPECT_EQ(loadCsvDataset(path("data.csv"), options).error(),
-            path("data.csv") + ": target columns must be at least 1, got 0");
+            path("data.csv") + ": target columns must be at least 0, got -1");
+  // No target columns: features only, as predict reads them.
+  options.targetColumns = 0;
+  Result<Dataset> features = loadCsvDataset(path("data.csv"), options);
+  ASSERT_TRUE(features) << features.error();
+  EXPECT_EQ(features->features, 3);
+  EXPECT_EQ(features->targetFeatures, 0);
+  EXPECT_EQ(features->x, (std::vector<float>{1, 2, 3}));
   options.targetColumns = 2;
   options.intLabels = true;
   EXPECT_EQ(loadCsvDataset(path("data.csv"), options).error(),
@@ -1656,17 +1647,12 @@ TEST_F(TrainingTest, TrainerApiIsDeterministicAndLearns) {
 
 namespace {
 
-std::string readBytes(const std::filesystem::path &path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
 TEST_F(TrainingTest, HyperparametersOutOfRangeAreUsageErrors) {
   model.modelInfo.hyperparams[0].lower = 0;
   model.modelInfo.hyperparams[0].lowerOpen = true;
   EXPECT_EQ(run({"train", "--data", dir.string(), "--lr", "-0.5"}), ExitUsage);
   EXPECT_EQ(err.str(), "error: invalid value '-0.5' for '--lr': expected a number in "
-                       "(0, inf] (see 'toy train --help')\n");
+                       "(0, inf) (see 'toy train --help')\n");
   EXPECT_EQ(run({"train", "--data", dir.string(), "--schedule", "cosine(period=0)"}), ExitUsage);
   EXPECT_NE(err.str().find("for '--schedule': expected schedule cosine: period"),
             std::string::npos)

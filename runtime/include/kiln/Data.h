@@ -127,7 +127,8 @@ Status checkDataset(const Dataset &data, const ModelInfo &model);
 
 /// How loadCsvDataset splits a row into features and targets.
 struct CsvOptions {
-  /// Targets are the last `targetColumns` cells of each row; the cells
+  /// Targets are the last `targetColumns` cells of each row (0: features
+  /// only, as predict reads them, with intLabels false); the cells
   /// before them are the features.
   int64_t targetColumns = 1;
   /// When >= 0: the 0-based column of the single target instead, with the
