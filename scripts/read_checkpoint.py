@@ -2,10 +2,11 @@
 """Prints the metadata and each tensor's name, dtype, shape and sum of a Kiln checkpoint.
 
 Kiln checkpoints are safetensors files, read here with numpy alone by
-load_weights.read_safetensors (the same reader as for exported weights): an 8-byte little-endian header length N, N bytes of JSON mapping
-each tensor name to {"dtype", "shape", "data_offsets": [begin, end]} (plus an
-optional "__metadata__" object of strings), then the raw little-endian data,
-offsets counted from its start. PyTorch's `safetensors` package reads them too.
+load_weights.read_safetensors (the reader of exported weights too): an 8-byte
+little-endian header length N, N bytes of JSON mapping each tensor name to
+{"dtype", "shape", "data_offsets": [begin, end]} (plus an optional
+"__metadata__" object of strings), then the raw little-endian data, offsets
+counted from its start. PyTorch's `safetensors` package reads them too.
 
     /usr/bin/python3 scripts/read_checkpoint.py run/model.safetensors
 """
