@@ -74,6 +74,24 @@ struct ScheduleInfo {
   std::vector<std::pair<std::string, double>> args; // e.g. {"period", 1000}
 };
 
+/// One dimension of the hyperparameter search space, declared in the model
+/// file's `tune` block or on the command line (see kiln/Search.h). `name` is
+/// a hyperparameter (a HyperparamInfo name such as "lr" or "dropout0.rate")
+/// or one of the runtime's own settings, "batch" and "epochs".
+struct TuneRange {
+  enum class Kind {
+    Uniform,    // a real value in [low, high]
+    LogUniform, // a real value in [low, high], 0 < low, uniform in log space
+    Integer,    // an integer in [low, high]
+    Choice,     // one of `choices`
+  };
+  std::string name;
+  Kind kind = Kind::Uniform;
+  double low = 0;
+  double high = 0;
+  std::vector<double> choices;
+};
+
 struct ModelInfo {
   std::string name;
   int64_t inputFeatures = 0; // per-sample elements of the input `x` (row-major)
@@ -100,6 +118,8 @@ struct ModelInfo {
   std::vector<StateInfo> states;
   std::vector<HyperparamInfo> hyperparams;
   ScheduleInfo schedule;
+  /// The search space of the model file's `tune` block; empty without one.
+  std::vector<TuneRange> tuneSpace;
 
   /// A language model: it reads token ids and predicts a label at every
   /// step (the next token), so it trains on a text file.
