@@ -1,6 +1,10 @@
 //===- AotEmitter.cpp - Ahead-of-time output of a lowered model -----------===//
 #include "Codegen/AotEmitter.h"
 
+#include "llvm/ADT/SmallString.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+
 #include <cctype>
 #include <cstdlib>
 #include <fstream>
@@ -428,9 +432,32 @@ std::vector<std::string> objectFiles(const LoweredModel &model, const AotPaths &
 
 std::vector<std::string> compileFlags(const AotPaths &paths) {
   return {paths.cxx, "-std=c++17", "-O2", "-I" + paths.workDir,
-          "-I" KILN_RUNTIME_INCLUDE_DIR, "-I" KILN_HALIDE_INCLUDE_DIR};
+          "-I" + runtimeLocation().includeDir, "-I" KILN_HALIDE_INCLUDE_DIR};
 }
 } // namespace
+
+const RuntimeLocation &kiln::runtimeLocation() {
+  static const RuntimeLocation location = [] {
+    namespace fs = llvm::sys::fs;
+    namespace path = llvm::sys::path;
+    // getMainExecutable reads /proc/self/exe (symlinks resolved); the address of any function
+    // in the program serves where it must look the executable up another way.
+    std::string exe =
+        fs::getMainExecutable("kilnc", reinterpret_cast<void *>(&kiln::runtimeLocation));
+    llvm::SmallString<256> includeDir(path::parent_path(exe));
+    llvm::SmallString<256> library(includeDir);
+    path::append(includeDir, KILN_INSTALL_INCLUDEDIR_FROM_BINDIR);
+    path::append(library, KILN_INSTALL_LIBDIR_FROM_BINDIR, path::filename(KILN_RUNTIME_LIBRARY));
+    path::remove_dots(includeDir, /*remove_dot_dot=*/true);
+    path::remove_dots(library, /*remove_dot_dot=*/true);
+    llvm::SmallString<256> header(includeDir);
+    path::append(header, "kiln", "CompiledModel.h");
+    if (!exe.empty() && fs::exists(header) && fs::exists(library))
+      return RuntimeLocation{includeDir.str().str(), library.str().str()};
+    return RuntimeLocation{KILN_RUNTIME_INCLUDE_DIR, KILN_RUNTIME_LIBRARY};
+  }();
+  return location;
+}
 
 std::string kiln::linkExecutable(const LoweredModel &model, const AotPaths &paths,
                                  const std::string &output) {
@@ -447,7 +474,7 @@ std::string kiln::linkExecutable(const LoweredModel &model, const AotPaths &path
   argv.push_back(mainPath);
   for (const std::string &o : objectFiles(model, paths))
     argv.push_back(o);
-  argv.insert(argv.end(), {KILN_RUNTIME_LIBRARY, "-lz", "-lpthread", "-ldl", "-o", output});
+  argv.insert(argv.end(), {runtimeLocation().library, "-lz", "-lpthread", "-ldl", "-o", output});
   return run(argv);
 }
 

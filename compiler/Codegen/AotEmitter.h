@@ -20,6 +20,18 @@ struct AotPaths {
   std::string cxx = "c++"; // compiler used for the wrapper and the final link
 };
 
+/// What generated code is compiled and linked against: the directory holding the runtime's
+/// `kiln/*.h` and the runtime's static library.
+struct RuntimeLocation {
+  std::string includeDir;
+  std::string library;
+};
+
+/// The runtime installed beside this kilnc (`<exe dir>/../include` and `<exe dir>/../lib` in
+/// the default layout) when both its headers and library are there, else the source and build
+/// trees kilnc was built from (as when it runs from the build tree). Resolved once.
+const RuntimeLocation &runtimeLocation();
+
 /// The C++ class name for a model name (mnist_mlp -> MnistMlp).
 std::string modelClassName(const std::string &modelName);
 

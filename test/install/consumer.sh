@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Installs a built Kiln into a fresh prefix and builds and runs consumer/, a
 # project outside the tree that finds it with find_package(Kiln) and compiles
-# a model with kiln_add_model(). Fails if any installed piece is missing or
-# broken: kilnc, the runtime library or headers, or the CMake package.
+# a model with kiln_add_model(). Then moves the prefix elsewhere and checks
+# that its kilnc still finds the runtime installed beside it and builds a
+# trainer with it. Fails if any installed piece is missing or broken: kilnc,
+# the runtime library or headers, or the CMake package.
 #
 #   consumer.sh KILN_BUILD_DIR [CMAKE [NINJA [CXX_COMPILER]]]
 #
@@ -66,4 +68,21 @@ echo "== run"
 grep -q '^epoch 5: loss [0-9.]*$' "$tmp/run.log" || fail "no loss for epoch 5"
 grep -qx 'blobs: loss decreased, accuracy at least 90%' "$tmp/run.log" ||
   fail "the consumer did not train"
+
+# An install is relocatable: moved, its kilnc takes the runtime headers and
+# library from beside itself, not from the trees it was built in.
+echo "== relocate"
+mv "$prefix" "$tmp/moved"
+moved=$(cd "$tmp/moved" && pwd -P) # kilnc sees its own path with symlinks resolved
+"$moved/bin/kilnc" --print-runtime-dirs >"$tmp/dirs.log" || fail "the moved kilnc does not run"
+cat "$tmp/dirs.log"
+mapfile -t dirs <"$tmp/dirs.log"
+[[ ${#dirs[@]} -eq 2 ]] || fail "--print-runtime-dirs printed ${#dirs[@]} lines, not 2"
+[[ "${dirs[0]}" == "$moved/include" ]] || fail "the moved kilnc's runtime headers are '${dirs[0]}'"
+[[ "${dirs[1]}" == "$moved/lib/libKilnRuntime.a" ]] ||
+  fail "the moved kilnc's runtime library is '${dirs[1]}'"
+[[ -n "$cxx" ]] && export CXX=$cxx
+"$moved/bin/kilnc" "$src/model.kiln" --emit=exe -o "$tmp/moved_trainer" >"$tmp/exe.log" 2>&1 ||
+  { cat "$tmp/exe.log"; fail "the moved kilnc cannot build a trainer"; }
+"$tmp/moved_trainer" --help >/dev/null || fail "the trainer built by the moved kilnc does not run"
 echo "consumer.sh: PASS"

@@ -12,6 +12,10 @@
 //   lib           OUT/lib<model>.a and OUT/<model>.h for a C++ app
 //   exe           (default) a standalone trainer binary at OUT
 //
+//   kilnc --print-runtime-dirs
+//
+// prints the runtime headers' directory and library that lib and exe outputs are built with.
+//
 //===----------------------------------------------------------------------===//
 #include "Codegen/AotEmitter.h"
 #include "Codegen/HalideLowering.h"
@@ -65,7 +69,10 @@ void usage(std::ostream &os) {
         "    kernels of their own (every gradient is stored; for comparisons)\n"
         "  --model-name NAME: name the generated code NAME instead of the file's model name\n"
         "  exe (default): writes a trainer binary at OUT (default: the model name)\n"
-        "  lib: writes OUT/lib<model>.a and OUT/<model>.h (OUT: a directory)\n";
+        "  lib: writes OUT/lib<model>.a and OUT/<model>.h (OUT: a directory)\n"
+        "  --print-runtime-dirs: print the runtime include directory and library that lib\n"
+        "    and exe outputs are compiled and linked with, one per line: those installed\n"
+        "    beside kilnc (../include, ../lib) when present, else the build tree's\n";
 }
 
 /// A C identifier: letters, digits and '_', not starting with a digit.
@@ -84,6 +91,11 @@ bool parseArgs(int argc, char **argv, Options &opts) {
     std::string arg = argv[i];
     if (arg == "-h" || arg == "--help") {
       usage(std::cout);
+      std::exit(0);
+    }
+    if (arg == "--print-runtime-dirs") {
+      const RuntimeLocation &runtime = runtimeLocation();
+      std::cout << runtime.includeDir << "\n" << runtime.library << "\n";
       std::exit(0);
     }
     if (arg == "-o") {
