@@ -275,6 +275,13 @@ void WrapperWriter::emitFunction(std::ostream &os, const FunctionPlan &plan) con
     os << "))\n    firstNonFinite_ = " << cppString("kernel " + call.name + " (" + call.description + ")")
        << ";\n";
   }
+  if (train && plan.results.size() > 1) {
+    // Training health: the results after the loss (ModelInfo::health).
+    os << "  if (args.health) {\n";
+    for (size_t k = 1; k < plan.results.size(); ++k)
+      os << "    args.health[" << k - 1 << "] = s" << plan.results[k] << "();\n";
+    os << "  }\n";
+  }
   if (returnsLoss)
     os << "  return s" << plan.results.at(0) << "();\n";
   else
@@ -341,6 +348,9 @@ std::string WrapperWriter::source() const {
        << floatLiteral(h.defaultValue) << ", " << h.lower << ", " << h.upper << ", "
        << (h.lowerOpen ? "true" : "false") << ", " << (h.upperOpen ? "true" : "false")
        << "});\n";
+  for (const HealthDesc &h : model.health)
+    os << "    m.health.push_back({" << cppString(h.kind) << ", " << cppString(h.name) << ", "
+       << h.units << ", " << cppString(h.where) << "});\n";
   os << "    m.optimizer = " << cppString(model.optimizer) << ";\n"
      << "    m.schedule.kind = " << cppString(model.scheduleKind) << ";\n";
   for (const auto &[argName, value] : model.scheduleArgs)

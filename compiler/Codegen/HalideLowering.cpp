@@ -104,6 +104,16 @@ private:
       idx[d] = r[t.rank() - 1 - d];
     return {r, idx};
   }
+  /// Vectorizes a health reduction's per-column stage (both definitions)
+  /// across `v`, when schedules are on.
+  void vectorizeHealth(Halide::Func f, Halide::Var v) {
+    if (!options.schedule)
+      return;
+    int vec = options.vectorWidth > 0 ? options.vectorWidth
+                                      : Halide::get_host_target().natural_vector_size(ft);
+    f.vectorize(v, vec, Halide::TailStrategy::GuardWithIf);
+    f.update().vectorize(v, vec, Halide::TailStrategy::GuardWithIf);
+  }
   FailureOr<Tensor> lowerWindowOp(Operation *op);
   RecurrentOperands recurrentOperands(llvm::StringRef cell, Value input, Value weight,
                                       Value bias) {
@@ -514,6 +524,71 @@ FailureOr<Tensor> FunctionLowering::lowerOp(Operation *op) {
         funcs.prod = total;
         funcs.reduction = r;
         return Tensor{total, {}};
+      })
+      .Case([&](SumOfSquaresOp sum) -> FailureOr<Tensor> {
+        // Column sums first (vectorizable across the innermost axis), then
+        // their total: no long chain of dependent additions.
+        Tensor x = get(sum.getInput());
+        if (x.rank() == 0)
+          return Tensor{x.func, {}};
+        int inner = x.rank() - 1;
+        Halide::Var j(uniqueName("j"));
+        Halide::Func columns(uniqueName("column_squares"));
+        columns(j) = Halide::cast(ft, 0);
+        if (x.rank() > 1) {
+          std::vector<Halide::Range> outer;
+          for (int k = inner - 1; k >= 0; --k)
+            outer.emplace_back(0, x.extents[k]);
+          Halide::RDom r(outer, uniqueName("r"));
+          std::vector<Halide::Expr> idx(x.rank());
+          for (int k = 0; k < inner; ++k)
+            idx[k] = r[inner - 1 - k];
+          idx[inner] = j;
+          Halide::Expr value = x.at(idx);
+          columns(j) += value * value;
+        } else {
+          Halide::Expr value = x.at({j});
+          columns(j) += value * value;
+        }
+        columns.compute_root();
+        vectorizeHealth(columns, j);
+        Halide::RDom r(0, x.extents[inner], uniqueName("r"));
+        Halide::Func total(uniqueName("sum_of_squares"));
+        total() = Halide::cast(ft, 0);
+        total() += columns(r);
+        funcs.anchor = KernelFuncs::Anchor::Reduce;
+        funcs.prod = total;
+        funcs.reduction = r;
+        return Tensor{total, {}};
+      })
+      .Case([&](DeadUnitsOp d) -> FailureOr<Tensor> {
+        // active(u): whether any element of unit u is above zero; the
+        // result counts the units that are not.
+        Tensor x = get(d.getInput());
+        int axis = static_cast<int>(d.getUnitAxis());
+        std::vector<Halide::Range> others;
+        for (int k = x.rank() - 1; k >= 0; --k)
+          if (k != axis)
+            others.emplace_back(0, x.extents[k]);
+        Halide::RDom r(others, uniqueName("r"));
+        Halide::Var u(uniqueName("u"));
+        std::vector<Halide::Expr> idx(x.rank());
+        for (int k = 0, slot = static_cast<int>(others.size()) - 1; k < x.rank(); ++k)
+          idx[k] = k == axis ? Halide::Expr(u) : Halide::Expr(r[slot--]);
+        Halide::Func active(uniqueName("active"));
+        active(u) = 0;
+        active(u) = Halide::max(active(u), Halide::select(x.at(idx) > 0, 1, 0));
+        active.compute_root();
+        if (axis == x.rank() - 1)
+          vectorizeHealth(active, u);
+        Halide::RDom units(0, x.extents[axis], uniqueName("r"));
+        Halide::Func dead(uniqueName("dead_units"));
+        dead() = Halide::cast(ft, 0);
+        dead() += Halide::cast(ft, 1 - active(units));
+        funcs.anchor = KernelFuncs::Anchor::Reduce;
+        funcs.prod = dead;
+        funcs.reduction = units;
+        return Tensor{dead, {}};
       })
       .Case([&](LogSoftmaxOp l) -> FailureOr<Tensor> {
         Tensor z = get(l.getInput());
@@ -972,6 +1047,16 @@ FailureOr<LoweredModel> kiln::lowerToHalide(ModuleOp module, const CodegenOption
         model.scheduleArgs.emplace_back(entry.getName().str(), value.getValueAsDouble());
     }
   }
+  if (auto health = module->getAttrOfType<ArrayAttr>("kiln.health"))
+    for (auto entry : health.getAsRange<DictionaryAttr>()) {
+      auto text = [&](StringRef key) {
+        auto attr = entry.getAs<StringAttr>(key);
+        return attr ? attr.getValue().str() : std::string();
+      };
+      auto units = entry.getAs<IntegerAttr>("units");
+      model.health.push_back({text("kind"), text("name"), units ? units.getInt() : 0,
+                              text("where")});
+    }
   model.functions.reserve(3);
   for (llvm::StringRef fn : {"train_step", "predict", "evaluate"}) {
     auto func = module.lookupSymbol<func::FuncOp>(fn);

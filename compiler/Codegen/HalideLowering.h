@@ -95,6 +95,15 @@ struct LoweredKernel {
   std::vector<Halide::Param<float>> scalars;
 };
 
+/// One extra result of the train step with training health on (module
+/// attribute kiln.health, see kiln-training-health).
+struct HealthDesc {
+  std::string kind; // "grad_sq" or "dead_units"
+  std::string name; // parameter name, or relu<k>
+  int64_t units = 0; // parameter elements, or the relu's units
+  std::string where; // model-file location
+};
+
 struct LoweredModel {
   std::string name;
   std::string optimizer; // from the module's kiln.optimizer, e.g. "adam"
@@ -110,6 +119,7 @@ struct LoweredModel {
   std::vector<ParamDesc> params;
   std::vector<StateDesc> states;
   std::vector<HyperparamDesc> hyperparams;
+  std::vector<HealthDesc> health; // the train step's results after the loss
   std::vector<FunctionPlan> functions;
   std::vector<LoweredKernel> kernels;
 };

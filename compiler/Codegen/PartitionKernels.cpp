@@ -8,7 +8,8 @@
 //   updates                                join the kernel that completes the
 //                                          gradient, unless another op there
 //                                          reads the old parameter at other
-//                                          indices (that would race)
+//                                          indices (that would race), or the
+//                                          gradient has readers outside it
 //
 // Storage ops (kiln.input, kiln.param, kiln.state, kiln.hyperparam,
 // kiln.step, kiln.batch, kiln.fill, arith.constant) stay outside kernels: code generation
@@ -115,6 +116,12 @@ struct PartitionKernelsPass : kiln::impl::PartitionKernelsBase<PartitionKernelsP
     if (!written.empty()) {
       if (target + 1 != groups.size())
         return std::nullopt;
+      // A gradient that is also read elsewhere (a health reduction) is
+      // stored anyway; a kernel of its own keeps the update from making the
+      // gradient's kernel one of several outputs, which schedules worse.
+      for (Operation *user : op->getOperand(operand).getUsers())
+        if (user != op && !llvm::is_contained(groups[target], user))
+          return std::nullopt;
       for (Value storage : written)
         for (Operation *user : storage.getUsers()) {
           auto it = groupOf.find(user);

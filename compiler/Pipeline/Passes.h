@@ -26,6 +26,9 @@ struct PipelineOptions {
   /// kernel (off: updates run after the whole backward pass, in kernels of
   /// their own, and every gradient is stored).
   bool fuseUpdates = true;
+  /// Also return gradient norms and dead-unit counts from the train step
+  /// (kiln-training-health; kilnc --health).
+  bool trainingHealth = false;
 };
 
 /// Builds the pass pipeline from imported kiln IR to kernels.

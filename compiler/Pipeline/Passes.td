@@ -49,6 +49,29 @@ def Regularize : Pass<"kiln-regularize", "::mlir::ModuleOp"> {
                            "::mlir::math::MathDialect"];
 }
 
+def TrainingHealth : Pass<"kiln-training-health", "::mlir::ModuleOp"> {
+  let summary = "Make @train_step also return gradient norms and dead-unit counts";
+  let description = [{
+    Appends rank-0 results to `@train_step`, after the loss: for every
+    `kiln.param_grad`, the squared norm of the gradient it marks
+    (`kiln.sum_of_squares`), read after regularization and before clipping, so
+    that clipping does not hide an exploding gradient; for every `kiln.relu`,
+    the number of units that no sample of the batch activates
+    (`kiln.dead_units`: features of a [batch, features] output, channels of an
+    NCHW one). The module attribute `kiln.health` describes each result in
+    order: `{kind = "grad_sq" | "dead_units", name, units, where}`, where
+    `name` is the parameter or `relu<k>` and `where` its model-file location.
+    The runtime turns them into per-layer gradient norms and dead fractions.
+    Runs only on request (`kilnc --health`).
+
+        kiln.param_grad %w, %g  =>  %n = kiln.sum_of_squares %g
+                                    kiln.param_grad %w, %g
+                                    ...
+                                    return %loss, %n, ...
+  }];
+  let dependentDialects = ["::kiln::KilnDialect"];
+}
+
 def ClipGradients : Pass<"kiln-clip-gradients", "::mlir::ModuleOp"> {
   let summary = "Clip every parameter's gradient by value, by its norm, or by the global norm";
   let description = [{

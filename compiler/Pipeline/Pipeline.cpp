@@ -13,6 +13,9 @@ void kiln::buildKilnPipeline(OpPassManager &pm, const PipelineOptions &options) 
   // Transform the gradients: regularization terms, then clipping (the order
   // of torch: the penalty is part of the loss whose gradient is clipped).
   pm.addPass(createRegularize());
+  // Health reports read the gradients before clipping can hide a large one.
+  if (options.trainingHealth)
+    pm.addPass(createTrainingHealth());
   pm.addPass(createClipGradients());
   if (options.applyOptimizer) {
     // Replace gradient markers with in-place updates of parameters and state,

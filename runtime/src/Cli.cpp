@@ -10,6 +10,7 @@
 #include "kiln/Checkpoint.h"
 #include "kiln/Data.h"
 #include "kiln/Export.h"
+#include "kiln/Health.h"
 #include "kiln/History.h"
 #include "kiln/Init.h"
 #include "kiln/Progress.h"
@@ -743,6 +744,21 @@ std::string formatMetrics(const ModelInfo &info, const char *prefix, const EvalS
 }
 
 /// The value of the task's metric that logs and plots show.
+/// The variance of every target value of `data` (the MSE of predicting
+/// their mean), for a regression's R^2.
+double targetVariance(const Dataset &data) {
+  if (data.targets.empty())
+    return 0;
+  double sum = 0, squares = 0;
+  for (float t : data.targets) {
+    sum += t;
+    squares += double(t) * t;
+  }
+  double n = double(data.targets.size());
+  double mean = sum / n;
+  return std::max(0.0, squares / n - mean * mean);
+}
+
 double metricValue(const ModelInfo &info, const EvalStats &stats) {
   return info.task == "regression" ? stats.mse() : stats.accuracy();
 }
@@ -1015,6 +1031,7 @@ int runTrain(const std::string &, const Config &config, CompiledModel &model, st
     record.learningRate = learningRate;
     record.seconds = seconds;
     record.samplesPerSecond = epochStats->samplesPerSecond();
+    record.extra = epochStats->health.columns();
     history.epochs.push_back(record);
 
     bool improved = false;
@@ -1033,6 +1050,10 @@ int runTrain(const std::string &, const Config &config, CompiledModel &model, st
                                   epoch, config.epochs, epochStats->meanLoss, metrics,
                                   epochStats->samplesPerSecond(), seconds,
                                   improved && config.patience > 0 ? "  *" : ""));
+    if (std::string health = epochStats->health.summary(); !health.empty())
+      out << "  health: " << health << std::endl;
+    for (const std::string &warning : epochStats->health.warnings)
+      err << "warning: epoch " << epoch << ": " << warning << std::endl;
 
     bool stop = config.patience > 0 && epoch - early.bestEpoch >= config.patience;
     if (stop)
@@ -1082,6 +1103,9 @@ int runTrain(const std::string &, const Config &config, CompiledModel &model, st
         << std::endl;
   else
     out << fmt::format("final test accuracy: {:.2f}%", 100 * lastTest.accuracy()) << std::endl;
+  FitDiagnosis fit = diagnoseFit(history, info.task == "regression" ? targetVariance(train) : 0);
+  if (!fit.text.empty())
+    out << "diagnosis: " << fit.text << std::endl;
   if (info.isLanguageModel() && config.sample > 0) {
     Result<std::string> text = sampleText(model, params.pointers(), config.prompt, config.sample,
                                           config.temperature, config.seed);

@@ -74,15 +74,40 @@ std::string jsonString(const std::string &text) {
   return quoted + '"';
 }
 
-/// The column names of the CSV, also the keys of each epoch in the JSON.
-std::vector<std::string> columnNames(const History &history) {
-  return {"epoch", "train_loss", "train_" + history.metric, "val_loss", "val_" + history.metric,
-          "lr",    "seconds",    "samples_per_second"};
+/// The names of the extra columns of any epoch, in order of appearance.
+std::vector<std::string> extraNames(const History &history) {
+  std::vector<std::string> names;
+  for (const EpochRecord &record : history.epochs)
+    for (const auto &[name, value] : record.extra)
+      if (std::find(names.begin(), names.end(), name) == names.end())
+        names.push_back(name);
+  return names;
 }
 
-std::vector<double> columnValues(const EpochRecord &record) {
-  return {record.trainLoss,    record.trainMetric, record.valLoss,         record.valMetric,
-          record.learningRate, record.seconds,     record.samplesPerSecond};
+/// The column names of the CSV, also the keys of each epoch in the JSON.
+std::vector<std::string> columnNames(const History &history) {
+  std::vector<std::string> names = {"epoch",    "train_loss", "train_" + history.metric,
+                                    "val_loss", "val_" + history.metric,
+                                    "lr",       "seconds",    "samples_per_second"};
+  for (std::string &extra : extraNames(history))
+    names.push_back(std::move(extra));
+  return names;
+}
+
+/// An epoch's values for the columns after "epoch"; NaN for an extra column
+/// the epoch lacks.
+std::vector<double> columnValues(const EpochRecord &record, const std::vector<std::string> &extras) {
+  std::vector<double> values = {record.trainLoss,    record.trainMetric, record.valLoss,
+                                record.valMetric,    record.learningRate, record.seconds,
+                                record.samplesPerSecond};
+  for (const std::string &name : extras) {
+    double value = NAN;
+    for (const auto &[key, v] : record.extra)
+      if (key == name)
+        value = v;
+    values.push_back(value);
+  }
+  return values;
 }
 
 bool isValidMetricName(const std::string &name) {
@@ -345,9 +370,10 @@ Axis valueAxis(const std::vector<Series> &series, bool percent) {
 
 std::string formatHistoryCsv(const History &history) {
   std::string csv = fmt::format("{}\n", fmt::join(columnNames(history), ","));
+  std::vector<std::string> extras = extraNames(history);
   for (const EpochRecord &record : history.epochs) {
     csv += fmt::format("{}", record.epoch);
-    for (double value : columnValues(record))
+    for (double value : columnValues(record, extras))
       csv += "," + csvNumber(value);
     csv += '\n';
   }
@@ -362,10 +388,11 @@ std::string formatHistoryJson(const History &history) {
   json += fmt::format("  \"stop_reason\": {},\n", jsonString(history.stopReason));
   json += "  \"epochs\": [";
   std::vector<std::string> names = columnNames(history);
+  std::vector<std::string> extras = extraNames(history);
   for (size_t i = 0; i < history.epochs.size(); ++i) {
     const EpochRecord &record = history.epochs[i];
     json += fmt::format("{}\n    {{{}: {}", i == 0 ? "" : ",", jsonString(names[0]), record.epoch);
-    std::vector<double> values = columnValues(record);
+    std::vector<double> values = columnValues(record, extras);
     for (size_t c = 0; c < values.size(); ++c)
       json += fmt::format(", {}: {}", jsonString(names[c + 1]), jsonNumber(values[c]));
     json += "}";

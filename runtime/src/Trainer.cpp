@@ -26,7 +26,7 @@ double secondsSince(std::chrono::steady_clock::time_point start) {
 
 Trainer::Trainer(CompiledModel &model, ParameterStore &params, TrainerOptions options)
     : model(model), params(params), opts(options), lrSchedule(model.info().schedule),
-      states(model.info()) {
+      states(model.info()), healthMonitor(model.info()) {
   opts.batchSize = std::max<int64_t>(opts.batchSize, 0);
   const ModelInfo &info = model.info();
   for (size_t i = 0; i < info.hyperparams.size(); ++i) {
@@ -76,7 +76,10 @@ float Trainer::trainBatch(const float *x, const int32_t *labels, const float *ta
   args.batch = batch;
   args.hyperparams = stepHyper.data();
   args.step = ++updateCount;
-  return model.trainStep(args);
+  args.health = healthMonitor.buffer();
+  float loss = model.trainStep(args);
+  healthMonitor.recordStep();
+  return loss;
 }
 
 bool Trainer::setHyperparam(std::string_view name, float value) {
@@ -121,6 +124,7 @@ Result<EpochStats> Trainer::trainEpoch(const Dataset &data) {
     epochStartStates[s] = states.values(s);
   epochStartUpdates = updateCount;
 
+  healthMonitor.discardEpoch();
   EpochStats stats;
   stats.epoch = epochs + 1;
   std::vector<int64_t> order = epochOrder(data.count, opts.seed, epochs);
@@ -140,6 +144,7 @@ Result<EpochStats> Trainer::trainEpoch(const Dataset &data) {
   }
   stats.seconds = secondsSince(start);
   stats.meanLoss = lossSum / double(stats.samples);
+  stats.health = healthMonitor.endEpoch();
   ++epochs;
   return stats;
 }

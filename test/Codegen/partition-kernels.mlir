@@ -2,7 +2,7 @@
 // fusion groups: a contraction or reduction opens a kernel, elementwise ops
 // (kiln.elementwise included) join the kernel of their main operand, an
 // update joins the kernel that completes its gradient unless that kernel
-// reads the old parameter or state, and storage ops (kiln.state, kiln.step
+// reads the old parameter or state or the gradient is read elsewhere too, and storage ops (kiln.state, kiln.step
 // and arith.constant included) stay outside, hoisted to the top. Values used after a kernel
 // are its results; the rest never leaves it.
 // RUN: kiln-opt %s --pass-pipeline='builtin.module(func.func(kiln-partition-kernels))' -split-input-file | FileCheck %s
@@ -78,6 +78,34 @@ func.func @update_fused(%x: tensor<?x4xf32>, %d: tensor<?x3xf32>) {
     kiln.yield %u1 : f32
   }
   return
+}
+
+// -----
+
+// A gradient that something else reads too (here a training-health norm)
+// is stored anyway: the update gets a kernel of its own, so the matmul's
+// kernel keeps a single output.
+// CHECK-LABEL: func.func @update_gradient_read_elsewhere
+// CHECK: %[[K:.*]] = kiln.kernel "update_gradient_read_elsewhere_k0" -> tensor<4x3xf32> {
+// CHECK-NEXT: %[[GW:.*]] = kiln.matmul
+// CHECK-NEXT: kiln.yield %[[GW]] : tensor<4x3xf32>
+// CHECK-NEXT: }
+// CHECK-NEXT: kiln.kernel "update_gradient_read_elsewhere_k1" {
+// CHECK-NEXT: kiln.update(%{{.*}}) from(%[[K]])
+// CHECK: kiln.kernel "update_gradient_read_elsewhere_k2" -> tensor<f32> {
+// CHECK-NEXT: kiln.sum_of_squares %[[K]]
+func.func @update_gradient_read_elsewhere(%x: tensor<?x4xf32>, %d: tensor<?x3xf32>) -> tensor<f32> {
+  %lr = kiln.hyperparam "lr" default 0.1 : f32
+  %w = kiln.param "w" init "he_normal" : tensor<4x3xf32>
+  %gw = kiln.matmul %x, %d {transpose_lhs = true} : tensor<?x4xf32>, tensor<?x3xf32> -> tensor<4x3xf32>
+  kiln.update (%w) from (%gw) : (tensor<4x3xf32>), (tensor<4x3xf32>) {
+  ^bb0(%wi: f32, %gi: f32):
+    %u0 = arith.mulf %lr, %gi : f32
+    %u1 = arith.subf %wi, %u0 : f32
+    kiln.yield %u1 : f32
+  }
+  %n = kiln.sum_of_squares %gw : tensor<4x3xf32> -> tensor<f32>
+  return %n : tensor<f32>
 }
 
 // -----

@@ -440,6 +440,15 @@ LogicalResult ParamGradOp::verify() {
   return success();
 }
 
+LogicalResult DeadUnitsOp::verify() {
+  auto type = cast<RankedTensorType>(getInput().getType());
+  int64_t axis = getUnitAxis();
+  if (axis < 1 || axis >= type.getRank())
+    return emitOpError("unit_axis ") << axis << " must name a non-batch axis of a rank-"
+                                     << type.getRank() << " input";
+  return success();
+}
+
 LogicalResult ElementwiseOp::verify() {
   if (getResults().empty())
     return emitOpError("expects at least one result");

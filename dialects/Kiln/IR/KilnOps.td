@@ -695,6 +695,41 @@ def Kiln_SumOp : Kiln_Op<"sum", [Pure, DeclareOpInterfaceMethods<Kiln_GradientOp
 }
 
 //===----------------------------------------------------------------------===//
+// Training health (kiln-training-health; no gradient rules: they run after
+// autodiff and only report)
+//===----------------------------------------------------------------------===//
+
+def Kiln_SumOfSquaresOp : Kiln_Op<"sum_of_squares", [Pure]> {
+  let summary = "Sum of the squares of all elements (a squared L2 norm)";
+  let description = [{
+    ```mlir
+    %n = kiln.sum_of_squares %gw : tensor<784x256xf32> -> tensor<f32>
+    ```
+  }];
+  let arguments = (ins Kiln_F32Tensor:$input);
+  let results = (outs Kiln_Scalar:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+}
+
+def Kiln_DeadUnitsOp : Kiln_Op<"dead_units", [Pure]> {
+  let summary = "How many units never activate: positions along `unit_axis` "
+                "where the input is <= 0 at every other index";
+  let description = [{
+    For a relu output of shape [batch, features], a unit is a feature that no
+    sample of the batch activates; for [batch, channels, h, w] (unit_axis 1)
+    it is a channel that is zero everywhere. The result is the count, as f32.
+
+    ```mlir
+    %d = kiln.dead_units %h {unit_axis = 1 : i64} : tensor<?x256xf32> -> tensor<f32>
+    ```
+  }];
+  let arguments = (ins Kiln_F32Tensor:$input, I64Attr:$unit_axis);
+  let results = (outs Kiln_Scalar:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
 // Kernels
 //===----------------------------------------------------------------------===//
 

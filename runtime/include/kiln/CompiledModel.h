@@ -74,6 +74,20 @@ struct ScheduleInfo {
   std::vector<std::pair<std::string, double>> args; // e.g. {"period", 1000}
 };
 
+/// One value a model compiled with training health (`kilnc --health`)
+/// reports after every step, through StepArgs::health (see kiln/Health.h).
+struct HealthInfo {
+  /// "grad_sq": the squared L2 norm of the gradient of parameter `name`, after
+  ///            regularization, before clipping; `units` is its element count.
+  /// "dead_units": how many of the `units` units of relu `name` ("relu0", ...)
+  ///            no sample of the batch activated (features, or channels of an
+  ///            NCHW image).
+  std::string kind;
+  std::string name;
+  int64_t units = 0;
+  std::string where; // model-file location, "model.kiln:7:10"
+};
+
 /// One dimension of the hyperparameter search space, declared in the model
 /// file's `tune` block or on the command line (see kiln/Search.h). `name` is
 /// a hyperparameter (a HyperparamInfo name such as "lr" or "dropout0.rate")
@@ -118,6 +132,9 @@ struct ModelInfo {
   std::vector<StateInfo> states;
   std::vector<HyperparamInfo> hyperparams;
   ScheduleInfo schedule;
+  /// What trainStep reports besides the loss; empty unless compiled with
+  /// `kilnc --health`.
+  std::vector<HealthInfo> health;
   /// The search space of the model file's `tune` block; empty without one.
   std::vector<TuneRange> tuneSpace;
 
@@ -140,6 +157,8 @@ struct StepArgs {
   const float *hyperparams = nullptr;
   /// 1-based count of updates including this one (Adam's bias correction).
   int64_t step = 1;
+  /// When not null, receives ModelInfo::health.size() values, in that order.
+  float *health = nullptr;
 };
 
 /// The buffers of one evaluation: the loss and the prediction of a batch in

@@ -25,6 +25,7 @@
 #include <cmath>
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace kiln {
@@ -39,6 +40,10 @@ struct EpochRecord {
   double learningRate = NAN;
   double seconds = 0; // wall time of the epoch
   double samplesPerSecond = 0;
+  /// More named values, written as extra columns after the fixed ones (e.g.
+  /// training health's grad_norm_<layer> and dead_<relu>); a column that an
+  /// epoch lacks is empty there.
+  std::vector<std::pair<std::string, double>> extra;
 };
 
 struct History {
@@ -55,7 +60,7 @@ struct History {
 
 /// The CSV form of a history: the header
 ///   epoch,train_loss,train_<metric>,val_loss,val_<metric>,lr,seconds,samples_per_second
-/// then one line per epoch. Numbers are written in the shortest form that
+/// and the names of the epochs' extra values, then one line per epoch. Numbers are written in the shortest form that
 /// reads back to the same double; NaN is an empty cell, infinities are
 /// "inf" and "-inf" (as pandas and numpy read them).
 std::string formatHistoryCsv(const History &history);

@@ -21,6 +21,7 @@
 
 #include "kiln/CompiledModel.h"
 #include "kiln/Data.h"
+#include "kiln/Health.h"
 #include "kiln/Init.h"
 #include "kiln/Result.h"
 
@@ -48,6 +49,9 @@ struct EpochStats {
   int64_t samples = 0;
   int64_t steps = 0;
   double seconds = 0; // wall time of the epoch's steps, batch gathering included
+  /// Gradient norms and dead units over the epoch, for a model compiled
+  /// with `kilnc --health` (empty otherwise).
+  HealthReport health;
   double samplesPerSecond() const { return seconds > 0 ? samples / seconds : 0; }
 };
 
@@ -140,6 +144,10 @@ public:
   void setStepCallback(StepCallback callback) { onStep = std::move(callback); }
 
   const TrainerOptions &options() const { return opts; }
+  /// Training health of the steps since the last epoch ended (a model
+  /// compiled with `kilnc --health`; see kiln/Health.h). trainEpoch ends its
+  /// epoch there and returns the report in EpochStats::health.
+  HealthMonitor &health() { return healthMonitor; }
   /// Epochs trained so far; the next trainEpoch trains epoch epochsDone()+1.
   int64_t epochsDone() const { return epochs; }
 
@@ -188,6 +196,7 @@ private:
   int64_t epochStartUpdates = 0;
   Standardization inputStats;
   StepCallback onStep;
+  HealthMonitor healthMonitor;
   // Batch buffers, allocated once and reused by every step.
   std::vector<float> batchX;
   std::vector<int32_t> batchY;     // class labels
