@@ -125,6 +125,17 @@ std::string floatLiteral(double value) {
   return text + "f";
 }
 
+/// A double as a C++ literal that reads back to the same value.
+std::string doubleLiteral(double value) {
+  std::ostringstream os;
+  os.precision(17);
+  os << value;
+  std::string text = os.str();
+  if (text.find_first_of(".eEn") == std::string::npos)
+    text += ".0";
+  return text;
+}
+
 class WrapperWriter {
 public:
   WrapperWriter(const LoweredModel &model) : model(model), cls(modelClassName(model.name)) {}
@@ -348,6 +359,17 @@ std::string WrapperWriter::source() const {
        << floatLiteral(h.defaultValue) << ", " << h.lower << ", " << h.upper << ", "
        << (h.lowerOpen ? "true" : "false") << ", " << (h.upperOpen ? "true" : "false")
        << "});\n";
+  for (const TuneDesc &t : model.tuneSpace) {
+    const char *kind = t.kind == "log_uniform" ? "LogUniform"
+                       : t.kind == "int"       ? "Integer"
+                       : t.kind == "choice"    ? "Choice"
+                                               : "Uniform";
+    os << "    m.tuneSpace.push_back({" << cppString(t.name) << ", kiln::TuneRange::Kind::" << kind
+       << ", " << doubleLiteral(t.low) << ", " << doubleLiteral(t.high) << ", {";
+    for (size_t i = 0; i < t.choices.size(); ++i)
+      os << (i ? ", " : "") << doubleLiteral(t.choices[i]);
+    os << "}});\n";
+  }
   for (const HealthDesc &h : model.health)
     os << "    m.health.push_back({" << cppString(h.kind) << ", " << cppString(h.name) << ", "
        << h.units << ", " << cppString(h.where) << "});\n";

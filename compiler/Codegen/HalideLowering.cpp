@@ -1057,6 +1057,20 @@ FailureOr<LoweredModel> kiln::lowerToHalide(ModuleOp module, const CodegenOption
       model.health.push_back({text("kind"), text("name"), units ? units.getInt() : 0,
                               text("where")});
     }
+  if (auto tune = module->getAttrOfType<ArrayAttr>("kiln.tune"))
+    for (auto entry : tune.getAsRange<DictionaryAttr>()) {
+      TuneDesc desc;
+      desc.name = entry.getAs<StringAttr>("name").getValue().str();
+      desc.kind = entry.getAs<StringAttr>("kind").getValue().str();
+      if (auto low = entry.getAs<FloatAttr>("low"))
+        desc.low = low.getValueAsDouble();
+      if (auto high = entry.getAs<FloatAttr>("high"))
+        desc.high = high.getValueAsDouble();
+      if (auto choices = entry.getAs<ArrayAttr>("choices"))
+        for (auto choice : choices.getAsRange<FloatAttr>())
+          desc.choices.push_back(choice.getValueAsDouble());
+      model.tuneSpace.push_back(desc);
+    }
   model.functions.reserve(3);
   for (llvm::StringRef fn : {"train_step", "predict", "evaluate"}) {
     auto func = module.lookupSymbol<func::FuncOp>(fn);

@@ -104,6 +104,14 @@ struct HealthDesc {
   std::string where; // model-file location
 };
 
+/// One range of the model file's tune block (module attribute kiln.tune).
+struct TuneDesc {
+  std::string name;
+  std::string kind; // uniform, log_uniform, int, choice
+  double low = 0, high = 0;
+  std::vector<double> choices;
+};
+
 struct LoweredModel {
   std::string name;
   std::string optimizer; // from the module's kiln.optimizer, e.g. "adam"
@@ -120,6 +128,7 @@ struct LoweredModel {
   std::vector<StateDesc> states;
   std::vector<HyperparamDesc> hyperparams;
   std::vector<HealthDesc> health; // the train step's results after the loss
+  std::vector<TuneDesc> tuneSpace;
   std::vector<FunctionPlan> functions;
   std::vector<LoweredKernel> kernels;
 };

@@ -85,6 +85,15 @@ struct DirectiveDecl {
   std::unique_ptr<Expr> call;
 };
 
+/// One entry of a `tune` block: `lr = log_uniform(1e-4, 0.1)`. `name` is a
+/// hyperparameter, possibly dotted (`dropout0.rate`); `range` is a call to
+/// uniform, log_uniform, int or choice, checked by Import.
+struct TuneEntry {
+  std::string name;
+  SourceLoc loc; // of the name
+  std::unique_ptr<Expr> range;
+};
+
 /// A whole model file, statements kept in source order per kind.
 struct Model {
   std::string name;
@@ -95,6 +104,10 @@ struct Model {
   std::vector<DirectiveDecl> regularizers; // any number, in source order
   std::optional<DirectiveDecl> clip;       // at most one
   std::optional<DirectiveDecl> schedule;   // at most one
+  /// `tune { name = range ... }`: the hyperparameter search space; at most
+  /// one block. tuneLoc is the keyword's location (line 0 without a block).
+  std::vector<TuneEntry> tune;
+  SourceLoc tuneLoc;
 };
 
 /// Prints the tree in the indented form shown by `kilnc --emit=ast`.

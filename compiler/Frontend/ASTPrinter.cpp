@@ -143,6 +143,15 @@ void printModel(const Model &model, std::ostream &os) {
     printDirective("Clip", *model.clip, os);
   if (model.schedule)
     printDirective("Schedule", *model.schedule, os);
+  if (model.tuneLoc.line != 0) {
+    os << "  Tune";
+    printLoc(model.tuneLoc, os);
+    for (const TuneEntry &entry : model.tune) {
+      os << "    Entry " << entry.name;
+      printLoc(entry.loc, os);
+      printExpr(entry.range.get(), 6, os);
+    }
+  }
 }
 
 } // namespace kiln::ast

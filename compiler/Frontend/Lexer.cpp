@@ -129,12 +129,17 @@ Token Lexer::next() {
     case ',': kind = Token::Kind::Comma; break;
     case ':': kind = Token::Kind::Colon; break;
     case '=': kind = Token::Kind::Equal; break;
+    case '{': kind = Token::Kind::LBrace; break;
+    case '}': kind = Token::Kind::RBrace; break;
     default: break;
     }
+    if (kind == Token::Kind::Error && c == '.' &&
+        !(pos_ + 1 < text_.size() && isDigit(text_[pos_ + 1])))
+      kind = Token::Kind::Dot;
     if (kind != Token::Kind::Error) {
       token = make(kind, pos_, pos_ + 1);
       ++pos_;
-    } else if (c == '.' && pos_ + 1 < text_.size() && isDigit(text_[pos_ + 1])) {
+    } else if (c == '.') {
       size_t end = pos_ + 1;
       while (end < text_.size() && isDigit(text_[end]))
         ++end;

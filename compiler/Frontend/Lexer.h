@@ -31,6 +31,9 @@ struct Token {
     Comma,    // ,
     Colon,    // :
     Equal,    // =
+    LBrace,   // {
+    RBrace,   // }
+    Dot,      // . (in dotted hyperparameter names: dropout0.rate)
     Eof,
     Error, // a malformed token; `message` says why
   };

@@ -7,6 +7,8 @@
 //              | 'regularizer' call
 //              | 'clip' call
 //              | 'schedule' call
+//              | 'tune' '{' (name '=' call)* '}'
+//   name      := IDENT ('.' IDENT)*
 //   type      := ('f32' | 'i32') '[' dim (',' dim)* ']'
 //   dim       := INT | IDENT
 //   expr      := call | IDENT | NUMBER | STRING
@@ -60,8 +62,8 @@ constexpr DirectiveRule kDirectives[] = {
 
 /// Words that cannot name a model, an input, a label or a binding: these and
 /// the keywords of kDirectives.
-constexpr std::array<std::string_view, 5> kReservedWords = {"model", "input", "label", "f32",
-                                                            "i32"};
+constexpr std::array<std::string_view, 6> kReservedWords = {"model", "input", "label",
+                                                            "f32",   "i32",   "tune"};
 
 bool isReserved(std::string_view word) {
   for (std::string_view reserved : kReservedWords)
@@ -78,7 +80,7 @@ std::string expectedStatement() {
   std::string message = "expected a statement (input, label";
   for (const DirectiveRule &rule : kDirectives)
     message += ", " + std::string(rule.keyword);
-  return message + " or 'name = expr')";
+  return message + ", tune or 'name = expr')";
 }
 
 std::string formatLoc(ast::SourceLoc loc) {
@@ -131,6 +133,7 @@ private:
   bool parseDim(ast::Dim &dim);
   bool parseBinding(ast::Model &model);
   bool parseDirective(ast::Model &model, const DirectiveRule &rule);
+  bool parseTune(ast::Model &model);
   std::unique_ptr<ast::Expr> parseExpr(const std::string &expected, unsigned depth);
   std::unique_ptr<ast::Expr> parseCall(unsigned depth);
   bool parseArg(ast::Expr &call, const std::string &expected, unsigned depth);
@@ -172,6 +175,8 @@ bool Parser::parseStatement(ast::Model &model) {
   for (const DirectiveRule &rule : kDirectives)
     if (tok_.isIdent(rule.keyword))
       return parseDirective(model, rule);
+  if (tok_.isIdent("tune") && !peek_.is(Kind::Equal))
+    return parseTune(model);
   if (tok_.isIdent("model") && !peek_.is(Kind::Equal)) {
     errorAt(tok_.loc, "duplicate model declaration");
     diags_.note(model.loc, "model " + quote(model.name) + " declared here");
@@ -307,6 +312,50 @@ bool Parser::parseDirective(ast::Model &model, const DirectiveRule &rule) {
     (model.*rule.repeated).push_back(std::move(decl));
   else
     model.*rule.single = std::move(decl);
+  return true;
+}
+
+bool Parser::parseTune(ast::Model &model) {
+  // 'tune' '{' (name '=' call)* '}', with the current token 'tune'
+  Token keyword = tok_;
+  if (model.tuneLoc.line != 0) {
+    errorAt(keyword.loc, "duplicate tune block");
+    diags_.note(model.tuneLoc, "first tune block here");
+    return false;
+  }
+  model.tuneLoc = keyword.loc;
+  advance();
+  if (!tok_.is(Kind::LBrace))
+    return fail("expected '{' after 'tune'");
+  ast::SourceLoc open = tok_.loc;
+  advance();
+  while (!tok_.is(Kind::RBrace)) {
+    if (tok_.is(Kind::Eof))
+      return fail("expected '}' to close the tune block opened at " + formatLoc(open));
+    if (!tok_.is(Kind::Ident))
+      return fail("expected a hyperparameter name or '}' in the tune block");
+    ast::TuneEntry entry;
+    entry.loc = tok_.loc;
+    entry.name = std::string(tok_.text);
+    advance();
+    while (tok_.is(Kind::Dot)) {
+      advance();
+      if (!tok_.is(Kind::Ident))
+        return fail("expected a name after '.' in " + quote(entry.name + "."));
+      entry.name += "." + std::string(tok_.text);
+      advance();
+    }
+    if (!tok_.is(Kind::Equal))
+      return fail("expected '=' after " + quote(entry.name));
+    advance();
+    if (!tok_.is(Kind::Ident) || !peek_.is(Kind::LParen))
+      return fail("expected a range such as log_uniform(1e-4, 0.1) for " + quote(entry.name));
+    entry.range = parseCall(0);
+    if (!entry.range)
+      return false;
+    model.tune.push_back(std::move(entry));
+  }
+  advance();
   return true;
 }
 

@@ -566,6 +566,146 @@ FailureOr<DictionaryAttr> Importer::importTraining(ModuleOp module) {
   return builder.getDictionaryAttr(optimizerEntries);
 }
 
+//===----------------------------------------------------------------------===//
+// The tune block
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+/// The runtime's own tunable settings, besides the model's runtime values.
+const HyperparamRule kRunSettings[] = {
+    {"batch", 128.0, 1.0, kInf, false, false, /*integer=*/true},
+    {"epochs", 10.0, 1.0, kInf, false, false, /*integer=*/true},
+};
+
+/// The range kinds of a tune entry, as ModelInfo's TuneRange names them.
+const llvm::StringRef kRangeKinds[] = {"uniform", "log_uniform", "int", "choice"};
+
+/// A value against a rule's valid range.
+bool withinRule(const HyperparamRule &h, double v) {
+  bool belowMin = h.minExclusive ? v <= h.min : v < h.min;
+  bool aboveMax = h.maxInclusive ? v > h.max : v >= h.max;
+  return !belowMin && !aboveMax && (!h.integer || v == std::floor(v));
+}
+
+} // namespace
+
+LogicalResult Importer::importTune(ModuleOp module, func::FuncOp forward) {
+  if (model.tune.empty()) {
+    if (model.tuneLoc.line != 0)
+      return error(model.tuneLoc, "empty tune block: give at least one range, such as "
+                                  "lr = log_uniform(1e-4, 0.1)");
+    return success();
+  }
+  // Every runtime value the compiled model will have, with its valid range.
+  llvm::StringMap<HyperparamRule> tunable;
+  std::vector<std::string> names;
+  auto offer = [&](const std::string &name, const HyperparamRule &rule) {
+    if (tunable.try_emplace(name, rule).second)
+      names.push_back(name);
+  };
+  auto optimizer = module->getAttrOfType<DictionaryAttr>("kiln.optimizer");
+  const OptimizerRule *optimizerRule =
+      optimizer ? lookupOptimizer(optimizer.getAs<StringAttr>("name").getValue()) : nullptr;
+  if (optimizerRule)
+    for (const HyperparamRule &h : optimizerRule->hyperparams)
+      offer(h.name.str(), h);
+  auto offerTraining = [&](llvm::StringRef name) {
+    if (const HyperparamRule *rule = lookupTrainingHyperparam(name))
+      offer(name.str(), *rule);
+  };
+  for (const char *attr : {"kiln.optimizer", "kiln.regularizer"})
+    if (auto dict = module->getAttrOfType<DictionaryAttr>(attr))
+      for (NamedAttribute entry : dict)
+        if (isa<FloatAttr>(entry.getValue()))
+          offerTraining(entry.getName().getValue());
+  if (module->hasAttr("kiln.clip"))
+    offerTraining("clip");
+  forward.walk([&](HyperparamOp op) { offerTraining(op.getName()); });
+  if (model.schedule)
+    if (const TrainingFunction *f =
+            findFunction(llvm::ArrayRef(kSchedules), *model.schedule->call))
+      for (const HyperparamRule &h : f->args)
+        offer("schedule." + h.name.str(), h);
+  for (const HyperparamRule &h : kRunSettings)
+    offer(h.name.str(), h);
+
+  SmallVector<Attribute> entries;
+  llvm::StringMap<ast::SourceLoc> seen;
+  for (const ast::TuneEntry &entry : model.tune) {
+    auto [first, inserted] = seen.try_emplace(entry.name, entry.loc);
+    if (!inserted) {
+      diags.error(entry.loc, "'" + entry.name + "' is tuned twice");
+      diags.note(first->second, "first range for '" + entry.name + "' here");
+      return failure();
+    }
+    auto rule = tunable.find(entry.name);
+    if (rule == tunable.end()) {
+      std::string known;
+      for (const std::string &n : names)
+        known += (known.empty() ? "" : ", ") + n;
+      return error(entry.loc, "unknown hyperparameter '" + entry.name +
+                                  "' in the tune block (this model has: " + known + ")");
+    }
+    const HyperparamRule &h = rule->second;
+    const ast::Expr &range = *entry.range;
+    if (!llvm::is_contained(kRangeKinds, range.name))
+      return error(range.loc, "unknown range '" + range.name +
+                                  "' (known: uniform, log_uniform, int, choice)");
+    std::vector<double> values;
+    for (const ast::Arg &arg : range.args) {
+      if (!arg.keyword.empty())
+        return error(arg.loc, "the bounds of '" + range.name + "' are positional, as in " +
+                                  range.name + "(0.001, 0.1)");
+      if (arg.value->kind != ast::Expr::Kind::Number)
+        return error(arg.value->loc, "a range of '" + entry.name + "' takes numbers");
+      if (!withinRule(h, arg.value->number))
+        return error(arg.value->loc, "'" + entry.name + "' = " + arg.value->spelling +
+                                         " is outside its valid range " + rangeText(h) +
+                                         (h.integer ? " of whole numbers" : ""));
+      values.push_back(arg.value->number);
+    }
+    bool choice = range.name == "choice";
+    if (choice && values.empty())
+      return error(range.loc, "empty range: choice() needs at least one value");
+    if (!choice && values.size() != 2)
+      return error(range.loc, "'" + range.name + "' takes two bounds, low and high, as in " +
+                                  range.name + "(" +
+                                  (range.name == "int" ? "1, 10" : "0.001, 0.1") + ")");
+    if (!choice) {
+      const ast::Expr &low = *range.args[0].value, &high = *range.args[1].value;
+      if (low.number > high.number)
+        return error(range.loc, "inverted range: low " + low.spelling + " is above high " +
+                                    high.spelling);
+      if (low.number == high.number)
+        return error(range.loc, "empty range: low and high are both " + low.spelling);
+      if (range.name == "log_uniform" && low.number <= 0)
+        return error(low.loc, "log_uniform needs a low bound above 0, found " + low.spelling);
+      if (range.name == "int" && (!low.isInteger || !high.isInteger))
+        return error(range.loc, "int bounds are whole numbers, found " + low.spelling + ", " +
+                                    high.spelling);
+    }
+    if ((h.integer && range.name != "int" && range.name != "choice"))
+      return error(range.loc, "'" + entry.name + "' is a whole number: use int(...) or "
+                                  "choice(...)");
+    SmallVector<NamedAttribute> fields{
+        builder.getNamedAttr("name", builder.getStringAttr(entry.name)),
+        builder.getNamedAttr("kind", builder.getStringAttr(range.name))};
+    if (choice) {
+      SmallVector<Attribute> choices;
+      for (double v : values)
+        choices.push_back(builder.getF64FloatAttr(v));
+      fields.push_back(builder.getNamedAttr("choices", builder.getArrayAttr(choices)));
+    } else {
+      fields.push_back(builder.getNamedAttr("low", builder.getF64FloatAttr(values[0])));
+      fields.push_back(builder.getNamedAttr("high", builder.getF64FloatAttr(values[1])));
+    }
+    entries.push_back(builder.getDictionaryAttr(fields));
+  }
+  module->setAttr("kiln.tune", builder.getArrayAttr(entries));
+  return success();
+}
+
 /// True when some kiln.param feeds `op`, directly or through other ops.
 static bool dependsOnParam(Operation *op) {
   SmallVector<Operation *> work{op};
@@ -637,6 +777,8 @@ OwningOpRef<ModuleOp> Importer::run() {
   if (failed(optimizer))
     return nullptr;
   (*module)->setAttr("kiln.optimizer", *optimizer);
+  if (failed(importTune(*module, func)))
+    return nullptr;
 
   if (!dependsOnParam(loss.getDefiningOp())) {
     diags.error(lossIt->second.loc, "the loss does not depend on any trainable parameter");

@@ -133,6 +133,9 @@ private:
   /// Checks the optimizer, regularizer, clip and schedule statements and
   /// records them as module attributes; returns the kiln.optimizer one.
   FailureOr<mlir::DictionaryAttr> importTraining(mlir::ModuleOp module);
+  /// Checks the tune block against the runtime values the model has and
+  /// records it as the module attribute kiln.tune.
+  LogicalResult importTune(mlir::ModuleOp module, mlir::func::FuncOp forward);
   /// One argument of a training function: its runtime name, its value, and
   /// whether the model file gave it (or it took its default).
   struct Setting {
