@@ -256,7 +256,7 @@ std::vector<Flag> flagTable(const ModelInfo &info) {
                           ".npy file of features (with --labels)",
                           MnistTrainImages),
        "", Train | Eval | Predict, Train | Eval | Predict, setString(&Config::dataPath)},
-      {"labels", "FILE", "with a .npy --data: the .npy file of its labels or targets", "",
+      {"labels", "FILE", "with a .npy or IDX --data: the file of its labels or targets", "",
        Train | Eval, 0, setString(&Config::labelsPath)},
       {"label-column", "K",
        "with a CSV file: the 0-based column of the label (default: the last columns)", "",
@@ -570,10 +570,12 @@ CsvOptions csvOptions(const Config &config, const ModelInfo &info) {
   return options;
 }
 
-/// One labelled set from a file: a CSV file, or a .npy file of features
-/// with its labels file.
+/// One labelled set from a file: a CSV file, or an IDX image file or a .npy
+/// file of features with its labels file.
 Result<Dataset> loadLabelledFile(const std::string &path, const std::string &labelsPath,
                                  const Config &config, const ModelInfo &info) {
+  if (isIdxFile(path))
+    return loadIdxFile(path, labelsPath, info);
   if (!isNpy(path) && !labelsPath.empty())
     return Error(fmt::format("{}: a labels file ({}) goes with a .npy features file; a CSV file "
                              "holds its labels",
@@ -619,6 +621,7 @@ Result<TrainData> loadTrainData(const Config &config, const ModelInfo &info) {
     data.test = std::move(mnist->test);
     data.images = true;
   } else {
+    data.images = isIdxFile(config.dataPath);
     Result<Dataset> all = loadLabelledFile(config.dataPath, config.labelsPath, config, info);
     if (!all)
       return all.takeError();
@@ -692,7 +695,10 @@ Result<Dataset> loadFeatures(const Config &config, const ModelInfo &info) {
     data.x.resize(static_cast<size_t>(array->size()));
     for (int64_t i = 0; i < array->size(); ++i)
       data.x[static_cast<size_t>(i)] = static_cast<float>(array->value(i));
-  } else if (Result<IdxImages> images = readIdxImages(path)) {
+  } else if (isIdxFile(path)) {
+    Result<IdxImages> images = readIdxImages(path);
+    if (!images)
+      return images.takeError();
     data.count = images->count;
     data.features = images->rows * images->cols;
     data.x = std::move(images->pixels);

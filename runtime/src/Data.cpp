@@ -20,6 +20,7 @@
 #include <limits>
 #include <memory>
 #include <numeric>
+#include <optional>
 #include <string_view>
 
 namespace kiln {
@@ -339,7 +340,7 @@ bool startsWithGzipMagic(const std::filesystem::path &path) {
 std::string findMnistFile(const std::filesystem::path &dir, const std::string &name) {
   std::error_code ignored;
   std::string dotted = name;
-  dotted[dotted.find("-idx")] = '.'; // train-images-idx3-ubyte -> train-images.idx3-ubyte
+  dotted[dotted.rfind("-idx")] = '.'; // train-images-idx3-ubyte -> train-images.idx3-ubyte
   for (const std::string &candidate : {name, dotted})
     if (std::filesystem::exists(dir / candidate, ignored))
       return (dir / candidate).string();
@@ -393,6 +394,109 @@ Result<MnistData> loadMnist(const std::string &dir, const ModelInfo &model) {
   if (!test)
     return test.takeError();
   return MnistData{std::move(*train), std::move(*test)};
+}
+
+namespace {
+
+/// The first four bytes of the file at `path` (inflated, when it is
+/// gzip-compressed) as a big-endian word, or nothing when the file cannot be
+/// read or is shorter. zlib's gzread reads a plain file as it is.
+std::optional<uint32_t> readLeadingWord(const std::string &path) {
+  gzFile file = gzopen(path.c_str(), "rb");
+  if (!file)
+    return std::nullopt;
+  uint8_t bytes[4];
+  int got = gzread(file, bytes, sizeof(bytes));
+  gzclose(file);
+  if (got != static_cast<int>(sizeof(bytes)))
+    return std::nullopt;
+  return readBigEndian32(bytes);
+}
+
+/// Whether `magic` is an IDX magic number: two zero bytes, a type code
+/// (unsigned or signed byte, short, int, float, double) and at least one
+/// dimension.
+bool isIdxMagic(uint32_t magic) {
+  uint32_t type = (magic >> 8) & 0xff;
+  bool knownType = type == 0x08 || type == 0x09 || (type >= 0x0b && type <= 0x0e);
+  return (magic >> 16) == 0 && knownType && (magic & 0xff) != 0;
+}
+
+bool endsWith(std::string_view text, std::string_view suffix) {
+  return text.size() >= suffix.size() &&
+         text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+/// The file name of `path` without a trailing ".gz".
+std::string fileNameWithoutGz(const std::string &path) {
+  std::string name = std::filesystem::path(path).filename().string();
+  if (endsWith(name, ".gz"))
+    name.resize(name.size() - 3);
+  return name;
+}
+
+/// Whether `name` ends as MNIST's IDX file names do: "-idx3-ubyte",
+/// ".idx1-ubyte" and so on.
+bool hasIdxName(const std::string &name) {
+  const size_t length = std::string_view("-idx3-ubyte").size();
+  if (name.size() < length)
+    return false;
+  std::string_view tail = std::string_view(name).substr(name.size() - length);
+  return (tail[0] == '-' || tail[0] == '.') && tail.substr(1, 3) == "idx" &&
+         std::isdigit(static_cast<unsigned char>(tail[4])) && tail.substr(5) == "-ubyte";
+}
+
+} // namespace
+
+bool isIdxFile(const std::string &path) {
+  std::error_code ignored;
+  if (!std::filesystem::is_regular_file(path, ignored))
+    return false;
+  if (std::optional<uint32_t> magic = readLeadingWord(path); magic && isIdxMagic(*magic))
+    return true;
+  return hasIdxName(fileNameWithoutGz(path));
+}
+
+std::string idxLabelsPathFor(const std::string &imagesPath) {
+  std::string name = fileNameWithoutGz(imagesPath);
+  for (std::string_view suffix : {"images-idx3-ubyte", "images.idx3-ubyte"})
+    if (endsWith(name, suffix))
+      return findMnistFile(std::filesystem::path(imagesPath).parent_path(),
+                           name.substr(0, name.size() - suffix.size()) + "labels-idx1-ubyte");
+  return "";
+}
+
+Result<Dataset> loadIdxFile(const std::string &imagesPath, const std::string &labelsPath,
+                            const ModelInfo &model) {
+  std::error_code ignored;
+  if (!std::filesystem::exists(imagesPath, ignored))
+    return Error(fmt::format("{}: cannot open: {}", imagesPath, std::strerror(ENOENT)));
+  std::optional<uint32_t> magic = readLeadingWord(imagesPath);
+  if (magic == IdxLabelMagic)
+    return Error(fmt::format("{}: an IDX label file, not an image file: give it as the labels "
+                             "(--labels) of its image file",
+                             imagesPath));
+  // What is wrong with a file that is no image file (a bad magic number, too
+  // short, corrupt gzip data) comes before any question about its labels.
+  if (magic != IdxImageMagic)
+    if (Result<IdxImages> images = readIdxImages(imagesPath); !images)
+      return images.takeError();
+  std::string labels = labelsPath.empty() ? idxLabelsPathFor(imagesPath) : labelsPath;
+  if (labels.empty())
+    return Error(fmt::format("{}: cannot tell the labels file of these IDX images from their "
+                             "name (PREFIX-images-idx3-ubyte goes with "
+                             "PREFIX-labels-idx1-ubyte); name it with --labels",
+                             imagesPath));
+  if (labelsPath.empty() && !std::filesystem::exists(labels, ignored))
+    return Error(fmt::format("{}: no labels file beside it ({}, plain or gzipped){}; name one "
+                             "with --labels",
+                             imagesPath, labels, missingFileHint(labels)));
+  Result<Dataset> data = loadIdxDataset(imagesPath, labels, model.numClasses);
+  if (!data)
+    return data;
+  if (Status status = checkDataset(*data, model); !status)
+    return status.takeError();
+  return data;
 }
 
 //===----------------------------------------------------------------------===//

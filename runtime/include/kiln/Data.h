@@ -224,6 +224,28 @@ struct MnistData {
 /// checkDataset.
 Result<MnistData> loadMnist(const std::string &dir, const ModelInfo &model);
 
+/// Whether `path` names an IDX file: its first four bytes (inflated, when it
+/// is gzip-compressed) are an IDX magic number (0x00 0x00, a type code 0x08,
+/// 0x09 or 0x0B-0x0E, a dimension count), or its name ends as MNIST's do
+/// (`-idx3-ubyte`, `.idx1-ubyte`, either with `.gz`), so that a damaged IDX
+/// file is read, and diagnosed, as one. A file that cannot be read is no
+/// IDX file.
+bool isIdxFile(const std::string &path);
+
+/// The labels file of IDX image file `imagesPath` by MNIST's naming, in the
+/// same directory: `<prefix>images-idx3-ubyte` (or `.idx3-ubyte`, either
+/// with `.gz`) goes with `<prefix>labels-idx1-ubyte`, found in the spellings
+/// loadMnist accepts. Empty when the name does not follow that pattern.
+std::string idxLabelsPathFor(const std::string &imagesPath);
+
+/// Loads one labelled set from IDX image file `imagesPath` and its labels:
+/// `labelsPath`, or where that is empty the file idxLabelsPathFor finds
+/// beside it; checks the set against `model` with checkDataset. Every error
+/// names a file: a label file given as the images, images with no labels
+/// file to go with them, and the errors of loadIdxDataset.
+Result<Dataset> loadIdxFile(const std::string &imagesPath, const std::string &labelsPath,
+                            const ModelInfo &model);
+
 } // namespace kiln
 
 #endif // KILN_DATA_H
