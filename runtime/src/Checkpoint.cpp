@@ -709,17 +709,18 @@ Result<std::string> buildHeader(const std::string &path, const std::vector<Tenso
 } // namespace
 
 Status writeFileAtomically(const std::string &path, const std::vector<std::string_view> &pieces) {
+  // Messages name `path`, the file the caller asked for; the temporary file
+  // is an implementation detail, gone again after a failure.
   std::string temp = fmt::format("{}.tmp-{}", path, ::getpid());
   FileDescriptor file(::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666));
   if (file.get() < 0)
-    return Error(fmt::format("{}: cannot create {}: {}", path, temp, std::strerror(errno)));
+    return Error(fmt::format("{}: cannot create file: {}", path, std::strerror(errno)));
 
   // From here on, a failure removes the temporary file.
-  auto failWith = [&](const char *verb, const char *suffix = "") {
+  auto failWith = [&](const char *what) {
     int error = errno;
     ::unlink(temp.c_str());
-    return Error(
-        fmt::format("{}: cannot {} {}{}: {}", path, verb, temp, suffix, std::strerror(error)));
+    return Error(fmt::format("{}: cannot {}: {}", path, what, std::strerror(error)));
   };
   for (std::string_view piece : pieces)
     if (!writeAll(file.get(), piece.data(), piece.size()))
@@ -729,7 +730,7 @@ Status writeFileAtomically(const std::string &path, const std::vector<std::strin
   if (!file.close())
     return failWith("close");
   if (::rename(temp.c_str(), path.c_str()) != 0)
-    return failWith("rename", " over it");
+    return failWith("replace it");
 
   // The rename is durable only once the directory that records it is.
   size_t slash = path.rfind('/');

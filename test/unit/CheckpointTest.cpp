@@ -61,11 +61,6 @@ std::set<std::string> listDirectory(const fs::path &dir) {
   return names;
 }
 
-/// The temporary file saveCheckpoint writes first.
-std::string tempName(const std::string &path, pid_t pid) {
-  return path + ".tmp-" + std::to_string(pid);
-}
-
 bool sameBits(float a, float b) { return std::memcmp(&a, &b, sizeof(float)) == 0; }
 
 class CheckpointTest : public ::testing::Test {
@@ -435,9 +430,37 @@ TEST_F(CheckpointTest, SaveIntoAMissingDirectoryCreatesNothing) {
   float one = 1;
   Status status = saveCheckpoint(path, {{"w", {}, &one}}, {});
   ASSERT_FALSE(status);
-  EXPECT_EQ(status.error(),
-            path + ": cannot create " + tempName(path, ::getpid()) + ": No such file or directory");
+  EXPECT_EQ(status.error(), path + ": cannot create file: No such file or directory");
   EXPECT_TRUE(listDirectory(dir).empty());
+}
+
+// Every failure names the file asked for (a --log path, say), never the
+// temporary file written first, which is gone again by then.
+TEST_F(CheckpointTest, AtomicWriteErrorsNameTheTarget) {
+  std::string missing = (dir / "missing" / "log.csv").string();
+  Status status = writeFileAtomically(missing, {"epoch,loss\n"});
+  ASSERT_FALSE(status);
+  EXPECT_EQ(status.error(), missing + ": cannot create file: No such file or directory");
+
+  writeBytes(dir / "plain", "a file, not a directory");
+  std::string underFile = (dir / "plain" / "log.csv").string();
+  status = writeFileAtomically(underFile, {"epoch,loss\n"});
+  ASSERT_FALSE(status);
+  EXPECT_EQ(status.error(), underFile + ": cannot create file: Not a directory");
+
+  // A read-only directory, where permissions apply (not to root).
+  fs::path readOnly = dir / "read-only";
+  fs::create_directory(readOnly);
+  fs::permissions(readOnly, fs::perms::owner_read | fs::perms::owner_exec);
+  if (::access(readOnly.c_str(), W_OK) != 0) {
+    std::string target = (readOnly / "log.csv").string();
+    status = writeFileAtomically(target, {"epoch,loss\n"});
+    ASSERT_FALSE(status);
+    EXPECT_EQ(status.error(), target + ": cannot create file: Permission denied");
+  }
+  fs::permissions(readOnly, fs::perms::owner_all);
+  EXPECT_TRUE(listDirectory(readOnly).empty());
+  EXPECT_EQ(listDirectory(dir), (std::set<std::string>{"plain", "read-only"}));
 }
 
 TEST_F(CheckpointTest, SaveOverADirectoryLeavesItAndRemovesTheTemporaryFile) {
@@ -447,8 +470,7 @@ TEST_F(CheckpointTest, SaveOverADirectoryLeavesItAndRemovesTheTemporaryFile) {
   float one = 1;
   Status status = saveCheckpoint(target.string(), {{"w", {}, &one}}, {});
   ASSERT_FALSE(status);
-  EXPECT_EQ(status.error(), target.string() + ": cannot rename " +
-                                tempName(target.string(), ::getpid()) + " over it: Is a directory");
+  EXPECT_EQ(status.error(), target.string() + ": cannot replace it: Is a directory");
   EXPECT_TRUE(fs::is_directory(target));
   EXPECT_EQ(readBytes(target / "inside"), "keep");
   EXPECT_EQ(listDirectory(dir), std::set<std::string>{"model.safetensors"});
@@ -491,7 +513,7 @@ TEST_F(CheckpointTest, WriteFailureMidwayLeavesThePreviousFile) {
   ASSERT_EQ(::waitpid(child, &waitStatus, 0), child);
   EXPECT_TRUE(WIFEXITED(waitStatus) && WEXITSTATUS(waitStatus) == 0);
 
-  EXPECT_EQ(message, path + ": cannot write " + tempName(path, child) + ": File too large");
+  EXPECT_EQ(message, path + ": cannot write: File too large");
   EXPECT_EQ(readBytes(path), before);
   EXPECT_EQ(listDirectory(dir), std::set<std::string>{"model.safetensors"});
 }

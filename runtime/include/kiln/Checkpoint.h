@@ -78,8 +78,10 @@ Status saveCheckpoint(const std::string &path, const std::vector<TensorView> &te
 /// Writes `pieces`, one after the other, to `path` the way saveCheckpoint
 /// writes a checkpoint: a temporary file beside it, fsync'ed, renamed over
 /// `path`, the directory fsync'ed. On a failure the temporary file is
-/// removed and an existing file at `path` is untouched. For every file the
-/// runtime writes (logs, plots, exported weights).
+/// removed and an existing file at `path` is untouched; the message names
+/// `path`, not the temporary file ("run/log.csv: cannot create file: No
+/// such file or directory"). For every file the runtime writes (logs,
+/// plots, exported weights).
 Status writeFileAtomically(const std::string &path, const std::vector<std::string_view> &pieces);
 
 /// Reads and validates a whole checkpoint. Messages start with the path,
