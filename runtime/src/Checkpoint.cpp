@@ -9,6 +9,8 @@
 
 #include "kiln/Checkpoint.h"
 
+#include "ByteOrder.h"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -45,21 +47,6 @@ namespace {
 constexpr uint64_t ElementBytes = 4;
 // A safetensors header never nests deeper than 3 (header, tensor, shape).
 constexpr int MaxJsonDepth = 8;
-
-bool hostIsLittleEndian() {
-  uint16_t one = 1;
-  unsigned char first;
-  std::memcpy(&first, &one, 1);
-  return first == 1;
-}
-
-void byteSwap32(void *data, size_t count) {
-  auto *bytes = static_cast<unsigned char *>(data);
-  for (size_t i = 0; i < count; ++i, bytes += 4) {
-    std::swap(bytes[0], bytes[3]);
-    std::swap(bytes[1], bytes[2]);
-  }
-}
 
 //===----------------------------------------------------------------------===//
 // Strings: UTF-8 and JSON escapes

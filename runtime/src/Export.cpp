@@ -3,6 +3,8 @@
 #include "kiln/Export.h"
 #include "kiln/Checkpoint.h"
 
+#include "ByteOrder.h"
+
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
@@ -94,16 +96,17 @@ Status writeNpy(const std::string &path, const std::vector<int64_t> &shape, cons
   for (int64_t d : shape)
     count *= d;
   static_assert(sizeof(float) == 4, "float32 expected");
-  uint16_t probe = 1;
-  std::vector<char> bytes(reinterpret_cast<const char *>(data),
-                          reinterpret_cast<const char *>(data + count));
-  if (*reinterpret_cast<const unsigned char *>(&probe) != 1)
-    for (size_t i = 0; i + 3 < bytes.size(); i += 4) {
-      std::swap(bytes[i], bytes[i + 3]);
-      std::swap(bytes[i + 1], bytes[i + 2]);
-    }
-  return writeFileAtomically(path, {std::string_view(start, prefix), header,
-                                    std::string_view(bytes.data(), bytes.size())});
+  // The values are written from where they are, or from a byte-swapped copy
+  // on a big-endian host.
+  std::string_view values(reinterpret_cast<const char *>(data),
+                          static_cast<size_t>(count) * sizeof(float));
+  std::vector<char> swapped;
+  if (!hostIsLittleEndian()) {
+    swapped.assign(values.begin(), values.end());
+    byteSwap32(swapped.data(), static_cast<size_t>(count));
+    values = std::string_view(swapped.data(), swapped.size());
+  }
+  return writeFileAtomically(path, {std::string_view(start, prefix), header, values});
 }
 
 Status exportWeights(const ModelInfo &model, const float *const *params, const std::string &path,
