@@ -2,14 +2,16 @@
 //
 // The SVG is drawn by hand: two panels side by side, each with "nice" axes
 // (tick steps from the 1-2-5 series, labels with as many decimals as the
-// step needs), a polyline per series and a dot per point when there are few
-// enough points to see them. Non-finite values are left out of the lines
-// and of the axis ranges.
+// step needs; see ReportFormat.h), a polyline per series and a dot per point
+// when there are few enough points to see them. Non-finite values are left
+// out of the lines and of the axis ranges.
 //
 //===----------------------------------------------------------------------===//
 
 #include "kiln/History.h"
 #include "kiln/Checkpoint.h"
+
+#include "ReportFormat.h"
 
 #include <fmt/format.h>
 
@@ -26,18 +28,11 @@ bool History::higherIsBetter() const { return metric == "accuracy"; }
 
 namespace {
 
+using namespace report;
+
 //===----------------------------------------------------------------------===//
 // CSV and JSON
 //===----------------------------------------------------------------------===//
-
-/// The shortest text that reads back as `value` (fmt's default for double).
-std::string csvNumber(double value) {
-  if (std::isnan(value))
-    return "";
-  if (std::isinf(value))
-    return value > 0 ? "inf" : "-inf";
-  return fmt::format("{}", value);
-}
 
 std::string jsonNumber(double value) {
   if (!std::isfinite(value))
@@ -131,133 +126,11 @@ std::string lowercaseExtension(const std::string &path) {
 // SVG
 //===----------------------------------------------------------------------===//
 
-std::string xmlEscape(const std::string &text) {
-  std::string escaped;
-  for (char c : text) {
-    switch (c) {
-    case '&':
-      escaped += "&amp;";
-      break;
-    case '<':
-      escaped += "&lt;";
-      break;
-    case '>':
-      escaped += "&gt;";
-      break;
-    case '"':
-      escaped += "&quot;";
-      break;
-    default:
-      // XML 1.0 allows no control characters but tab and newlines.
-      if (static_cast<unsigned char>(c) >= 0x20 || c == '\t' || c == '\n' || c == '\r')
-        escaped += c;
-    }
-  }
-  return escaped;
-}
-
-/// An axis: the range it shows, where its ticks are and how they read.
-struct Axis {
-  double lo = 0, hi = 1;
-  std::vector<double> ticks;
-  int decimals = 0;
-  bool percent = false;
-  bool general = false; // "%g"-like labels, for ranges too wide or narrow for fixed decimals
-
-  std::string label(double value) const {
-    std::string text =
-        general ? fmt::format("{:.3g}", value) : fmt::format("{:.{}f}", value, decimals);
-    return percent ? text + "%" : text;
-  }
-};
-
-/// The step of the 1-2-5 series (times a power of ten) nearest `raw`.
-double niceStep(double raw) {
-  if (!(raw > 0) || !std::isfinite(raw))
-    return 1;
-  double base = std::pow(10.0, std::floor(std::log10(raw)));
-  double mantissa = raw / base;
-  double nice = mantissa < 1.5 ? 1 : mantissa < 3 ? 2 : mantissa < 7 ? 5 : 10;
-  return nice * base;
-}
-
-constexpr int TargetTicks = 5;
-constexpr int MaxTicks = 50;
-
-/// Ticks at the multiples of `step` in [lo, hi]; false when there would be
-/// too many (a step lost to rounding).
-bool placeTicks(Axis &axis, double step) {
-  double first = std::ceil(axis.lo / step - 1e-9);
-  double last = std::floor(axis.hi / step + 1e-9);
-  if (!std::isfinite(first) || !std::isfinite(last) || last - first > MaxTicks)
-    return false;
-  for (double i = first; i <= last; ++i) {
-    double tick = i * step;
-    axis.ticks.push_back(std::abs(tick) < step * 1e-9 ? 0.0 : tick);
-  }
-  axis.decimals = std::max(0, int(-std::floor(std::log10(step) + 1e-9)));
-  axis.general = axis.decimals > 6 || std::max(std::abs(axis.lo), std::abs(axis.hi)) >= 1e7;
-  return true;
-}
-
-/// An axis over [min, max] (min > max: no data). `roundOut` widens the range
-/// to whole ticks (value axes); otherwise it stays as given (epochs).
-/// `integer` keeps the ticks on whole numbers; [floor, ceiling] bounds a
-/// rounded-out range when the data lies within them.
-Axis makeAxis(double min, double max, bool roundOut, bool integer, double floor = -INFINITY,
-              double ceiling = INFINITY) {
-  if (min > max) {
-    min = 0;
-    max = 1;
-  }
-  bool withinBounds = min >= floor && max <= ceiling;
-  if (min == max) {
-    double pad = integer ? 0.5 : (min == 0 ? 1 : std::abs(min) * 0.1);
-    min -= pad;
-    max += pad;
-  }
-  Axis axis;
-  double step = niceStep((max - min) / TargetTicks);
-  if (integer)
-    step = std::max(step, 1.0);
-  axis.lo = min;
-  axis.hi = max;
-  if (roundOut && std::isfinite(max - min)) {
-    axis.lo = std::floor(min / step) * step;
-    axis.hi = std::ceil(max / step) * step;
-    if (withinBounds) {
-      axis.lo = std::max(axis.lo, floor);
-      axis.hi = std::min(axis.hi, ceiling);
-    }
-  }
-  if (!std::isfinite(axis.hi - axis.lo) || !placeTicks(axis, step)) {
-    // Values near the limits of double: label the ends only.
-    axis.lo = min;
-    axis.hi = max;
-    axis.ticks = {min, max};
-    axis.general = true;
-  }
-  return axis;
-}
-
-/// Where `value` lies on the axis, 0 at lo and 1 at hi. Halving first keeps
-/// a range as wide as all of double from overflowing.
-double fraction(double value, const Axis &axis) {
-  double t = (value / 2 - axis.lo / 2) / (axis.hi / 2 - axis.lo / 2);
-  return std::isfinite(t) ? t : 0.5;
-}
-
 struct Series {
   const char *name;  // class of the polyline, e.g. "train-loss"
   const char *color; // stroke
   std::vector<std::pair<double, double>> points;
 };
-
-struct Box {
-  double left, top, right, bottom;
-};
-
-std::string coordinate(double value) { return fmt::format("{:.1f}", value); }
 
 constexpr const char *TrainColor = "#1f77b4";
 constexpr const char *ValColor = "#ff7f0e";
@@ -268,77 +141,34 @@ constexpr size_t MaxDottedPoints = 60;
 void drawPanel(std::string &svg, const Box &box, const std::string &title, const Axis &x,
                const Axis &y, const std::vector<Series> &series, int64_t bestEpoch,
                const char *emptyText) {
-  auto px = [&](double v) { return box.left + fraction(v, x) * (box.right - box.left); };
-  auto py = [&](double v) { return box.bottom - fraction(v, y) * (box.bottom - box.top); };
-
-  svg += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"middle\" font-size=\"13\" "
-                     "font-weight=\"bold\">{}</text>\n",
-                     coordinate((box.left + box.right) / 2), coordinate(box.top - 8),
-                     xmlEscape(title));
-  // Grid and value ticks.
-  for (double tick : y.ticks) {
-    std::string at = coordinate(py(tick));
-    svg += fmt::format("<line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"#e6e6e6\"/>\n",
-                       coordinate(box.left), at, coordinate(box.right), at);
-    svg += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"end\" "
-                       "dominant-baseline=\"middle\">{}</text>\n",
-                       coordinate(box.left - 6), at, xmlEscape(y.label(tick)));
-  }
-  // Epoch ticks.
-  for (double tick : x.ticks) {
-    std::string at = coordinate(px(tick));
-    svg += fmt::format("<line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"#333\"/>\n", at,
-                       coordinate(box.bottom), at, coordinate(box.bottom + 4));
-    svg += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text>\n", at,
-                       coordinate(box.bottom + 17), xmlEscape(x.label(tick)));
-  }
-  svg += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">epoch</text>\n",
-                     coordinate((box.left + box.right) / 2), coordinate(box.bottom + 34));
-  svg += fmt::format("<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"none\" "
-                     "stroke=\"#333\"/>\n",
-                     coordinate(box.left), coordinate(box.top), coordinate(box.right - box.left),
-                     coordinate(box.bottom - box.top));
+  drawFrame(svg, box, title, x, y, "epoch");
 
   bool empty = true;
   for (const Series &line : series) {
     if (line.points.empty())
       continue;
     empty = false;
-    std::string points;
-    for (const auto &[epoch, value] : line.points)
-      points += fmt::format("{}{},{}", points.empty() ? "" : " ", coordinate(px(epoch)),
-                            coordinate(py(value)));
-    svg += fmt::format("<polyline class=\"{}\" points=\"{}\" fill=\"none\" stroke=\"{}\" "
-                       "stroke-width=\"2\" stroke-linejoin=\"round\"/>\n",
-                       line.name, points, line.color);
+    drawPolyline(svg, box, x, y, line.name, line.color, line.points);
     if (line.points.size() > MaxDottedPoints)
       continue;
     for (const auto &[epoch, value] : line.points)
       svg += fmt::format("<circle cx=\"{}\" cy=\"{}\" r=\"2.5\" fill=\"{}\"/>\n",
-                         coordinate(px(epoch)), coordinate(py(value)), line.color);
+                         coordinate(box.x(epoch, x)), coordinate(box.y(value, y)), line.color);
   }
   if (empty)
-    svg += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"middle\" fill=\"#888\">{}</text>\n",
-                       coordinate((box.left + box.right) / 2),
-                       coordinate((box.top + box.bottom) / 2), emptyText);
+    drawEmptyNote(svg, box, emptyText);
 
   if (bestEpoch <= 0)
     return;
-  double at = px(double(bestEpoch));
+  double at = box.x(double(bestEpoch), x);
   svg += fmt::format("<line class=\"best-epoch\" x1=\"{0}\" y1=\"{1}\" x2=\"{0}\" y2=\"{2}\" "
                      "stroke=\"#555\" stroke-width=\"1.5\" stroke-dasharray=\"5 4\"/>\n",
                      coordinate(at), coordinate(box.top), coordinate(box.bottom));
   // The label goes right of the line, or left of it near the right edge, on
-  // a white box (its width estimated at 6.2 pixels a character) where it
-  // crosses a curve.
+  // a white box where it crosses a curve.
   std::string label = fmt::format("best epoch {}", bestEpoch);
-  double width = 6.2 * double(label.size()) + 6;
-  double boxLeft = at > box.right - width - 4 ? at - 2 - width : at + 2;
-  svg += fmt::format("<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"15\" fill=\"white\" "
-                     "fill-opacity=\"0.85\"/>\n",
-                     coordinate(boxLeft), coordinate(box.top + 3), coordinate(width));
-  svg += fmt::format("<text x=\"{}\" y=\"{}\" font-size=\"11\" fill=\"#555\">{}</text>\n",
-                     coordinate(boxLeft + 3), coordinate(box.top + 14), label);
+  double width = labelWidth(label);
+  drawLabel(svg, at > box.right - width - 4 ? at - 2 - width : at + 2, box.top + 3, label);
 }
 
 /// The finite (epoch, value) points of one column.
@@ -353,17 +183,15 @@ Series collect(const History &history, const char *name, const char *color,
   return series;
 }
 
-Axis valueAxis(const std::vector<Series> &series, bool percent) {
+/// The value axis of a panel: the range of its series' points.
+Axis seriesAxis(const std::vector<Series> &series, bool percent) {
   double min = INFINITY, max = -INFINITY;
   for (const Series &line : series)
     for (const auto &point : line.points) {
       min = std::min(min, point.second);
       max = std::max(max, point.second);
     }
-  Axis axis = percent ? makeAxis(min, max, /*roundOut=*/true, /*integer=*/false, 0, 100)
-                      : makeAxis(min, max, /*roundOut=*/true, /*integer=*/false);
-  axis.percent = percent;
-  return axis;
+  return valueAxis(min, max, percent);
 }
 
 } // namespace
@@ -421,28 +249,12 @@ std::string formatCurvesSvg(const History &history) {
     firstEpoch = std::min(firstEpoch, double(history.bestEpoch));
     lastEpoch = std::max(lastEpoch, double(history.bestEpoch));
   }
-  if (firstEpoch > lastEpoch) {
-    firstEpoch = 1;
-    lastEpoch = 1;
-  }
-  Axis epochs = makeAxis(firstEpoch, lastEpoch, /*roundOut=*/false, /*integer=*/true);
-  // A margin, so that the first and last points do not sit on the frame.
-  double margin = (epochs.hi - epochs.lo) * 0.03;
-  epochs.lo -= margin;
-  epochs.hi += margin;
+  Axis epochs = countAxis(firstEpoch, lastEpoch);
 
   std::string title = history.model.empty()
                           ? fmt::format("loss and {} per epoch", history.metric)
                           : fmt::format("{}: loss and {} per epoch", history.model, history.metric);
-  std::string svg = fmt::format(
-      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{0}\" height=\"{1}\" "
-      "viewBox=\"0 0 {0} {1}\" font-family=\"sans-serif\" font-size=\"12\" fill=\"#222\">\n",
-      Width, Height);
-  svg += fmt::format("<title>{}</title>\n", xmlEscape(title));
-  svg += fmt::format("<rect width=\"{}\" height=\"{}\" fill=\"white\"/>\n", Width, Height);
-  svg += fmt::format("<text x=\"{}\" y=\"26\" text-anchor=\"middle\" font-size=\"16\" "
-                     "font-weight=\"bold\">{}</text>\n",
-                     Width / 2, xmlEscape(title));
+  std::string svg = svgBegin(Width, Height, title);
 
   // The legend, under the title: train always, validation when there is any.
   bool hasValidation = !losses[1].points.empty() || !metrics[1].points.empty();
@@ -462,14 +274,13 @@ std::string formatCurvesSvg(const History &history) {
   svg += "</g>\n";
 
   std::string metricTitle = percent ? history.metric + " (%)" : history.metric;
-  drawPanel(svg, Box{70, 82, 450, 350}, "loss", epochs, valueAxis(losses, false), losses,
+  drawPanel(svg, Box{70, 82, 450, 350}, "loss", epochs, seriesAxis(losses, false), losses,
             history.bestEpoch, "no finite loss");
-  drawPanel(svg, Box{560, 82, 940, 350}, metricTitle, epochs, valueAxis(metrics, percent), metrics,
-            history.bestEpoch, "not measured");
+  drawPanel(svg, Box{560, 82, 940, 350}, metricTitle, epochs, seriesAxis(metrics, percent),
+            metrics, history.bestEpoch, "not measured");
 
   if (!history.stopReason.empty())
-    svg += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"middle\" fill=\"#555\">{}</text>\n",
-                       Width / 2, Height - 12, xmlEscape(history.stopReason));
+    drawFooter(svg, Width, Height, history.stopReason);
   svg += "</svg>\n";
   return svg;
 }
