@@ -17,6 +17,7 @@
 #include "kiln/Sample.h"
 #include "kiln/Schedule.h"
 #include "kiln/Trainer.h"
+#include "kiln/Tune.h"
 
 #include <fmt/format.h>
 
@@ -43,6 +44,7 @@ enum CommandBit : unsigned {
   EvalCommand = 2,
   PredictCommand = 4,
   ExportCommand = 8,
+  TuneCommand = 16,
 };
 
 /// Everything a command line can say.
@@ -86,6 +88,15 @@ struct Config {
   int64_t sample = 400;
   double temperature = 0.8;
   std::string prompt = "The ";
+  // Tuning.
+  std::string method = "random";
+  int64_t trials = 0; // 0: the method's default budget
+  double timeLimit = 0;
+  std::string objective = "val-loss";
+  std::string prune = "none";
+  int64_t jobs = 1;
+  std::vector<TuneRange> space; // --space ranges, replacing the model file's of the same name
+  std::string configsPath;
 };
 
 /// Stores a flag's value into the config; on a bad value returns what was
@@ -188,6 +199,14 @@ std::optional<std::string> setSeed(Config &config, const std::string &text) {
   return std::nullopt;
 }
 
+std::optional<std::string> setSpace(Config &config, const std::string &text) {
+  Result<TuneRange> range = parseTuneRange(text);
+  if (!range)
+    return range.error();
+  config.space.push_back(*range);
+  return std::nullopt;
+}
+
 std::optional<std::string> setHelp(Config &config, const std::string &) {
   config.help = true;
   return std::nullopt;
@@ -245,7 +264,9 @@ std::vector<std::string> monitorChoices(const ModelInfo &info) {
 /// The flag table: the fixed flags, then one per hyperparameter.
 std::vector<Flag> flagTable(const ModelInfo &info) {
   const unsigned Train = TrainCommand, Eval = EvalCommand, Predict = PredictCommand,
-                 Export = ExportCommand;
+                 Export = ExportCommand, Tune = TuneCommand;
+  // What a training run and a tuning run both read.
+  const unsigned Fit = Train | Tune;
   const bool text = info.isLanguageModel();
   std::vector<Flag> flags = {
       {"data", text ? "FILE" : "PATH",
@@ -255,49 +276,51 @@ std::vector<Flag> flagTable(const ModelInfo &info) {
                           "not), a CSV file (features, then targets on each line), or a "
                           ".npy file of features (with --labels)",
                           MnistTrainImages),
-       "", Train | Eval | Predict, Train | Eval | Predict, setString(&Config::dataPath)},
+       "", Fit | Eval | Predict, Fit | Eval | Predict, setString(&Config::dataPath)},
       {"labels", "FILE", "with a .npy or IDX --data: the file of its labels or targets", "",
-       Train | Eval, 0, setString(&Config::labelsPath)},
+       Fit | Eval, 0, setString(&Config::labelsPath)},
       {"label-column", "K",
        "with a CSV file: the 0-based column of the label (default: the last columns)", "",
-       Train | Eval | Predict, 0, setInteger(&Config::labelColumn, 0)},
+       Fit | Eval | Predict, 0, setInteger(&Config::labelColumn, 0)},
       {"test-data", "PATH", "a separate test set (CSV or .npy) instead of --test-fraction", "",
-       Train, 0, setString(&Config::testDataPath)},
-      {"test-labels", "FILE", "with a .npy --test-data: its labels", "", Train, 0,
+       Fit, 0, setString(&Config::testDataPath)},
+      {"test-labels", "FILE", "with a .npy --test-data: its labels", "", Fit, 0,
        setString(&Config::testLabelsPath)},
       {"test-fraction", "F",
        text ? "the fraction of the text, at its end, held out to test on"
             : "with a CSV or .npy file: the fraction of samples held out (drawn from the "
               "seed) to test on",
-       "0.2", Train, 0, setFraction(&Config::testFraction, false)},
-      {"val-data", "PATH", "a separate validation set (CSV or .npy)", "", Train, 0,
+       "0.2", Fit, 0, setFraction(&Config::testFraction, false)},
+      {"val-data", "PATH", "a separate validation set (CSV or .npy)", "", Fit, 0,
        setString(&Config::valDataPath)},
-      {"val-labels", "FILE", "with a .npy --val-data: its labels", "", Train, 0,
+      {"val-labels", "FILE", "with a .npy --val-data: its labels", "", Fit, 0,
        setString(&Config::valLabelsPath)},
       {"val-fraction", "F",
        "the fraction of the training samples held out (drawn from the seed) to validate on "
        "after every epoch; the test set is then measured only at the end",
-       "0", Train, 0, setFraction(&Config::valFraction, true)},
+       "0 (tune: 0.2)", Fit, 0, setFraction(&Config::valFraction, true)},
       {"normalize", "KIND",
        "feature scaling fitted on the training samples and saved with the model: standard, "
        "minmax or none; auto is standard for CSV and .npy features, none for images and "
        "tokens",
-       "auto", Train, 0, setChoice(&Config::normalize, {"auto", "standard", "minmax", "none"})},
-      {"epochs", "N", "passes over the training set", "1", Train,
+       "auto", Fit, 0, setChoice(&Config::normalize, {"auto", "standard", "minmax", "none"})},
+      {"epochs", "N", "passes over the training set (tune: of every trial)", "1", Fit,
        0, setInteger(&Config::epochs, 1)},
       {"batch", "B",
        "samples per step (the last step of an epoch may have fewer); 'full' for full-batch "
        "gradient descent, 1 for stochastic",
-       "128", Train | Eval | Predict, 0, setBatch},
-      {"seed", "S", "seed of the initial weights and of the sample order", "1", Train, 0,
+       "128", Fit | Eval | Predict, 0, setBatch},
+      {"seed", "S",
+       "seed of the initial weights and of the sample order (tune: also of the search)", "1",
+       Fit, 0,
        setSeed},
-      {"threads", "T", "threads of the generated kernels (0: one per core)", "1",
-       Train | Eval | Predict, 0, setInteger(&Config::threads, 0)},
-      {"limit", "N", "train on the first N training samples only", "all", Train, 0,
+      {"threads", "T", "threads of the generated kernels (0: one per core; tune: shared by the jobs)", "1",
+       Fit | Eval | Predict, 0, setInteger(&Config::threads, 0)},
+      {"limit", "N", "train on the first N training samples only", "all", Fit, 0,
        setInteger(&Config::limit, 1)},
       {"schedule", "SPEC",
        "learning-rate schedule, e.g. 'cosine(period=1000,warmup=100)' or 'constant'",
-       formatSchedule(info.schedule), Train, 0, setSchedule},
+       formatSchedule(info.schedule), Fit, 0, setSchedule},
       {"checkpoint-dir", "DIR",
        "after every epoch, save parameters, optimizer state and progress to "
        "DIR/checkpoint.safetensors, and the best epoch's to DIR/best.safetensors",
@@ -337,8 +360,39 @@ std::vector<Flag> flagTable(const ModelInfo &info) {
        Eval | Predict | Export, Eval | Predict | Export, setString(&Config::checkpoint)},
       {"output", "PATH",
        "predict: the CSV file to write (default: standard output); export: the file "
-       "(safetensors) or directory (npy) to write",
-       "", Predict | Export, Export, setString(&Config::output)},
+       "(safetensors) or directory (npy) to write; tune: the directory for trials.csv, "
+       "trials.svg and best.safetensors (default: tune-<model>)",
+       "", Predict | Export | Tune, Export, setString(&Config::output)},
+      {"method", "METHOD",
+       "the search: grid, random, coarse-to-fine, bayesian, genetic or manual (with --configs)",
+       "random", Tune, 0,
+       setChoice(&Config::method, {"grid", "random", "coarse-to-fine", "bayesian", "genetic",
+                                   "manual"})},
+      {"trials", "N", "the most trials to run (grid and manual: all of theirs by default)", "20",
+       Tune, 0, setInteger(&Config::trials, 1)},
+      {"time-limit", "SECONDS", "start no trial after this much time", "none", Tune, 0,
+       setNonNegative(&Config::timeLimit, true)},
+      {"objective", "METRIC", "the validation metric to optimize: " + [&] {
+         std::string list;
+         for (const std::string &m : monitorChoices(info))
+           list += (list.empty() ? "" : ", ") + m;
+         return list;
+       }(),
+       "val-loss", Tune, 0, setChoice(&Config::objective, monitorChoices(info))},
+      {"prune", "RULE",
+       "stop poor trials early: median (worse than the median of earlier trials at the same "
+       "epoch) or halving (outside the best third at epochs 1, 3, 9, ...)",
+       "none", Tune, 0, setChoice(&Config::prune, {"none", "median", "halving"})},
+      {"jobs", "J", "trials run at once, in separate processes", "1", Tune, 0,
+       setInteger(&Config::jobs, 1)},
+      {"space", "RANGE",
+       "a range such as 'lr=log_uniform(1e-4,0.1)', 'batch=choice(32,64)' or "
+       "'epochs=int(2,8)', replacing the model file's range of that name (repeatable)",
+       "", Tune, 0, setSpace},
+      {"configs", "FILE",
+       "manual search: a CSV file, a header of hyperparameter names and one configuration "
+       "per line",
+       "", Tune, 0, setString(&Config::configsPath)},
       {"format", "FORMAT", "safetensors or npy (one file per parameter)", "safetensors", Export,
        0, setChoice(&Config::format, {"safetensors", "npy"})},
       {"layout", "LAYOUT",
@@ -354,12 +408,12 @@ std::vector<Flag> flagTable(const ModelInfo &info) {
                      setString(&Config::prompt)});
   }
   flags.push_back({"help", "", "print this help and exit", "",
-                   Train | Eval | Predict | Export, 0, setHelp});
+                   Train | Eval | Predict | Export | Tune, 0, setHelp});
   for (size_t i = 0; i < info.hyperparams.size(); ++i)
     flags.push_back({info.hyperparams[i].name, "VALUE",
                      fmt::format("hyperparameter of the model, in {}",
                                  rangeText(info.hyperparams[i])),
-                     fmt::format("{}", info.hyperparams[i].defaultValue), Train, 0,
+                     fmt::format("{}", info.hyperparams[i].defaultValue), Fit, 0,
                      setHyperparam(info.hyperparams[i], i)});
   return flags;
 }
@@ -438,6 +492,11 @@ void printCommandUsage(std::ostream &out, const std::string &program, const Mode
   case ExportCommand:
     what = "Writes the weights of {} from a checkpoint in a format PyTorch and numpy load "
            "(see scripts/load_weights.py).";
+    break;
+  case TuneCommand:
+    what = "Searches hyperparameters of {}: each trial trains from the same initial\n"
+           "weights and is scored on the validation set; prints one line per trial, keeps\n"
+           "the best model and measures it on the test set.";
     break;
   }
   out << fmt::format(fmt::runtime(what), describeModel(info)) << "\n\noptions:\n";
@@ -657,6 +716,15 @@ Result<TrainData> loadTrainData(const Config &config, const ModelInfo &info) {
   return data;
 }
 
+/// Fits `kind` on the training part and applies it to the held-out parts, as
+/// new samples will get it; returns the statistics (empty for none).
+Result<Standardization> normalizeSets(TrainData &data, Normalization kind) {
+  std::vector<Dataset *> heldOut = {&data.test};
+  if (data.validation)
+    heldOut.push_back(&*data.validation);
+  return normalize(data.train, heldOut, kind);
+}
+
 /// The normalization a run fits: what --normalize says, where auto scales
 /// tabular features and leaves images and tokens alone.
 Result<Normalization> chooseNormalization(const Config &config, const ModelInfo &info,
@@ -749,7 +817,6 @@ std::string formatMetrics(const ModelInfo &info, const char *prefix, const EvalS
   return text + fmt::format("{}-acc {:.2f}%", prefix, 100 * stats.accuracy());
 }
 
-/// The value of the task's metric that logs and plots show.
 /// The variance of every target value of `data` (the MSE of predicting
 /// their mean), for a regression's R^2.
 double targetVariance(const Dataset &data) {
@@ -765,6 +832,7 @@ double targetVariance(const Dataset &data) {
   return std::max(0.0, squares / n - mean * mean);
 }
 
+/// The value of the task's metric that logs and plots show.
 double metricValue(const ModelInfo &info, const EvalStats &stats) {
   return info.task == "regression" ? stats.mse() : stats.accuracy();
 }
@@ -939,9 +1007,7 @@ int runTrain(const std::string &, const Config &config, CompiledModel &model, st
     if (Status status = applyStandardization(data->train, trainer.normalization()); !status)
       return fail(err, status.error());
   } else {
-    // Fitted on the training part only; the held-out parts get its
-    // statistics, as new samples will.
-    Result<Standardization> stats = normalize(data->train, heldOutSets, *normalization);
+    Result<Standardization> stats = normalizeSets(*data, *normalization);
     if (!stats)
       return fail(err, stats.error());
     if (*normalization != Normalization::None)
@@ -1262,6 +1328,122 @@ int runExport(const std::string &, const Config &config, CompiledModel &model, s
   return ExitSuccess;
 }
 
+/// The ranges of a tune: the model file's, each --space range replacing the
+/// one of its name or adding one.
+std::vector<TuneRange> tuneSpaceOf(const ModelInfo &info, const Config &config) {
+  std::vector<TuneRange> space = info.tuneSpace;
+  for (const TuneRange &range : config.space) {
+    auto same = std::find_if(space.begin(), space.end(),
+                             [&](const TuneRange &r) { return r.name == range.name; });
+    if (same != space.end())
+      *same = range;
+    else
+      space.push_back(range);
+  }
+  return space;
+}
+
+/// "--lr 0.0123 --batch 64": a configuration as train flags.
+std::string asTrainFlags(const std::vector<TuneRange> &space, const TuneConfig &config) {
+  std::string flags;
+  for (size_t i = 0; i < space.size(); ++i) {
+    if (space[i].name.rfind("schedule.", 0) == 0)
+      continue; // part of --schedule, shown with the configuration
+    flags += fmt::format(" --{} {}", space[i].name, static_cast<float>(config[i]));
+  }
+  return flags;
+}
+
+int runTune(const std::string &program, const Config &given, CompiledModel &model,
+            std::ostream &out, std::ostream &err) {
+  const ModelInfo &info = model.info();
+  Config config = given;
+  std::vector<TuneRange> space = tuneSpaceOf(info, config);
+  if (space.empty())
+    return fail(err, "nothing to tune: the model file has no tune block; give ranges with "
+                     "--space, such as --space 'lr=log_uniform(1e-4,0.1)'");
+  if (Status status = checkTuneSpace(info, space); !status)
+    return fail(err, status.error());
+  if (config.method == "manual" && config.configsPath.empty())
+    return fail(err, "manual search reads its configurations from --configs FILE");
+  if (config.method != "manual" && !config.configsPath.empty())
+    return fail(err, "--configs goes with --method manual");
+  // The objective is measured on validation data that the test set never joins.
+  if (config.valDataPath.empty() && !(config.valFraction > 0))
+    config.valFraction = 0.2;
+
+  Result<TrainData> data = loadTrainData(config, info);
+  if (!data)
+    return fail(err, data.error());
+  Result<Normalization> normalization = chooseNormalization(config, info, data->images);
+  if (!normalization)
+    return fail(err, normalization.error());
+  Result<Standardization> stats = normalizeSets(*data, *normalization);
+  if (!stats)
+    return fail(err, stats.error());
+  data->train.truncate(config.limit > 0 ? config.limit : data->train.count);
+
+  TuneSettings settings;
+  settings.search.method = config.method;
+  settings.search.space = space;
+  settings.search.seed = config.seed;
+  bool wholeList = config.method == "grid" || config.method == "manual";
+  settings.search.budget = config.trials > 0 ? config.trials : wholeList ? 0 : 20;
+  settings.search.manualFile = config.configsPath;
+  settings.timeLimitSeconds = config.timeLimit;
+  settings.objective = config.objective;
+  settings.prune = config.prune;
+  settings.jobs = config.jobs;
+  settings.threadsPerTrial =
+      config.jobs > 1 ? std::max<int64_t>(1, config.threads / config.jobs) : config.threads;
+  settings.seed = config.seed;
+  settings.batch = config.batch;
+  settings.epochs = config.epochs;
+  settings.hyperparams = config.hyperparams;
+  settings.schedule = config.schedule ? *config.schedule : info.schedule;
+  settings.normalization = *stats;
+  settings.outputDir = config.output.empty() ? "tune-" + info.name : config.output;
+
+  std::string names;
+  for (const TuneRange &r : space)
+    names += (names.empty() ? "" : ", ") + r.name;
+  out << fmt::format("tuning {}: {} search over {} ({} trials{}), {} job{}; objective {} on {} "
+                     "validation samples, {} training samples",
+                     info.name, config.method, names,
+                     settings.search.budget > 0 ? std::to_string(settings.search.budget)
+                                                : std::string("all"),
+                     config.timeLimit > 0 ? fmt::format(" or {} s", config.timeLimit) : "",
+                     config.jobs, config.jobs == 1 ? "" : "s", config.objective,
+                     data->validation->count, data->train.count)
+      << std::endl;
+  Result<TuneHistory> history = runSearch(model, settings, data->train, *data->validation, out);
+  if (!history)
+    return fail(err, history.error());
+  const TrialRecord &best = history->trials[history->bestIndex()];
+  out << fmt::format("best: trial {}  {}  {} {}", best.trial, formatConfig(space, best.values),
+                     config.objective,
+                     config.objective == "val-acc" ? fmt::format("{:.2f}%", 100 * best.objective)
+                                                   : fmt::format("{:.4f}", best.objective))
+      << std::endl;
+
+  // The kept model, measured once on the test set.
+  const std::string bestPath = settings.outputDir + "/best.safetensors";
+  ParameterStore params(info);
+  Trainer trainer(model, params, {config.batch, config.seed});
+  if (Status status = trainer.loadCheckpoint(bestPath); !status)
+    return fail(err, status.error());
+  model.setNumThreads(static_cast<int>(config.threads));
+  Result<EvalStats> test = trainer.evaluate(data->test);
+  if (!test)
+    return fail(err, test.error());
+  out << fmt::format("best model ({}): {}", bestPath, formatMetrics(info, "test", *test, true, false))
+      << std::endl;
+  out << fmt::format("trials: {0}/trials.csv, {0}/trials.svg; train it again with: {1} train{2}",
+                     settings.outputDir, program, asTrainFlags(space, best.values))
+      << std::endl;
+  return ExitSuccess;
+}
+
 const std::vector<Command> &commands() {
   static const std::vector<Command> table = {
       {"train", TrainCommand, "train, report progress and the final test metric", runTrain},
@@ -1269,6 +1451,7 @@ const std::vector<Command> &commands() {
       {"predict", PredictCommand, "write a checkpoint's predictions for a data set as CSV",
        runPredict},
       {"export", ExportCommand, "write a checkpoint's weights for PyTorch or numpy", runExport},
+      {"tune", TuneCommand, "search hyperparameters, keep the best model and test it", runTune},
   };
   return table;
 }

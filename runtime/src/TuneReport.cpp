@@ -158,7 +158,7 @@ std::string formatTrialsCsv(const TuneHistory &history) {
   std::vector<std::string> header = {"trial"};
   for (const TuneRange &range : history.space)
     header.push_back(csvField(range.name));
-  for (const char *name : {"best_so_far", "status", "epochs", "seconds"})
+  for (const char *name : {"best_so_far", "status", "epochs_trained", "seconds"})
     header.push_back(name);
   header.insert(header.end() - 4, csvField(objectiveColumn(history.objective)));
 

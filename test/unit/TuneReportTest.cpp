@@ -157,7 +157,7 @@ TEST(TuneHistory, NoBestWithoutADoneTrialWithAFiniteObjective) {
 
 TEST(TrialsCsv, HasOneLinePerTrialWithBestSoFarAndEmptyCellsForNaN) {
   EXPECT_EQ(formatTrialsCsv(accuracySearch()),
-            "trial,lr,batch,layers,val_acc,best_so_far,status,epochs,seconds\n"
+            "trial,lr,batch,layers,val_acc,best_so_far,status,epochs_trained,seconds\n"
             "1,0.01,64,2,0.9,0.9,done,3,1.5\n"
             "2,0.0031622776601683794,32,1,,0.9,failed,0,0.25\n"
             "3,0.05,128,3,0.95,0.9,pruned,1,0.5\n"
@@ -167,7 +167,7 @@ TEST(TrialsCsv, HasOneLinePerTrialWithBestSoFarAndEmptyCellsForNaN) {
 
 TEST(TrialsCsv, LowerIsBetterAndBestSoFarEmptyBeforeTheFirstResult) {
   EXPECT_EQ(formatTrialsCsv(lossSearch({NAN, 0.5, 0.25, 0.3})),
-            "trial,momentum,val_loss,best_so_far,status,epochs,seconds\n"
+            "trial,momentum,val_loss,best_so_far,status,epochs_trained,seconds\n"
             "1,0.5,,,failed,2,1\n"
             "2,0.6,0.5,0.5,done,2,1\n"
             "3,0.7,0.25,0.25,done,2,1\n"
@@ -183,14 +183,14 @@ TEST(TrialsCsv, DiscreteValuesAreWholeNumbersAndOddNamesAreQuoted) {
   history.trials = {trial(1, {1e16, 0.25, 1e16}, 1e-7, "done", 1, 0.125),
                     trial(2, {3, 1e6}, std::numeric_limits<double>::infinity(), "failed", 0, 0)};
   EXPECT_EQ(formatTrialsCsv(history),
-            "trial,steps,p,\"a,\"\"b\"\"\",val_mse,best_so_far,status,epochs,seconds\n"
+            "trial,steps,p,\"a,\"\"b\"\"\",val_mse,best_so_far,status,epochs_trained,seconds\n"
             "1,10000000000000000,0.25,1e+16,1e-07,1e-07,done,1,0.125\n"
             "2,3,1000000,,inf,1e-07,failed,0,0\n");
 }
 
 TEST(TrialsCsv, EmptyHistoryIsTheHeader) {
   TuneHistory history;
-  EXPECT_EQ(formatTrialsCsv(history), "trial,val_loss,best_so_far,status,epochs,seconds\n");
+  EXPECT_EQ(formatTrialsCsv(history), "trial,val_loss,best_so_far,status,epochs_trained,seconds\n");
 }
 
 //===----------------------------------------------------------------------===//

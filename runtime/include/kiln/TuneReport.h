@@ -63,7 +63,7 @@ struct TuneHistory {
 };
 
 /// The CSV form of a history: the header
-///   trial,<range names...>,<objective>,best_so_far,status,epochs,seconds
+///   trial,<range names...>,<objective>,best_so_far,status,epochs_trained,seconds
 /// where <objective> is the objective with '-' as '_' (val_acc), then one
 /// line per trial. Values of integer and choice ranges that are whole
 /// numbers are written as integers; other numbers in the shortest form that
