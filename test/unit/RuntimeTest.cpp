@@ -1208,7 +1208,7 @@ protected:
 
 double finalAccuracy(const std::string &output) {
   std::smatch match;
-  std::regex pattern("final test accuracy: ([0-9.]+)%\n$");
+  std::regex pattern("final test accuracy: ([0-9.]+)%\ndiagnosis: [^\n]+\n$");
   if (!std::regex_search(output, match, pattern))
     return -1;
   return std::stod(match[1]);
@@ -1812,7 +1812,7 @@ TEST_F(CsvTrainingTest, CliReportsRegressionErrors) {
   EXPECT_EQ(output.find("acc"), std::string::npos) << output;
   std::smatch match;
   ASSERT_TRUE(
-      std::regex_search(output, match, std::regex("final test mse: ([0-9.]+)  mae: ([0-9.]+)\n$")))
+      std::regex_search(output, match, std::regex("final test mse: ([0-9.]+)  mae: ([0-9.]+)\ndiagnosis: [^\n]+\n$")))
       << output;
   // The target has variance ~3 and is linear in the features: standardized
   // features let one learning rate fit all three within 30 epochs.
