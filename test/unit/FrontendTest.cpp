@@ -665,12 +665,12 @@ TEST(Errors, DuplicateModel) {
 TEST(Errors, NotAStatement) {
   EXPECT_EQ(errorOf("model m\n(x)"),
             "m.kiln:2:1: error: expected a statement (input, label, optimizer, regularizer, "
-            "clip, schedule or 'name = expr'), found '('\n"
+            "clip, schedule, tune or 'name = expr'), found '('\n"
             "(x)\n"
             "^\n");
   EXPECT_EQ(errorOf("model m\nh = 1 2"),
             "m.kiln:2:7: error: expected a statement (input, label, optimizer, regularizer, "
-            "clip, schedule or 'name = expr'), found '2'\n"
+            "clip, schedule, tune or 'name = expr'), found '2'\n"
             "h = 1 2\n"
             "      ^\n");
 }
@@ -954,8 +954,11 @@ TEST(Errors, UnexpectedCharacters) {
             "m.kiln:2:7: error: a number must start with a digit: write '0.5', not '.5'\n"
             "h = f(.5)\n"
             "      ^\n");
+  // A '.' not before a digit is a token (it joins dotted names in a tune
+  // block), out of place here.
   EXPECT_EQ(errorOf("model m\nh = f(x) . g"),
-            "m.kiln:2:10: error: unexpected character '.'\n"
+            "m.kiln:2:10: error: expected a statement (input, label, optimizer, regularizer, "
+            "clip, schedule, tune or 'name = expr'), found '.'\n"
             "h = f(x) . g\n"
             "         ^\n");
 }
