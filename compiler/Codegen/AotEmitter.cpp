@@ -114,27 +114,22 @@ std::string cppString(const std::string &s) {
   return out + "\"";
 }
 
-/// A double as a C++ float literal that keeps every digit a float holds.
-std::string floatLiteral(double value) {
+/// `value` as a C++ literal with `digits` significant digits and `suffix`.
+std::string numberLiteral(double value, int digits, const char *suffix) {
   std::ostringstream os;
-  os.precision(9);
+  os.precision(digits);
   os << value;
   std::string text = os.str();
   if (text.find_first_of(".eEn") == std::string::npos)
     text += ".0";
-  return text + "f";
+  return text + suffix;
 }
 
-/// A double as a C++ literal that reads back to the same value.
-std::string doubleLiteral(double value) {
-  std::ostringstream os;
-  os.precision(17);
-  os << value;
-  std::string text = os.str();
-  if (text.find_first_of(".eEn") == std::string::npos)
-    text += ".0";
-  return text;
-}
+/// A float literal that keeps every digit a float holds.
+std::string floatLiteral(double value) { return numberLiteral(value, 9, "f"); }
+
+/// A double literal that reads back to the same value.
+std::string doubleLiteral(double value) { return numberLiteral(value, 17, ""); }
 
 class WrapperWriter {
 public:

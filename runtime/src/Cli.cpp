@@ -267,6 +267,9 @@ std::vector<Flag> flagTable(const ModelInfo &info) {
                  Export = ExportCommand, Tune = TuneCommand;
   // What a training run and a tuning run both read.
   const unsigned Fit = Train | Tune;
+  std::string monitorList;
+  for (const std::string &m : monitorChoices(info))
+    monitorList += (monitorList.empty() ? "" : ", ") + m;
   const bool text = info.isLanguageModel();
   std::vector<Flag> flags = {
       {"data", text ? "FILE" : "PATH",
@@ -341,12 +344,7 @@ std::vector<Flag> flagTable(const ModelInfo &info) {
        "off", Train, 0, setInteger(&Config::patience, 1)},
       {"min-delta", "D", "early stopping: the least change that counts as an improvement",
        "0", Train, 0, setNonNegative(&Config::minDelta, false)},
-      {"monitor", "METRIC", "early stopping's metric: " + [&] {
-         std::string list;
-         for (const std::string &m : monitorChoices(info))
-           list += (list.empty() ? "" : ", ") + m;
-         return list;
-       }(),
+      {"monitor", "METRIC", "early stopping's metric: " + monitorList,
        "val-loss", Train, 0, setChoice(&Config::monitor, monitorChoices(info))},
       {"log", "FILE", "write every epoch's metrics to FILE (.csv or .json)", "", Train, 0,
        setString(&Config::logPath)},
@@ -372,12 +370,7 @@ std::vector<Flag> flagTable(const ModelInfo &info) {
        Tune, 0, setInteger(&Config::trials, 1)},
       {"time-limit", "SECONDS", "start no trial after this much time", "none", Tune, 0,
        setNonNegative(&Config::timeLimit, true)},
-      {"objective", "METRIC", "the validation metric to optimize: " + [&] {
-         std::string list;
-         for (const std::string &m : monitorChoices(info))
-           list += (list.empty() ? "" : ", ") + m;
-         return list;
-       }(),
+      {"objective", "METRIC", "the validation metric to optimize: " + monitorList,
        "val-loss", Tune, 0, setChoice(&Config::objective, monitorChoices(info))},
       {"prune", "RULE",
        "stop poor trials early: median (worse than the median of earlier trials at the same "
@@ -837,17 +830,6 @@ double metricValue(const ModelInfo &info, const EvalStats &stats) {
   return info.task == "regression" ? stats.mse() : stats.accuracy();
 }
 
-/// The monitored value of early stopping, and whether higher is better.
-double monitoredValue(const std::string &monitor, const EvalStats &stats) {
-  if (monitor == "val-acc")
-    return stats.accuracy();
-  if (monitor == "val-mse")
-    return stats.mse();
-  if (monitor == "val-mae")
-    return stats.mae();
-  return stats.meanLoss();
-}
-
 /// A run's history in checkpoint metadata, so that a resumed run's log and
 /// plot cover the epochs before it too: one record per line, numbers
 /// separated by commas (NaN as "nan"). Timings are left out: a checkpoint
@@ -1107,9 +1089,9 @@ int runTrain(const std::string &, const Config &config, CompiledModel &model, st
     history.epochs.push_back(record);
 
     bool improved = false;
-    if (validating && early.improves(monitoredValue(config.monitor, *heldOutEval),
+    if (validating && early.improves(heldOutEval->byName(config.monitor),
                                      config.patience > 0 ? config.minDelta : 0)) {
-      early.best = monitoredValue(config.monitor, *heldOutEval);
+      early.best = heldOutEval->byName(config.monitor);
       early.bestEpoch = epoch;
       improved = true;
       if (config.patience > 0)

@@ -33,17 +33,6 @@ std::string trimmed(const std::string &text) {
 
 bool higherIsBetter(const std::string &objective) { return objective == "val-acc"; }
 
-/// The objective of an evaluation.
-double objectiveOf(const std::string &objective, const EvalStats &stats) {
-  if (objective == "val-acc")
-    return stats.accuracy();
-  if (objective == "val-mse")
-    return stats.mse();
-  if (objective == "val-mae")
-    return stats.mae();
-  return stats.meanLoss();
-}
-
 bool better(double a, double b, bool higher) { return higher ? a > b : a < b; }
 
 /// The best value of `curve` up to epoch `epoch` (1-based).
@@ -288,7 +277,7 @@ TrialOutcome runTrial(CompiledModel &model, const TuneSettings &settings, const 
     Result<EvalStats> eval = trainer.evaluate(validation);
     if (!eval)
       return fail(eval.error());
-    double value = objectiveOf(settings.objective, *eval);
+    double value = eval->byName(settings.objective);
     if (!std::isfinite(value))
       return fail(fmt::format("{} is {} after epoch {}", settings.objective, value, epoch));
     outcome.curve.push_back(value);

@@ -10,6 +10,8 @@
 #include "kiln/History.h"
 #include "kiln/Progress.h"
 
+#include "TestFiles.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -26,28 +28,14 @@
 
 namespace fs = std::filesystem;
 using namespace kiln;
+using kiln::testing::countOf;
+using kiln::testing::polylinePoints;
 
 namespace {
 
 std::string readText(const fs::path &path) {
   std::ifstream in(path, std::ios::binary);
   return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
-size_t countOf(const std::string &text, const std::string &needle) {
-  size_t count = 0;
-  for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1))
-    ++count;
-  return count;
-}
-
-/// The value of the points attribute of the polyline of class `name`.
-std::string polylinePoints(const std::string &svg, const std::string &name) {
-  size_t at = svg.find("<polyline class=\"" + name + "\"");
-  if (at == std::string::npos)
-    return "";
-  size_t begin = svg.find("points=\"", at) + 8;
-  return svg.substr(begin, svg.find('"', begin) - begin);
 }
 
 /// A fresh directory under the system's temporary one, removed at the end.

@@ -25,6 +25,23 @@ inline std::string readBytes(const fs::path &path) {
   return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
+/// How many times `needle` occurs in `text` (overlaps counted).
+inline size_t countOf(const std::string &text, const std::string &needle) {
+  size_t count = 0;
+  for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1))
+    ++count;
+  return count;
+}
+
+/// The value of the points attribute of an SVG's polyline of class `name`.
+inline std::string polylinePoints(const std::string &svg, const std::string &name) {
+  size_t at = svg.find("<polyline class=\"" + name + "\"");
+  if (at == std::string::npos)
+    return "";
+  size_t begin = svg.find("points=\"", at) + 8;
+  return svg.substr(begin, svg.find('"', begin) - begin);
+}
+
 /// A fresh directory per test, named after the process and the test, removed
 /// afterwards.
 class TempDirTest : public ::testing::Test {

@@ -25,6 +25,8 @@
 
 namespace fs = std::filesystem;
 using namespace kiln;
+using kiln::testing::countOf;
+using kiln::testing::polylinePoints;
 using kiln::testing::readBytes;
 using kiln::testing::TempDirTest;
 
@@ -85,22 +87,6 @@ TuneHistory lossSearch(const std::vector<double> &objectives) {
     history.trials.push_back(trial(int64_t(i) + 1, {0.5 + 0.1 * double(i)}, objectives[i],
                                    std::isnan(objectives[i]) ? "failed" : "done", 2, 1));
   return history;
-}
-
-size_t countOf(const std::string &text, const std::string &needle) {
-  size_t count = 0;
-  for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1))
-    ++count;
-  return count;
-}
-
-/// The value of the points attribute of the polyline of class `name`.
-std::string polylinePoints(const std::string &svg, const std::string &name) {
-  size_t at = svg.find("<polyline class=\"" + name + "\"");
-  if (at == std::string::npos)
-    return "";
-  size_t begin = svg.find("points=\"", at) + 8;
-  return svg.substr(begin, svg.find('"', begin) - begin);
 }
 
 /// Checks what every trials SVG must be: one <svg> element, closed text

@@ -81,6 +81,14 @@ struct EvalStats {
   double accuracy() const { return decisions > 0 ? double(correct) / double(decisions) : 0; }
   double mse() const { return elements > 0 ? squaredErrorSum / double(elements) : 0; }
   double mae() const { return elements > 0 ? absoluteErrorSum / double(elements) : 0; }
+  /// A metric by the name early stopping and tuning use: "val-acc",
+  /// "val-mse", "val-mae", else the mean loss ("val-loss").
+  double byName(std::string_view metric) const {
+    return metric == "val-acc"   ? accuracy()
+           : metric == "val-mse" ? mse()
+           : metric == "val-mae" ? mae()
+                                 : meanLoss();
+  }
 };
 
 class Trainer {
