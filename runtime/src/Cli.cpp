@@ -276,8 +276,9 @@ std::vector<Flag> flagTable(const ModelInfo &info) {
        text ? "a text file: byte-level windows of the model's steps, the last test-fraction "
               "of the text held out"
             : fmt::format("a directory with {} and the other MNIST IDX files (gzipped or "
-                          "not), a CSV file (features, then targets on each line), or a "
-                          ".npy file of features (with --labels)",
+                          "not), an IDX image file (its labels beside it or --labels), a CSV "
+                          "file (features, then targets on each line), or a .npy file of "
+                          "features (with --labels)",
                           MnistTrainImages),
        "", Fit | Eval | Predict, Fit | Eval | Predict, setString(&Config::dataPath)},
       {"labels", "FILE", "with a .npy or IDX --data: the file of its labels or targets", "",
