@@ -33,6 +33,7 @@ HealthMonitor::HealthMonitor(const ModelInfo &info, HealthThresholds thresholds)
       layerNames.push_back(layer);
   }
   normSum.assign(layerNames.size(), 0.0);
+  stepSquares.assign(layerNames.size(), 0.0);
   normMax.assign(layerNames.size(), 0.0);
   nonFinite.assign(layerNames.size(), false);
 }
@@ -40,7 +41,8 @@ HealthMonitor::HealthMonitor(const ModelInfo &info, HealthThresholds thresholds)
 void HealthMonitor::recordStep() {
   if (!enabled())
     return;
-  std::vector<double> squares(layerNames.size(), 0.0);
+  std::vector<double> &squares = stepSquares;
+  std::fill(squares.begin(), squares.end(), 0.0);
   for (size_t e = 0; e < entries.size(); ++e) {
     if (layerOf[e] >= 0)
       squares[static_cast<size_t>(layerOf[e])] += values[e];

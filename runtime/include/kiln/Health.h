@@ -105,6 +105,7 @@ private:
   std::vector<int> layerOf; // per entry: index into layerNames, -1 for relus
   std::vector<float> values;
   std::vector<double> normSum, normMax, deadSum;
+  std::vector<double> stepSquares; // per layer, the last step's; reused, no allocation per step
   std::vector<bool> nonFinite;
   int64_t steps = 0;
   std::set<std::string> active; // warnings raised and still true
