@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "kiln/Cli.h"
+#include "kiln/Bench.h"
 #include "kiln/Checkpoint.h"
 #include "kiln/Data.h"
 #include "kiln/Export.h"
@@ -45,6 +46,7 @@ enum CommandBit : unsigned {
   PredictCommand = 4,
   ExportCommand = 8,
   TuneCommand = 16,
+  BenchCommand = 32,
 };
 
 /// Everything a command line can say.
@@ -97,6 +99,10 @@ struct Config {
   int64_t jobs = 1;
   std::vector<TuneRange> space; // --space ranges, replacing the model file's of the same name
   std::string configsPath;
+  // bench.
+  int64_t benchSteps = 200;
+  int64_t warmup = 20;
+  bool json = false;
 };
 
 /// Stores a flag's value into the config; on a bad value returns what was
@@ -207,6 +213,11 @@ std::optional<std::string> setSpace(Config &config, const std::string &text) {
   return std::nullopt;
 }
 
+std::optional<std::string> setJson(Config &config, const std::string &) {
+  config.json = true;
+  return std::nullopt;
+}
+
 std::optional<std::string> setHelp(Config &config, const std::string &) {
   config.help = true;
   return std::nullopt;
@@ -264,7 +275,7 @@ std::vector<std::string> monitorChoices(const ModelInfo &info) {
 /// The flag table: the fixed flags, then one per hyperparameter.
 std::vector<Flag> flagTable(const ModelInfo &info) {
   const unsigned Train = TrainCommand, Eval = EvalCommand, Predict = PredictCommand,
-                 Export = ExportCommand, Tune = TuneCommand;
+                 Export = ExportCommand, Tune = TuneCommand, Bench = BenchCommand;
   // What a training run and a tuning run both read.
   const unsigned Fit = Train | Tune;
   std::string monitorList;
@@ -313,13 +324,13 @@ std::vector<Flag> flagTable(const ModelInfo &info) {
       {"batch", "B",
        "samples per step (the last step of an epoch may have fewer); 'full' for full-batch "
        "gradient descent, 1 for stochastic",
-       "128", Fit | Eval | Predict, 0, setBatch},
+       "128", Fit | Eval | Predict | Bench, 0, setBatch},
       {"seed", "S",
        "seed of the initial weights and of the sample order (tune: also of the search)", "1",
        Fit, 0,
        setSeed},
       {"threads", "T", "threads of the generated kernels (0: one per core; tune: shared by the jobs)", "1",
-       Fit | Eval | Predict, 0, setInteger(&Config::threads, 0)},
+       Fit | Eval | Predict | Bench, 0, setInteger(&Config::threads, 0)},
       {"limit", "N", "train on the first N training samples only", "all", Fit, 0,
        setInteger(&Config::limit, 1)},
       {"schedule", "SPEC",
@@ -392,6 +403,11 @@ std::vector<Flag> flagTable(const ModelInfo &info) {
       {"layout", "LAYOUT",
        "kiln, or torch: dense and recurrent weights transposed as torch.nn modules hold them",
        "kiln", Export, 0, setChoice(&Config::layout, {"kiln", "torch"})},
+      {"steps", "N", "training steps to time", "200", Bench, 0,
+       setInteger(&Config::benchSteps, 1)},
+      {"warmup", "N", "untimed training steps before them", "20", Bench, 0,
+       setInteger(&Config::warmup, 0)},
+      {"json", "", "print the result as one line of JSON", "", Bench, 0, setJson},
   };
   if (text) {
     flags.push_back({"sample", "N", "after training, generate N bytes of text (0: none)", "400",
@@ -402,12 +418,12 @@ std::vector<Flag> flagTable(const ModelInfo &info) {
                      setString(&Config::prompt)});
   }
   flags.push_back({"help", "", "print this help and exit", "",
-                   Train | Eval | Predict | Export | Tune, 0, setHelp});
+                   Train | Eval | Predict | Export | Tune | Bench, 0, setHelp});
   for (size_t i = 0; i < info.hyperparams.size(); ++i)
     flags.push_back({info.hyperparams[i].name, "VALUE",
                      fmt::format("hyperparameter of the model, in {}",
                                  rangeText(info.hyperparams[i])),
-                     fmt::format("{}", info.hyperparams[i].defaultValue), Fit, 0,
+                     fmt::format("{}", info.hyperparams[i].defaultValue), Fit | Bench, 0,
                      setHyperparam(info.hyperparams[i], i)});
   return flags;
 }
@@ -486,6 +502,11 @@ void printCommandUsage(std::ostream &out, const std::string &program, const Mode
   case ExportCommand:
     what = "Writes the weights of {} from a checkpoint in a format PyTorch and numpy load "
            "(see scripts/load_weights.py).";
+    break;
+  case BenchCommand:
+    what = "Times training steps of {} on one fixed batch of random data (seeded\n"
+           "weights, zero optimizer state) and prints the median milliseconds per step,\n"
+           "the 10th and 90th percentiles and the process's peak resident memory.";
     break;
   case TuneCommand:
     what = "Searches hyperparameters of {}: each trial trains from the same initial\n"
@@ -1427,6 +1448,40 @@ int runTune(const std::string &program, const Config &given, CompiledModel &mode
   return ExitSuccess;
 }
 
+int runBench(const std::string &, const Config &config, CompiledModel &model, std::ostream &out,
+             std::ostream &err) {
+  const ModelInfo &info = model.info();
+  if (config.batch < 1)
+    return fail(err, "bench needs a batch size (--batch B), not 'full'");
+  model.setNumThreads(static_cast<int>(config.threads));
+  BenchOptions options;
+  options.batch = config.batch;
+  options.steps = config.benchSteps;
+  options.warmup = config.warmup;
+  options.seed = config.seed;
+  options.hyperparams = config.hyperparams;
+  Result<BenchResult> result = benchmarkTrainStep(model, options);
+  if (!result)
+    return fail(err, result.error());
+  if (config.json) {
+    out << fmt::format("{{\"model\": \"{}\", \"optimizer\": \"{}\", \"batch\": {}, "
+                       "\"threads\": {}, \"steps\": {}, \"median_ms\": {:.4f}, "
+                       "\"p10_ms\": {:.4f}, \"p90_ms\": {:.4f}, \"peak_rss_mib\": {:.1f}}}",
+                       info.name, info.optimizer, config.batch, config.threads, result->steps,
+                       result->medianMs, result->p10Ms, result->p90Ms, result->peakRssMiB)
+        << std::endl;
+    return ExitSuccess;
+  }
+  out << fmt::format("{} batch {} threads {}: median {:.3f} ms/step (p10 {:.3f}, p90 {:.3f}) "
+                     "over {} steps, {:.0f} samples/s, peak memory {:.1f} MiB",
+                     info.name, config.batch, config.threads, result->medianMs, result->p10Ms,
+                     result->p90Ms, result->steps,
+                     1000.0 * static_cast<double>(config.batch) / result->medianMs,
+                     result->peakRssMiB)
+      << std::endl;
+  return ExitSuccess;
+}
+
 const std::vector<Command> &commands() {
   static const std::vector<Command> table = {
       {"train", TrainCommand, "train, report progress and the final test metric", runTrain},
@@ -1435,6 +1490,7 @@ const std::vector<Command> &commands() {
        runPredict},
       {"export", ExportCommand, "write a checkpoint's weights for PyTorch or numpy", runExport},
       {"tune", TuneCommand, "search hyperparameters, keep the best model and test it", runTune},
+      {"bench", BenchCommand, "time a training step on random data", runBench},
   };
   return table;
 }

@@ -1,0 +1,42 @@
+//===- Bench.h - Timing a compiled model's training step --------*- C++ -*-===//
+//
+// How fast one training step of a compiled model runs on this machine:
+// seeded parameters, zero optimizer state and one fixed batch of random
+// inputs and labels, a few untimed steps, then each step timed alone. The
+// `bench` command of a generated trainer prints the result; bench/compare.sh
+// puts it beside PyTorch.
+//
+//===----------------------------------------------------------------------===//
+#ifndef KILN_BENCH_H
+#define KILN_BENCH_H
+
+#include "kiln/CompiledModel.h"
+#include "kiln/Result.h"
+
+#include <cstdint>
+#include <vector>
+
+namespace kiln {
+
+struct BenchOptions {
+  int64_t batch = 128;
+  int64_t steps = 200;  // timed steps
+  int64_t warmup = 20;  // untimed steps before them
+  uint64_t seed = 1;    // of the weights and the random batch
+  /// In ModelInfo::hyperparams order; empty: the model's defaults.
+  std::vector<float> hyperparams;
+};
+
+struct BenchResult {
+  int64_t steps = 0;
+  double medianMs = 0, p10Ms = 0, p90Ms = 0; // per training step
+  double peakRssMiB = 0; // of the whole process, at the end
+};
+
+/// Times `options.steps` training steps of `model` (with the threads it was
+/// set to). Fails if a step's loss is not finite.
+Result<BenchResult> benchmarkTrainStep(CompiledModel &model, const BenchOptions &options);
+
+} // namespace kiln
+
+#endif // KILN_BENCH_H
