@@ -434,6 +434,8 @@ std::string kiln::emitModelSources(LoweredModel &model, const AotPaths &paths) {
   if (std::string err = checkRuntimeInputs(model); !err.empty())
     return err;
   Halide::Target target = Halide::get_host_target();
+  if (paths.profile)
+    target = target.with_feature(Halide::Target::Profile);
   for (LoweredKernel &k : model.kernels) {
     std::string base = join(paths.workDir, k.name);
     k.pipeline.compile_to({{Halide::OutputFileType::object, base + ".o"},

@@ -18,6 +18,9 @@ namespace kiln {
 struct AotPaths {
   std::string workDir;    // where objects and sources are written
   std::string cxx = "c++"; // compiler used for the wrapper and the final link
+  /// Build the kernels with Halide's profiler: the program prints each
+  /// kernel's time, and its stages', when it exits.
+  bool profile = false;
 };
 
 /// What generated code is compiled and linked against: the directory holding the runtime's

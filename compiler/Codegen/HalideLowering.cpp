@@ -749,13 +749,17 @@ FailureOr<Tensor> FunctionLowering::lowerWindowOp(Operation *op) {
   int dilation = op->hasAttr("dilation") ? attr("dilation") : 1;
   int top = static_cast<int>(pad[0]), left = static_cast<int>(pad[1]);
   Expr zero = Halide::cast(ft, 0);
-  // input[n, ch, row, col] with zero (or `fill`) padding.
-  auto padded = [&](const Tensor &in, Expr nn, Expr ch, Expr row, Expr col, Expr fill) {
+  // input[n, ch, row, col] as a Func over (col, row, ch, n) that is `fill`
+  // (zero, or an infinity for pooling) outside the image, so that reads of
+  // a window need no test and a schedule can compute it once per image.
+  auto padded = [&](const Tensor &in, Expr fill) {
     Expr h = in.extents[2], w = in.extents[3];
-    Expr inside = row >= 0 && row < h && col >= 0 && col < w;
-    return Halide::select(inside,
-                          in.at({nn, ch, Halide::clamp(row, 0, h - 1), Halide::clamp(col, 0, w - 1)}),
-                          fill);
+    Halide::Func p(uniqueName("padded"));
+    p(x, y, c, n) = Halide::select(
+        y >= 0 && y < h && x >= 0 && x < w,
+        in.at({n, c, Halide::clamp(y, 0, h - 1), Halide::clamp(x, 0, w - 1)}), fill);
+    funcs.windowInputs.push_back(p);
+    return p;
   };
   // The output position whose window puts tap `k` on input position `pos`
   // along one axis, and whether there is one.
@@ -776,22 +780,30 @@ FailureOr<Tensor> FunctionLowering::lowerWindowOp(Operation *op) {
     Halide::RDom r(0, w.extents[3], 0, w.extents[2], 0, w.extents[1], uniqueName("r"));
     Halide::Func f(uniqueName("conv2d"));
     f(x, y, c, n) = zero;
-    f(x, y, c, n) += padded(in, n, r.z, y * stride + r.y * dilation - top,
-                            x * stride + r.x * dilation - left, zero) *
+    Halide::Func image = padded(in, zero);
+    f(x, y, c, n) += image(x * stride + r.x * dilation - left, y * stride + r.y * dilation - top,
+                           r.z, n) *
                      w.at({c, r.z, r.y, r.x});
     funcs.reduction = r;
+    funcs.window = KernelFuncs::Window::PerImage;
     return result(f, conv.getResult());
   }
   if (auto grad = dyn_cast<Conv2DGradInputOp>(op)) {
     Tensor dy = get(grad.getGrad()), w = get(grad.getFilter());
     Halide::RDom r(0, w.extents[3], 0, w.extents[2], 0, w.extents[0], uniqueName("r"));
-    auto [oy, validY] = source(y, r.y, top, dy.extents[2]);
-    auto [ox, validX] = source(x, r.x, left, dy.extents[3]);
+    // Input position (x, y) takes tap (r.x, r.y) from the output position
+    // t / stride, t = position + padding - tap, when stride divides t; the
+    // padded gradient is zero where no output position lies.
+    Halide::Func grads = padded(dy, zero);
+    Expr tx = x + left - r.x * dilation, ty = y + top - r.y * dilation;
+    Expr term = grads(tx / stride, ty / stride, r.z, n) * w.at({r.z, c, r.y, r.x});
+    if (stride > 1)
+      term = Halide::select(tx % stride == 0 && ty % stride == 0, term, zero);
     Halide::Func f(uniqueName("conv2d_grad_input"));
     f(x, y, c, n) = zero;
-    f(x, y, c, n) += Halide::select(validY && validX, dy.at({n, r.z, oy, ox}) * w.at({r.z, c, r.y, r.x}),
-                                    zero);
+    f(x, y, c, n) += term;
     funcs.reduction = r;
+    funcs.window = KernelFuncs::Window::PerImage;
     return result(f, grad.getResult());
   }
   if (auto grad = dyn_cast<Conv2DGradFilterOp>(op)) {
@@ -800,10 +812,12 @@ FailureOr<Tensor> FunctionLowering::lowerWindowOp(Operation *op) {
     Halide::RDom r(0, dy.extents[3], 0, dy.extents[2], 0, dy.extents[0], uniqueName("r"));
     Halide::Func f(uniqueName("conv2d_grad_filter"));
     f(x, y, c, n) = zero;
+    Halide::Func image = padded(in, zero);
     f(x, y, c, n) += dy.at({r.z, n, r.y, r.x}) *
-                     padded(in, r.z, c, r.y * stride + y * dilation - top,
-                            r.x * stride + x * dilation - left, zero);
+                     image(r.x * stride + x * dilation - left, r.y * stride + y * dilation - top,
+                           c, r.z);
     funcs.reduction = r;
+    funcs.window = KernelFuncs::Window::Filter;
     return result(f, grad.getResult());
   }
 
@@ -814,7 +828,7 @@ FailureOr<Tensor> FunctionLowering::lowerWindowOp(Operation *op) {
   Expr fill = kind == "max" ? -infinity : kind == "min" ? infinity : zero;
   if (auto pool = dyn_cast<Pool2DOp>(op)) {
     Tensor in = get(pool.getInput());
-    Expr value = padded(in, n, c, y * stride + r.y - top, x * stride + r.x - left, fill);
+    Expr value = padded(in, fill)(x * stride + r.x - left, y * stride + r.y - top, c, n);
     Halide::Func f(uniqueName("pool2d"));
     if (kind == "max")
       f(x, y, c, n) = Halide::maximum(value);
@@ -830,7 +844,7 @@ FailureOr<Tensor> FunctionLowering::lowerWindowOp(Operation *op) {
   Halide::Func winner(uniqueName("pool2d_winner"));
   if (kind != "avg") {
     Halide::RDom wr(0, k, 0, k, uniqueName("w"));
-    Expr value = padded(in, n, c, y * stride + wr.y - top, x * stride + wr.x - left, fill);
+    Expr value = padded(in, fill)(x * stride + wr.x - left, y * stride + wr.y - top, c, n);
     winner(x, y, c, n) = kind == "max" ? Halide::argmax(wr, value) : Halide::argmin(wr, value);
     funcs.roots.push_back(winner);
   }

@@ -93,14 +93,101 @@ void scheduleMatmul(Func out, Func prod, RDom r, const std::vector<int64_t> &sha
   }
 }
 
-// A convolution, pooling or their gradient over (x, y, channel, n), computed
-// in full: vectors along the row, images (or filters) in parallel, the
-// window's reduction inside.
-void scheduleWindow(Func prod, int vec) {
+/// Lanes for a row of `extent` elements: the row in as few vectors of at
+/// most `vec` lanes as will hold it, equal ones when they divide it (28 as
+/// two of 14, 10 as one of 10); otherwise `vec`.
+int rowVector(int64_t extent, int vec) {
+  if (extent <= 0)
+    return vec;
+  int64_t pieces = (extent + vec - 1) / vec;
+  return extent % pieces == 0 ? static_cast<int>(extent / pieces) : vec;
+}
+
+/// The constant value of `e`, or `fallback`.
+int64_t constantOr(const Expr &e, int64_t fallback) {
+  const int64_t *value = Internal::as_const_int(e);
+  return value ? *value : fallback;
+}
+
+// A convolution or its input gradient, out(x, y, c, n) = sum over taps and
+// channels, with an epilogue inlined into `out`. Images in parallel; each
+// image's padded input computed once; per output row, a block of channels
+// is accumulated in registers: the row in vectors, the channels unrolled, the
+// taps and input channels outside, so that each vector of input read serves
+// every channel of the block.
+void schedulePerImage(KernelFuncs &k, Func out, const std::vector<int64_t> &shape, int vec) {
+  int64_t channels = shape[1], width = shape[3];
+  int vx = rowVector(width, vec);
+  int vectors = static_cast<int>((width + vx - 1) / vx);
+  int block = 1;
+  for (int candidate : {16, 8, 6, 4, 3, 2})
+    if (channels % candidate == 0 && candidate * vectors <= 16) {
+      block = candidate;
+      break;
+    }
+  Var x = out.args()[0], y = out.args()[1], c = out.args()[2], n = out.args()[3];
+  Var co("co"), ci("ci");
+  out.split(c, co, ci, block).reorder(x, ci, y, co, n).parallel(n);
+  out.vectorize(x, vx, TailStrategy::GuardWithIf);
+
+  Func prod = k.prod;
+  RDom r = k.reduction;
+  Var px = prod.args()[0], pc = prod.args()[2], pxo("pxo"), pxi("pxi");
+  prod.compute_at(out, y).bound_extent(px, vectors * vx).bound_extent(pc, block);
+  prod.split(px, pxo, pxi, vx).vectorize(pxi).unroll(pxo).unroll(pc);
+  prod.update()
+      .split(px, pxo, pxi, vx)
+      .reorder(pxi, pxo, pc, r.x, r.y, r.z)
+      .vectorize(pxi)
+      .unroll(pxo)
+      .unroll(pc);
+  for (Func in : k.windowInputs) {
+    in.compute_at(out, n);
+    in.vectorize(in.args()[0], vec, TailStrategy::GuardWithIf);
+  }
+}
+
+// The filter gradient, prod(kx, ky, ci, co) = sum over images and output
+// positions of grad(ox, oy, co, n) * image(ox + kx, oy + ky, ci, n): the sum
+// over a row of positions is split into vector lanes (rfactor), each lane
+// accumulating, for every tap of a filter row, in registers; filters in
+// parallel.
+void scheduleFilterGrad(KernelFuncs &k, int vec) {
+  Func prod = k.prod;
+  RDom r = k.reduction;
+  int vx = rowVector(constantOr(r.x.extent(), vec), vec);
+  RVar rxo("rxo"), rxi("rxi");
+  Var u("u");
+  Func lanes = prod.update().split(r.x, rxo, rxi, vx).rfactor(rxi, u);
+  Var kx = prod.args()[0], ky = prod.args()[1], ci = prod.args()[2], co = prod.args()[3];
+  prod.compute_root();
+  lanes.compute_root().vectorize(u);
+  Stage sum = lanes.update();
+  sum.reorder(u, kx, rxo, r.y, r.z, ky, ci, co).vectorize(u).parallel(co);
+  // The taps of a filter row, when every output says how many there are.
+  const std::vector<int64_t> &shape = k.outputShapes[0];
+  if (shape.size() == 4 && shape.back() > 0 && shape.back() <= 8) {
+    lanes.bound(kx, 0, static_cast<int>(shape.back()));
+    sum.unroll(kx);
+  }
+  for (Func in : k.windowInputs) {
+    Var n = in.args()[3];
+    in.compute_root().vectorize(in.args()[0], vec, TailStrategy::GuardWithIf).parallel(n);
+  }
+}
+
+// Pooling, its gradient, or a convolution whose result several outputs
+// read: computed in full, vectors along the row, images (or filters) in
+// parallel, the window's reduction inside.
+void scheduleWindow(KernelFuncs &k, int vec) {
+  Func prod = k.prod;
   std::vector<Var> args = prod.args();
   prod.compute_root().vectorize(args[0], vec, TailStrategy::GuardWithIf).parallel(args.back());
   if (prod.has_update_definition())
     prod.update().vectorize(args[0], vec, TailStrategy::GuardWithIf).parallel(args.back());
+  for (Func in : k.windowInputs)
+    in.compute_root().vectorize(in.args()[0], vec, TailStrategy::GuardWithIf)
+        .parallel(in.args()[3]);
 }
 
 // A recurrence over time (see KernelFuncs::Scan): samples in blocks of 4 in
@@ -172,7 +259,16 @@ void scheduleKernel(KernelFuncs &k, int vectorWidth) {
     break;
   }
   case KernelFuncs::Anchor::Window:
-    scheduleWindow(k.prod, vec);
+    if (k.prod.has_update_definition() && k.window == KernelFuncs::Window::Filter) {
+      scheduleFilterGrad(k, vec);
+      break;
+    }
+    if (k.prod.has_update_definition() && k.outputs.size() == 1 &&
+        k.outputShapes[0].size() == 4) {
+      schedulePerImage(k, k.outputs[0], k.outputShapes[0], vec);
+      return;
+    }
+    scheduleWindow(k, vec);
     break;
   case KernelFuncs::Anchor::Scan:
     for (const KernelFuncs::Scan &scan : k.scans)

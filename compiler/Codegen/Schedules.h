@@ -28,6 +28,14 @@ struct KernelFuncs {
   /// Intermediates computed in full before the outputs: softmax's per-row
   /// maximum and sum of exponentials, pooling's window winners.
   std::vector<Halide::Func> roots;
+  /// Window: the inputs of the convolution or pooling over (x, y, channel,
+  /// n), padded (reads outside give the padding value); and which kind of
+  /// result `prod` is: per image (a convolution or its input gradient,
+  /// reducing over taps and channels; pooling has no update) or per filter
+  /// (the filter gradient, reducing over images and positions).
+  std::vector<Halide::Func> windowInputs;
+  enum class Window { PerImage, Filter };
+  Window window = Window::PerImage;
   std::vector<Halide::Func> outputs;
   /// Row-major shape of each output, outermost first; -1 marks the batch.
   std::vector<std::vector<int64_t>> outputShapes;

@@ -59,17 +59,20 @@ struct Options {
   bool noSchedule = false;
   bool noFuseUpdates = false;
   bool health = false;
+  bool profile = false;
   std::string modelName; // overrides the file's `model` name when set
 };
 
 void usage(std::ostream &os) {
   os << "usage: kilnc MODEL.kiln [-o OUT] [--emit=KIND] [--keep-temps] [--no-schedule]\n"
-        "             [--no-fuse-updates] [--health] [--model-name NAME]\n"
+        "             [--no-fuse-updates] [--health] [--profile] [--model-name NAME]\n"
         "  KIND: ast, mlir, mlir-train, mlir-fused, mlir-kernels, halide-stmt, lib, exe\n"
         "  --no-fuse-updates: run optimizer updates after the whole backward pass, in\n"
         "    kernels of their own (every gradient is stored; for comparisons)\n"
         "  --health: the train step also reports per-parameter gradient norms and each\n"
         "    relu's dead units; the trainer logs them and warns (docs/cli.md)\n"
+        "  --profile: build the kernels with Halide's profiler; the program prints the\n"
+        "    time spent in each kernel and its stages when it exits\n"
         "  --model-name NAME: name the generated code NAME instead of the file's model name\n"
         "  exe (default): writes a trainer binary at OUT (default: the model name)\n"
         "  lib: writes OUT/lib<model>.a and OUT/<model>.h (OUT: a directory)\n"
@@ -124,6 +127,8 @@ bool parseArgs(int argc, char **argv, Options &opts) {
       opts.noFuseUpdates = true;
     } else if (arg == "--health") {
       opts.health = true;
+    } else if (arg == "--profile") {
+      opts.profile = true;
     } else if (arg == "--model-name") {
       if (i + 1 >= argc || !isIdentifier(argv[i + 1])) {
         std::cerr << "kilnc: error: '--model-name' needs a name made of letters, digits and "
@@ -224,6 +229,7 @@ int compile(const Options &opts) {
   }
   AotPaths paths;
   paths.workDir = workDir.str().str();
+  paths.profile = opts.profile;
   if (const char *cxx = std::getenv("CXX"))
     paths.cxx = cxx;
   std::string err = emitModelSources(*lowered, paths);
