@@ -848,6 +848,22 @@ FailureOr<Tensor> FunctionLowering::lowerWindowOp(Operation *op) {
     winner(x, y, c, n) = kind == "max" ? Halide::argmax(wr, value) : Halide::argmin(wr, value);
     funcs.roots.push_back(winner);
   }
+  Halide::Func f(uniqueName("pool2d_grad"));
+  if (stride == k) {
+    // Windows that do not overlap: an input position lies in at most one,
+    // at tap (t % k, within it), t = position + padding.
+    Expr tx = x + left, ty = y + top;
+    Expr ox = Halide::clamp(tx / k, 0, dy.extents[3] - 1);
+    Expr oy = Halide::clamp(ty / k, 0, dy.extents[2] - 1);
+    Expr share = dy.at({n, c, oy, ox});
+    Expr wins = tx / k < dy.extents[3] && ty / k < dy.extents[2];
+    if (kind == "avg")
+      share = share / Halide::cast(ft, k * k);
+    else
+      wins = wins && winner(ox, oy, c, n)[0] == tx % k && winner(ox, oy, c, n)[1] == ty % k;
+    f(x, y, c, n) = Halide::select(wins, share, zero);
+    return result(f, grad.getResult());
+  }
   auto [oy, validY] = source(y, r.y, top, dy.extents[2]);
   auto [ox, validX] = source(x, r.x, left, dy.extents[3]);
   Expr share = dy.at({n, c, oy, ox});
@@ -856,7 +872,6 @@ FailureOr<Tensor> FunctionLowering::lowerWindowOp(Operation *op) {
     share = share / Halide::cast(ft, k * k);
   else
     wins = wins && winner(ox, oy, c, n)[0] == r.x && winner(ox, oy, c, n)[1] == r.y;
-  Halide::Func f(uniqueName("pool2d_grad"));
   f(x, y, c, n) = Halide::sum(Halide::select(wins, share, zero));
   return result(f, grad.getResult());
 }

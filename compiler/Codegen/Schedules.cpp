@@ -148,10 +148,10 @@ void schedulePerImage(KernelFuncs &k, Func out, const std::vector<int64_t> &shap
 }
 
 // The filter gradient, prod(kx, ky, ci, co) = sum over images and output
-// positions of grad(ox, oy, co, n) * image(ox + kx, oy + ky, ci, n): the sum
-// over a row of positions is split into vector lanes (rfactor), each lane
-// accumulating, for every tap of a filter row, in registers; filters in
-// parallel.
+// positions of grad(ox, oy, co, n) * image(ox + kx, oy + ky, ci, n). The sum
+// over a row of positions is split into vector lanes (rfactor); per filter
+// row, its taps' lanes are accumulated in registers over every image and
+// position, then summed across lanes. Filters in parallel.
 void scheduleFilterGrad(KernelFuncs &k, int vec) {
   Func prod = k.prod;
   RDom r = k.reduction;
@@ -160,14 +160,17 @@ void scheduleFilterGrad(KernelFuncs &k, int vec) {
   Var u("u");
   Func lanes = prod.update().split(r.x, rxo, rxi, vx).rfactor(rxi, u);
   Var kx = prod.args()[0], ky = prod.args()[1], ci = prod.args()[2], co = prod.args()[3];
+  // rfactor appends the lanes' var; store the lanes innermost.
+  lanes.reorder_storage(u, kx, ky, ci, co);
   prod.compute_root();
-  lanes.compute_root().vectorize(u);
+  prod.update().parallel(co);
+  lanes.compute_at(prod, ky).vectorize(u);
   Stage sum = lanes.update();
-  sum.reorder(u, kx, rxo, r.y, r.z, ky, ci, co).vectorize(u).parallel(co);
-  // The taps of a filter row, when every output says how many there are.
+  sum.reorder(u, kx, rxo, r.y, r.z).vectorize(u);
+  // The taps of a filter row, when the output says how many there are.
   const std::vector<int64_t> &shape = k.outputShapes[0];
   if (shape.size() == 4 && shape.back() > 0 && shape.back() <= 8) {
-    lanes.bound(kx, 0, static_cast<int>(shape.back()));
+    lanes.bound_extent(kx, static_cast<int>(shape.back())).unroll(kx);
     sum.unroll(kx);
   }
   for (Func in : k.windowInputs) {
