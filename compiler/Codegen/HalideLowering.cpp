@@ -389,61 +389,71 @@ FailureOr<Tensor> FunctionLowering::lowerOp(Operation *op) {
 
   return llvm::TypeSwitch<Operation *, FailureOr<Tensor>>(op)
       .Case([&](MatmulOp m) -> FailureOr<Tensor> {
-        // Leading dimensions of the left side (rank > 2) are flattened into
-        // one row index: rows of the product, or with transpose_lhs the
-        // contraction, which then runs over both sides' leading dimensions.
+        // Leading dimensions of the left side (rank > 2) stay dimensions of
+        // the product, prod(j, ..., n): its rows are every leading index.
+        // With transpose_lhs they are the contraction instead, which then
+        // runs over both sides' leading dimensions (an RDom of that rank), so
+        // that every read is affine in the loop variables.
         Tensor a = get(m.getLhs()), b = get(m.getRhs());
         bool ta = m.getTransposeLhs(), tb = m.getTransposeRhs();
         int last = a.rank() - 1;
-        std::vector<Halide::Expr> leading(a.extents.begin(), a.extents.end() - 1);
-        Halide::Expr flatRows = leading[0];
-        for (size_t d = 1; d < leading.size(); ++d)
-          flatRows = flatRows * leading[d];
-        // Row-major indices of flat row `f` over the leading dimensions.
-        auto unflatten = [&](Halide::Expr f) {
-          std::vector<Halide::Expr> idx(leading.size());
-          for (size_t d = leading.size(); d-- > 1;) {
-            idx[d] = f % leading[d];
-            f = f / leading[d];
-          }
-          idx[0] = f;
-          return idx;
-        };
-        auto row = [&](const Tensor &t, Halide::Expr f, Halide::Expr col) {
-          std::vector<Halide::Expr> idx = unflatten(f);
-          idx.push_back(col);
-          return t.at(idx);
-        };
-        Halide::Expr k = ta ? flatRows : a.extents[last];
-        Halide::Expr rows = ta ? a.extents[last] : flatRows;
-        Halide::RDom r(0, k, uniqueName("r"));
-        Halide::Var i("i"), j("j");
+        auto type = cast<RankedTensorType>(m.getType());
+        funcs.anchor = KernelFuncs::Anchor::Matmul;
+        Halide::Var j("j");
+        Halide::Func prod(uniqueName("matmul"));
+        if (ta) {
+          // Result [K, M]: sum over leading indices p of a[p, i] b[p, j].
+          Halide::Region extents;
+          for (int d = last; d-- > 0;)
+            extents.push_back({0, a.extents[d]});
+          Halide::RDom r(extents, uniqueName("r"));
+          std::vector<Halide::Expr> p;
+          for (int d = last; d-- > 0;)
+            p.push_back(r[d]);
+          auto at = [&](const Tensor &t, Halide::Expr col) {
+            std::vector<Halide::Expr> idx = p;
+            idx.push_back(col);
+            return t.at(idx);
+          };
+          if (tb && last > 1)
+            return m.emitError("no Halide lowering for transpose_lhs and transpose_rhs with a "
+                               "left side of rank ")
+                   << a.rank();
+          Halide::Var i("i");
+          Halide::Expr bv = tb ? b.at({j, r[0]}) : at(b, j);
+          prod(j, i) = Halide::cast(ft, 0);
+          prod(j, i) += at(a, i) * bv;
+          funcs.prod = prod;
+          funcs.reduction = r;
+          return Tensor{prod, extentsOf(type)};
+        }
         // Contract with Schedules.cpp: a schedule may compute past the end
         // of a dynamic (batch) row extent, never past a static one. Such rows
         // read the last real row and are never stored.
-        bool dynamicRows = !ta && llvm::any_of(m.getType().getShape().drop_back(),
-                                               ShapedType::isDynamic);
-        Halide::Expr ic = dynamicRows ? Halide::clamp(i, 0, rows - 1) : Halide::Expr(i);
-        Halide::Expr av = ta ? row(a, r, ic) : row(a, ic, r);
-        Halide::Expr bv = tb ? b.at({j, r}) : b.rank() > 2 ? row(b, r, j) : b.at({r, j});
-
-        Halide::Func prod(uniqueName("matmul"));
-        prod(j, i) = Halide::cast(ft, 0);
-        prod(j, i) += av * bv;
-        funcs.anchor = KernelFuncs::Anchor::Matmul;
+        std::vector<Halide::Var> v = vars(type.getRank());
+        std::vector<Halide::Expr> row(v.begin(), v.end() - 1);
+        for (size_t d = 0; d < row.size(); ++d)
+          if (type.isDynamicDim(d))
+            row[d] = Halide::clamp(v[d], 0, a.extents[d] - 1);
+        Halide::RDom r(0, a.extents[last], uniqueName("r"));
+        std::vector<Halide::Expr> ai = row;
+        ai.push_back(r);
+        Halide::Expr bv = b.at({r, v.back()});
+        if (tb) {
+          // Read B^T from a copy in that order: a vector of the product's
+          // columns is then one load, not a gather across B's rows.
+          Halide::Func bt(uniqueName("transposed"));
+          Halide::Var c("c"), k("k");
+          bt(c, k) = b.at({c, k});
+          funcs.roots.push_back(bt);
+          bv = bt(v.back(), r);
+        }
+        std::vector<Halide::Var> rev(v.rbegin(), v.rend());
+        prod(rev) = Halide::cast(ft, 0);
+        prod(rev) += a.at(ai) * bv;
         funcs.prod = prod;
         funcs.reduction = r;
-        if (ta || a.rank() == 2)
-          return Tensor{prod, extentsOf(m.getType())};
-        // The product's rows seen in the result's shape [..., M].
-        auto type = cast<RankedTensorType>(m.getType());
-        std::vector<Halide::Var> v = vars(type.getRank());
-        Halide::Expr flat = v[0];
-        for (size_t d = 1; d + 1 < v.size(); ++d)
-          flat = flat * leading[d] + v[d];
-        Halide::Func view(uniqueName("matmul_rows"));
-        define(view, v, prod(v.back(), flat));
-        return Tensor{view, extentsOf(type)};
+        return Tensor{prod, extentsOf(type)};
       })
       .Case([&](BiasAddOp b) {
         Tensor x = get(b.getInput()), bias = get(b.getBias());

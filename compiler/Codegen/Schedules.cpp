@@ -54,12 +54,15 @@ void scheduleElementwise(Func f, const std::vector<int64_t> &shape, int vec, Fun
 }
 
 // C(j, i) = sum_r A(i, r) B(r, j), with an epilogue (bias, activation, update)
-// inlined into the output. Register tile of tn x tm: tn columns in vectors of
-// vn, tm rows unrolled; the reduction runs outside the tile so that the tile's
-// accumulators stay in registers (16 zmm registers for 32 x 8 on AVX-512).
+// inlined into the output; a rank-3 output C(j, i, n) is a product per
+// leading index n, its rows i static. Register tile of tn x tm: tn columns
+// in vectors of vn, tm rows unrolled; the reduction (of any rank) runs
+// outside the tile so that the tile's accumulators stay in registers (16 zmm
+// registers for 32 x 8 on AVX-512). Tiles (and leading indices) in parallel.
 void scheduleMatmul(Func out, Func prod, RDom r, const std::vector<int64_t> &shape, int vec,
                     Func *staged) {
-  int64_t rows = shape[0], cols = shape[1];
+  size_t rank = shape.size();
+  int64_t rows = shape[rank - 2], cols = shape[rank - 1];
   int tn = largestDivisor(cols, {2 * vec, vec, 8, 4, 2, 1});
   int vn = std::min(vec, tn);
   int tm = rows > 0 ? largestDivisor(rows, {8, 4, 2, 1}) : 8;
@@ -69,22 +72,26 @@ void scheduleMatmul(Func out, Func prod, RDom r, const std::vector<int64_t> &sha
       .vectorize(ji, vn)
       .unroll(ii);
   Var at = jo;
-  if (rows > 0) {
+  if (rank == 3) {
+    out.fuse(jo, io, tile).fuse(tile, out.args()[2], tile).parallel(tile);
+    at = tile;
+  } else if (rows > 0) {
     out.fuse(jo, io, tile).parallel(tile);
     at = tile;
   } else {
     out.parallel(io);
   }
 
+  std::vector<VarOrRVar> order;
   Var pj = prod.args()[0], pi = prod.args()[1], pjv("pjv");
+  order.push_back(pjv);
+  order.push_back(pj);
+  order.push_back(pi);
+  for (int d = 0; d < r.dimensions(); ++d)
+    order.push_back(r[d]);
   prod.compute_at(out, at).bound_extent(pj, tn).bound_extent(pi, tm);
   prod.split(pj, pj, pjv, vn).vectorize(pjv).unroll(pj).unroll(pi);
-  prod.update()
-      .split(pj, pj, pjv, vn)
-      .reorder(pjv, pj, pi, r.x)
-      .vectorize(pjv)
-      .unroll(pj)
-      .unroll(pi);
+  prod.update().split(pj, pj, pjv, vn).reorder(order).vectorize(pjv).unroll(pj).unroll(pi);
   // The new values of an in-place Tuple output, per tile like the product.
   if (staged) {
     Var sj = staged->args()[0], si = staged->args()[1], sjv("sjv");
@@ -233,9 +240,16 @@ void scheduleKernel(KernelFuncs &k, int vectorWidth) {
     copy(out.args()) = out(out.args());
     out = copy;
   }
+  for (Func f : k.roots) {
+    f.compute_root();
+    if (!f.args().empty())
+      f.vectorize(f.args()[0], vec, TailStrategy::GuardWithIf);
+  }
   switch (k.anchor) {
   case KernelFuncs::Anchor::Matmul:
-    if (k.outputs.size() == 1 && k.outputShapes[0].size() == 2) {
+    if (k.outputs.size() == 1 &&
+        (k.outputShapes[0].size() == 2 ||
+         (k.outputShapes[0].size() == 3 && k.outputShapes[0][1] > 0))) {
       scheduleMatmul(k.outputs[0], k.prod, k.reduction, k.outputShapes[0], vec,
                      stagedValuesOf(k, k.outputs[0]));
       return;
@@ -245,8 +259,12 @@ void scheduleKernel(KernelFuncs &k, int vectorWidth) {
     {
       Var pj = k.prod.args()[0], pi = k.prod.args()[1];
       k.prod.compute_root().vectorize(pj, vec, TailStrategy::GuardWithIf).parallel(pi);
+      std::vector<VarOrRVar> order = {pj};
+      for (int d = 0; d < k.reduction.dimensions(); ++d)
+        order.push_back(k.reduction[d]);
+      order.push_back(pi);
       k.prod.update()
-          .reorder(pj, k.reduction.x, pi)
+          .reorder(order)
           .vectorize(pj, vec, TailStrategy::GuardWithIf)
           .parallel(pi);
     }
@@ -281,8 +299,6 @@ void scheduleKernel(KernelFuncs &k, int vectorWidth) {
   case KernelFuncs::Anchor::Elementwise:
     break;
   }
-  for (Func f : k.roots)
-    f.compute_root();
   for (size_t o = 0; o < k.outputs.size(); ++o)
     scheduleElementwise(k.outputs[o], k.outputShapes[o], vec, stagedValuesOf(k, k.outputs[o]));
 }
