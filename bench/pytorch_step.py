@@ -1,0 +1,265 @@
+#!/usr/bin/python3
+"""PyTorch side of bench/compare.py: milliseconds per training step of the speed benchmark's
+models, measured the way a Kiln trainer's `bench` command measures them.
+
+The models are the Kiln files' models layer for layer:
+  mlp    bench/models/mlp.kiln: 784-512-256-10 ReLU MLP
+  lenet  examples/lenet/model.kiln: LeNet-5 (5x5 convolutions, the first padded to 28x28,
+         2x2 max pooling, dense 400-120-84-10)
+  lstm   bench/models/lstm.kiln: embedding(256, 64), LSTM with 256 hidden units returning
+         every one of 32 steps, dense(256) on each step, cross-entropy over all of them
+trained with Adam (lr 1e-3) or SGD (lr 0.01) on one fixed batch of seeded random data.
+
+One step is what a Kiln train step does: zero_grad(set_to_none=True), forward, softmax
+cross-entropy, backward, optimizer.step(). After the warm-up steps every step is timed alone
+with perf_counter; the median and the 10th and 90th percentiles are nearest-rank, as in
+runtime/src/Bench.cpp. peak_rss_mib is getrusage's peak for the whole process (interpreter and
+libraries included), so each measurement wants a process of its own.
+
+--sgemm measures the machine instead: the best of several float32 torch.mm products of two
+square matrices at each thread count, in GFLOP/s, and the BLAS library doing them.
+
+torch.set_num_threads does not reach OpenBLAS (Debian's torch does its matrix products in
+the system's libblas.so.3, OpenBLAS with libopenblas0-pthread installed; the unoptimised
+reference BLAS otherwise), which starts one thread per core: the thread count is given to
+both. The two are separate thread pools, and with more than one thread each keeps a worker
+that spins while it waits for work: PyTorch's OpenMP (libgomp) workers and OpenBLAS's
+pthreads then take the cores from each other, and on a 2-core machine a step at 2 threads
+takes from 1.2 to 30 times as long as it should, varying from run to run (the MLP at batch
+128 with Adam: 5 to 200 ms). OMP_WAIT_POLICY=passive, which makes the OpenMP workers sleep
+at once, avoids that; this script sets it unless the environment already does (it must be
+set before torch is imported).
+
+  /usr/bin/python3 bench/pytorch_step.py --model mlp --optimizer adam --batch 128 \\
+      --threads 1 --steps 200 --warmup 20 --json
+  /usr/bin/python3 bench/pytorch_step.py --sgemm [--threads 1,2] [--size 2048]
+"""
+
+import argparse
+import ctypes
+import json
+import math
+import os
+import resource
+import sys
+import time
+
+if "OMP_WAIT_POLICY" not in os.environ:
+    os.environ["OMP_WAIT_POLICY"] = "passive"  # see above; read when libgomp loads
+
+import torch  # noqa: E402
+from torch import nn  # noqa: E402
+
+OPTIMIZERS = {
+    "adam": lambda params: torch.optim.Adam(params, lr=1e-3),
+    "sgd": lambda params: torch.optim.SGD(params, lr=0.01),
+}
+
+LSTM_STEPS, LSTM_VOCAB = 32, 256
+
+
+class ByteLstm(nn.Module):
+    """bench/models/lstm.kiln: next-byte logits at every step."""
+
+    def __init__(self):
+        super().__init__()
+        self.embed = nn.Embedding(LSTM_VOCAB, 64)
+        self.lstm = nn.LSTM(64, 256, batch_first=True)
+        self.out = nn.Linear(256, LSTM_VOCAB)
+
+    def forward(self, text):
+        hidden, _ = self.lstm(self.embed(text))
+        return self.out(hidden).reshape(-1, LSTM_VOCAB)
+
+
+def mlp():
+    return nn.Sequential(nn.Linear(784, 512), nn.ReLU(), nn.Linear(512, 256), nn.ReLU(),
+                         nn.Linear(256, 10))
+
+
+def lenet():
+    return nn.Sequential(
+        nn.Conv2d(1, 6, 5, padding="same"), nn.ReLU(), nn.MaxPool2d(2),  # 6 x 14 x 14
+        nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2),                  # 16 x 5 x 5
+        nn.Flatten(), nn.Linear(400, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(),
+        nn.Linear(84, 10))
+
+
+# name: (module, batch of inputs, batch of labels), both as functions of the batch size.
+MODELS = {
+    "mlp": (mlp, lambda b: torch.rand(b, 784), lambda b: torch.randint(0, 10, (b,))),
+    "lenet": (lenet, lambda b: torch.rand(b, 1, 28, 28), lambda b: torch.randint(0, 10, (b,))),
+    "lstm": (ByteLstm, lambda b: torch.randint(0, LSTM_VOCAB, (b, LSTM_STEPS)),
+             lambda b: torch.randint(0, LSTM_VOCAB, (b * LSTM_STEPS,))),
+}
+
+
+def loaded_blas():
+    """Real paths of the BLAS libraries mapped into this process."""
+    found = set()
+    with open("/proc/self/maps") as maps:
+        for line in maps:
+            path = line.split()[-1]
+            name = os.path.basename(path)
+            if path.startswith("/") and ("blas" in name or "mkl_rt" in name):
+                found.add(os.path.realpath(path))
+    return sorted(found)
+
+
+def openblas_libraries():
+    libraries = []
+    for path in loaded_blas():
+        library = ctypes.CDLL(path)
+        if hasattr(library, "openblas_set_num_threads"):
+            libraries.append(library)
+    return libraries
+
+
+def set_threads(threads):
+    torch.set_num_threads(threads)
+    for library in openblas_libraries():
+        library.openblas_set_num_threads(threads)
+
+
+def blas_description():
+    """OpenBLAS's own configuration string (version, kernel chosen for this CPU) when it is
+    the BLAS in use, else the library paths."""
+    for library in openblas_libraries():
+        if hasattr(library, "openblas_get_config"):
+            library.openblas_get_config.restype = ctypes.c_char_p
+            config = library.openblas_get_config().decode().strip()
+            if hasattr(library, "openblas_get_corename"):
+                library.openblas_get_corename.restype = ctypes.c_char_p
+                config += " (core %s)" % library.openblas_get_corename().decode()
+            return config
+    return ", ".join(loaded_blas()) or "none found"
+
+
+def nearest_rank(sorted_values, p):
+    # runtime/src/Bench.cpp: sorted[lround(p * (n - 1))].
+    return sorted_values[int(math.floor(p * (len(sorted_values) - 1) + 0.5))]
+
+
+def measure_step(model_name, optimizer_name, batch, threads, steps, warmup, seed):
+    set_threads(threads)
+    torch.manual_seed(seed)
+    make_model, make_x, make_y = MODELS[model_name]
+    model = make_model()
+    optimizer = OPTIMIZERS[optimizer_name](model.parameters())
+    loss_fn = nn.CrossEntropyLoss()
+    x, y = make_x(batch), make_y(batch)
+
+    def step():
+        optimizer.zero_grad(set_to_none=True)
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        optimizer.step()
+        return loss
+
+    for _ in range(warmup):
+        step()
+    ms = []
+    for _ in range(steps):
+        start = time.perf_counter()
+        loss = step()
+        ms.append((time.perf_counter() - start) * 1e3)
+    if not torch.isfinite(loss):
+        sys.exit("error: the loss of the last step is %s" % loss.item())
+    ms.sort()
+    return {
+        "model": "pytorch_" + model_name,
+        "optimizer": optimizer_name,
+        "batch": batch,
+        "threads": threads,
+        "steps": steps,
+        "median_ms": round(nearest_rank(ms, 0.5), 4),
+        "p10_ms": round(nearest_rank(ms, 0.1), 4),
+        "p90_ms": round(nearest_rank(ms, 0.9), 4),
+        "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, 1),
+        "omp_wait_policy": os.environ["OMP_WAIT_POLICY"],
+    }
+
+
+def measure_sgemm(thread_counts, size, repeats):
+    a, b = torch.rand(size, size), torch.rand(size, size)
+    c = torch.empty(size, size)
+    gflops = {}
+    for threads in thread_counts:
+        set_threads(threads)
+        torch.mm(a, b, out=c)  # warm-up: threads started, pages touched
+        best = math.inf
+        for _ in range(repeats):
+            start = time.perf_counter()
+            torch.mm(a, b, out=c)
+            best = min(best, time.perf_counter() - start)
+        gflops[str(threads)] = round(2.0 * size ** 3 / best / 1e9, 2)
+    return {"sgemm_gflops": gflops, "size": size, "repeats": repeats,
+            "blas": blas_description(), "torch": torch.__version__}
+
+
+def integer_at_least(minimum):
+    def parse(text):
+        try:
+            value = int(text)
+        except ValueError:
+            value = None
+        if value is None or value < minimum:
+            raise argparse.ArgumentTypeError("expected an integer >= %d, got %r" % (minimum, text))
+        return value
+    return parse
+
+
+def thread_list(text):
+    parse = integer_at_least(1)
+    return [parse(part) for part in text.split(",")]
+
+
+def main():
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0],
+        epilog="models: mlp, lenet, lstm (see the top of this file)")
+    parser.add_argument("--model", choices=sorted(MODELS), default="mlp")
+    parser.add_argument("--optimizer", choices=sorted(OPTIMIZERS), default="adam")
+    parser.add_argument("--batch", type=integer_at_least(1), default=128,
+                        help="samples per step (default 128)")
+    parser.add_argument("--threads", default=None,
+                        help="threads (default 1); with --sgemm a comma-separated list "
+                             "(default 1,2)")
+    parser.add_argument("--steps", type=integer_at_least(1), default=200,
+                        help="timed steps (default 200)")
+    parser.add_argument("--warmup", type=integer_at_least(0), default=20,
+                        help="untimed steps first (default 20)")
+    parser.add_argument("--seed", type=int, default=1, help="seed of weights and data (default 1)")
+    parser.add_argument("--json", action="store_true", help="print one line of JSON")
+    parser.add_argument("--sgemm", action="store_true",
+                        help="measure float32 matrix product GFLOP/s instead of a model")
+    parser.add_argument("--size", type=integer_at_least(1), default=2048,
+                        help="--sgemm: rows and columns of the matrices (default 2048)")
+    parser.add_argument("--repeats", type=integer_at_least(1), default=5,
+                        help="--sgemm: products timed per thread count, best kept (default 5)")
+    args = parser.parse_args()
+
+    if args.sgemm:
+        threads = thread_list(args.threads or "1,2")
+        result = measure_sgemm(threads, args.size, args.repeats)
+        if args.json:
+            print(json.dumps(result))
+        else:
+            print("blas: %s" % result["blas"])
+            for t, g in result["sgemm_gflops"].items():
+                print("sgemm %dx%d, %s threads: %.1f GFLOP/s" % (args.size, args.size, t, g))
+        return
+
+    threads = integer_at_least(1)(args.threads or "1")
+    r = measure_step(args.model, args.optimizer, args.batch, threads, args.steps, args.warmup,
+                     args.seed)
+    if args.json:
+        print(json.dumps(r))
+        return
+    print("%s %s batch %d threads %d: %.3f ms/step median (p10 %.3f, p90 %.3f), peak RSS %.1f MiB"
+          % (r["model"], r["optimizer"], r["batch"], r["threads"], r["median_ms"], r["p10_ms"],
+             r["p90_ms"], r["peak_rss_mib"]))
+
+
+if __name__ == "__main__":
+    main()
