@@ -436,8 +436,21 @@ FailureOr<Tensor> FunctionLowering::lowerOp(Operation *op) {
           if (type.isDynamicDim(d))
             row[d] = Halide::clamp(v[d], 0, a.extents[d] - 1);
         Halide::RDom r(0, a.extents[last], uniqueName("r"));
-        std::vector<Halide::Expr> ai = row;
-        ai.push_back(r);
+        // The left side's rows as a Func of their own, lhs(k, i...), so that
+        // a schedule can copy a block of rows next to each other.
+        Halide::Func lhs(uniqueName("lhs"));
+        std::vector<Halide::Var> lv(v.begin(), v.end() - 1);
+        std::vector<Halide::Expr> ai(row);
+        Halide::Var kv("kk");
+        ai.push_back(kv);
+        lv.push_back(kv);
+        std::vector<Halide::Var> lrev(lv.rbegin(), lv.rend());
+        lhs(lrev) = a.at(ai);
+        funcs.lhs = lhs;
+        std::vector<Halide::Expr> lat(v.begin(), v.end() - 1);
+        lat.push_back(r);
+        std::reverse(lat.begin(), lat.end());
+        Halide::Expr av = lhs(lat);
         Halide::Expr bv = b.at({r, v.back()});
         if (tb) {
           // Read B^T from a copy in that order: a vector of the product's
@@ -450,7 +463,7 @@ FailureOr<Tensor> FunctionLowering::lowerOp(Operation *op) {
         }
         std::vector<Halide::Var> rev(v.rbegin(), v.rend());
         prod(rev) = Halide::cast(ft, 0);
-        prod(rev) += a.at(ai) * bv;
+        prod(rev) += av * bv;
         funcs.prod = prod;
         funcs.reduction = r;
         return Tensor{prod, extentsOf(type)};

@@ -59,8 +59,8 @@ void scheduleElementwise(Func f, const std::vector<int64_t> &shape, int vec, Fun
 // in vectors of vn, tm rows unrolled; the reduction (of any rank) runs
 // outside the tile so that the tile's accumulators stay in registers (16 zmm
 // registers for 32 x 8 on AVX-512). Tiles (and leading indices) in parallel.
-void scheduleMatmul(Func out, Func prod, RDom r, const std::vector<int64_t> &shape, int vec,
-                    Func *staged) {
+void scheduleMatmul(Func out, Func prod, Func lhs, RDom r, const std::vector<int64_t> &shape,
+                    int vec, Func *staged) {
   size_t rank = shape.size();
   int64_t rows = shape[rank - 2], cols = shape[rank - 1];
   int tn = largestDivisor(cols, {2 * vec, vec, 8, 4, 2, 1});
@@ -75,6 +75,14 @@ void scheduleMatmul(Func out, Func prod, RDom r, const std::vector<int64_t> &sha
   if (rank == 3) {
     out.fuse(jo, io, tile).fuse(tile, out.args()[2], tile).parallel(tile);
     at = tile;
+  } else if (lhs.defined()) {
+    // Rows of the left side copied per block, interleaved (row innermost):
+    // the tile's broadcasts then read consecutive floats through one
+    // pointer, and the copy serves every column tile of the block.
+    Var lk = lhs.args()[0], li = lhs.args()[1];
+    out.parallel(io);
+    lhs.compute_at(out, io).bound_extent(li, tm).reorder_storage(li, lk);
+    lhs.reorder(li, lk).unroll(li);
   } else if (rows > 0) {
     out.fuse(jo, io, tile).parallel(tile);
     at = tile;
@@ -250,7 +258,7 @@ void scheduleKernel(KernelFuncs &k, int vectorWidth) {
     if (k.outputs.size() == 1 &&
         (k.outputShapes[0].size() == 2 ||
          (k.outputShapes[0].size() == 3 && k.outputShapes[0][1] > 0))) {
-      scheduleMatmul(k.outputs[0], k.prod, k.reduction, k.outputShapes[0], vec,
+      scheduleMatmul(k.outputs[0], k.prod, k.lhs, k.reduction, k.outputShapes[0], vec,
                      stagedValuesOf(k, k.outputs[0]));
       return;
     }

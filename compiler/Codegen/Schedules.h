@@ -25,6 +25,9 @@ struct KernelFuncs {
   /// NCHW (innermost var: the column); Softmax: unused.
   Halide::Func prod;
   Halide::RDom reduction;
+  /// Matmul without transpose_lhs: the left side, lhs(k, i, ...); inlined
+  /// unless a schedule stores a block of its rows.
+  Halide::Func lhs;
   /// Intermediates computed in full before the outputs: softmax's per-row
   /// maximum and sum of exponentials, pooling's window winners.
   std::vector<Halide::Func> roots;
