@@ -430,17 +430,37 @@ static std::string checkRuntimeInputs(const LoweredModel &model) {
   return "";
 }
 
-std::string kiln::emitModelSources(LoweredModel &model, const AotPaths &paths) {
+std::string kiln::emitModelSources(LoweredModel &model, const AotPaths &paths,
+                                   LoweredModel *fallback) {
   if (std::string err = checkRuntimeInputs(model); !err.empty())
     return err;
   Halide::Target target = Halide::get_host_target();
   if (paths.profile)
     target = target.with_feature(Halide::Target::Profile);
-  for (LoweredKernel &k : model.kernels) {
+  for (size_t i = 0; i < model.kernels.size(); ++i) {
+    LoweredKernel &k = model.kernels[i];
     std::string base = join(paths.workDir, k.name);
-    k.pipeline.compile_to({{Halide::OutputFileType::object, base + ".o"},
-                           {Halide::OutputFileType::c_header, base + ".h"}},
-                          k.arguments, k.name, target.with_feature(Halide::Target::NoRuntime));
+    auto compile = [&](LoweredKernel &kernel) {
+      kernel.pipeline.compile_to({{Halide::OutputFileType::object, base + ".o"},
+                                  {Halide::OutputFileType::c_header, base + ".h"}},
+                                 kernel.arguments, k.name,
+                                 target.with_feature(Halide::Target::NoRuntime));
+    };
+    if (!fallback) {
+      compile(k);
+      continue;
+    }
+    try {
+      compile(k);
+    } catch (const Halide::Error &e) {
+      std::string reason = e.what();
+      while (!reason.empty() && std::isspace(static_cast<unsigned char>(reason.back())))
+        reason.pop_back();
+      llvm::errs() << "kilnc: warning: kernel " << k.name
+                   << " cannot be generated with its autoscheduled schedule (" << reason
+                   << "); it uses the schedule templates\n";
+      compile(fallback->kernels[i]);
+    }
   }
   Halide::compile_standalone_runtime(join(paths.workDir, "halide_runtime.o"), target);
   WrapperWriter writer(model);

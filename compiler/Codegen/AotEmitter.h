@@ -40,7 +40,12 @@ std::string modelClassName(const std::string &modelName);
 
 /// Writes kernels, runtime object, `<model>.h` and `<model>.cpp` into
 /// paths.workDir. Returns an empty string on success, else an error message.
-std::string emitModelSources(LoweredModel &model, const AotPaths &paths);
+/// With `fallback` (the same module lowered with the schedule templates), a
+/// kernel that fails to compile as scheduled (an autoscheduler's schedule
+/// Halide cannot generate) is compiled from the fallback instead, with a
+/// warning on stderr.
+std::string emitModelSources(LoweredModel &model, const AotPaths &paths,
+                             LoweredModel *fallback = nullptr);
 
 /// Builds an executable at `output` from what emitModelSources wrote.
 std::string linkExecutable(const LoweredModel &model, const AotPaths &paths,

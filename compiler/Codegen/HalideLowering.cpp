@@ -289,6 +289,13 @@ Tensor FunctionLowering::external(Value v) {
     if (!std::isalnum(static_cast<unsigned char>(c)))
       c = '_';
   Halide::ImageParam image(elem, type.getRank(), name);
+  // Estimates of the extents, for an autoscheduler (a batch of batchEstimate).
+  for (int d = 0; d < type.getRank(); ++d) {
+    int64_t extent = type.getDimSize(type.getRank() - 1 - d);
+    image.dim(d).set_estimate(0, static_cast<int>(ShapedType::isDynamic(extent)
+                                                      ? options.batchEstimate
+                                                      : extent));
+  }
   arguments.push_back(image);
   kernel.images.push_back(image);
   return {image, extentsOf(type)};
@@ -926,6 +933,7 @@ Halide::Expr FunctionLowering::scalar(Value v) {
   int slot = slotFor(v);
   call.inputs.push_back(slot);
   Halide::Param<float> param(plan.slots[slot].name);
+  param.set_estimate(0.5f);
   arguments.push_back(param);
   kernel.scalars.push_back(param);
   scalars[v] = param;
@@ -940,6 +948,7 @@ LogicalResult FunctionLowering::lowerKernel(KernelOp op) {
   funcs = KernelFuncs();
   kernel = LoweredKernel{call.name, Halide::Pipeline(), {}, Halide::Param<int32_t>("batch"), {}, {}};
   batch = kernel.batch;
+  batch.set_estimate(options.batchEstimate);
   arguments.push_back(batch);
 
   std::vector<Halide::Func> yields, writes;
@@ -984,15 +993,23 @@ LogicalResult FunctionLowering::lowerKernel(KernelOp op) {
       if (failed(values))
         return failure();
       Halide::Func f(uniqueName("update"));
-      if (values->size() == 1) {
+      // An autoscheduler may recompute points of an output (ShiftInwards
+      // tails), which must not apply an update twice: it plans the staged
+      // new values instead (see autoscheduleKernel), so stage them always.
+      if (values->size() == 1 && options.autoscheduler.empty()) {
         f(rev) = values->front();
       } else {
         Halide::Func staged(uniqueName("update_values"));
-        staged(rev) = Halide::Tuple(*values);
-        std::vector<Halide::Expr> components;
-        for (size_t k = 0; k < values->size(); ++k)
-          components.push_back(staged(rev)[k]);
-        f(rev) = Halide::Tuple(components);
+        if (values->size() == 1) {
+          staged(rev) = values->front();
+          f(rev) = staged(rev);
+        } else {
+          staged(rev) = Halide::Tuple(*values);
+          std::vector<Halide::Expr> components;
+          for (size_t k = 0; k < values->size(); ++k)
+            components.push_back(staged(rev)[k]);
+          f(rev) = Halide::Tuple(components);
+        }
         funcs.stagedValues.emplace_back(f.name(), staged);
       }
       writes.push_back(f);
@@ -1033,7 +1050,11 @@ LogicalResult FunctionLowering::lowerKernel(KernelOp op) {
   if (funcs.outputs.empty())
     return op.emitError("kernel has no outputs");
 
-  if (options.schedule) {
+  if (!options.autoscheduler.empty()) {
+    if (std::string err = autoscheduleKernel(funcs, options.autoscheduler, options.batchEstimate);
+        !err.empty())
+      return op.emitError(err);
+  } else if (options.schedule) {
     scheduleKernel(funcs, options.vectorWidth);
   } else {
     // Unscheduled Funcs are inlined; staged values must still be complete
@@ -1077,6 +1098,11 @@ LogicalResult FunctionLowering::lowerFunction(func::FuncOp func) {
 }
 
 } // namespace
+
+const std::vector<std::string> &kiln::autoschedulerNames() {
+  static const std::vector<std::string> names = {"Adams2019", "Li2018", "Mullapudi2016"};
+  return names;
+}
 
 FailureOr<LoweredModel> kiln::lowerToHalide(ModuleOp module, const CodegenOptions &options) {
   LoweredModel model;

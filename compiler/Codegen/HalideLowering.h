@@ -140,7 +140,16 @@ struct CodegenOptions {
   bool schedule = true;
   /// Vector width in elements; 0 asks the host target.
   int vectorWidth = 0;
+  /// Schedule every kernel with one of Halide's autoschedulers instead of
+  /// the templates: "Adams2019", "Li2018" or "Mullapudi2016" (see
+  /// autoschedulerNames()); empty: the templates.
+  std::string autoscheduler;
+  /// The batch size the autoscheduler plans for.
+  int batchEstimate = 128;
 };
+
+/// The autoschedulers CodegenOptions::autoscheduler accepts.
+const std::vector<std::string> &autoschedulerNames();
 
 /// Lowers every function of `module` made of kiln.kernel ops. Reports problems
 /// as MLIR diagnostics and returns failure.

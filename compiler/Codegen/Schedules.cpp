@@ -9,6 +9,12 @@
 //===----------------------------------------------------------------------===//
 #include "Codegen/Schedules.h"
 
+#include <algorithm>
+#include <cctype>
+#include <mutex>
+#include <set>
+#include <thread>
+
 using namespace Halide;
 
 namespace kiln {
@@ -309,6 +315,54 @@ void scheduleKernel(KernelFuncs &k, int vectorWidth) {
   }
   for (size_t o = 0; o < k.outputs.size(); ++o)
     scheduleElementwise(k.outputs[o], k.outputShapes[o], vec, stagedValuesOf(k, k.outputs[o]));
+}
+
+std::string autoscheduleKernel(KernelFuncs &k, const std::string &name, int batch) {
+  // Plugins register themselves with Halide when loaded; load each once.
+  static std::mutex mutex;
+  static std::set<std::string> loaded;
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    if (!loaded.count(name)) {
+      std::string file = name;
+      std::transform(file.begin(), file.end(), file.begin(),
+                     [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+      std::string path = std::string(KILN_HALIDE_PLUGIN_DIR) + "/libautoschedule_" + file + ".so";
+      try {
+        load_plugin(path);
+      } catch (const Error &e) {
+        return "cannot load the autoscheduler plugin " + path + ": " + e.what();
+      }
+      loaded.insert(name);
+    }
+  }
+  // The autoscheduler plans the pipeline as if in-place outputs wrote
+  // their new values (the staged Funcs) elsewhere; those are then computed
+  // in full before the outputs copy them, so that no output stores before
+  // all its new values exist.
+  std::vector<Func> planned;
+  for (size_t o = 0; o < k.outputs.size(); ++o) {
+    const std::vector<int64_t> &shape = k.outputShapes[o];
+    Region region;
+    for (auto it = shape.rbegin(); it != shape.rend(); ++it)
+      region.push_back({0, static_cast<int>(*it < 0 ? batch : *it)});
+    Func *staged = stagedValuesOf(k, k.outputs[o]);
+    Func f = staged ? *staged : k.outputs[o];
+    f.set_estimates(region);
+    planned.push_back(f);
+  }
+  unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  MachineParams machine(static_cast<int>(cores), 32u << 20, 40);
+  Pipeline(planned).auto_schedule(name, get_host_target(), machine);
+  int vec = get_host_target().natural_vector_size(Float(32));
+  for (size_t o = 0; o < k.outputs.size(); ++o) {
+    Func *staged = stagedValuesOf(k, k.outputs[o]);
+    if (!staged)
+      continue;
+    staged->compute_root();
+    scheduleElementwise(k.outputs[o], k.outputShapes[o], vec, nullptr);
+  }
+  return "";
 }
 
 } // namespace kiln

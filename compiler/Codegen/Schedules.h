@@ -61,6 +61,11 @@ struct KernelFuncs {
 
 void scheduleKernel(KernelFuncs &kernel, int vectorWidth);
 
+/// Schedules the kernel with Halide's autoscheduler `name` (its plugin is
+/// loaded on first use) for batches of `batch`. The kernel's inputs must
+/// carry estimates already. Returns an error message, or "" on success.
+std::string autoscheduleKernel(KernelFuncs &kernel, const std::string &name, int batch);
+
 } // namespace kiln
 
 #endif // KILN_CODEGEN_SCHEDULES_H

@@ -32,6 +32,7 @@
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <cctype>
@@ -60,12 +61,14 @@ struct Options {
   bool noFuseUpdates = false;
   bool health = false;
   bool profile = false;
+  std::string autoscheduler; // empty: the schedule templates
   std::string modelName; // overrides the file's `model` name when set
 };
 
 void usage(std::ostream &os) {
   os << "usage: kilnc MODEL.kiln [-o OUT] [--emit=KIND] [--keep-temps] [--no-schedule]\n"
-        "             [--no-fuse-updates] [--health] [--profile] [--model-name NAME]\n"
+        "             [--no-fuse-updates] [--health] [--profile] [--autoschedule=NAME]\n"
+        "             [--model-name NAME]\n"
         "  KIND: ast, mlir, mlir-train, mlir-fused, mlir-kernels, halide-stmt, lib, exe\n"
         "  --no-fuse-updates: run optimizer updates after the whole backward pass, in\n"
         "    kernels of their own (every gradient is stored; for comparisons)\n"
@@ -73,6 +76,8 @@ void usage(std::ostream &os) {
         "    relu's dead units; the trainer logs them and warns (docs/cli.md)\n"
         "  --profile: build the kernels with Halide's profiler; the program prints the\n"
         "    time spent in each kernel and its stages when it exits\n"
+        "  --autoschedule=NAME: schedule the kernels with one of Halide's autoschedulers,\n"
+        "    Adams2019, Li2018 or Mullapudi2016, instead of Kiln's schedule templates\n"
         "  --model-name NAME: name the generated code NAME instead of the file's model name\n"
         "  exe (default): writes a trainer binary at OUT (default: the model name)\n"
         "  lib: writes OUT/lib<model>.a and OUT/<model>.h (OUT: a directory)\n"
@@ -129,6 +134,15 @@ bool parseArgs(int argc, char **argv, Options &opts) {
       opts.health = true;
     } else if (arg == "--profile") {
       opts.profile = true;
+    } else if (arg.rfind("--autoschedule=", 0) == 0) {
+      std::string name = arg.substr(15);
+      const std::vector<std::string> &names = autoschedulerNames();
+      if (std::find(names.begin(), names.end(), name) == names.end()) {
+        std::cerr << "kilnc: error: unknown autoscheduler '" << name
+                  << "' (expected Adams2019, Li2018 or Mullapudi2016)\n";
+        return false;
+      }
+      opts.autoscheduler = name;
     } else if (arg == "--model-name") {
       if (i + 1 >= argc || !isIdentifier(argv[i + 1])) {
         std::cerr << "kilnc: error: '--model-name' needs a name made of letters, digits and "
@@ -209,6 +223,7 @@ int compile(const Options &opts) {
 
   CodegenOptions codegen;
   codegen.schedule = !opts.noSchedule;
+  codegen.autoscheduler = opts.autoscheduler;
   mlir::FailureOr<LoweredModel> lowered = lowerToHalide(*module, codegen);
   if (mlir::failed(lowered))
     return 1;
@@ -232,7 +247,18 @@ int compile(const Options &opts) {
   paths.profile = opts.profile;
   if (const char *cxx = std::getenv("CXX"))
     paths.cxx = cxx;
-  std::string err = emitModelSources(*lowered, paths);
+  // An autoscheduled kernel that Halide cannot generate falls back to the
+  // templates' schedule: the same module lowered again with them.
+  mlir::FailureOr<LoweredModel> templates = mlir::failure();
+  if (!opts.autoscheduler.empty()) {
+    CodegenOptions plain = codegen;
+    plain.autoscheduler.clear();
+    templates = lowerToHalide(*module, plain);
+    if (mlir::failed(templates))
+      return 1;
+  }
+  std::string err = emitModelSources(*lowered, paths,
+                                     mlir::succeeded(templates) ? &*templates : nullptr);
   if (err.empty()) {
     if (opts.emit == Emit::Lib) {
       std::string dir = opts.output.empty() ? "." : opts.output;
