@@ -89,11 +89,10 @@ void scheduleMatmul(Func out, Func prod, Func lhs, RDom r, const std::vector<int
     out.parallel(io);
     lhs.compute_at(out, io).bound_extent(li, tm).reorder_storage(li, lk);
     lhs.reorder(li, lk).unroll(li);
-  } else if (rows > 0) {
+  } else {
+    // A weight gradient (transpose_lhs): static rows, tiles in parallel.
     out.fuse(jo, io, tile).parallel(tile);
     at = tile;
-  } else {
-    out.parallel(io);
   }
 
   std::vector<VarOrRVar> order;
