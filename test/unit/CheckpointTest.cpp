@@ -3,7 +3,8 @@
 // Round trips, the exact bytes of the format, headers written by other tools,
 // one test per error the loader diagnoses (on files corrupted by hand), and
 // the atomicity of saving: a save that fails at any point leaves the previous
-// file byte for byte and no temporary file behind.
+// file byte for byte and no temporary file behind, and a save removes the
+// temporary files that killed writers left.
 //
 //===----------------------------------------------------------------------===//
 
@@ -11,6 +12,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cerrno>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
@@ -516,6 +518,89 @@ TEST_F(CheckpointTest, WriteFailureMidwayLeavesThePreviousFile) {
   EXPECT_EQ(message, path + ": cannot write: File too large");
   EXPECT_EQ(readBytes(path), before);
   EXPECT_EQ(listDirectory(dir), std::set<std::string>{"model.safetensors"});
+}
+
+/// A pid that belonged to a process that has exited and been reaped, so
+/// that kill(pid, 0) fails with ESRCH (until the kernel hands it out again,
+/// which takes a full turn of the pid space).
+pid_t deadPid() {
+  pid_t child = ::fork();
+  if (child == 0)
+    ::_exit(0);
+  int waitStatus = 0;
+  if (child < 0 || ::waitpid(child, &waitStatus, 0) != child)
+    return -1;
+  return child;
+}
+
+// A writer killed mid-write leaves <path>.tmp-<pid> behind. The next save of
+// the same path removes it once that pid is gone, and leaves alone the
+// temporaries of live processes, other targets' temporaries and names that
+// only look like one.
+TEST_F(CheckpointTest, SaveRemovesStaleTemporariesOfDeadWriters) {
+  std::string path = (dir / "model.safetensors").string();
+  pid_t dead = deadPid();
+  ASSERT_GT(dead, 0);
+  ASSERT_EQ(::kill(dead, 0), -1);
+  ASSERT_EQ(errno, ESRCH);
+  std::string staleName = "model.safetensors.tmp-" + std::to_string(dead);
+  writeBytes(dir / staleName, "half a checkpoint");
+
+  // A live writer of the same path: a child that waits until the pipe closes.
+  int pipeFds[2];
+  ASSERT_EQ(::pipe(pipeFds), 0);
+  pid_t live = ::fork();
+  ASSERT_GE(live, 0);
+  if (live == 0) {
+    ::close(pipeFds[1]);
+    char byte;
+    while (::read(pipeFds[0], &byte, 1) > 0) {
+    }
+    ::_exit(0);
+  }
+  ::close(pipeFds[0]);
+  std::string liveName = "model.safetensors.tmp-" + std::to_string(live);
+  writeBytes(dir / liveName, "being written");
+  // Not temporaries of this target, or not a pid: left as they are.
+  std::string otherTarget = "best.safetensors.tmp-" + std::to_string(dead);
+  writeBytes(dir / otherTarget, "another file's");
+  for (const char *name : {"model.safetensors.tmp-", "model.safetensors.tmp-0",
+                           "model.safetensors.tmp-12x", "model.safetensors.tmp--1",
+                           "model.safetensors.tmp-99999999999999999999"})
+    writeBytes(dir / name, "not a pid");
+  // A directory with a dead writer's name is not a file it left.
+  pid_t deadToo = deadPid();
+  ASSERT_GT(deadToo, 0);
+  std::string deadDirectory = "model.safetensors.tmp-" + std::to_string(deadToo);
+  fs::create_directory(dir / deadDirectory);
+  std::set<std::string> kept = {"model.safetensors",
+                                liveName,
+                                deadDirectory,
+                                otherTarget,
+                                "model.safetensors.tmp-",
+                                "model.safetensors.tmp-0",
+                                "model.safetensors.tmp-12x",
+                                "model.safetensors.tmp--1",
+                                "model.safetensors.tmp-99999999999999999999"};
+
+  float one = 1;
+  Status status = saveCheckpoint(path, {{"w", {}, &one}}, {});
+  ::close(pipeFds[1]);
+  int waitStatus = 0;
+  EXPECT_EQ(::waitpid(live, &waitStatus, 0), live);
+  ASSERT_TRUE(status) << status.error();
+
+  EXPECT_EQ(listDirectory(dir), kept);
+  EXPECT_EQ(readBytes(dir / liveName), "being written");
+  EXPECT_EQ(readBytes(dir / otherTarget), "another file's");
+  Result<Checkpoint> loaded = loadCheckpoint(path);
+  ASSERT_TRUE(loaded) << loaded.error();
+  EXPECT_EQ(loaded->tensors[0].values, std::vector<float>{1.0f});
+
+  // Now that the live writer has exited too, the next save removes its file.
+  ASSERT_TRUE(saveCheckpoint(path, {{"w", {}, &one}}, {}));
+  kept.erase(liveName);
+  EXPECT_EQ(listDirectory(dir), kept);
 }
 
 } // namespace
