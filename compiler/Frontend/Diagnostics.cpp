@@ -4,6 +4,7 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <algorithm>
 #include <cstring>
 #include <memory>
 
@@ -157,9 +158,37 @@ void DiagnosticEngine::report(Severity severity, ast::SourceLoc loc, std::string
   os_ << ": " << severityName(severity) << ": " << message << '\n';
   if (loc.line == 0 || loc.line > file_.lineCount())
     return;
-  std::string shown;
-  std::string caret;
-  renderLine(file_.line(loc.line), loc.col, shown, caret);
+  std::string_view line = file_.line(loc.line);
+  uint32_t col = loc.col;
+  // A long line (generated or minified text) is shown as a window around the
+  // column, its cut ends marked "...", so that a message stays readable.
+  constexpr size_t kWindow = 120, kBefore = 60;
+  std::string shown, caret;
+  size_t start = 0;
+  if (line.size() > kWindow) {
+    size_t offset = col == 0 ? 0 : std::min<size_t>(col - 1, line.size());
+    start = offset > kBefore ? offset - kBefore : 0;
+    size_t end = std::min(line.size(), start + kWindow);
+    auto isContinuation = [&](size_t i) {
+      return i < line.size() && (static_cast<unsigned char>(line[i]) & 0xc0) == 0x80;
+    };
+    while (start > 0 && isContinuation(start)) // never cut a UTF-8 character in two
+      --start;
+    while (end < line.size() && isContinuation(end))
+      ++end;
+    if (start > 0) {
+      shown = "...";
+      caret = "   ";
+    }
+    col = static_cast<uint32_t>(offset - start + 1);
+    bool cutEnd = end < line.size();
+    line = line.substr(start, end - start);
+    renderLine(line, col, shown, caret);
+    if (cutEnd) // after the caret line is built, so the caret stays put
+      shown += "...";
+  } else {
+    renderLine(line, col, shown, caret);
+  }
   os_ << shown << '\n' << caret << '\n';
 }
 

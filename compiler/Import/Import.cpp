@@ -280,6 +280,21 @@ FailureOr<Value> Importer::importCall(const ast::Expr &call) {
   return result;
 }
 
+/// A name with no value yet: one the binding reading it defines (a cycle),
+/// one bound further down (bindings are read in order), or no binding at all.
+LogicalResult Importer::unknownName(const ast::Expr &expr) {
+  if (currentBinding && currentBinding->name == expr.name)
+    return error(expr.loc, "'" + expr.name + "' is used in its own definition; a model is a "
+                           "graph without cycles");
+  for (const ast::Binding &later : model.bindings)
+    if (later.name == expr.name) {
+      diags.error(expr.loc, "'" + expr.name + "' is used before its definition");
+      diags.note(later.loc, "'" + expr.name + "' is defined here; bindings are read in order");
+      return failure();
+    }
+  return error(expr.loc, "unknown name '" + expr.name + "'");
+}
+
 FailureOr<Value> Importer::importExpr(const ast::Expr &expr) {
   switch (expr.kind) {
   case ast::Expr::Kind::Call:
@@ -287,7 +302,7 @@ FailureOr<Value> Importer::importExpr(const ast::Expr &expr) {
   case ast::Expr::Kind::Name: {
     auto it = symbols.find(expr.name);
     if (it == symbols.end())
-      return error(expr.loc, "unknown name '" + expr.name + "'");
+      return unknownName(expr);
     it->second.used = true;
     return it->second.value;
   }
@@ -742,7 +757,9 @@ OwningOpRef<ModuleOp> Importer::run() {
       diags.note(it->second.loc, "'" + binding.name + "' was first defined here");
       return nullptr;
     }
+    currentBinding = &binding;
     FailureOr<Value> v = importExpr(*binding.value);
+    currentBinding = nullptr;
     if (failed(v))
       return nullptr;
     symbols[binding.name] = Symbol{*v, binding.loc};

@@ -165,6 +165,7 @@ private:
   /// argument that says what `what` expects.
   FailureOr<mlir::RankedTensorType> expectF32(const BoundArgs &args, size_t i, int64_t rank,
                                               llvm::StringRef what, llvm::StringRef example);
+  LogicalResult unknownName(const ast::Expr &expr);
   std::string describe(Value v) const;
   std::string typeText(mlir::Type t) const;
   /// Records a loss value with its prediction and task.
@@ -177,6 +178,9 @@ private:
   kiln::DiagnosticEngine &diags;
   mlir::OpBuilder builder;
   llvm::StringMap<Symbol> symbols;
+  /// The binding being imported, so that a name it reads can be told apart
+  /// from one bound later (or by itself) for a precise message.
+  const ast::Binding *currentBinding = nullptr;
   llvm::StringMap<unsigned> layerCounts;
   std::string batchName = "batch";
   /// The expression text a value came from, for diagnostics.
