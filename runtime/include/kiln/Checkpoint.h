@@ -80,7 +80,9 @@ Status saveCheckpoint(const std::string &path, const std::vector<TensorView> &te
 /// `path`, the directory fsync'ed. On a failure the temporary file is
 /// removed and an existing file at `path` is untouched; the message names
 /// `path`, not the temporary file ("run/log.csv: cannot create file: No
-/// such file or directory"). For every file the runtime writes (logs,
+/// such file or directory"). Before writing, it removes the temporaries
+/// `path.tmp-<pid>` that writers killed mid-write left behind (only those
+/// whose process no longer exists). For every file the runtime writes (logs,
 /// plots, exported weights).
 Status writeFileAtomically(const std::string &path, const std::vector<std::string_view> &pieces);
 
