@@ -1,10 +1,13 @@
 //===- AotEmitter.cpp - Ahead-of-time output of a lowered model -----------===//
 #include "Codegen/AotEmitter.h"
 
+#include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/SmallString.h"
+#include "llvm/ADT/StringRef.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cstdlib>
 #include <fstream>
@@ -327,12 +330,36 @@ std::string WrapperWriter::source() const {
     if (in.isLabel && in.isInt)
       labelsPerSample = perSampleElements(in.shape);
 
+  // Token ids: the smallest table an embedding reads them from, which the
+  // runtime checks ids against (the gather clamps them). Embedding tables are
+  // the parameters "embedding<N>.weight", [vocab, dim] (see
+  // Importer::buildEmbedding); their ids are the model's one i32 feature
+  // input (checkRuntimeInputs), unless a model file embeds its labels too,
+  // which would make the limit stricter than the features need.
+  int64_t tokenLimit = 0;
+  for (const ParamDesc &p : model.params) {
+    llvm::StringRef name(p.name);
+    if (!features || !features->isInt || !name.consume_front("embedding") ||
+        !name.consume_back(".weight") || name.empty() ||
+        !llvm::all_of(name, [](char c) { return std::isdigit(static_cast<unsigned char>(c)); }) ||
+        p.shape.size() != 2)
+      continue;
+    tokenLimit = tokenLimit == 0 ? p.shape[0] : std::min(tokenLimit, p.shape[0]);
+  }
+  std::string inputShape;
+  if (features)
+    for (int64_t d : features->shape)
+      if (d >= 0)
+        inputShape += (inputShape.empty() ? "" : ", ") + std::to_string(d);
+
   os << "const kiln::ModelInfo &" << cls << "::info() const {\n"
      << "  static const kiln::ModelInfo info = [] {\n"
      << "    kiln::ModelInfo m;\n"
      << "    m.name = \"" << model.name << "\";\n"
      << "    m.inputFeatures = " << inputFeatures << ";\n"
      << "    m.tokenInput = " << (features && features->isInt ? "true" : "false") << ";\n"
+     << "    m.inputShape = {" << inputShape << "};\n"
+     << "    m.tokenLimit = " << tokenLimit << ";\n"
      << "    m.labelsPerSample = " << labelsPerSample << ";\n"
      << "    m.task = " << cppString(model.task) << ";\n"
      << "    m.numClasses = " << (classifier ? outputs / labelsPerSample : 0) << ";\n"
@@ -480,8 +507,14 @@ std::vector<std::string> objectFiles(const LoweredModel &model, const AotPaths &
 }
 
 std::vector<std::string> compileFlags(const AotPaths &paths) {
-  return {paths.cxx, "-std=c++17", "-O2", "-I" + paths.workDir,
-          "-I" + runtimeLocation().includeDir, "-I" KILN_HALIDE_INCLUDE_DIR};
+  std::vector<std::string> flags{paths.cxx, "-std=c++17", "-O2", "-I" + paths.workDir,
+                                 "-I" + runtimeLocation().includeDir,
+                                 "-I" KILN_HALIDE_INCLUDE_DIR};
+  // A build with sanitizers (KILN_SANITIZE) has an instrumented runtime
+  // library, which the generated code must be compiled and linked to match.
+  if (std::string sanitize = KILN_SANITIZE_FLAGS; !sanitize.empty())
+    flags.push_back(sanitize);
+  return flags;
 }
 } // namespace
 

@@ -34,9 +34,21 @@ int main(int argc, char **argv) {
     return fail(data.error());
 
   model.setHyperparam("lr", 0.05f);
-  // One step by hand on the first 64 samples, then whole epochs.
-  float first = model.trainStep(data->train.x.data(), data->train.y.data(), 64);
-  std::printf("first step: loss %.4f\n", first);
+  // One step by hand on the first 64 samples, then whole epochs. Buffers go
+  // in as views with their shapes, which the model checks against what it
+  // takes before the generated code reads them.
+  const int64_t features = model.info().inputFeatures; // 784
+  const int64_t classes = model.info().numClasses;     // 10
+  kiln::Result<float> first =
+      model.trainStep({data->train.x, {64, features}}, {data->train.y, {64}});
+  if (!first)
+    return fail(first.error());
+  std::printf("first step: loss %.4f\n", *first);
+  // A mistake is refused with a message, and nothing changes: here labels
+  // for 32 samples beside 64 images.
+  kiln::Result<float> refused =
+      model.trainStep({data->train.x, {64, features}}, {data->train.y, {32}});
+  std::printf("refused: %s\n", refused ? "nothing" : refused.error().c_str());
   for (int e = 0; e < epochs; ++e) {
     kiln::Result<kiln::EpochStats> stats = model.trainEpoch(data->train);
     if (!stats)
@@ -66,9 +78,9 @@ int main(int argc, char **argv) {
               weight[0]);
 
   // Predict the first test image.
-  std::vector<float> logits(reloaded.info().numClasses);
-  if (!reloaded.predict(data->test.x.data(), 1, logits.data()))
-    return fail("predict failed");
+  std::vector<float> logits(classes);
+  if (kiln::Status s = reloaded.predict({data->test.x, {1, features}}, {logits, {1, classes}}); !s)
+    return fail(s.error());
   int best = 0;
   for (int c = 1; c < static_cast<int>(logits.size()); ++c)
     if (logits[c] > logits[best])

@@ -2,6 +2,7 @@
 
 #include "kiln/Data.h"
 #include "kiln/Random.h"
+#include "kiln/Tensor.h"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -313,15 +314,27 @@ Status checkDataset(const Dataset &data, const ModelInfo &model) {
                              "labels and {} target values",
                              data.source, data.count, data.x.size(), data.y.size(),
                              data.targets.size()));
+  if (model.tokenInput && model.tokenLimit > 0) {
+    int64_t bad = firstTokenOutside(data.x.data(), static_cast<int64_t>(data.x.size()),
+                                    model.tokenLimit);
+    if (bad >= 0) {
+      float id = data.x[static_cast<size_t>(bad)];
+      int64_t record = bad / std::max<int64_t>(data.features, 1);
+      if (std::isfinite(id) && std::floor(id) == id)
+        return Error(fmt::format("{}: record {}: token id {} out of range [0, {}) of model '{}'",
+                                 data.source, record, id, model.tokenLimit, model.name));
+      return Error(fmt::format("{}: record {}: token id {} is not an integer", data.source,
+                               record, id));
+    }
+  }
   if (data.targetFeatures > 0)
     return {};
-  for (size_t i = 0; i < data.y.size(); ++i) {
-    int32_t label = data.y[i];
-    if (label < 0 || label >= model.numClasses)
-      return Error(fmt::format("{}: record {}: label {} out of range [0, {}) of model '{}'",
-                               data.source, i / static_cast<size_t>(data.labelsPerSample), label,
-                               model.numClasses, model.name));
-  }
+  int64_t bad = firstLabelOutside(data.y.data(), static_cast<int64_t>(data.y.size()),
+                                  model.numClasses);
+  if (bad >= 0)
+    return Error(fmt::format("{}: record {}: label {} out of range [0, {}) of model '{}'",
+                             data.source, bad / data.labelsPerSample,
+                             data.y[static_cast<size_t>(bad)], model.numClasses, model.name));
   return {};
 }
 

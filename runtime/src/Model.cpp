@@ -2,6 +2,10 @@
 
 #include "kiln/Model.h"
 
+#include <fmt/format.h>
+
+#include <limits>
+
 namespace kiln {
 
 Model::Model(CompiledModel &compiled, TrainerOptions options)
@@ -9,18 +13,48 @@ Model::Model(CompiledModel &compiled, TrainerOptions options)
 
 Status Model::initialize(uint64_t seed) { return params.initialize(seed); }
 
+Result<float> Model::trainStep(const TensorRef &x, const TensorRef &labelsOrTargets) {
+  Result<int64_t> batch = checkTrainBuffers(info(), "trainStep", x, labelsOrTargets);
+  if (!batch)
+    return batch.takeError();
+  return training.runStep(x.f32(), labelsOrTargets.i32(), labelsOrTargets.f32(), *batch);
+}
+
+// The raw-pointer calls view their pointers in the shapes the model expects,
+// so that the one check above applies to them too.
+
 float Model::trainStep(const float *x, const int32_t *labels, int64_t batch) {
-  return training.trainBatch(x, labels, nullptr, batch);
+  Result<float> loss =
+      trainStep(TensorRef(x, expectedShape(info(), BufferRole::Input, batch)),
+                TensorRef(labels, expectedShape(info(), BufferRole::LabelsOrTargets, batch)));
+  rejection = loss ? std::string() : loss.error();
+  return loss ? *loss : std::numeric_limits<float>::quiet_NaN();
 }
 
 float Model::trainStep(const float *x, const float *targets, int64_t batch) {
-  return training.trainBatch(x, nullptr, targets, batch);
+  Result<float> loss =
+      trainStep(TensorRef(x, expectedShape(info(), BufferRole::Input, batch)),
+                TensorRef(targets, expectedShape(info(), BufferRole::LabelsOrTargets, batch)));
+  rejection = loss ? std::string() : loss.error();
+  return loss ? *loss : std::numeric_limits<float>::quiet_NaN();
 }
 
 Result<EpochStats> Model::trainEpoch(const Dataset &data) { return training.trainEpoch(data); }
 
+Status Model::predict(const TensorRef &x, const MutableTensorRef &out) {
+  Result<int64_t> batch = checkPredictBuffers(info(), "predict", x, out);
+  if (!batch)
+    return batch.takeError();
+  if (!compiled.predict(params.pointers(), x.f32(), *batch, out.mutableF32()))
+    return Error(fmt::format("predict: the generated code failed on a batch of {}", *batch));
+  return {};
+}
+
 bool Model::predict(const float *x, int64_t batch, float *out) {
-  return compiled.predict(params.pointers(), x, batch, out);
+  Status status = predict(TensorRef(x, expectedShape(info(), BufferRole::Input, batch)),
+                          MutableTensorRef(out, expectedShape(info(), BufferRole::Output, batch)));
+  rejection = status ? std::string() : status.error();
+  return bool(status);
 }
 
 Result<EvalStats> Model::evaluate(const Dataset &data) { return training.evaluate(data); }

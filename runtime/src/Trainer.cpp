@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <map>
 
 namespace kiln {
@@ -58,12 +59,29 @@ float Trainer::step(const Dataset &data, const std::vector<int64_t> &order, int6
       std::copy_n(data.y.begin() + sample * data.labelsPerSample, data.labelsPerSample,
                   batchY.begin() + i * data.labelsPerSample);
   }
-  return trainBatch(batchX.data(), targetFeatures > 0 ? nullptr : batchY.data(),
-                    targetFeatures > 0 ? batchTargets.data() : nullptr, batch);
+  return runStep(batchX.data(), targetFeatures > 0 ? nullptr : batchY.data(),
+                 targetFeatures > 0 ? batchTargets.data() : nullptr, batch);
+}
+
+Result<float> Trainer::trainBatch(const TensorRef &x, const TensorRef &labelsOrTargets) {
+  Result<int64_t> batch = checkTrainBuffers(model.info(), "trainBatch", x, labelsOrTargets);
+  if (!batch)
+    return batch.takeError();
+  return runStep(x.f32(), labelsOrTargets.i32(), labelsOrTargets.f32(), *batch);
 }
 
 float Trainer::trainBatch(const float *x, const int32_t *labels, const float *targets,
                           int64_t batch) {
+  const ModelInfo &info = model.info();
+  std::vector<int64_t> yShape = expectedShape(info, BufferRole::LabelsOrTargets, batch);
+  Result<float> loss =
+      trainBatch(TensorRef(x, expectedShape(info, BufferRole::Input, batch)),
+                 info.targetFeatures > 0 ? TensorRef(targets, yShape) : TensorRef(labels, yShape));
+  return loss ? *loss : std::numeric_limits<float>::quiet_NaN();
+}
+
+float Trainer::runStep(const float *x, const int32_t *labels, const float *targets,
+                       int64_t batch) {
   stepHyper = hyperValues;
   if (lrIndex >= 0)
     stepHyper[lrIndex] = currentLearningRate();

@@ -113,6 +113,14 @@ struct ModelInfo {
   /// embedding): StepArgs::x and predict's x carry them as floats (exact
   /// below 2^24).
   bool tokenInput = false;
+  /// The shape of one sample of `x` as the model file declares it, without
+  /// the batch ({1, 28, 28} for an f32[batch, 1, 28, 28] input); its elements
+  /// number inputFeatures. Empty when not known: then {inputFeatures}.
+  std::vector<int64_t> inputShape;
+  /// For tokenInput: token ids lie in [0, tokenLimit), the smallest
+  /// vocabulary of the embeddings that read them (the generated code would
+  /// clamp an id outside); 0 when not known.
+  int64_t tokenLimit = 0;
   /// Class labels per sample: 1, or one per step of a sequence (a label of
   /// shape [batch, T]); predict then gives numClasses logits per step.
   int64_t labelsPerSample = 1;
@@ -175,7 +183,9 @@ struct EvalArgs {
 
 /// Implemented by generated code. All tensors are dense, row-major float32
 /// (labels int32). `params[i]` points at storage of params[i].numElements()
-/// floats, which trainStep updates in place.
+/// floats, which trainStep updates in place. The generated code trusts its
+/// arguments: kiln::Model and kiln::Trainer check an app's buffers against
+/// info() before calling it (see kiln/Tensor.h).
 class CompiledModel {
 public:
   virtual ~CompiledModel() = default;

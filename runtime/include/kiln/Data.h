@@ -122,7 +122,15 @@ Result<Dataset> loadNpyDataset(const std::string &featuresPath, const std::strin
 
 /// Checks that `data` fits `model`: as many features per sample as the
 /// model's inputFeatures, as many float targets as its targetFeatures (none
-/// for a model trained on class labels), labels below numClasses.
+/// for a model trained on class labels) or labels per sample as its
+/// labelsPerSample, vectors sized as `count` samples of those, labels in
+/// [0, numClasses) and, for a model that reads token ids, every feature an
+/// integer in [0, tokenLimit). Trainer::trainEpoch and evaluate call it
+/// before their first step; loadNpyDataset, loadMnist and loadIdxFile on
+/// what they read.
+///
+///   made.csv: inconsistent dataset: 4 samples but 8 feature values, 0 labels and 3 target values
+///   text.txt: record 3: token id 300 out of range [0, 256) of model 'lm'
 Status checkDataset(const Dataset &data, const ModelInfo &model);
 
 /// How loadCsvDataset splits a row into features and targets.

@@ -13,12 +13,14 @@
 //   MnistMlpModel model;
 //   model.initialize(/*seed=*/7);                 // check the Status
 //   model.setHyperparam("lr", 0.05f);
-//   float loss = model.trainStep(x, labels, 64);  // x: 64 x 784 floats
-//   model.predict(x, 64, logits);                 // logits: 64 x 10 floats
+//   kiln::Result<float> loss = model.trainStep({x, {64, 784}}, {labels, {64}});
+//   kiln::Status s = model.predict({x, {64, 784}}, {logits, {64, 10}});
 //   model.save("run/weights.safetensors");        // a checkpoint, see Checkpoint.h
 //   float *w = model.parameter("dense0.weight");   // [784, 256], row-major
 //
-// Tensors are dense, row-major float32 (labels int32); see docs/cpp-api.md.
+// Tensors are dense, row-major float32 (labels int32), handed over as
+// kiln::TensorRef views that are checked against info() before the
+// generated code reads them (kiln/Tensor.h); see docs/cpp-api.md.
 //
 //===----------------------------------------------------------------------===//
 #ifndef KILN_MODEL_H
@@ -28,6 +30,7 @@
 #include "kiln/Data.h"
 #include "kiln/Init.h"
 #include "kiln/Result.h"
+#include "kiln/Tensor.h"
 #include "kiln/Trainer.h"
 
 #include <cstdint>
@@ -49,19 +52,44 @@ public:
   /// Draws every parameter from its initializer (see kiln/Init.h).
   Status initialize(uint64_t seed);
 
-  /// One optimisation step on a batch of a classifier: `x` is batch x
-  /// inputFeatures floats, `labels` batch x labelsPerSample class indices.
-  /// Returns the batch's mean loss before the update; NaN on an error.
+  /// One optimisation step on a batch: `x` the features, f32[batch,
+  /// inputFeatures] (or [batch, inputShape...]), and `labelsOrTargets` the
+  /// class labels, i32[batch] (i32[batch, labelsPerSample] for a label per
+  /// step), or for a model trained on float targets f32[batch,
+  /// targetFeatures]. Returns the batch's mean loss before the update (NaN
+  /// when the generated code reports an error or the model diverged). Fails,
+  /// changing nothing, on a buffer that does not fit the model (see
+  /// checkTrainBuffers in kiln/Tensor.h), with a message such as
+  ///   trainStep: labels: sample 3: class 12 outside [0, 10)
+  Result<float> trainStep(const TensorRef &x, const TensorRef &labelsOrTargets);
+  /// The same on raw pointers, for a model trained on class labels: `x` is
+  /// batch x inputFeatures floats, `labels` batch x labelsPerSample class
+  /// indices. Returns NaN when the checks a pointer allows fail (null, batch
+  /// < 1, a label or token id out of range, a model trained on float
+  /// targets), changing nothing; lastError() then says why.
   float trainStep(const float *x, const int32_t *labels, int64_t batch);
   /// The same for a model trained on float targets (batch x targetFeatures).
   float trainStep(const float *x, const float *targets, int64_t batch);
-  /// Trains one shuffled epoch over `data` (see Trainer::trainEpoch).
+  /// Trains one shuffled epoch over `data` (see Trainer::trainEpoch); fails
+  /// before the first step if `data` does not fit the model (checkDataset).
   Result<EpochStats> trainEpoch(const Dataset &data);
 
-  /// Writes batch x outputFeatures predictions (logits for a classifier).
+  /// Inference: writes `out`, f32[batch, outputFeatures] (logits for a
+  /// classifier; [batch, labelsPerSample, numClasses] also for a label per
+  /// step), for the features `x` as trainStep takes them. Fails, writing
+  /// nothing, on a buffer that does not fit the model (checkPredictBuffers):
+  ///   predict: out: expected f32[64, 10], got f32[64, 9]
+  Status predict(const TensorRef &x, const MutableTensorRef &out);
+  /// The same on raw pointers: `x` batch x inputFeatures floats, `out`
+  /// batch x outputFeatures. Returns false on an error; lastError() says why.
   bool predict(const float *x, int64_t batch, float *out);
   /// The loss and metric over `data` in inference mode (see EvalStats).
   Result<EvalStats> evaluate(const Dataset &data);
+
+  /// Why the last raw-pointer trainStep was rejected (it returned NaN,
+  /// changing nothing) or predict failed (it returned false); empty after
+  /// one that was not.
+  const std::string &lastError() const { return rejection; }
 
   /// A hyperparameter by name (e.g. "lr"); false if the model has none.
   bool setHyperparam(std::string_view name, float value) {
@@ -87,6 +115,7 @@ private:
   CompiledModel &compiled;
   ParameterStore params;
   Trainer training;
+  std::string rejection; // see lastError()
 };
 
 namespace detail {

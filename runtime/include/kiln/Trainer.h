@@ -24,6 +24,7 @@
 #include "kiln/Health.h"
 #include "kiln/Init.h"
 #include "kiln/Result.h"
+#include "kiln/Tensor.h"
 
 #include <cstdint>
 #include <functional>
@@ -160,18 +161,28 @@ public:
   int64_t epochsDone() const { return epochs; }
 
   /// Trains one epoch over `data` in the order epochOrder(data.count, seed,
-  /// epochsDone()). Fails if the data does not fit the model, or as soon as
-  /// a step returns a non-finite loss: the epoch is then replayed from its
-  /// start with numerics checks on, to name the first step and kernel (ops
-  /// and model-file locations) that produced a NaN or Inf, and parameters
-  /// and state are restored to the start of the epoch.
+  /// epochsDone()). Fails before the first step, changing nothing, if the
+  /// data does not fit the model (checkDataset: sizes, labels, token ids),
+  /// or as soon as a step returns a non-finite loss: the epoch is then
+  /// replayed from its start with numerics checks on, to name the first step
+  /// and kernel (ops and model-file locations) that produced a NaN or Inf,
+  /// and parameters and state are restored to the start of the epoch.
   Result<EpochStats> trainEpoch(const Dataset &data);
 
-  /// One update on a batch the caller gathered: `x` holds batch x
-  /// inputFeatures floats, and `labels` (a classifier) or `targets` (other
-  /// tasks) the batch's labels. Applies the hyperparameters and the
-  /// scheduled learning rate and counts the update. Returns the batch's mean
-  /// loss (NaN on an error in generated code).
+  /// One update on a batch the caller gathered: `x` the features and
+  /// `labelsOrTargets` the batch's class labels (i32) or float targets, as
+  /// checkTrainBuffers (kiln/Tensor.h) checks them against the model.
+  /// Applies the hyperparameters and the scheduled learning rate and counts
+  /// the update. Returns the batch's mean loss, which is NaN when the
+  /// generated code reports an error (or the model diverged); a call the
+  /// check rejects fails with its message ("trainBatch: labels: expected
+  /// i32[64], got f32[64]") and changes nothing.
+  Result<float> trainBatch(const TensorRef &x, const TensorRef &labelsOrTargets);
+  /// The same on raw pointers: `x` holds batch x inputFeatures floats, and
+  /// `labels` (a model trained on class labels) or `targets` (one trained on
+  /// float targets) the batch's labels. Checks what pointers allow (not null,
+  /// batch >= 1, labels and token ids in range) and returns NaN, changing
+  /// nothing, when that fails; the TensorRef overload says why.
   float trainBatch(const float *x, const int32_t *labels, const float *targets, int64_t batch);
 
   /// Measures the model in inference mode (CompiledModel::evaluate) over the
@@ -181,7 +192,10 @@ public:
   Result<EvalStats> evaluate(const Dataset &data, int64_t maxSamples = 0);
 
 private:
+  friend class Model; // checks a step's buffers under its own name, then runs it
   Status checkFits(const Dataset &data) const;
+  /// One update on buffers already checked.
+  float runStep(const float *x, const int32_t *labels, const float *targets, int64_t batch);
   /// Gathers samples order[first, first + batch) and runs one update.
   float step(const Dataset &data, const std::vector<int64_t> &order, int64_t first,
              int64_t batch);
