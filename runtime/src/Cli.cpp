@@ -1257,6 +1257,8 @@ int runPredict(const std::string &, const Config &config, CompiledModel &model, 
   Result<Dataset> data = loadFeatures(config, info);
   if (!data)
     return fail(err, data.error());
+  if (Status status = checkTokenIds(*data, info); !status)
+    return fail(err, status.error());
   const Standardization &stats = (*loaded)->trainer.normalization();
   if (!stats.mean.empty())
     if (Status status = applyStandardization(*data, stats); !status)

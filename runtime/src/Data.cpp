@@ -289,6 +289,23 @@ Status checkTask(const ModelInfo &model) {
 
 } // namespace
 
+Status checkTokenIds(const Dataset &data, const ModelInfo &model) {
+  if (!model.tokenInput || model.tokenLimit <= 0)
+    return {};
+  int64_t bad = firstTokenOutside(data.x.data(), static_cast<int64_t>(data.x.size()),
+                                  model.tokenLimit);
+  if (bad >= 0) {
+    float id = data.x[static_cast<size_t>(bad)];
+    int64_t record = bad / std::max<int64_t>(data.features, 1);
+    if (std::isfinite(id) && std::floor(id) == id)
+      return Error(fmt::format("{}: record {}: token id {} out of range [0, {}) of model '{}'",
+                               data.source, record, id, model.tokenLimit, model.name));
+    return Error(fmt::format("{}: record {}: token id {} is not an integer", data.source,
+                             record, id));
+  }
+  return {};
+}
+
 Status checkDataset(const Dataset &data, const ModelInfo &model) {
   if (Status status = checkTask(model); !status)
     return status;
@@ -314,19 +331,8 @@ Status checkDataset(const Dataset &data, const ModelInfo &model) {
                              "labels and {} target values",
                              data.source, data.count, data.x.size(), data.y.size(),
                              data.targets.size()));
-  if (model.tokenInput && model.tokenLimit > 0) {
-    int64_t bad = firstTokenOutside(data.x.data(), static_cast<int64_t>(data.x.size()),
-                                    model.tokenLimit);
-    if (bad >= 0) {
-      float id = data.x[static_cast<size_t>(bad)];
-      int64_t record = bad / std::max<int64_t>(data.features, 1);
-      if (std::isfinite(id) && std::floor(id) == id)
-        return Error(fmt::format("{}: record {}: token id {} out of range [0, {}) of model '{}'",
-                                 data.source, record, id, model.tokenLimit, model.name));
-      return Error(fmt::format("{}: record {}: token id {} is not an integer", data.source,
-                               record, id));
-    }
-  }
+  if (Status status = checkTokenIds(data, model); !status)
+    return status;
   if (data.targetFeatures > 0)
     return {};
   int64_t bad = firstLabelOutside(data.y.data(), static_cast<int64_t>(data.y.size()),

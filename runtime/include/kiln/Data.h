@@ -133,6 +133,11 @@ Result<Dataset> loadNpyDataset(const std::string &featuresPath, const std::strin
 ///   text.txt: record 3: token id 300 out of range [0, 256) of model 'lm'
 Status checkDataset(const Dataset &data, const ModelInfo &model);
 
+/// Checks that every feature of `data` is a token id `model` can read (an
+/// integer in [0, tokenLimit)) when the model reads token ids; part of
+/// checkDataset, and what predict checks of a set that has no labels.
+Status checkTokenIds(const Dataset &data, const ModelInfo &model);
+
 /// How loadCsvDataset splits a row into features and targets.
 struct CsvOptions {
   /// Targets are the last `targetColumns` cells of each row (0: features
