@@ -1037,7 +1037,8 @@ LogicalResult FunctionLowering::lowerKernel(KernelOp op) {
     // Without an optimizer, a gradient marker returns the gradient.
     writes.push_back(t->func);
     auto pg = cast<ParamGradOp>(inner);
-    const Slot &param = plan.slots[slotFor(pg.getParam())];
+    // A copy: newSlot grows plan.slots, which would leave a reference dangling.
+    const Slot param = plan.slots[slotFor(pg.getParam())];
     writeSlots.push_back(newSlot({Slot::Kind::ParamGrad, param.name + ".grad", param.shape,
                                   false, param.index}));
     funcs.outputShapes.push_back(param.shape);
