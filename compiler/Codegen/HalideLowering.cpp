@@ -349,7 +349,11 @@ static FailureOr<Halide::Expr> lowerScalarOp(Operation &op, ArrayRef<Halide::Exp
         if (a[0].type().is_float() && a[0].type().bits() == 64)
           return Halide::Internal::Call::make(a[0].type(), "erf", {a[0]},
                                               Halide::Internal::Call::PureExtern);
-        return Halide::erf(a[0]);
+        // Halide's float32 erf raises a polynomial in |x| to the power -16,
+        // which overflows into NaN for |x| above about 1e7. erf(x) rounds to
+        // +-1 in float32 from |x| = 4 on, so clamping at 16 changes nothing
+        // else.
+        return Halide::erf(Halide::clamp(a[0], -16.0f, 16.0f));
       })
       .Default([&](Operation *other) -> E {
         return other->emitError("no Halide lowering for '") << other->getName()
@@ -524,7 +528,11 @@ FailureOr<Tensor> FunctionLowering::lowerOp(Operation *op) {
         Halide::RDom r(0, n, uniqueName("r"));
         Halide::Expr label = Halide::clamp(y.at({r}), 0, classes - 1);
         Halide::Func loss(uniqueName("softmax_cross_entropy"));
-        loss() = Halide::sum(rowMax(r) + Halide::log(rowSum(r)) - z.at({r, label})) /
+        // (max - z[y]) + log(sum), in that order: next to a large maximum,
+        // max + log(sum) would lose the log (1e30 + log 2 - 1e30 = 0), and
+        // strict_float keeps Halide from reassociating it that way.
+        loss() = Halide::sum(Halide::strict_float((rowMax(r) - z.at({r, label})) +
+                                                  Halide::log(rowSum(r)))) /
                  Halide::cast(ft, n);
         return Tensor{loss, {}};
       })
@@ -623,8 +631,11 @@ FailureOr<Tensor> FunctionLowering::lowerOp(Operation *op) {
       .Case([&](LogSoftmaxOp l) -> FailureOr<Tensor> {
         Tensor z = get(l.getInput());
         auto [rowMax, rowSum] = softmaxStats(z);
+        // (z - max) - log(sum): strict_float keeps Halide from reassociating
+        // it into z - (max + log(sum)), which loses the log next to a large
+        // maximum.
         return elementwise(l.getResult(), [&](std::vector<Halide::Expr> v) {
-          return z.at(v) - rowMax(v[0]) - Halide::log(rowSum(v[0]));
+          return Halide::strict_float((z.at(v) - rowMax(v[0])) - Halide::log(rowSum(v[0])));
         });
       })
       .Case([&](BroadcastOp b) {

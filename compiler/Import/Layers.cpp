@@ -116,10 +116,14 @@ const ActivationRule kActivations[] = {
      [](Scalar &s, Value x, double alpha) {
        return s.select(s.greater(x, s.constant(0.0)), x, s.mul(s.constant(alpha), x));
      }},
-    // x > 0 ? x : alpha (exp(x) - 1)
+    // x > 0 ? x : alpha (exp(x) - 1). The branch not taken is computed too:
+    // exp(min(0, x)) keeps it finite for large x, where exp(x) would be inf
+    // and its derivative inf * 0 = NaN. (min passes the gradient to its
+    // second operand on a tie, so x = 0 keeps the slope alpha.)
     {"elu", 1.0,
      [](Scalar &s, Value x, double alpha) {
-       Value negative = s.mul(s.constant(alpha), s.sub(s.exp(x), s.constant(1.0)));
+       Value expNegative = s.exp(s.min(s.constant(0.0), x));
+       Value negative = s.mul(s.constant(alpha), s.sub(expNegative, s.constant(1.0)));
        return s.select(s.greater(x, s.constant(0.0)), x, negative);
      }},
     // x Phi(x) = x (1 + erf(x / sqrt 2)) / 2, the exact form (PyTorch's default)

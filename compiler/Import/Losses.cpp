@@ -56,8 +56,15 @@ struct PointwiseLoss {
 };
 
 /// max(log(x), -100): PyTorch's binary cross-entropy clamps the logarithm so
-/// that a confident wrong prediction costs 100, not infinity.
-Value clampedLog(Scalar &s, Value x) { return s.max(s.log(x), s.constant(-100.0)); }
+/// that a confident wrong prediction costs 100, not infinity. Written as
+/// x > e^-100 ? log(x > e^-100 ? x : 1) : -100 so that its derivative is 0
+/// where the clamp holds: the log's derivative 1 / x would otherwise be
+/// evaluated at x = 0 and give 0 / 0 there.
+Value clampedLog(Scalar &s, Value x) {
+  Value above = s.greater(x, s.constant(std::exp(-100.0)));
+  Value safe = s.select(above, x, s.constant(1.0));
+  return s.select(above, s.log(safe), s.constant(-100.0));
+}
 
 const PointwiseLoss kPointwiseLosses[] = {
     {"mse", "regression", [](Scalar &s, Value p, Value t, double) { return s.square(s.sub(p, t)); }},
@@ -146,9 +153,14 @@ FailureOr<Value> Importer::buildCategoricalCrossEntropy(BoundArgs &args) {
                      describe(targets) + " for logits " + describe(logits));
   Location l = loc(args.call->loc);
   Value logProbs = LogSoftmaxOp::create(builder, l, logits);
+  // A zero target contributes 0 even where the log-probability is -inf
+  // (logits further apart than float32's range), not 0 * -inf.
   Value terms = buildElementwise(builder, l, {targets, logProbs}, logits.getType(), 1,
                                  [](Scalar &s, ArrayRef<Value> a) {
-                                   return SmallVector<Value>{s.neg(s.mul(a[0], a[1]))};
+                                   Value zero = s.constant(0.0);
+                                   Value term = s.neg(s.mul(a[0], a[1]));
+                                   return SmallVector<Value>{
+                                       s.select(s.greater(s.abs(a[0]), zero), term, zero)};
                                  })
                     .getResult(0);
   Value loss = meanOverBatch(builder, l, terms, 1);
