@@ -9,6 +9,7 @@ packages=(
   llvm-22-dev libmlir-22-dev mlir-22-tools llvm-22-tools
   libhalide14-0-dev libfmt-dev libgtest-dev libgmock-dev zlib1g-dev
   npm
+  clang libclang-rt-14-dev # libFuzzer and the sanitizers' runtimes, for test/fuzz
   python3-sklearn # its diabetes data, for examples/regression
 )
 # Reference numbers and benchmarks (never needed by the product itself).
