@@ -118,99 +118,6 @@ void expectNear(const std::string &what, const Values &actual, const Values &ref
   }
 }
 
-/// A model compiled as a generated trainer is: float32, with the optimizer's
-/// update fused into the train step and applied in place. (JitModel computes
-/// in float64 and returns the gradients instead.)
-class Float32Model {
-public:
-  explicit Float32Model(const std::string &source) {
-    SourceFile file("numerics.kiln", source);
-    std::ostringstream errors;
-    DiagnosticEngine diags(file, errors);
-    std::optional<ast::Model> ast = parseModel(file, diags);
-    if (ast)
-      module = importModel(*ast, diags, context);
-    if (!module) {
-      ADD_FAILURE() << errors.str();
-      return;
-    }
-    mlir::PassManager pm(&context);
-    buildKilnPipeline(pm, PipelineOptions());
-    if (mlir::failed(pm.run(*module))) {
-      ADD_FAILURE() << "the pass pipeline failed";
-      return;
-    }
-    mlir::FailureOr<LoweredModel> result = lowerToHalide(*module, CodegenOptions());
-    if (mlir::failed(result)) {
-      ADD_FAILURE() << "lowering to Halide failed";
-      return;
-    }
-    lowered = std::move(*result);
-    ok = true;
-  }
-
-  bool ok = false;
-  LoweredModel lowered;
-
-  /// Runs @train_step: updates `params` in place and returns the loss.
-  double trainStep(const std::vector<Buffer> &params, const std::vector<Buffer> &inputs,
-                   int batch) {
-    const FunctionPlan &plan = lowered.functions.at(0);
-    Halide::Buffer<float> loss = run(0, params, inputs, batch).at(plan.results.at(0));
-    return loss();
-  }
-
-  /// Runs @predict: the model's output for the batch.
-  Buffer predict(const std::vector<Buffer> &params, const std::vector<Buffer> &inputs, int batch) {
-    return run(1, params, inputs, batch).at(lowered.functions.at(1).results.at(0));
-  }
-
-private:
-  std::vector<Buffer> run(size_t function, const std::vector<Buffer> &params,
-                          const std::vector<Buffer> &inputs, int batch) {
-    const FunctionPlan &plan = lowered.functions.at(function);
-    std::vector<Buffer> slots(plan.slots.size());
-    for (size_t i = 0; i < plan.slots.size(); ++i) {
-      const Slot &s = plan.slots[i];
-      if (s.kind == Slot::Kind::Input)
-        slots[i] = inputs.at(s.index);
-      else if (s.kind == Slot::Kind::Param)
-        slots[i] = params.at(s.index);
-      else if (s.kind == Slot::Kind::State)
-        ADD_FAILURE() << "optimizer state " << s.name << " (only plain sgd is run here)";
-      else if (s.kind != Slot::Kind::Hyperparam && s.kind != Slot::Kind::Step)
-        slots[i] = tensorBuffer(s.shape, s.isInt ? Halide::Int(32) : Halide::Float(32), batch);
-    }
-    size_t kernelIndex = 0;
-    for (size_t f = 0; f < function; ++f)
-      kernelIndex += lowered.functions[f].calls.size();
-    for (const KernelCall &call : plan.calls) {
-      LoweredKernel &kernel = lowered.kernels.at(kernelIndex++);
-      kernel.batch.set(batch);
-      size_t image = 0, scalar = 0;
-      for (int id : call.inputs) {
-        const Slot &slot = plan.slots[id];
-        if (slot.kind == Slot::Kind::Hyperparam)
-          kernel.scalars.at(scalar++).set(
-              static_cast<float>(lowered.hyperparams.at(slot.index).defaultValue));
-        else if (slot.kind == Slot::Kind::Step)
-          kernel.scalars.at(scalar++).set(1.0f);
-        else
-          kernel.images.at(image++).set(slots[id]);
-      }
-      std::vector<Buffer> outputs;
-      for (int id : call.outputs)
-        outputs.push_back(slots[id]);
-      Halide::Realization realization(outputs);
-      kernel.pipeline.realize(realization);
-    }
-    return slots;
-  }
-
-  mlir::MLIRContext context;
-  mlir::OwningOpRef<mlir::ModuleOp> module;
-};
-
 /// A model file and the batch it is run on.
 struct Case {
   std::string source;
@@ -292,7 +199,9 @@ void checkFloat64(const Case &c, const Expected &want) {
 /// p - lr * gradient, running statistics.
 void checkFloat32(const Case &c, const Expected &want) {
   SCOPED_TRACE("float32, SGD update applied");
-  Float32Model model(c.source);
+  // As a generated trainer computes: float32, the update applied in place.
+  JitModel model(c.source, JitOptions{/*schedule=*/true, /*float64=*/false,
+                                      /*applyOptimizer=*/true});
   ASSERT_TRUE(model.ok);
   double lr = -1;
   for (const HyperparamDesc &h : model.lowered.hyperparams)
@@ -307,7 +216,7 @@ void checkFloat32(const Case &c, const Expected &want) {
   std::vector<Values> initial;
   for (const Buffer &p : params)
     initial.push_back(valuesOf(p));
-  double loss = model.trainStep(params, inputs, c.batch);
+  double loss = model.trainStep(params, inputs, c.batch, nullptr);
   expectNear("loss", {loss}, {want.loss}, kTolerance32);
   for (size_t p = 0; p < params.size(); ++p) {
     const std::string &name = model.lowered.params[p].name;

@@ -35,15 +35,30 @@ std::vector<int> halideExtents(const std::vector<int64_t> &shape, int batch) {
   return extents;
 }
 
+/// A float64 (or int32) buffer for `slot`, as gradient checks feed them.
 Buffer makeBuffer(const Slot &slot, int batch) {
   Halide::Type type = slot.isInt ? Halide::Int(32) : Halide::Float(64);
   return Buffer(type, halideExtents(slot.shape, batch));
 }
 
+/// How a JitModel is compiled.
+struct JitOptions {
+  bool schedule = true;
+  /// float64 for gradient checks; float32 as generated trainers compute.
+  bool float64 = true;
+  /// Without the optimizer pass, @train_step returns every parameter's
+  /// gradient; with it, the update is applied to the parameters in place
+  /// (plain sgd only: optimizer state is not provided).
+  bool applyOptimizer = false;
+};
+
 /// A model compiled for checking: parameters, data, and a JIT runner.
 class JitModel {
 public:
-  explicit JitModel(const std::string &source, bool schedule = true) {
+  explicit JitModel(const std::string &source, bool schedule = true)
+      : JitModel(source, JitOptions{schedule}) {}
+  JitModel(const std::string &source, const JitOptions &jit)
+      : floatType(jit.float64 ? Halide::Float(64) : Halide::Float(32)) {
     SourceFile file("gradcheck.kiln", source);
     std::ostringstream errors;
     DiagnosticEngine diags(file, errors);
@@ -56,13 +71,13 @@ public:
     if (!module)
       return;
     PipelineOptions options;
-    options.applyOptimizer = false;
+    options.applyOptimizer = jit.applyOptimizer;
     mlir::PassManager pm(&context);
     buildKilnPipeline(pm, options);
     EXPECT_TRUE(mlir::succeeded(pm.run(*module)));
     CodegenOptions codegen;
-    codegen.useDouble = true;
-    codegen.schedule = schedule;
+    codegen.useDouble = jit.float64;
+    codegen.schedule = jit.schedule;
     mlir::FailureOr<LoweredModel> result = lowerToHalide(*module, codegen);
     EXPECT_TRUE(mlir::succeeded(result));
     if (mlir::succeeded(result))
@@ -86,8 +101,10 @@ public:
         if (plan.slots[i].kind == Slot::Kind::ParamGrad)
           (*grads)[plan.slots[i].index] = slots[i];
     }
-    Halide::Buffer<double> loss = slots.at(plan.results.at(0));
-    return loss();
+    const Buffer &loss = slots.at(plan.results.at(0));
+    if (loss.type() == Halide::Float(64))
+      return Halide::Buffer<double>(loss)();
+    return Halide::Buffer<float>(loss)();
   }
 
   /// Runs @predict: the model's output for the batch.
@@ -113,8 +130,11 @@ private:
         break;
       case Slot::Kind::Hyperparam:
         break;
+      case Slot::Kind::State:
+        ADD_FAILURE() << "optimizer state " << s.name << " (only plain sgd runs here)";
+        break;
       default:
-        slots[i] = makeBuffer(s, batch);
+        slots[i] = Buffer(s.isInt ? Halide::Int(32) : floatType, halideExtents(s.shape, batch));
       }
     }
     size_t kernelIndex = 0;
@@ -148,6 +168,7 @@ private:
     return slots;
   }
 
+  Halide::Type floatType;
   mlir::MLIRContext context;
   mlir::OwningOpRef<mlir::ModuleOp> module;
 };
