@@ -20,23 +20,28 @@ Result<float> Model::trainStep(const TensorRef &x, const TensorRef &labelsOrTarg
   return training.runStep(x.f32(), labelsOrTargets.i32(), labelsOrTargets.f32(), *batch);
 }
 
-// The raw-pointer calls view their pointers in the shapes the model expects,
-// so that the one check above applies to them too.
+// The raw-pointer calls get the checks of views of their pointers in the
+// shapes the model expects (checkTrainBuffers on pointers), without building
+// the views: a step allocates nothing.
 
 float Model::trainStep(const float *x, const int32_t *labels, int64_t batch) {
-  Result<float> loss =
-      trainStep(TensorRef(x, expectedShape(info(), BufferRole::Input, batch)),
-                TensorRef(labels, expectedShape(info(), BufferRole::LabelsOrTargets, batch)));
-  rejection = loss ? std::string() : loss.error();
-  return loss ? *loss : std::numeric_limits<float>::quiet_NaN();
+  Result<int64_t> checked = checkTrainBuffers(info(), "trainStep", x, labels, batch);
+  if (!checked) {
+    rejection = checked.error();
+    return std::numeric_limits<float>::quiet_NaN();
+  }
+  rejection.clear();
+  return training.runStep(x, labels, nullptr, *checked);
 }
 
 float Model::trainStep(const float *x, const float *targets, int64_t batch) {
-  Result<float> loss =
-      trainStep(TensorRef(x, expectedShape(info(), BufferRole::Input, batch)),
-                TensorRef(targets, expectedShape(info(), BufferRole::LabelsOrTargets, batch)));
-  rejection = loss ? std::string() : loss.error();
-  return loss ? *loss : std::numeric_limits<float>::quiet_NaN();
+  Result<int64_t> checked = checkTrainBuffers(info(), "trainStep", x, targets, batch);
+  if (!checked) {
+    rejection = checked.error();
+    return std::numeric_limits<float>::quiet_NaN();
+  }
+  rejection.clear();
+  return training.runStep(x, nullptr, targets, *checked);
 }
 
 Result<EpochStats> Model::trainEpoch(const Dataset &data) { return training.trainEpoch(data); }

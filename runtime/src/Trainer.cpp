@@ -72,12 +72,13 @@ Result<float> Trainer::trainBatch(const TensorRef &x, const TensorRef &labelsOrT
 
 float Trainer::trainBatch(const float *x, const int32_t *labels, const float *targets,
                           int64_t batch) {
-  const ModelInfo &info = model.info();
-  std::vector<int64_t> yShape = expectedShape(info, BufferRole::LabelsOrTargets, batch);
-  Result<float> loss =
-      trainBatch(TensorRef(x, expectedShape(info, BufferRole::Input, batch)),
-                 info.targetFeatures > 0 ? TensorRef(targets, yShape) : TensorRef(labels, yShape));
-  return loss ? *loss : std::numeric_limits<float>::quiet_NaN();
+  const bool onTargets = model.info().targetFeatures > 0;
+  Result<int64_t> checked = onTargets
+                                ? checkTrainBuffers(model.info(), "trainBatch", x, targets, batch)
+                                : checkTrainBuffers(model.info(), "trainBatch", x, labels, batch);
+  if (!checked)
+    return std::numeric_limits<float>::quiet_NaN();
+  return runStep(x, onTargets ? nullptr : labels, onTargets ? targets : nullptr, *checked);
 }
 
 float Trainer::runStep(const float *x, const int32_t *labels, const float *targets,

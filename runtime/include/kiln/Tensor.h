@@ -125,6 +125,16 @@ std::vector<int64_t> expectedShape(const ModelInfo &model, BufferRole role, int6
 Result<int64_t> checkTrainBuffers(const ModelInfo &model, std::string_view call,
                                   const TensorRef &x, const TensorRef &labelsOrTargets);
 
+/// The same checks for raw pointers, viewed in the shapes the model expects
+/// for `batch` samples (expectedShape): `x` the features, `labels` class
+/// labels or `targets` float targets. The messages are those of views made
+/// from the pointers ("trainStep: x: null data for f32[64, 784]"). Allocates
+/// nothing unless a check fails.
+Result<int64_t> checkTrainBuffers(const ModelInfo &model, std::string_view call, const float *x,
+                                  const int32_t *labels, int64_t batch);
+Result<int64_t> checkTrainBuffers(const ModelInfo &model, std::string_view call, const float *x,
+                                  const float *targets, int64_t batch);
+
 /// Checks the buffers of inference, as checkTrainBuffers does, and returns
 /// the batch: `x` as there, `out` f32[batch, outputFeatures] (f32[batch,
 /// labelsPerSample, numClasses] for a label per step, also accepted
