@@ -188,7 +188,10 @@ struct EvalArgs {
 /// info() before calling it (see kiln/Tensor.h).
 class CompiledModel {
 public:
-  virtual ~CompiledModel() = default;
+  /// Defined in the runtime library, beside the allocator of the generated
+  /// kernels (halide_malloc and halide_free, see kiln/KernelMemory.h): the
+  /// reference from every generated class links them in.
+  virtual ~CompiledModel();
   virtual const ModelInfo &info() const = 0;
 
   /// One optimisation step on a batch: forward, backward and the fused
