@@ -2,7 +2,7 @@
 """Kiln against PyTorch: milliseconds per training step of the benchmark models on this CPU.
 
   /usr/bin/python3 bench/compare.py [--quick] [--only mlp,lenet,lstm] [--json FILE]
-                                    [--kilnc build/bin/kilnc]
+                                    [--kilnc build/bin/kilnc] [--autotune]
 
 (bench/compare.sh installs PyTorch and builds Kiln first, then runs this.)
 
@@ -10,7 +10,9 @@ What it does, in order:
  1. Compiles every Kiln model variant with `kilnc --emit=exe`: the MLP (bench/models/mlp.kiln),
     LeNet-5 (examples/lenet/model.kiln) and the LSTM (bench/models/lstm.kiln), each with its
     optimizer line replaced by Adam (lr 1e-3) and by SGD (lr 0.01), as bench/pytorch_step.py
-    trains them. The wall time of each kilnc run is the compile time.
+    trains them. The wall time of each kilnc run is the compile time. With --autotune, kilnc
+    times each kernel's candidate schedules at batch 128 (`kilnc --autotune`) and keeps the
+    winners in build/bench/schedules, so that a second run compiles at the usual speed.
  2. Measures the machine's float32 matrix-product peak (bench/pytorch_step.py --sgemm, the
     BLAS PyTorch uses, at 1 and 2 threads), again after each model, and keeps the highest
     measurement at each thread count.
@@ -134,7 +136,7 @@ def variant_source(model, optimizer):
     return text
 
 
-def compile_variant(kilnc, model, optimizer, directory):
+def compile_variant(kilnc, model, optimizer, directory, flags):
     """Compiles one variant into `directory`; returns the trainer's path and the seconds kilnc
     took."""
     name = "bench_%s_%s" % (model, optimizer)
@@ -143,7 +145,8 @@ def compile_variant(kilnc, model, optimizer, directory):
         f.write(variant_source(model, optimizer))
     trainer = os.path.join(directory, name)
     start = time.perf_counter()
-    done = subprocess.run([kilnc, source, "--emit=exe", "--model-name", name, "-o", trainer],
+    done = subprocess.run([kilnc, source, "--emit=exe", "--model-name", name, "-o", trainer] +
+                          flags,
                           capture_output=True, text=True)
     seconds = time.perf_counter() - start
     if done.returncode != 0:
@@ -336,7 +339,14 @@ def main():
                         help="where to write all results (default build/bench/compare.json)")
     parser.add_argument("--kilnc", default=os.path.join(ROOT, "build", "bin", "kilnc"),
                         help="the compiler (default build/bin/kilnc)")
+    parser.add_argument("--autotune", action="store_true",
+                        help="compile with kilnc --autotune (winners cached in "
+                             "build/bench/schedules)")
     args = parser.parse_args()
+    flags = []
+    if args.autotune:
+        flags = ["--autotune",
+                 "--schedule-cache=" + os.path.join(ROOT, "build", "bench", "schedules")]
 
     kilnc = os.path.abspath(args.kilnc)
     if not os.access(kilnc, os.X_OK):
@@ -357,7 +367,7 @@ def main():
             for optimizer in OPTIMIZERS:
                 key = "%s_%s" % (model, optimizer)
                 progress("compiling %s (%s)" % (MODELS[model]["file"], optimizer))
-                trainers[key], seconds = compile_variant(kilnc, model, optimizer, work)
+                trainers[key], seconds = compile_variant(kilnc, model, optimizer, work, flags)
                 compile_s[key] = round(seconds, 2)
 
         # The sgemm peak is measured at the start and after each model, and the highest
@@ -404,6 +414,7 @@ def main():
     report = {
         "machine": machine,
         "kilnc": kilnc,
+        "kilnc_flags": flags,
         "quick": args.quick,
         "rounds": ROUNDS,
         "sgemm": {"size": sgemm_runs[0]["size"], "gflops": sgemm, "peak_gflops": sgemm_peak,
@@ -419,6 +430,8 @@ def main():
 
     print("%s, %d cores; PyTorch %s, %s" % (machine["cpu"], machine["cores"], machine["torch"],
                                              machine["blas"]))
+    if flags:
+        print("Kiln compiled with kilnc %s" % " ".join(flags))
     print("sgemm %dx%d: %s GFLOP/s (peak %.1f)" % (
         report["sgemm"]["size"], report["sgemm"]["size"],
         ", ".join("%s at %s thread%s" % (g, t, "" if t == "1" else "s") for t, g in sgemm.items()),

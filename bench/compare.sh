@@ -4,7 +4,7 @@
 # with compile times, effective GFLOP/s against the machine's sgemm peak and
 # peak memory (bench/compare.py; docs/performance.md explains the table).
 #
-#   bench/compare.sh [--quick] [--only mlp,lenet,lstm] [--json FILE]
+#   bench/compare.sh [--quick] [--only mlp,lenet,lstm] [--json FILE] [--autotune]
 #
 # PyTorch is Debian's python3-torch with OpenBLAS (libopenblas0-pthread),
 # its fastest configuration here; without it, Debian's torch falls back to

@@ -19,6 +19,8 @@
 
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/TypeSwitch.h"
+#include "llvm/Support/raw_ostream.h"
+#include "llvm/Support/xxhash.h"
 
 #include <cmath>
 #include <limits>
@@ -961,6 +963,20 @@ LogicalResult FunctionLowering::lowerKernel(KernelOp op) {
   batch = kernel.batch;
   batch.set_estimate(options.batchEstimate);
   arguments.push_back(batch);
+  if (!options.autoscheduler.empty())
+    kernel.choice.autoscheduler = options.autoscheduler;
+  else if (auto chosen = options.choices.find(call.name); chosen != options.choices.end())
+    kernel.choice = chosen->second;
+  const bool autoscheduled = !kernel.choice.autoscheduler.empty();
+  {
+    // Values from outside the kernel print as placeholders; their types,
+    // and the order the kernel reads them in, are part of the text.
+    std::string text;
+    llvm::raw_string_ostream os(text);
+    op->print(os, OpPrintingFlags().useLocalScope());
+    os << (options.useDouble ? "|f64" : "|f32") << "|vec" << options.vectorWidth;
+    kernel.key = llvm::xxh3_64bits(text);
+  }
 
   std::vector<Halide::Func> yields, writes;
   std::vector<int> yieldSlots, writeSlots;
@@ -1007,7 +1023,7 @@ LogicalResult FunctionLowering::lowerKernel(KernelOp op) {
       // An autoscheduler may recompute points of an output (ShiftInwards
       // tails), which must not apply an update twice: it plans the staged
       // new values instead (see autoscheduleKernel), so stage them always.
-      if (values->size() == 1 && options.autoscheduler.empty()) {
+      if (values->size() == 1 && !autoscheduled) {
         f(rev) = values->front();
       } else {
         Halide::Func staged(uniqueName("update_values"));
@@ -1062,12 +1078,15 @@ LogicalResult FunctionLowering::lowerKernel(KernelOp op) {
   if (funcs.outputs.empty())
     return op.emitError("kernel has no outputs");
 
-  if (!options.autoscheduler.empty()) {
-    if (std::string err = autoscheduleKernel(funcs, options.autoscheduler, options.batchEstimate);
+  if (options.schedule)
+    kernel.candidates = scheduleCandidates(funcs, options.vectorWidth);
+  if (autoscheduled) {
+    if (std::string err =
+            autoscheduleKernel(funcs, kernel.choice.autoscheduler, options.batchEstimate);
         !err.empty())
       return op.emitError(err);
   } else if (options.schedule) {
-    scheduleKernel(funcs, options.vectorWidth);
+    scheduleKernel(funcs, options.vectorWidth, kernel.choice);
   } else {
     // Unscheduled Funcs are inlined; staged values must still be complete
     // before their output stores anything.
@@ -1110,11 +1129,6 @@ LogicalResult FunctionLowering::lowerFunction(func::FuncOp func) {
 }
 
 } // namespace
-
-const std::vector<std::string> &kiln::autoschedulerNames() {
-  static const std::vector<std::string> names = {"Adams2019", "Li2018", "Mullapudi2016"};
-  return names;
-}
 
 FailureOr<LoweredModel> kiln::lowerToHalide(ModuleOp module, const CodegenOptions &options) {
   LoweredModel model;

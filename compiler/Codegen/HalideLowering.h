@@ -9,10 +9,13 @@
 #ifndef KILN_CODEGEN_HALIDELOWERING_H
 #define KILN_CODEGEN_HALIDELOWERING_H
 
+#include "Codegen/Schedules.h"
+
 #include "mlir/IR/BuiltinOps.h"
 
 #include <Halide.h>
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -93,6 +96,13 @@ struct LoweredKernel {
   Halide::Param<int32_t> batch;
   std::vector<Halide::ImageParam> images;
   std::vector<Halide::Param<float>> scalars;
+  /// What the kernel computes, hashed (the kernel op's text and the element
+  /// type): kernels with equal keys take the same schedules.
+  uint64_t key = 0;
+  /// How it was scheduled, and the choices kilnc --autotune times for it
+  /// (empty when schedules are off).
+  ScheduleChoice choice;
+  std::vector<ScheduleChoice> candidates;
 };
 
 /// One extra result of the train step with training health on (module
@@ -146,10 +156,11 @@ struct CodegenOptions {
   std::string autoscheduler;
   /// The batch size the autoscheduler plans for.
   int batchEstimate = 128;
+  /// Per kernel (by LoweredKernel::name), a schedule other than the
+  /// templates' default, as kilnc --autotune chose it. `autoscheduler`
+  /// overrides these.
+  std::map<std::string, ScheduleChoice> choices;
 };
-
-/// The autoschedulers CodegenOptions::autoscheduler accepts.
-const std::vector<std::string> &autoschedulerNames();
 
 /// Lowers every function of `module` made of kiln.kernel ops. Reports problems
 /// as MLIR diagnostics and returns failure.

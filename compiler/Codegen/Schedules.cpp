@@ -11,14 +11,48 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
+#include <fcntl.h>
+#include <iostream>
 #include <mutex>
 #include <set>
+#include <sstream>
 #include <thread>
+#include <unistd.h>
 
 using namespace Halide;
 
 namespace kiln {
 namespace {
+
+/// Sends what is written to stderr (the file descriptor) to /dev/null while
+/// it lives.
+class StderrSilenced {
+public:
+  StderrSilenced() {
+    std::cerr.flush();
+    std::fflush(stderr);
+    saved = dup(STDERR_FILENO);
+    int null = open("/dev/null", O_WRONLY);
+    if (saved >= 0 && null >= 0)
+      dup2(null, STDERR_FILENO);
+    if (null >= 0)
+      close(null);
+  }
+  ~StderrSilenced() {
+    std::cerr.flush();
+    std::fflush(stderr);
+    if (saved >= 0) {
+      dup2(saved, STDERR_FILENO);
+      close(saved);
+    }
+  }
+  StderrSilenced(const StderrSilenced &) = delete;
+  StderrSilenced &operator=(const StderrSilenced &) = delete;
+
+private:
+  int saved = -1;
+};
 
 /// The largest of `candidates` that divides `extent` (candidates descend; 1 last).
 int largestDivisor(int64_t extent, std::initializer_list<int> candidates) {
@@ -39,7 +73,8 @@ Func *stagedValuesOf(KernelFuncs &k, const Func &out) {
 /// Vectorize the innermost dimension and run rows in parallel. Staged
 /// values are computed a row at a time (an element vector of a rank-1
 /// output), in bounds: static extents are exact.
-void scheduleElementwise(Func f, const std::vector<int64_t> &shape, int vec, Func *staged) {
+void scheduleElementwise(Func f, const std::vector<int64_t> &shape, int vec, Func *staged,
+                         bool parallel) {
   std::vector<Var> args = f.args();
   if (args.empty())
     return;
@@ -47,7 +82,7 @@ void scheduleElementwise(Func f, const std::vector<int64_t> &shape, int vec, Fun
   int vn = inner > 0 ? largestDivisor(inner, {vec, 8, 4, 2, 1}) : vec;
   if (vn > 1)
     f.vectorize(args[0], vn, TailStrategy::GuardWithIf);
-  if (args.size() >= 2)
+  if (args.size() >= 2 && parallel)
     f.parallel(args[1]);
   if (!staged)
     return;
@@ -59,6 +94,22 @@ void scheduleElementwise(Func f, const std::vector<int64_t> &shape, int vec, Fun
     staged->vectorize(staged->args()[0], vn, TailStrategy::GuardWithIf);
 }
 
+/// The register tile of a matmul output of `shape`: {columns, rows}. The
+/// template's is 2 vectors by 8 rows, or the largest that divides the
+/// static extents; `choice` may ask for another that divides them.
+std::pair<int, int> matmulTile(const std::vector<int64_t> &shape, int vec,
+                               const ScheduleChoice &choice) {
+  size_t rank = shape.size();
+  int64_t rows = shape[rank - 2], cols = shape[rank - 1];
+  int tn = largestDivisor(cols, {2 * vec, vec, 8, 4, 2, 1});
+  int tm = rows > 0 ? largestDivisor(rows, {8, 4, 2, 1}) : 8;
+  if (choice.vectors > 0 && cols % (choice.vectors * vec) == 0)
+    tn = choice.vectors * vec;
+  if (choice.rows > 0 && (rows < 0 || rows % choice.rows == 0))
+    tm = choice.rows;
+  return {tn, tm};
+}
+
 // C(j, i) = sum_r A(i, r) B(r, j), with an epilogue (bias, activation, update)
 // inlined into the output; a rank-3 output C(j, i, n) is a product per
 // leading index n, its rows i static. Register tile of tn x tm: tn columns
@@ -66,12 +117,12 @@ void scheduleElementwise(Func f, const std::vector<int64_t> &shape, int vec, Fun
 // outside the tile so that the tile's accumulators stay in registers (16 zmm
 // registers for 32 x 8 on AVX-512). Tiles (and leading indices) in parallel.
 void scheduleMatmul(Func out, Func prod, Func lhs, RDom r, const std::vector<int64_t> &shape,
-                    int vec, Func *staged) {
+                    int vec, Func *staged, const ScheduleChoice &choice) {
   size_t rank = shape.size();
-  int64_t rows = shape[rank - 2], cols = shape[rank - 1];
-  int tn = largestDivisor(cols, {2 * vec, vec, 8, 4, 2, 1});
+  auto [tn, tm] = matmulTile(shape, vec, choice);
   int vn = std::min(vec, tn);
-  int tm = rows > 0 ? largestDivisor(rows, {8, 4, 2, 1}) : 8;
+  if (!choice.packLhs)
+    lhs = Func();
   Var j = out.args()[0], i = out.args()[1];
   Var jo("jo"), io("io"), ji("ji"), ii("ii"), tile("tile");
   out.tile(j, i, jo, io, ji, ii, tn, tm, TailStrategy::GuardWithIf)
@@ -79,19 +130,25 @@ void scheduleMatmul(Func out, Func prod, Func lhs, RDom r, const std::vector<int
       .unroll(ii);
   Var at = jo;
   if (rank == 3) {
-    out.fuse(jo, io, tile).fuse(tile, out.args()[2], tile).parallel(tile);
+    out.fuse(jo, io, tile).fuse(tile, out.args()[2], tile);
+    if (choice.parallel)
+      out.parallel(tile);
     at = tile;
   } else if (lhs.defined()) {
     // Rows of the left side copied per block, interleaved (row innermost):
     // the tile's broadcasts then read consecutive floats through one
     // pointer, and the copy serves every column tile of the block.
     Var lk = lhs.args()[0], li = lhs.args()[1];
-    out.parallel(io);
+    if (choice.parallel)
+      out.parallel(io);
     lhs.compute_at(out, io).bound_extent(li, tm).reorder_storage(li, lk);
     lhs.reorder(li, lk).unroll(li);
   } else {
-    // A weight gradient (transpose_lhs): static rows, tiles in parallel.
-    out.fuse(jo, io, tile).parallel(tile);
+    // A weight gradient (transpose_lhs), or rows read in place: tiles in
+    // parallel.
+    out.fuse(jo, io, tile);
+    if (choice.parallel)
+      out.parallel(tile);
     at = tile;
   }
 
@@ -135,19 +192,28 @@ int64_t constantOr(const Expr &e, int64_t fallback) {
 // is accumulated in registers: the row in vectors, the channels unrolled, the
 // taps and input channels outside, so that each vector of input read serves
 // every channel of the block.
-void schedulePerImage(KernelFuncs &k, Func out, const std::vector<int64_t> &shape, int vec) {
+/// Channels per register block of a convolution per image: the most, up to
+/// `limit` (0: none), that divide the channels and fit 16 registers of
+/// accumulators with the row's `vectors`.
+int channelBlock(int64_t channels, int vectors, int limit) {
+  for (int candidate : {16, 8, 6, 4, 3, 2})
+    if ((limit <= 0 || candidate <= limit) && channels % candidate == 0 &&
+        candidate * vectors <= 16)
+      return candidate;
+  return 1;
+}
+
+void schedulePerImage(KernelFuncs &k, Func out, const std::vector<int64_t> &shape, int vec,
+                      const ScheduleChoice &choice) {
   int64_t channels = shape[1], width = shape[3];
   int vx = rowVector(width, vec);
   int vectors = static_cast<int>((width + vx - 1) / vx);
-  int block = 1;
-  for (int candidate : {16, 8, 6, 4, 3, 2})
-    if (channels % candidate == 0 && candidate * vectors <= 16) {
-      block = candidate;
-      break;
-    }
+  int block = channelBlock(channels, vectors, choice.rows);
   Var x = out.args()[0], y = out.args()[1], c = out.args()[2], n = out.args()[3];
   Var co("co"), ci("ci");
-  out.split(c, co, ci, block).reorder(x, ci, y, co, n).parallel(n);
+  out.split(c, co, ci, block).reorder(x, ci, y, co, n);
+  if (choice.parallel)
+    out.parallel(n);
   out.vectorize(x, vx, TailStrategy::GuardWithIf);
 
   Func prod = k.prod;
@@ -172,7 +238,7 @@ void schedulePerImage(KernelFuncs &k, Func out, const std::vector<int64_t> &shap
 // over a row of positions is split into vector lanes (rfactor); per filter
 // row, its taps' lanes are accumulated in registers over every image and
 // position, then summed across lanes. Filters in parallel.
-void scheduleFilterGrad(KernelFuncs &k, int vec) {
+void scheduleFilterGrad(KernelFuncs &k, int vec, bool parallel) {
   Func prod = k.prod;
   RDom r = k.reduction;
   int vx = rowVector(constantOr(r.x.extent(), vec), vec);
@@ -183,7 +249,8 @@ void scheduleFilterGrad(KernelFuncs &k, int vec) {
   // rfactor appends the lanes' var; store the lanes innermost.
   lanes.reorder_storage(u, kx, ky, ci, co);
   prod.compute_root();
-  prod.update().parallel(co);
+  if (parallel)
+    prod.update().parallel(co);
   lanes.compute_at(prod, ky).vectorize(u);
   Stage sum = lanes.update();
   sum.reorder(u, kx, rxo, r.y, r.z).vectorize(u);
@@ -194,32 +261,40 @@ void scheduleFilterGrad(KernelFuncs &k, int vec) {
     sum.unroll(kx);
   }
   for (Func in : k.windowInputs) {
-    Var n = in.args()[3];
-    in.compute_root().vectorize(in.args()[0], vec, TailStrategy::GuardWithIf).parallel(n);
+    in.compute_root().vectorize(in.args()[0], vec, TailStrategy::GuardWithIf);
+    if (parallel)
+      in.parallel(in.args()[3]);
   }
 }
 
 // Pooling, its gradient, or a convolution whose result several outputs
 // read: computed in full, vectors along the row, images (or filters) in
 // parallel, the window's reduction inside.
-void scheduleWindow(KernelFuncs &k, int vec) {
+void scheduleWindow(KernelFuncs &k, int vec, bool parallel) {
   Func prod = k.prod;
   std::vector<Var> args = prod.args();
-  prod.compute_root().vectorize(args[0], vec, TailStrategy::GuardWithIf).parallel(args.back());
-  if (prod.has_update_definition())
-    prod.update().vectorize(args[0], vec, TailStrategy::GuardWithIf).parallel(args.back());
-  for (Func in : k.windowInputs)
-    in.compute_root().vectorize(in.args()[0], vec, TailStrategy::GuardWithIf)
-        .parallel(in.args()[3]);
+  prod.compute_root().vectorize(args[0], vec, TailStrategy::GuardWithIf);
+  if (parallel)
+    prod.parallel(args.back());
+  if (prod.has_update_definition()) {
+    prod.update().vectorize(args[0], vec, TailStrategy::GuardWithIf);
+    if (parallel)
+      prod.update().parallel(args.back());
+  }
+  for (Func in : k.windowInputs) {
+    in.compute_root().vectorize(in.args()[0], vec, TailStrategy::GuardWithIf);
+    if (parallel)
+      in.parallel(in.args()[3]);
+  }
 }
 
-// A recurrence over time (see KernelFuncs::Scan): samples in blocks of 4 in
-// parallel; within a block, for each step and each block of hidden units,
+// A recurrence over time (see KernelFuncs::Scan): samples in blocks of
+// `samples` (4 unless chosen) in parallel; within a block, for each step and each block of hidden units,
 // the recurrent product's terms with the units' accumulators for the 4
 // samples in registers (units vectorized, samples unrolled), then the cell.
 // Vectorizing a reduction variable needs allow_race_conditions: the units
 // of one step read only the step before, never each other.
-void scheduleScan(const KernelFuncs::Scan &scan, int vec) {
+void scheduleScan(const KernelFuncs::Scan &scan, int vec, const ScheduleChoice &choice) {
   Func f = scan.func;
   RDom r = scan.domain;
   Var j = f.args()[0], b = f.args()[1];
@@ -232,17 +307,31 @@ void scheduleScan(const KernelFuncs::Scan &scan, int vec) {
   Stage step = f.update();
   step.allow_race_conditions()
       .split(r[0], jo, ji, vn)
-      .split(b, bo, bi, 4, TailStrategy::GuardWithIf)
+      .split(b, bo, bi, choice.rows > 0 ? choice.rows : 4, TailStrategy::GuardWithIf)
       .reorder(ji, jo, bi, r[1], r[2], r[3], bo)
       .vectorize(ji)
       .unroll(jo)
-      .unroll(bi)
-      .parallel(bo);
+      .unroll(bi);
+  if (choice.parallel)
+    step.parallel(bo);
+}
+
+/// Whether scheduleKernel plans `k` with scheduleMatmul (one output, its
+/// rows static when it has leading dims) and with schedulePerImage.
+bool usesMatmulTemplate(const KernelFuncs &k) {
+  return k.anchor == KernelFuncs::Anchor::Matmul && k.outputs.size() == 1 &&
+         (k.outputShapes[0].size() == 2 ||
+          (k.outputShapes[0].size() == 3 && k.outputShapes[0][1] > 0));
+}
+bool usesPerImageTemplate(const KernelFuncs &k) {
+  return k.anchor == KernelFuncs::Anchor::Window && k.prod.has_update_definition() &&
+         k.window == KernelFuncs::Window::PerImage && k.outputs.size() == 1 &&
+         k.outputShapes[0].size() == 4;
 }
 
 } // namespace
 
-void scheduleKernel(KernelFuncs &k, int vectorWidth) {
+void scheduleKernel(KernelFuncs &k, int vectorWidth, const ScheduleChoice &choice) {
   int vec = vectorWidth > 0 ? vectorWidth : get_host_target().natural_vector_size(Float(32));
   // An output that is the anchor itself gets a copy stage, so that the
   // anchor can be computed per tile of the output.
@@ -260,26 +349,25 @@ void scheduleKernel(KernelFuncs &k, int vectorWidth) {
   }
   switch (k.anchor) {
   case KernelFuncs::Anchor::Matmul:
-    if (k.outputs.size() == 1 &&
-        (k.outputShapes[0].size() == 2 ||
-         (k.outputShapes[0].size() == 3 && k.outputShapes[0][1] > 0))) {
+    if (usesMatmulTemplate(k)) {
       scheduleMatmul(k.outputs[0], k.prod, k.lhs, k.reduction, k.outputShapes[0], vec,
-                     stagedValuesOf(k, k.outputs[0]));
+                     stagedValuesOf(k, k.outputs[0]), choice);
       return;
     }
     // Several outputs share the product: compute it once, in full, a row
     // at a time in parallel, the reduction outside a vector of columns.
     {
       Var pj = k.prod.args()[0], pi = k.prod.args()[1];
-      k.prod.compute_root().vectorize(pj, vec, TailStrategy::GuardWithIf).parallel(pi);
+      k.prod.compute_root().vectorize(pj, vec, TailStrategy::GuardWithIf);
       std::vector<VarOrRVar> order = {pj};
       for (int d = 0; d < k.reduction.dimensions(); ++d)
         order.push_back(k.reduction[d]);
       order.push_back(pi);
-      k.prod.update()
-          .reorder(order)
-          .vectorize(pj, vec, TailStrategy::GuardWithIf)
-          .parallel(pi);
+      k.prod.update().reorder(order).vectorize(pj, vec, TailStrategy::GuardWithIf);
+      if (choice.parallel) {
+        k.prod.parallel(pi);
+        k.prod.update().parallel(pi);
+      }
     }
     break;
   case KernelFuncs::Anchor::Reduce: {
@@ -294,26 +382,149 @@ void scheduleKernel(KernelFuncs &k, int vectorWidth) {
   }
   case KernelFuncs::Anchor::Window:
     if (k.prod.has_update_definition() && k.window == KernelFuncs::Window::Filter) {
-      scheduleFilterGrad(k, vec);
+      scheduleFilterGrad(k, vec, choice.parallel);
       break;
     }
-    if (k.prod.has_update_definition() && k.outputs.size() == 1 &&
-        k.outputShapes[0].size() == 4) {
-      schedulePerImage(k, k.outputs[0], k.outputShapes[0], vec);
+    if (usesPerImageTemplate(k)) {
+      schedulePerImage(k, k.outputs[0], k.outputShapes[0], vec, choice);
       return;
     }
-    scheduleWindow(k, vec);
+    scheduleWindow(k, vec, choice.parallel);
     break;
   case KernelFuncs::Anchor::Scan:
     for (const KernelFuncs::Scan &scan : k.scans)
-      scheduleScan(scan, vec);
+      scheduleScan(scan, vec, choice);
     break;
   case KernelFuncs::Anchor::Softmax:
   case KernelFuncs::Anchor::Elementwise:
     break;
   }
   for (size_t o = 0; o < k.outputs.size(); ++o)
-    scheduleElementwise(k.outputs[o], k.outputShapes[o], vec, stagedValuesOf(k, k.outputs[o]));
+    scheduleElementwise(k.outputs[o], k.outputShapes[o], vec, stagedValuesOf(k, k.outputs[o]),
+                        choice.parallel);
+}
+
+const std::vector<std::string> &autoschedulerNames() {
+  static const std::vector<std::string> names = {"Adams2019", "Li2018", "Mullapudi2016"};
+  return names;
+}
+
+bool ScheduleChoice::operator==(const ScheduleChoice &other) const {
+  return autoscheduler == other.autoscheduler && rows == other.rows &&
+         vectors == other.vectors && packLhs == other.packLhs && parallel == other.parallel;
+}
+
+std::string ScheduleChoice::str() const {
+  if (!autoscheduler.empty())
+    return autoscheduler;
+  std::ostringstream text;
+  text << "templates";
+  if (rows > 0)
+    text << " rows=" << rows;
+  if (vectors > 0)
+    text << " vectors=" << vectors;
+  if (!packLhs)
+    text << " unpacked";
+  if (!parallel)
+    text << " serial";
+  return text.str();
+}
+
+bool parseScheduleChoice(const std::string &text, ScheduleChoice &choice) {
+  std::istringstream words(text);
+  std::string word;
+  if (!(words >> word))
+    return false;
+  choice = ScheduleChoice();
+  const std::vector<std::string> &names = autoschedulerNames();
+  if (std::find(names.begin(), names.end(), word) != names.end()) {
+    choice.autoscheduler = word;
+    return !(words >> word);
+  }
+  if (word != "templates")
+    return false;
+  auto number = [](const std::string &digits, int &value) {
+    if (digits.empty() || digits.size() > 3 ||
+        !std::all_of(digits.begin(), digits.end(), ::isdigit))
+      return false;
+    value = std::stoi(digits);
+    return value > 0;
+  };
+  while (words >> word) {
+    if (word == "unpacked")
+      choice.packLhs = false;
+    else if (word == "serial")
+      choice.parallel = false;
+    else if (word.rfind("rows=", 0) == 0) {
+      if (!number(word.substr(5), choice.rows))
+        return false;
+    } else if (word.rfind("vectors=", 0) == 0) {
+      if (!number(word.substr(8), choice.vectors))
+        return false;
+    } else {
+      return false;
+    }
+  }
+  return true;
+}
+
+std::vector<ScheduleChoice> scheduleCandidates(const KernelFuncs &k, int vectorWidth) {
+  int vec = vectorWidth > 0 ? vectorWidth : get_host_target().natural_vector_size(Float(32));
+  std::vector<ScheduleChoice> candidates = {ScheduleChoice()};
+  auto add = [&](const ScheduleChoice &c) {
+    if (std::find(candidates.begin(), candidates.end(), c) == candidates.end())
+      candidates.push_back(c);
+  };
+  if (usesMatmulTemplate(k)) {
+    // Other register tiles (those the extents allow and that differ from
+    // the template's), and the left side read in place.
+    const std::vector<int64_t> &shape = k.outputShapes[0];
+    std::pair<int, int> usual = matmulTile(shape, vec, ScheduleChoice());
+    for (auto [rows, vectors] : {std::pair{4, 2}, {8, 1}, {4, 1}, {2, 2}, {2, 4}}) {
+      ScheduleChoice c;
+      c.rows = rows;
+      c.vectors = vectors;
+      if (matmulTile(shape, vec, c) == std::pair{vectors * vec, rows} &&
+          std::pair{vectors * vec, rows} != usual)
+        add(c);
+    }
+    if (k.lhs.defined() && shape.size() == 2) {
+      ScheduleChoice c;
+      c.packLhs = false;
+      add(c);
+    }
+  } else if (usesPerImageTemplate(k)) {
+    const std::vector<int64_t> &shape = k.outputShapes[0];
+    int vx = rowVector(shape[3], vec);
+    int vectors = static_cast<int>((shape[3] + vx - 1) / vx);
+    int usual = channelBlock(shape[1], vectors, 0);
+    for (int limit : {8, 4, 2}) {
+      int block = channelBlock(shape[1], vectors, limit);
+      if (block != usual && block == limit) {
+        ScheduleChoice c;
+        c.rows = limit;
+        add(c);
+      }
+    }
+  } else if (k.anchor == KernelFuncs::Anchor::Scan) {
+    for (int samples : {8, 2}) {
+      ScheduleChoice c;
+      c.rows = samples;
+      add(c);
+    }
+  }
+  ScheduleChoice serial;
+  serial.parallel = false;
+  add(serial);
+  // The autoschedulers plan everything themselves; a recurrence's scan is
+  // beyond them (its update runs over the time steps in order).
+  if (k.anchor != KernelFuncs::Anchor::Scan)
+    for (const std::string &name : autoschedulerNames()) {
+      ScheduleChoice c;
+      c.autoscheduler = name;
+      add(c);
+    }
+  return candidates;
 }
 
 std::string autoscheduleKernel(KernelFuncs &k, const std::string &name, int batch) {
@@ -352,14 +563,19 @@ std::string autoscheduleKernel(KernelFuncs &k, const std::string &name, int batc
   }
   unsigned cores = std::max(1u, std::thread::hardware_concurrency());
   MachineParams machine(static_cast<int>(cores), 32u << 20, 40);
-  Pipeline(planned).auto_schedule(name, get_host_target(), machine);
+  {
+    // The plugins narrate their search and warn about parallelism on
+    // stderr; failures are exceptions, which pass through.
+    StderrSilenced quiet;
+    Pipeline(planned).auto_schedule(name, get_host_target(), machine);
+  }
   int vec = get_host_target().natural_vector_size(Float(32));
   for (size_t o = 0; o < k.outputs.size(); ++o) {
     Func *staged = stagedValuesOf(k, k.outputs[o]);
     if (!staged)
       continue;
     staged->compute_root();
-    scheduleElementwise(k.outputs[o], k.outputShapes[o], vec, nullptr);
+    scheduleElementwise(k.outputs[o], k.outputShapes[o], vec, nullptr, true);
   }
   return "";
 }

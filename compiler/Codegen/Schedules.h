@@ -59,7 +59,43 @@ struct KernelFuncs {
   std::vector<std::pair<std::string, Halide::Func>> stagedValues;
 };
 
-void scheduleKernel(KernelFuncs &kernel, int vectorWidth);
+/// The Halide autoschedulers (plugins shipped with Halide) that
+/// ScheduleChoice::autoscheduler and `kilnc --autoschedule` accept.
+const std::vector<std::string> &autoschedulerNames();
+
+/// The knobs of the schedule templates that `kilnc --autotune` searches per
+/// kernel (Autotune.cpp). The default value is the templates' own plan; a
+/// knob a kernel's template has no use for, or a value its extents do not
+/// allow (a tile that does not divide a static extent), is ignored, so any
+/// choice gives a correct schedule of any kernel.
+struct ScheduleChoice {
+  /// Non-empty: plan the kernel with this Halide autoscheduler instead.
+  std::string autoscheduler;
+  /// Matmul: register tile rows. Convolution per image: channels per
+  /// register block. Scan: samples per block. 0: the template's choice.
+  int rows = 0;
+  /// Matmul: register tile columns, in vectors. 0: the template's choice.
+  int vectors = 0;
+  /// Matmul: copy the left side's rows per block of rows.
+  bool packLhs = true;
+  /// Run the outermost loop on Halide's thread pool.
+  bool parallel = true;
+
+  bool operator==(const ScheduleChoice &other) const;
+  /// A one-line spelling, e.g. "templates", "templates rows=4 vectors=1
+  /// serial", "Adams2019"; parseScheduleChoice reads it back.
+  std::string str() const;
+};
+
+/// Reads ScheduleChoice::str()'s spelling; false when `text` is not one.
+bool parseScheduleChoice(const std::string &text, ScheduleChoice &choice);
+
+/// The choices worth timing for `kernel` (lowered with the default choice),
+/// the default first: the templates' variants for its anchor kind, then
+/// each autoscheduler.
+std::vector<ScheduleChoice> scheduleCandidates(const KernelFuncs &kernel, int vectorWidth);
+
+void scheduleKernel(KernelFuncs &kernel, int vectorWidth, const ScheduleChoice &choice = {});
 
 /// Schedules the kernel with Halide's autoscheduler `name` (its plugin is
 /// loaded on first use) for batches of `batch`. The kernel's inputs must

@@ -18,6 +18,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "Codegen/AotEmitter.h"
+#include "Codegen/Autotune.h"
 #include "Codegen/HalideLowering.h"
 #include "Frontend/Parser.h"
 #include "Import/Import.h"
@@ -62,12 +63,16 @@ struct Options {
   bool health = false;
   bool profile = false;
   std::string autoscheduler; // empty: the schedule templates
+  bool autotune = false;
+  int autotuneBatch = 128;
+  std::string scheduleCache; // empty: defaultScheduleCacheDir()
   std::string modelName; // overrides the file's `model` name when set
 };
 
 void usage(std::ostream &os) {
   os << "usage: kilnc MODEL.kiln [-o OUT] [--emit=KIND] [--keep-temps] [--no-schedule]\n"
         "             [--no-fuse-updates] [--health] [--profile] [--autoschedule=NAME]\n"
+        "             [--autotune] [--autotune-batch=N] [--schedule-cache=DIR]\n"
         "             [--model-name NAME]\n"
         "  KIND: ast, mlir, mlir-train, mlir-fused, mlir-kernels, halide-stmt, lib, exe\n"
         "  --no-fuse-updates: run optimizer updates after the whole backward pass, in\n"
@@ -78,6 +83,13 @@ void usage(std::ostream &os) {
         "    time spent in each kernel and its stages when it exits\n"
         "  --autoschedule=NAME: schedule the kernels with one of Halide's autoschedulers,\n"
         "    Adams2019, Li2018 or Mullapudi2016, instead of Kiln's schedule templates\n"
+        "  --autotune: time each kernel's candidate schedules (variants of its template\n"
+        "    and the autoschedulers) on this machine and build the fastest; winners are\n"
+        "    cached, so a later --autotune compile of the same kernels times nothing\n"
+        "  --autotune-batch=N: the batch size kernels are timed at (default 128)\n"
+        "  --schedule-cache=DIR: where --autotune keeps winners (default\n"
+        "    $KILN_CACHE_DIR/schedules, else $XDG_CACHE_HOME/kiln/schedules, else\n"
+        "    ~/.cache/kiln/schedules)\n"
         "  --model-name NAME: name the generated code NAME instead of the file's model name\n"
         "  exe (default): writes a trainer binary at OUT (default: the model name)\n"
         "  lib: writes OUT/lib<model>.a and OUT/<model>.h (OUT: a directory)\n"
@@ -143,6 +155,25 @@ bool parseArgs(int argc, char **argv, Options &opts) {
         return false;
       }
       opts.autoscheduler = name;
+    } else if (arg == "--autotune") {
+      opts.autotune = true;
+    } else if (arg.rfind("--autotune-batch=", 0) == 0) {
+      std::string value = arg.substr(17);
+      char *end = nullptr;
+      long batch = std::strtol(value.c_str(), &end, 10);
+      if (value.empty() || *end != '\0' || batch < 1 || batch > 65536) {
+        std::cerr << "kilnc: error: '--autotune-batch' needs a whole number from 1 to 65536, "
+                     "not '"
+                  << value << "'\n";
+        return false;
+      }
+      opts.autotuneBatch = static_cast<int>(batch);
+    } else if (arg.rfind("--schedule-cache=", 0) == 0) {
+      opts.scheduleCache = arg.substr(17);
+      if (opts.scheduleCache.empty()) {
+        std::cerr << "kilnc: error: '--schedule-cache' needs a directory\n";
+        return false;
+      }
     } else if (arg == "--model-name") {
       if (i + 1 >= argc || !isIdentifier(argv[i + 1])) {
         std::cerr << "kilnc: error: '--model-name' needs a name made of letters, digits and "
@@ -160,6 +191,12 @@ bool parseArgs(int argc, char **argv, Options &opts) {
                 << arg << "')\n";
       return false;
     }
+  }
+  if (opts.autotune && (!opts.autoscheduler.empty() || opts.noSchedule)) {
+    std::cerr << "kilnc: error: '--autotune' chooses schedules itself; it cannot be combined "
+                 "with '"
+              << (opts.noSchedule ? "--no-schedule" : "--autoschedule") << "'\n";
+    return false;
   }
   if (opts.input.empty()) {
     std::cerr << "kilnc: error: no model file given\n";
@@ -224,6 +261,16 @@ int compile(const Options &opts) {
   CodegenOptions codegen;
   codegen.schedule = !opts.noSchedule;
   codegen.autoscheduler = opts.autoscheduler;
+  if (opts.autotune) {
+    AutotuneOptions tune;
+    tune.cacheDir = opts.scheduleCache.empty() ? defaultScheduleCacheDir() : opts.scheduleCache;
+    tune.batch = opts.autotuneBatch;
+    tune.log = &std::cerr;
+    if (std::string err = autotuneSchedules(*module, codegen, tune); !err.empty()) {
+      std::cerr << "kilnc: error: " << err << "\n";
+      return 1;
+    }
+  }
   mlir::FailureOr<LoweredModel> lowered = lowerToHalide(*module, codegen);
   if (mlir::failed(lowered))
     return 1;

@@ -1,0 +1,420 @@
+//===- Autotune.cpp - Measured choice of each kernel's schedule -----------===//
+//
+// A round per distinct candidate: the module is lowered with that choice for
+// every kernel still being tuned that lists it, and each such kernel is
+// compiled by JIT and run on buffers of the batch size, filled once with
+// fixed pseudo-random values (parameters and state are restored before each
+// check, since updates write them in place). A candidate whose results differ
+// from the default schedule's is rejected; the others are timed (the best
+// mean over several runs) and the fastest is kept.
+//
+//===----------------------------------------------------------------------===//
+#include "Codegen/Autotune.h"
+
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/MLIRContext.h"
+
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Process.h"
+#include "llvm/Support/raw_ostream.h"
+#include "llvm/Support/xxhash.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <iomanip>
+#include <limits>
+#include <map>
+#include <ostream>
+#include <random>
+#include <sstream>
+
+using namespace kiln;
+
+namespace {
+
+using Buffer = Halide::Buffer<>;
+using Clock = std::chrono::steady_clock;
+
+/// Bumped when the templates change, so that old winners are not reused.
+constexpr const char *kTunerVersion = "1";
+
+/// A kernel of the model, with the call that runs it.
+struct KernelSite {
+  const FunctionPlan *plan;
+  const KernelCall *call;
+};
+
+std::vector<KernelSite> kernelSites(const LoweredModel &model) {
+  std::vector<KernelSite> sites;
+  for (const FunctionPlan &plan : model.functions)
+    for (const KernelCall &call : plan.calls)
+      sites.push_back({&plan, &call});
+  return sites;
+}
+
+std::vector<int> halideExtents(const std::vector<int64_t> &shape, int batch) {
+  std::vector<int> extents;
+  for (auto it = shape.rbegin(); it != shape.rend(); ++it)
+    extents.push_back(*it < 0 ? batch : static_cast<int>(*it));
+  return extents;
+}
+
+// Every buffer here is dense (allocated by this file), so elements are
+// visited through data() rather than Buffer::for_each_value, whose pointer
+// arithmetic trips UndefinedBehaviorSanitizer (pointer-overflow).
+
+/// A copy of dense `b`.
+Buffer copyOf(const Buffer &b) {
+  std::vector<int> extents;
+  for (int d = 0; d < b.dimensions(); ++d)
+    extents.push_back(b.dim(d).extent());
+  Buffer out(b.type(), extents);
+  std::memcpy(out.data(), b.data(), b.size_in_bytes());
+  return out;
+}
+
+/// Whether `got` matches `want` within a tolerance relative to the largest
+/// magnitude in `want` (sums reassociated by another schedule differ in
+/// their last bits). NaN matches NaN.
+template <typename T> bool closeEnough(const Buffer &wantBuffer, const Buffer &gotBuffer) {
+  const T *want = static_cast<const T *>(wantBuffer.data());
+  const T *got = static_cast<const T *>(gotBuffer.data());
+  size_t n = wantBuffer.number_of_elements();
+  double scale = 1;
+  for (size_t i = 0; i < n; ++i)
+    if (std::isfinite(static_cast<double>(want[i])))
+      scale = std::max(scale, std::abs(static_cast<double>(want[i])));
+  for (size_t i = 0; i < n; ++i) {
+    double a = static_cast<double>(want[i]), b = static_cast<double>(got[i]);
+    if (std::isnan(a) || std::isnan(b)) {
+      if (!(std::isnan(a) && std::isnan(b)))
+        return false;
+    } else if (a != b && !(std::abs(a - b) <= 1e-3 * scale)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool sameResults(const std::vector<Buffer> &want, const std::vector<Buffer> &got) {
+  for (size_t i = 0; i < want.size(); ++i) {
+    const Halide::Type type = want[i].type();
+    bool ok = type == Halide::Float(32)   ? closeEnough<float>(want[i], got[i])
+              : type == Halide::Float(64) ? closeEnough<double>(want[i], got[i])
+                                          : closeEnough<int32_t>(want[i], got[i]);
+    if (!ok)
+      return false;
+  }
+  return true;
+}
+
+/// One kernel being tuned: its buffers, the default schedule's results, and
+/// the best candidate so far.
+struct Tuning {
+  size_t index = 0; // into LoweredModel::kernels
+  KernelSite site{};
+  std::vector<ScheduleChoice> candidates;
+  std::map<int, Buffer> initial; // slot -> contents before the call
+  std::vector<Buffer> reference; // the default schedule's outputs
+  ScheduleChoice best;
+  double bestSeconds = std::numeric_limits<double>::infinity();
+  double defaultSeconds = std::numeric_limits<double>::infinity();
+  int tried = 0;
+  std::vector<std::string> rejected;
+};
+
+class Tuner {
+public:
+  Tuner(mlir::ModuleOp module, const CodegenOptions &codegen, const AutotuneOptions &options)
+      : module(module), codegen(codegen), options(options),
+        floatType(codegen.useDouble ? Halide::Float(64) : Halide::Float(32)) {}
+
+  std::string run(std::map<std::string, ScheduleChoice> &choices);
+
+private:
+  std::string cachePath(const LoweredKernel &kernel) const;
+  void fillInitial(Tuning &t);
+  /// Checks and times `kernel` (lowered with one candidate) for `t`.
+  void measure(Tuning &t, LoweredKernel &kernel, const LoweredModel &model,
+               const ScheduleChoice &choice);
+  /// The module lowered with `choices`; failure when a kernel cannot be.
+  mlir::FailureOr<LoweredModel> lower(const std::map<std::string, ScheduleChoice> &choices,
+                                      std::string &error);
+
+  mlir::ModuleOp module;
+  const CodegenOptions &codegen;
+  const AutotuneOptions &options;
+  Halide::Type floatType;
+  std::mt19937 random{20261121};
+};
+
+std::string Tuner::cachePath(const LoweredKernel &kernel) const {
+  std::ostringstream text;
+  text << kTunerVersion << "|" << kernel.key << "|" << options.batch << "|"
+       << Halide::get_host_target().to_string();
+  std::ostringstream name;
+  name << std::hex << std::setw(16) << std::setfill('0') << llvm::xxh3_64bits(text.str());
+  llvm::SmallString<256> path(options.cacheDir);
+  llvm::sys::path::append(path, name.str());
+  return path.str().str();
+}
+
+mlir::FailureOr<LoweredModel>
+Tuner::lower(const std::map<std::string, ScheduleChoice> &choices, std::string &error) {
+  CodegenOptions round = codegen;
+  round.autoscheduler.clear();
+  round.batchEstimate = options.batch;
+  round.choices = choices;
+  // A candidate that cannot be lowered is dropped, not reported.
+  mlir::ScopedDiagnosticHandler quiet(module.getContext(), [&](mlir::Diagnostic &diag) {
+    error = diag.str();
+    return mlir::success();
+  });
+  try {
+    return lowerToHalide(module, round);
+  } catch (const Halide::Error &e) {
+    error = e.what();
+    return mlir::failure();
+  }
+}
+
+void Tuner::fillInitial(Tuning &t) {
+  const FunctionPlan &plan = *t.site.plan;
+  std::uniform_real_distribution<double> uniform(-1, 1);
+  for (int id : t.site.call->inputs) {
+    const Slot &slot = plan.slots[id];
+    if (slot.kind == Slot::Kind::Hyperparam || slot.kind == Slot::Kind::Step ||
+        t.initial.count(id))
+      continue;
+    Buffer buffer(slot.isInt ? Halide::Int(32) : floatType,
+                  halideExtents(slot.shape, options.batch));
+    // Integers are class labels or token ids: 0 is always one. Optimizer
+    // state (Adam's second moment under a square root) is kept positive.
+    size_t n = buffer.number_of_elements();
+    for (size_t i = 0; i < n; ++i) {
+      double u = uniform(random);
+      if (slot.kind == Slot::Kind::State)
+        u = std::abs(u);
+      if (slot.isInt)
+        static_cast<int32_t *>(buffer.data())[i] = 0;
+      else if (floatType == Halide::Float(32))
+        static_cast<float *>(buffer.data())[i] = static_cast<float>(u);
+      else
+        static_cast<double *>(buffer.data())[i] = u;
+    }
+    t.initial[id] = buffer;
+  }
+}
+
+void Tuner::measure(Tuning &t, LoweredKernel &kernel, const LoweredModel &model,
+                    const ScheduleChoice &choice) {
+  const FunctionPlan &plan = *t.site.plan;
+  const KernelCall &call = *t.site.call;
+  std::map<int, Buffer> slots;
+  for (auto &[id, buffer] : t.initial)
+    slots[id] = copyOf(buffer);
+  std::vector<Buffer> outputs;
+  for (int id : call.outputs) {
+    if (!slots.count(id)) {
+      const Slot &slot = plan.slots[id];
+      slots[id] = Buffer(slot.isInt ? Halide::Int(32) : floatType,
+                         halideExtents(slot.shape, options.batch));
+    }
+    outputs.push_back(slots[id]);
+  }
+  kernel.batch.set(options.batch);
+  size_t image = 0, scalar = 0;
+  for (int id : call.inputs) {
+    const Slot &slot = plan.slots[id];
+    if (slot.kind == Slot::Kind::Hyperparam)
+      kernel.scalars.at(scalar++).set(
+          static_cast<float>(model.hyperparams.at(slot.index).defaultValue));
+    else if (slot.kind == Slot::Kind::Step)
+      kernel.scalars.at(scalar++).set(3.0f);
+    else
+      kernel.images.at(image++).set(slots[id]);
+  }
+  Halide::Realization realization(outputs);
+  auto once = [&] { kernel.pipeline.realize(realization); };
+  ++t.tried;
+  try {
+    kernel.pipeline.compile_jit(Halide::get_host_target());
+    once();
+  } catch (const Halide::Error &e) {
+    t.rejected.push_back(choice.str() + ": " + e.what());
+    return;
+  }
+  if (t.reference.empty()) {
+    for (const Buffer &b : outputs)
+      t.reference.push_back(copyOf(b));
+  } else if (!sameResults(t.reference, outputs)) {
+    t.rejected.push_back(choice.str() + ": results differ from the default schedule's");
+    return;
+  }
+  // The best mean over samples of at least a millisecond each (or one
+  // call), for about a quarter of a second at most; a candidate far slower than the
+  // best so far is dropped after its first sample.
+  auto start = Clock::now();
+  once();
+  double first = std::chrono::duration<double>(Clock::now() - start).count();
+  int reps = std::clamp(static_cast<int>(1e-3 / std::max(first, 1e-7)), 1, 1000);
+  double best = first;
+  if (first < 4 * t.bestSeconds) {
+    for (int sample = 0; sample < 9; ++sample) {
+      auto begin = Clock::now();
+      for (int r = 0; r < reps; ++r)
+        once();
+      best = std::min(best,
+                      std::chrono::duration<double>(Clock::now() - begin).count() / reps);
+      if (std::chrono::duration<double>(Clock::now() - start).count() > 0.25 && sample >= 2)
+        break;
+    }
+  }
+  if (choice == ScheduleChoice())
+    t.defaultSeconds = best;
+  // Another schedule must be clearly faster than the best so far (the
+  // default is timed first): timer noise does not pick between equals.
+  if (best < 0.97 * t.bestSeconds) {
+    t.bestSeconds = best;
+    t.best = choice;
+  }
+}
+
+std::string Tuner::run(std::map<std::string, ScheduleChoice> &choices) {
+  if (std::error_code ec = llvm::sys::fs::create_directories(options.cacheDir))
+    return "cannot create the schedule cache " + options.cacheDir + ": " + ec.message();
+  std::string error;
+  mlir::FailureOr<LoweredModel> base = lower({}, error);
+  if (mlir::failed(base))
+    return "cannot lower the model for tuning: " + error;
+  std::vector<KernelSite> sites = kernelSites(*base);
+  std::vector<Tuning> pending;
+  for (size_t i = 0; i < base->kernels.size(); ++i) {
+    const LoweredKernel &kernel = base->kernels[i];
+    std::ifstream cached(cachePath(kernel));
+    std::string line;
+    ScheduleChoice choice;
+    if (cached && std::getline(cached, line) && parseScheduleChoice(line, choice)) {
+      choices[kernel.name] = choice;
+      if (options.log)
+        *options.log << "autotune: " << kernel.name << ": " << choice.str() << " (cached)\n";
+      continue;
+    }
+    Tuning t;
+    t.index = i;
+    t.site = sites.at(i);
+    t.candidates = kernel.candidates;
+    fillInitial(t);
+    pending.push_back(std::move(t));
+  }
+  // Every distinct candidate, in the order kernels list them (the default
+  // first, so that references exist before any other choice is checked).
+  std::vector<ScheduleChoice> rounds;
+  for (const Tuning &t : pending)
+    for (const ScheduleChoice &c : t.candidates)
+      if (std::find(rounds.begin(), rounds.end(), c) == rounds.end())
+        rounds.push_back(c);
+  for (const ScheduleChoice &choice : rounds) {
+    std::map<std::string, ScheduleChoice> round = choices;
+    std::vector<Tuning *> takers;
+    for (Tuning &t : pending)
+      if (std::find(t.candidates.begin(), t.candidates.end(), choice) != t.candidates.end() &&
+          (choice == ScheduleChoice() || !t.reference.empty())) {
+        takers.push_back(&t);
+        round[base->kernels[t.index].name] = choice;
+      }
+    if (takers.empty())
+      continue;
+    mlir::FailureOr<LoweredModel> lowered = lower(round, error);
+    if (mlir::succeeded(lowered)) {
+      for (Tuning *t : takers)
+        measure(*t, lowered->kernels[t->index], *lowered, choice);
+      continue;
+    }
+    // One kernel cannot take this choice: try each kernel alone.
+    for (Tuning *t : takers) {
+      std::map<std::string, ScheduleChoice> alone = choices;
+      alone[base->kernels[t->index].name] = choice;
+      mlir::FailureOr<LoweredModel> single = lower(alone, error);
+      if (mlir::succeeded(single))
+        measure(*t, single->kernels[t->index], *single, choice);
+      else
+        t->rejected.push_back(choice.str() + ": " + error);
+    }
+  }
+  for (Tuning &t : pending) {
+    const LoweredKernel &kernel = base->kernels[t.index];
+    if (!std::isfinite(t.bestSeconds))
+      return "no schedule of kernel " + kernel.name + " could be compiled and run" +
+             (t.rejected.empty() ? std::string() : ": " + t.rejected.front());
+    choices[kernel.name] = t.best;
+    if (options.log) {
+      *options.log << "autotune: " << kernel.name << ": " << t.best.str() << " "
+                   << std::fixed << std::setprecision(1) << t.bestSeconds * 1e6
+                   << " us (default " << t.defaultSeconds * 1e6 << " us; " << t.tried
+                   << " tried";
+      if (!t.rejected.empty())
+        *options.log << ", " << t.rejected.size() << " rejected";
+      *options.log << ")\n";
+      for (std::string why : t.rejected) {
+        std::replace(why.begin(), why.end(), '\n', ' ');
+        *options.log << "  rejected " << why.substr(0, 200) << "\n";
+      }
+      options.log->unsetf(std::ios::floatfield);
+    }
+    // Written whole under a temporary name, then renamed: a concurrent or
+    // interrupted compile never reads half a file.
+    std::string path = cachePath(kernel);
+    std::string temp = path + ".tmp-" + std::to_string(llvm::sys::Process::getProcessId());
+    {
+      std::ofstream out(temp);
+      out << t.best.str() << "\n"
+          << "# " << kernel.name << ": " << t.bestSeconds * 1e6 << " us at batch "
+          << options.batch << "; the default schedule " << t.defaultSeconds * 1e6 << " us\n";
+      if (!out)
+        return "cannot write the schedule cache file " + temp;
+    }
+    if (std::error_code ec = llvm::sys::fs::rename(temp, path))
+      return "cannot write the schedule cache file " + path + ": " + ec.message();
+  }
+  return "";
+}
+
+} // namespace
+
+std::string kiln::defaultScheduleCacheDir() {
+  llvm::SmallString<256> dir;
+  if (const char *kiln = std::getenv("KILN_CACHE_DIR"); kiln && *kiln) {
+    dir = kiln;
+  } else if (const char *xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg) {
+    dir = xdg;
+    llvm::sys::path::append(dir, "kiln");
+  } else {
+    const char *home = std::getenv("HOME");
+    dir = home && *home ? home : ".";
+    llvm::sys::path::append(dir, ".cache", "kiln");
+  }
+  llvm::sys::path::append(dir, "schedules");
+  return dir.str().str();
+}
+
+std::string kiln::autotuneSchedules(mlir::ModuleOp module, CodegenOptions &codegen,
+                                    const AutotuneOptions &options) {
+  if (options.batch < 1)
+    return "the autotuning batch must be at least 1";
+  // An autoscheduler's winner is planned for the batch it was timed at.
+  codegen.batchEstimate = options.batch;
+  // Adams2019 searches with a beam of 32 states unless told otherwise,
+  // which takes minutes and gigabytes per convolution kernel; the tuner
+  // plans greedily (a beam of 1), and so does the compile that follows in
+  // this process, so that the schedule built is the one timed. A beam size
+  // set by the user is kept.
+  setenv("HL_BEAM_SIZE", "1", /*overwrite=*/0);
+  Tuner tuner(module, codegen, options);
+  return tuner.run(codegen.choices);
+}

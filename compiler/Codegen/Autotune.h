@@ -1,0 +1,42 @@
+//===- Autotune.h - Measured choice of each kernel's schedule ---*- C++ -*-===//
+//
+// `kilnc --autotune`: every kernel of a model is compiled by JIT with each of
+// its schedule candidates (scheduleCandidates: variants of its template and
+// Halide's autoschedulers), checked against the default schedule's results
+// and timed on this machine at a batch size; the fastest wins. Winners are
+// cached by the kernel's key, the target and the batch, one small text file
+// per kernel, so that a later compile of the same kernels times nothing.
+//
+//===----------------------------------------------------------------------===//
+#ifndef KILN_CODEGEN_AUTOTUNE_H
+#define KILN_CODEGEN_AUTOTUNE_H
+
+#include "Codegen/HalideLowering.h"
+
+#include <iosfwd>
+#include <string>
+
+namespace kiln {
+
+struct AutotuneOptions {
+  /// Where winners are kept (created if missing); see defaultScheduleCacheDir.
+  std::string cacheDir;
+  /// The batch size kernels are timed at.
+  int batch = 128;
+  /// One line per kernel: its winner and the times measured; nullptr: quiet.
+  std::ostream *log = nullptr;
+};
+
+/// $KILN_CACHE_DIR/schedules, else $XDG_CACHE_HOME/kiln/schedules, else
+/// $HOME/.cache/kiln/schedules.
+std::string defaultScheduleCacheDir();
+
+/// Fills `codegen.choices` with the measured (or cached) fastest schedule of
+/// every kernel of `module` (after partitioning). Returns an error message,
+/// or "" on success.
+std::string autotuneSchedules(mlir::ModuleOp module, CodegenOptions &codegen,
+                              const AutotuneOptions &options);
+
+} // namespace kiln
+
+#endif // KILN_CODEGEN_AUTOTUNE_H
