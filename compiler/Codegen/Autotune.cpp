@@ -41,7 +41,7 @@ using Buffer = Halide::Buffer<>;
 using Clock = std::chrono::steady_clock;
 
 /// Bumped when the templates change, so that old winners are not reused.
-constexpr const char *kTunerVersion = "1";
+constexpr const char *kTunerVersion = "2";
 
 /// A kernel of the model, with the call that runs it.
 struct KernelSite {
@@ -113,14 +113,21 @@ bool sameResults(const std::vector<Buffer> &want, const std::vector<Buffer> &got
   return true;
 }
 
-/// One kernel being tuned: its buffers, the default schedule's results, and
-/// the best candidate so far.
+/// A batch size a kernel runs at while being tuned: its input buffers and
+/// the default schedule's results.
+struct Case {
+  int batch = 0;
+  std::map<int, Buffer> initial; // slot -> contents before the call
+  std::vector<Buffer> reference; // the default schedule's outputs
+};
+
+/// One kernel being tuned: the batches it is checked at (the first is the
+/// one it is timed at), and the best candidate so far.
 struct Tuning {
   size_t index = 0; // into LoweredModel::kernels
   KernelSite site{};
   std::vector<ScheduleChoice> candidates;
-  std::map<int, Buffer> initial; // slot -> contents before the call
-  std::vector<Buffer> reference; // the default schedule's outputs
+  std::vector<Case> cases;
   ScheduleChoice best;
   double bestSeconds = std::numeric_limits<double>::infinity();
   double defaultSeconds = std::numeric_limits<double>::infinity();
@@ -138,7 +145,11 @@ public:
 
 private:
   std::string cachePath(const LoweredKernel &kernel) const;
-  void fillInitial(Tuning &t);
+  void fillInitial(Tuning &t, Case &c);
+  /// Binds the kernel's inputs to fresh copies of `c`'s buffers; returns
+  /// its outputs.
+  std::vector<Buffer> bind(const Tuning &t, const Case &c, LoweredKernel &kernel,
+                           const LoweredModel &model);
   /// Checks and times `kernel` (lowered with one candidate) for `t`.
   void measure(Tuning &t, LoweredKernel &kernel, const LoweredModel &model,
                const ScheduleChoice &choice);
@@ -183,16 +194,15 @@ Tuner::lower(const std::map<std::string, ScheduleChoice> &choices, std::string &
   }
 }
 
-void Tuner::fillInitial(Tuning &t) {
+void Tuner::fillInitial(Tuning &t, Case &c) {
   const FunctionPlan &plan = *t.site.plan;
   std::uniform_real_distribution<double> uniform(-1, 1);
   for (int id : t.site.call->inputs) {
     const Slot &slot = plan.slots[id];
     if (slot.kind == Slot::Kind::Hyperparam || slot.kind == Slot::Kind::Step ||
-        t.initial.count(id))
+        c.initial.count(id))
       continue;
-    Buffer buffer(slot.isInt ? Halide::Int(32) : floatType,
-                  halideExtents(slot.shape, options.batch));
+    Buffer buffer(slot.isInt ? Halide::Int(32) : floatType, halideExtents(slot.shape, c.batch));
     // Integers are class labels or token ids: 0 is always one. Optimizer
     // state (Adam's second moment under a square root) is kept positive.
     size_t n = buffer.number_of_elements();
@@ -207,27 +217,27 @@ void Tuner::fillInitial(Tuning &t) {
       else
         static_cast<double *>(buffer.data())[i] = u;
     }
-    t.initial[id] = buffer;
+    c.initial[id] = buffer;
   }
 }
 
-void Tuner::measure(Tuning &t, LoweredKernel &kernel, const LoweredModel &model,
-                    const ScheduleChoice &choice) {
+std::vector<Buffer> Tuner::bind(const Tuning &t, const Case &c, LoweredKernel &kernel,
+                                const LoweredModel &model) {
   const FunctionPlan &plan = *t.site.plan;
   const KernelCall &call = *t.site.call;
   std::map<int, Buffer> slots;
-  for (auto &[id, buffer] : t.initial)
+  for (auto &[id, buffer] : c.initial)
     slots[id] = copyOf(buffer);
   std::vector<Buffer> outputs;
   for (int id : call.outputs) {
     if (!slots.count(id)) {
       const Slot &slot = plan.slots[id];
-      slots[id] = Buffer(slot.isInt ? Halide::Int(32) : floatType,
-                         halideExtents(slot.shape, options.batch));
+      slots[id] =
+          Buffer(slot.isInt ? Halide::Int(32) : floatType, halideExtents(slot.shape, c.batch));
     }
     outputs.push_back(slots[id]);
   }
-  kernel.batch.set(options.batch);
+  kernel.batch.set(c.batch);
   size_t image = 0, scalar = 0;
   for (int id : call.inputs) {
     const Slot &slot = plan.slots[id];
@@ -239,23 +249,38 @@ void Tuner::measure(Tuning &t, LoweredKernel &kernel, const LoweredModel &model,
     else
       kernel.images.at(image++).set(slots[id]);
   }
-  Halide::Realization realization(outputs);
-  auto once = [&] { kernel.pipeline.realize(realization); };
+  return outputs;
+}
+
+void Tuner::measure(Tuning &t, LoweredKernel &kernel, const LoweredModel &model,
+                    const ScheduleChoice &choice) {
   ++t.tried;
+  // Checked at every case's batch: a schedule planned for one batch may
+  // split the batch by more than a smaller one has (which Halide reports
+  // as an access outside the buffer), or compute it wrongly.
+  std::vector<Buffer> outputs;
   try {
     kernel.pipeline.compile_jit(Halide::get_host_target());
-    once();
+    for (size_t k = t.cases.size(); k-- > 0;) {
+      Case &c = t.cases[k];
+      outputs = bind(t, c, kernel, model);
+      kernel.pipeline.realize(Halide::Realization(outputs));
+      if (c.reference.empty()) {
+        for (const Buffer &b : outputs)
+          c.reference.push_back(copyOf(b));
+      } else if (!sameResults(c.reference, outputs)) {
+        t.rejected.push_back(choice.str() + ": results differ from the default schedule's at batch " +
+                             std::to_string(c.batch));
+        return;
+      }
+    }
   } catch (const Halide::Error &e) {
     t.rejected.push_back(choice.str() + ": " + e.what());
     return;
   }
-  if (t.reference.empty()) {
-    for (const Buffer &b : outputs)
-      t.reference.push_back(copyOf(b));
-  } else if (!sameResults(t.reference, outputs)) {
-    t.rejected.push_back(choice.str() + ": results differ from the default schedule's");
-    return;
-  }
+  // The loop ended with the first case, the batch timed.
+  Halide::Realization realization(outputs);
+  auto once = [&] { kernel.pipeline.realize(realization); };
   // The best mean over samples of at least a millisecond each (or one
   // call), for about a quarter of a second at most; a candidate far slower than the
   // best so far is dropped after its first sample.
@@ -309,7 +334,14 @@ std::string Tuner::run(std::map<std::string, ScheduleChoice> &choices) {
     t.index = i;
     t.site = sites.at(i);
     t.candidates = kernel.candidates;
-    fillInitial(t);
+    for (int batch : {options.batch, 1, 7})
+      if (batch <= options.batch &&
+          std::none_of(t.cases.begin(), t.cases.end(),
+                       [&](const Case &c) { return c.batch == batch; })) {
+        t.cases.emplace_back();
+        t.cases.back().batch = batch;
+        fillInitial(t, t.cases.back());
+      }
     pending.push_back(std::move(t));
   }
   // Every distinct candidate, in the order kernels list them (the default
@@ -324,7 +356,7 @@ std::string Tuner::run(std::map<std::string, ScheduleChoice> &choices) {
     std::vector<Tuning *> takers;
     for (Tuning &t : pending)
       if (std::find(t.candidates.begin(), t.candidates.end(), choice) != t.candidates.end() &&
-          (choice == ScheduleChoice() || !t.reference.empty())) {
+          (choice == ScheduleChoice() || !t.cases.front().reference.empty())) {
         takers.push_back(&t);
         round[base->kernels[t.index].name] = choice;
       }
