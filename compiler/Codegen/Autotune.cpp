@@ -224,31 +224,19 @@ void Tuner::fillInitial(Tuning &t, Case &c) {
 std::vector<Buffer> Tuner::bind(const Tuning &t, const Case &c, LoweredKernel &kernel,
                                 const LoweredModel &model) {
   const FunctionPlan &plan = *t.site.plan;
-  const KernelCall &call = *t.site.call;
-  std::map<int, Buffer> slots;
+  std::vector<Buffer> slots(plan.slots.size());
   for (auto &[id, buffer] : c.initial)
     slots[id] = copyOf(buffer);
   std::vector<Buffer> outputs;
-  for (int id : call.outputs) {
-    if (!slots.count(id)) {
+  for (int id : t.site.call->outputs) {
+    if (!slots[id].defined()) {
       const Slot &slot = plan.slots[id];
       slots[id] =
           Buffer(slot.isInt ? Halide::Int(32) : floatType, halideExtents(slot.shape, c.batch));
     }
     outputs.push_back(slots[id]);
   }
-  kernel.batch.set(c.batch);
-  size_t image = 0, scalar = 0;
-  for (int id : call.inputs) {
-    const Slot &slot = plan.slots[id];
-    if (slot.kind == Slot::Kind::Hyperparam)
-      kernel.scalars.at(scalar++).set(
-          static_cast<float>(model.hyperparams.at(slot.index).defaultValue));
-    else if (slot.kind == Slot::Kind::Step)
-      kernel.scalars.at(scalar++).set(3.0f);
-    else
-      kernel.images.at(image++).set(slots[id]);
-  }
+  bindJitInputs(kernel, *t.site.call, plan, model, slots, c.batch, 3.0f);
   return outputs;
 }
 

@@ -1130,6 +1130,24 @@ LogicalResult FunctionLowering::lowerFunction(func::FuncOp func) {
 
 } // namespace
 
+void kiln::bindJitInputs(LoweredKernel &kernel, const KernelCall &call, const FunctionPlan &plan,
+                         const LoweredModel &model,
+                         const std::vector<Halide::Buffer<>> &slotBuffers, int batch,
+                         float step) {
+  kernel.batch.set(batch);
+  size_t image = 0, scalar = 0;
+  for (int id : call.inputs) {
+    const Slot &slot = plan.slots[id];
+    if (slot.kind == Slot::Kind::Hyperparam)
+      kernel.scalars.at(scalar++).set(
+          static_cast<float>(model.hyperparams.at(slot.index).defaultValue));
+    else if (slot.kind == Slot::Kind::Step)
+      kernel.scalars.at(scalar++).set(step);
+    else
+      kernel.images.at(image++).set(slotBuffers.at(id));
+  }
+}
+
 FailureOr<LoweredModel> kiln::lowerToHalide(ModuleOp module, const CodegenOptions &options) {
   LoweredModel model;
   auto name = module->getAttrOfType<StringAttr>("kiln.model");

@@ -162,6 +162,13 @@ struct CodegenOptions {
   std::map<std::string, ScheduleChoice> choices;
 };
 
+/// Binds `kernel`'s parameters for one run by JIT of `call` (a call of
+/// `plan`): the batch, each buffer input to `slotBuffers[slot]`, each
+/// hyperparameter to its default and the update number to `step`.
+void bindJitInputs(LoweredKernel &kernel, const KernelCall &call, const FunctionPlan &plan,
+                   const LoweredModel &model, const std::vector<Halide::Buffer<>> &slotBuffers,
+                   int batch, float step);
+
 /// Lowers every function of `module` made of kiln.kernel ops. Reports problems
 /// as MLIR diagnostics and returns failure.
 mlir::FailureOr<LoweredModel> lowerToHalide(mlir::ModuleOp module,

@@ -145,20 +145,9 @@ private:
     }
     for (const KernelCall &call : plan.calls) {
       LoweredKernel &kernel = lowered.kernels.at(kernelIndex++);
-      kernel.batch.set(batch);
-      // Scalars: hyperparameters at their defaults (a dropout rate), and
-      // a fixed step number (which seeds dropout masks).
-      size_t image = 0, scalar = 0;
-      for (int id : call.inputs) {
-        const Slot &slot = plan.slots[id];
-        if (slot.kind == Slot::Kind::Hyperparam)
-          kernel.scalars.at(scalar++).set(
-              static_cast<float>(lowered.hyperparams.at(slot.index).defaultValue));
-        else if (slot.kind == Slot::Kind::Step)
-          kernel.scalars.at(scalar++).set(3.0f);
-        else
-          kernel.images.at(image++).set(slots[id]);
-      }
+      // Hyperparameters at their defaults (a dropout rate), and a fixed
+      // step number (which seeds dropout masks).
+      bindJitInputs(kernel, call, plan, lowered, slots, batch, 3.0f);
       std::vector<Buffer> outputs;
       for (int id : call.outputs)
         outputs.push_back(slots[id]);
