@@ -70,7 +70,32 @@ Func *stagedValuesOf(KernelFuncs &k, const Func &out) {
   return nullptr;
 }
 
-/// Vectorize the innermost dimension and run rows in parallel. Staged
+/// Lanes for a row of `extent` elements: the row in as few vectors of at
+/// most `vec` lanes as will hold it, equal ones when they divide it (28 as
+/// two of 14, 10 as one of 10); otherwise `vec`.
+int rowVector(int64_t extent, int vec) {
+  if (extent <= 0)
+    return vec;
+  int64_t pieces = (extent + vec - 1) / vec;
+  return extent % pieces == 0 ? static_cast<int>(extent / pieces) : vec;
+}
+
+/// Lanes for the innermost dimension of an elementwise output: rowVector's
+/// when even, else the largest of vec, 8, 4, 2 that divides `extent` (or
+/// none). Halide 14 stores the tail of a guarded vector with masked stores
+/// split into powers of two, and its LLVM code generation fails on a
+/// one-lane piece ("Intrinsic has incorrect argument type"), as an odd
+/// width gives.
+int evenRowVector(int64_t extent, int vec) {
+  if (extent <= 0)
+    return vec;
+  int lanes = rowVector(extent, vec);
+  return lanes % 2 == 0 ? lanes : largestDivisor(extent, {vec, 8, 4, 2, 1});
+}
+
+/// Vectorize the innermost dimension (a short row in one vector of its
+/// length) and run the outermost in parallel (the batch, or rows of a
+/// matrix). Staged
 /// values are computed a row at a time (an element vector of a rank-1
 /// output), in bounds: static extents are exact.
 void scheduleElementwise(Func f, const std::vector<int64_t> &shape, int vec, Func *staged,
@@ -79,11 +104,11 @@ void scheduleElementwise(Func f, const std::vector<int64_t> &shape, int vec, Fun
   if (args.empty())
     return;
   int64_t inner = shape.back();
-  int vn = inner > 0 ? largestDivisor(inner, {vec, 8, 4, 2, 1}) : vec;
+  int vn = evenRowVector(inner, vec);
   if (vn > 1)
     f.vectorize(args[0], vn, TailStrategy::GuardWithIf);
   if (args.size() >= 2 && parallel)
-    f.parallel(args[1]);
+    f.parallel(args.back());
   if (!staged)
     return;
   if (args.size() >= 2)
@@ -168,16 +193,6 @@ void scheduleMatmul(Func out, Func prod, Func lhs, RDom r, const std::vector<int
     staged->compute_at(out, at).bound_extent(sj, tn).bound_extent(si, tm);
     staged->split(sj, sj, sjv, vn).vectorize(sjv).unroll(sj).unroll(si);
   }
-}
-
-/// Lanes for a row of `extent` elements: the row in as few vectors of at
-/// most `vec` lanes as will hold it, equal ones when they divide it (28 as
-/// two of 14, 10 as one of 10); otherwise `vec`.
-int rowVector(int64_t extent, int vec) {
-  if (extent <= 0)
-    return vec;
-  int64_t pieces = (extent + vec - 1) / vec;
-  return extent % pieces == 0 ? static_cast<int>(extent / pieces) : vec;
 }
 
 /// The constant value of `e`, or `fallback`.
@@ -273,11 +288,25 @@ void scheduleFilterGrad(KernelFuncs &k, int vec, bool parallel) {
 void scheduleWindow(KernelFuncs &k, int vec, bool parallel) {
   Func prod = k.prod;
   std::vector<Var> args = prod.args();
-  prod.compute_root().vectorize(args[0], vec, TailStrategy::GuardWithIf);
+  // Pooling and a gradient of windows that do not overlap are a few reads
+  // per element: inlined into the output.
+  if (!prod.has_update_definition()) {
+    for (Func in : k.windowInputs) {
+      in.compute_root().vectorize(in.args()[0], vec, TailStrategy::GuardWithIf);
+      if (parallel)
+        in.parallel(in.args()[3]);
+    }
+    return;
+  }
+  // Pooling and its gradient have the shape of their one output.
+  int vx = vec;
+  if (k.outputs.size() == 1 && k.outputShapes[0].size() == 4)
+    vx = evenRowVector(k.outputShapes[0][3], vec);
+  prod.compute_root().vectorize(args[0], vx, TailStrategy::GuardWithIf);
   if (parallel)
     prod.parallel(args.back());
   if (prod.has_update_definition()) {
-    prod.update().vectorize(args[0], vec, TailStrategy::GuardWithIf);
+    prod.update().vectorize(args[0], vx, TailStrategy::GuardWithIf);
     if (parallel)
       prod.update().parallel(args.back());
   }
@@ -344,7 +373,7 @@ void scheduleKernel(KernelFuncs &k, int vectorWidth, const ScheduleChoice &choic
   }
   for (Func f : k.roots) {
     f.compute_root();
-    if (!f.args().empty())
+    if (!f.args().empty() && f.outputs() == 1)
       f.vectorize(f.args()[0], vec, TailStrategy::GuardWithIf);
   }
   switch (k.anchor) {
