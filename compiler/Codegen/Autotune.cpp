@@ -24,7 +24,6 @@
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
-#include <cstring>
 #include <fstream>
 #include <iomanip>
 #include <limits>
@@ -41,7 +40,7 @@ using Buffer = Halide::Buffer<>;
 using Clock = std::chrono::steady_clock;
 
 /// Bumped when the templates change, so that old winners are not reused.
-constexpr const char *kTunerVersion = "2";
+constexpr const char *kTunerVersion = "3";
 
 /// A kernel of the model, with the call that runs it.
 struct KernelSite {
@@ -65,18 +64,7 @@ std::vector<int> halideExtents(const std::vector<int64_t> &shape, int batch) {
 }
 
 // Every buffer here is dense (allocated by this file), so elements are
-// visited through data() rather than Buffer::for_each_value, whose pointer
-// arithmetic trips UndefinedBehaviorSanitizer (pointer-overflow).
-
-/// A copy of dense `b`.
-Buffer copyOf(const Buffer &b) {
-  std::vector<int> extents;
-  for (int d = 0; d < b.dimensions(); ++d)
-    extents.push_back(b.dim(d).extent());
-  Buffer out(b.type(), extents);
-  std::memcpy(out.data(), b.data(), b.size_in_bytes());
-  return out;
-}
+// visited through data() and copied by denseCopy (see there).
 
 /// Whether `got` matches `want` within a tolerance relative to the largest
 /// magnitude in `want` (sums reassociated by another schedule differ in
@@ -226,7 +214,7 @@ std::vector<Buffer> Tuner::bind(const Tuning &t, const Case &c, LoweredKernel &k
   const FunctionPlan &plan = *t.site.plan;
   std::vector<Buffer> slots(plan.slots.size());
   for (auto &[id, buffer] : c.initial)
-    slots[id] = copyOf(buffer);
+    slots[id] = denseCopy(buffer);
   std::vector<Buffer> outputs;
   for (int id : t.site.call->outputs) {
     if (!slots[id].defined()) {
@@ -255,7 +243,7 @@ void Tuner::measure(Tuning &t, LoweredKernel &kernel, const LoweredModel &model,
       kernel.pipeline.realize(Halide::Realization(outputs));
       if (c.reference.empty()) {
         for (const Buffer &b : outputs)
-          c.reference.push_back(copyOf(b));
+          c.reference.push_back(denseCopy(b));
       } else if (!sameResults(c.reference, outputs)) {
         t.rejected.push_back(choice.str() + ": results differ from the default schedule's at batch " +
                              std::to_string(c.batch));

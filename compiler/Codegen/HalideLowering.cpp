@@ -23,6 +23,7 @@
 #include "llvm/Support/xxhash.h"
 
 #include <cmath>
+#include <cstring>
 #include <limits>
 
 using namespace mlir;
@@ -1129,6 +1130,15 @@ LogicalResult FunctionLowering::lowerFunction(func::FuncOp func) {
 }
 
 } // namespace
+
+Halide::Buffer<> kiln::denseCopy(const Halide::Buffer<> &b) {
+  std::vector<int> extents;
+  for (int d = 0; d < b.dimensions(); ++d)
+    extents.push_back(b.dim(d).extent());
+  Halide::Buffer<> out(b.type(), extents);
+  std::memcpy(out.data(), b.data(), b.size_in_bytes());
+  return out;
+}
 
 void kiln::bindJitInputs(LoweredKernel &kernel, const KernelCall &call, const FunctionPlan &plan,
                          const LoweredModel &model,

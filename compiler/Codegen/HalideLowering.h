@@ -162,6 +162,12 @@ struct CodegenOptions {
   std::map<std::string, ScheduleChoice> choices;
 };
 
+/// A copy of `b`, whose elements must be dense (as Halide::Buffer allocates
+/// them). Buffer::copy and copy_from advance pointers past the ends of
+/// their buffers, which UndefinedBehaviorSanitizer reports
+/// (pointer-overflow in Halide.h).
+Halide::Buffer<> denseCopy(const Halide::Buffer<> &b);
+
 /// Binds `kernel`'s parameters for one run by JIT of `call` (a call of
 /// `plan`): the batch, each buffer input to `slotBuffers[slot]`, each
 /// hyperparameter to its default and the update number to `step`.
