@@ -56,13 +56,6 @@ std::vector<KernelSite> kernelSites(const LoweredModel &model) {
   return sites;
 }
 
-std::vector<int> halideExtents(const std::vector<int64_t> &shape, int batch) {
-  std::vector<int> extents;
-  for (auto it = shape.rbegin(); it != shape.rend(); ++it)
-    extents.push_back(*it < 0 ? batch : static_cast<int>(*it));
-  return extents;
-}
-
 // Every buffer here is dense (allocated by this file), so elements are
 // visited through data() and copied by denseCopy (see there).
 

@@ -1131,6 +1131,13 @@ LogicalResult FunctionLowering::lowerFunction(func::FuncOp func) {
 
 } // namespace
 
+std::vector<int> kiln::halideExtents(const std::vector<int64_t> &shape, int batch) {
+  std::vector<int> extents;
+  for (auto it = shape.rbegin(); it != shape.rend(); ++it)
+    extents.push_back(*it < 0 ? batch : static_cast<int>(*it));
+  return extents;
+}
+
 Halide::Buffer<> kiln::denseCopy(const Halide::Buffer<> &b) {
   std::vector<int> extents;
   for (int d = 0; d < b.dimensions(); ++d)

@@ -162,6 +162,10 @@ struct CodegenOptions {
   std::map<std::string, ScheduleChoice> choices;
 };
 
+/// The extents of a buffer of row-major `shape` in Halide's order
+/// (innermost first), the batch (-1) given as `batch`.
+std::vector<int> halideExtents(const std::vector<int64_t> &shape, int batch);
+
 /// A copy of `b`, whose elements must be dense (as Halide::Buffer allocates
 /// them). Buffer::copy and copy_from advance pointers past the ends of
 /// their buffers, which UndefinedBehaviorSanitizer reports

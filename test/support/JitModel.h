@@ -28,13 +28,6 @@ namespace kiln::jit {
 
 using Buffer = Halide::Buffer<>;
 
-std::vector<int> halideExtents(const std::vector<int64_t> &shape, int batch) {
-  std::vector<int> extents;
-  for (auto it = shape.rbegin(); it != shape.rend(); ++it)
-    extents.push_back(*it < 0 ? batch : static_cast<int>(*it));
-  return extents;
-}
-
 /// A float64 (or int32) buffer for `slot`, as gradient checks feed them.
 Buffer makeBuffer(const Slot &slot, int batch) {
   Halide::Type type = slot.isInt ? Halide::Int(32) : Halide::Float(64);
