@@ -18,6 +18,7 @@
 #include "mlir/Dialect/Math/IR/Math.h"
 
 #include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/TypeSwitch.h"
 #include "llvm/Support/raw_ostream.h"
 #include "llvm/Support/xxhash.h"
@@ -364,6 +365,34 @@ static FailureOr<Halide::Expr> lowerScalarOp(Operation &op, ArrayRef<Halide::Exp
       });
 }
 
+namespace {
+/// True when component k of an update's new values depends on no target
+/// before k: storing the components in order then never changes a value a
+/// later component reads.
+bool readsOnlyUnwrittenTargets(UpdateOp update) {
+  Block &body = update.getBody().front();
+  unsigned numTargets = update.getTargets().size();
+  auto values = cast<YieldOp>(body.getTerminator()).getValues();
+  for (auto [k, value] : llvm::enumerate(values)) {
+    SmallVector<Value> work{value};
+    llvm::DenseSet<Value> seen;
+    while (!work.empty()) {
+      Value v = work.pop_back_val();
+      if (!seen.insert(v).second)
+        continue;
+      if (auto arg = dyn_cast<BlockArgument>(v)) {
+        if (arg.getOwner() == &body && arg.getArgNumber() < std::min<unsigned>(k, numTargets))
+          return false;
+        continue;
+      }
+      if (Operation *def = v.getDefiningOp())
+        work.append(def->operand_begin(), def->operand_end());
+    }
+  }
+  return true;
+}
+} // namespace
+
 FailureOr<std::vector<Halide::Expr>>
 FunctionLowering::lowerBody(Block &body, ValueRange operands,
                             const std::vector<Halide::Expr> &idx) {
@@ -469,10 +498,14 @@ FailureOr<Tensor> FunctionLowering::lowerOp(Operation *op) {
         if (tb) {
           // Read B^T from a copy in that order: a vector of the product's
           // columns is then one load, not a gather across B's rows.
-          Halide::Func bt(uniqueName("transposed"));
+          Halide::Func bt(uniqueName("transposed")), block(uniqueName("transpose_block"));
           Halide::Var c("c"), k("k");
-          bt(c, k) = b.at({c, k});
-          funcs.roots.push_back(bt);
+          block(k, c) = b.at({c, k});
+          bt(c, k) = block(k, c);
+          auto bShape = cast<RankedTensorType>(m.getRhs().getType()).getShape();
+          auto staticOr = [](int64_t e) { return ShapedType::isDynamic(e) ? int64_t(-1) : e; };
+          funcs.transposes.push_back(
+              {bt, block, {staticOr(bShape[0]), staticOr(bShape[1])}});
           bv = bt(v.back(), r);
         }
         std::vector<Halide::Var> rev(v.rbegin(), v.rend());
@@ -1006,12 +1039,13 @@ LogicalResult FunctionLowering::lowerKernel(KernelOp op) {
     if (auto update = dyn_cast<UpdateOp>(inner)) {
       // The new values of all targets are computed together, so that an
       // optimizer step is one pass over its tensors. The old values are
-      // read from the same buffers the outputs are written to: with one
-      // target each element is read before it is written; with several, a
-      // Tuple Func `values` holds every new value of a tile or row before
-      // any output of it is stored (Halide evaluates the components of a
-      // Tuple output one after the other, and would otherwise read a target
-      // that an earlier component had already written).
+      // read from the same buffers the outputs are written to, and Halide
+      // evaluates and stores the components of a Tuple output one after the
+      // other. Where a component reads only its own target and later ones
+      // (Adam: p from p, m, v; m from m; v from v), nothing it reads has
+      // been written yet and the Tuple is the output. Otherwise (Adadelta's
+      // new u reads the new a) a Tuple Func `values` holds every new value
+      // of a tile or row before any output of it is stored.
       Type type = update.getTargets()[0].getType();
       std::vector<Halide::Var> v = vars(cast<RankedTensorType>(type).getRank());
       std::vector<Halide::Var> rev(v.rbegin(), v.rend());
@@ -1024,8 +1058,11 @@ LogicalResult FunctionLowering::lowerKernel(KernelOp op) {
       // An autoscheduler may recompute points of an output (ShiftInwards
       // tails), which must not apply an update twice: it plans the staged
       // new values instead (see autoscheduleKernel), so stage them always.
-      if (values->size() == 1 && !autoscheduled) {
-        f(rev) = values->front();
+      if (!autoscheduled && readsOnlyUnwrittenTargets(update)) {
+        if (values->size() == 1)
+          f(rev) = values->front();
+        else
+          f(rev) = Halide::Tuple(*values);
       } else {
         Halide::Func staged(uniqueName("update_values"));
         if (values->size() == 1) {

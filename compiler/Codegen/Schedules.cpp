@@ -358,6 +358,27 @@ bool usesPerImageTemplate(const KernelFuncs &k) {
          k.outputShapes[0].size() == 4;
 }
 
+/// A transposed copy, computed in full before the product that reads it.
+/// Where both extents are multiples of the vector width: blocks of vec x vec,
+/// each read from the source as vec whole vectors and written as vec whole
+/// vectors (the transpose happens in registers), rows of blocks in parallel.
+/// Otherwise a vector of the copy gathers across the source's rows.
+void scheduleTranspose(KernelFuncs::Transpose &t, int vec, bool parallel) {
+  Var c = t.out.args()[0], k = t.out.args()[1];
+  t.out.compute_root();
+  auto [cols, rows] = t.extents;
+  if (cols <= 0 || rows <= 0 || cols % vec != 0 || rows % vec != 0) {
+    t.out.vectorize(c, vec, TailStrategy::GuardWithIf);
+    return;
+  }
+  Var co("co"), ko("ko"), ci("ci"), ki("ki");
+  t.out.tile(c, k, co, ko, ci, ki, vec, vec).vectorize(ci).unroll(ki);
+  if (parallel)
+    t.out.parallel(ko);
+  Var bk = t.block.args()[0], bc = t.block.args()[1];
+  t.block.compute_at(t.out, co).vectorize(bk).unroll(bc);
+}
+
 } // namespace
 
 void scheduleKernel(KernelFuncs &k, int vectorWidth, const ScheduleChoice &choice) {
@@ -376,6 +397,8 @@ void scheduleKernel(KernelFuncs &k, int vectorWidth, const ScheduleChoice &choic
     if (!f.args().empty() && f.outputs() == 1)
       f.vectorize(f.args()[0], vec, TailStrategy::GuardWithIf);
   }
+  for (KernelFuncs::Transpose &t : k.transposes)
+    scheduleTranspose(t, vec, choice.parallel);
   switch (k.anchor) {
   case KernelFuncs::Anchor::Matmul:
     if (usesMatmulTemplate(k)) {

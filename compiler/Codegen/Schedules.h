@@ -31,6 +31,15 @@ struct KernelFuncs {
   /// Intermediates computed in full before the outputs: softmax's per-row
   /// maximum and sum of exponentials, pooling's window winners.
   std::vector<Halide::Func> roots;
+  /// Copies of a matrix transposed, `out(c, k) = block(k, c)`, `block` a
+  /// plain read of the source: scheduled in square blocks that are loaded
+  /// and stored as whole vectors. `extents` are out's static ones, (c, k),
+  /// -1 where dynamic.
+  struct Transpose {
+    Halide::Func out, block;
+    std::pair<int64_t, int64_t> extents;
+  };
+  std::vector<Transpose> transposes;
   /// Window: the inputs of the convolution or pooling over (x, y, channel,
   /// n), padded (reads outside give the padding value); and which kind of
   /// result `prod` is: per image (a convolution or its input gradient,
