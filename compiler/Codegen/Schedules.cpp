@@ -93,13 +93,48 @@ int evenRowVector(int64_t extent, int vec) {
   return lanes % 2 == 0 ? lanes : largestDivisor(extent, {vec, 8, 4, 2, 1});
 }
 
+/// Runs loop `v` of `stage` in parallel, in at most `tasks` tasks of
+/// consecutive iterations (`iterations` of them: a constant, or an
+/// expression of the output's extents). `v` then names the loop within a
+/// task, which is where per-iteration intermediates are computed.
+void parallelInTasks(Stage stage, Var v, const Expr &iterations, int tasks) {
+  Var task(v.name() + "_task");
+  Expr perTask;
+  if (const int64_t *n = Internal::as_const_int(iterations))
+    perTask = static_cast<int>(std::max<int64_t>(1, (*n + tasks - 1) / tasks));
+  else
+    perTask = max(1, (iterations + (tasks - 1)) / tasks);
+  stage.split(v, task, v, perTask, TailStrategy::GuardWithIf).parallel(task);
+}
+
+/// Iterations of `f`'s loop over dimension `d` (0 innermost): the static
+/// extent from `shape` (row-major, outermost first; -1 dynamic), else the
+/// output buffer's.
+Expr dimExtent(const Func &f, const std::vector<int64_t> &shape, int d) {
+  int64_t e = shape[shape.size() - 1 - d];
+  if (e > 0)
+    return static_cast<int>(e);
+  return f.output_buffers()[0].dim(d).extent();
+}
+
+/// Ceiling division of loop extents.
+Expr ceilDiv(const Expr &a, int b) {
+  if (const int64_t *n = Internal::as_const_int(a))
+    return static_cast<int>((*n + b - 1) / b);
+  return (a + (b - 1)) / b;
+}
+
+int tasksOf(const ScheduleChoice &choice) {
+  return choice.tasks > 0 ? choice.tasks : kParallelTasks;
+}
+
 /// Vectorize the innermost dimension (a short row in one vector of its
 /// length) and run the outermost in parallel (the batch, or rows of a
 /// matrix). Staged
 /// values are computed a row at a time (an element vector of a rank-1
 /// output), in bounds: static extents are exact.
 void scheduleElementwise(Func f, const std::vector<int64_t> &shape, int vec, Func *staged,
-                         bool parallel) {
+                         const ScheduleChoice &choice) {
   std::vector<Var> args = f.args();
   if (args.empty())
     return;
@@ -107,8 +142,9 @@ void scheduleElementwise(Func f, const std::vector<int64_t> &shape, int vec, Fun
   int vn = evenRowVector(inner, vec);
   if (vn > 1)
     f.vectorize(args[0], vn, TailStrategy::GuardWithIf);
-  if (args.size() >= 2 && parallel)
-    f.parallel(args.back());
+  if (args.size() >= 2 && choice.parallel)
+    parallelInTasks(f, args.back(), dimExtent(f, shape, static_cast<int>(args.size()) - 1),
+                    tasksOf(choice));
   if (!staged)
     return;
   if (args.size() >= 2)
@@ -154,10 +190,12 @@ void scheduleMatmul(Func out, Func prod, Func lhs, RDom r, const std::vector<int
       .vectorize(ji, vn)
       .unroll(ii);
   Var at = jo;
+  Expr rowTiles = ceilDiv(dimExtent(out, shape, 1), tm);
+  Expr tiles = ceilDiv(dimExtent(out, shape, 0), tn) * rowTiles;
   if (rank == 3) {
     out.fuse(jo, io, tile).fuse(tile, out.args()[2], tile);
     if (choice.parallel)
-      out.parallel(tile);
+      parallelInTasks(out, tile, tiles * dimExtent(out, shape, 2), tasksOf(choice));
     at = tile;
   } else if (lhs.defined()) {
     // Rows of the left side copied per block, interleaved (row innermost):
@@ -165,7 +203,7 @@ void scheduleMatmul(Func out, Func prod, Func lhs, RDom r, const std::vector<int
     // pointer, and the copy serves every column tile of the block.
     Var lk = lhs.args()[0], li = lhs.args()[1];
     if (choice.parallel)
-      out.parallel(io);
+      parallelInTasks(out, io, rowTiles, tasksOf(choice));
     lhs.compute_at(out, io).bound_extent(li, tm).reorder_storage(li, lk);
     lhs.reorder(li, lk).unroll(li);
   } else {
@@ -173,7 +211,7 @@ void scheduleMatmul(Func out, Func prod, Func lhs, RDom r, const std::vector<int
     // parallel.
     out.fuse(jo, io, tile);
     if (choice.parallel)
-      out.parallel(tile);
+      parallelInTasks(out, tile, tiles, tasksOf(choice));
     at = tile;
   }
 
@@ -453,7 +491,7 @@ void scheduleKernel(KernelFuncs &k, int vectorWidth, const ScheduleChoice &choic
   }
   for (size_t o = 0; o < k.outputs.size(); ++o)
     scheduleElementwise(k.outputs[o], k.outputShapes[o], vec, stagedValuesOf(k, k.outputs[o]),
-                        choice.parallel);
+                        choice);
 }
 
 const std::vector<std::string> &autoschedulerNames() {
@@ -463,7 +501,8 @@ const std::vector<std::string> &autoschedulerNames() {
 
 bool ScheduleChoice::operator==(const ScheduleChoice &other) const {
   return autoscheduler == other.autoscheduler && rows == other.rows &&
-         vectors == other.vectors && packLhs == other.packLhs && parallel == other.parallel;
+         vectors == other.vectors && packLhs == other.packLhs && parallel == other.parallel &&
+         tasks == other.tasks;
 }
 
 std::string ScheduleChoice::str() const {
@@ -479,6 +518,8 @@ std::string ScheduleChoice::str() const {
     text << " unpacked";
   if (!parallel)
     text << " serial";
+  else if (tasks > 0)
+    text << " tasks=" << tasks;
   return text.str();
 }
 
@@ -512,6 +553,9 @@ bool parseScheduleChoice(const std::string &text, ScheduleChoice &choice) {
         return false;
     } else if (word.rfind("vectors=", 0) == 0) {
       if (!number(word.substr(8), choice.vectors))
+        return false;
+    } else if (word.rfind("tasks=", 0) == 0) {
+      if (!number(word.substr(6), choice.tasks))
         return false;
     } else {
       return false;
@@ -564,6 +608,12 @@ std::vector<ScheduleChoice> scheduleCandidates(const KernelFuncs &k, int vectorW
       c.rows = samples;
       add(c);
     }
+  }
+  // Fewer, longer parallel tasks and more, shorter ones than the templates'.
+  for (int tasks : {8, 4 * kParallelTasks}) {
+    ScheduleChoice c;
+    c.tasks = tasks;
+    add(c);
   }
   ScheduleChoice serial;
   serial.parallel = false;
@@ -627,7 +677,7 @@ std::string autoscheduleKernel(KernelFuncs &k, const std::string &name, int batc
     if (!staged)
       continue;
     staged->compute_root();
-    scheduleElementwise(k.outputs[o], k.outputShapes[o], vec, nullptr, true);
+    scheduleElementwise(k.outputs[o], k.outputShapes[o], vec, nullptr, ScheduleChoice());
   }
   return "";
 }

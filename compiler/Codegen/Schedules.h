@@ -89,12 +89,22 @@ struct ScheduleChoice {
   bool packLhs = true;
   /// Run the outermost loop on Halide's thread pool.
   bool parallel = true;
+  /// The most tasks a parallel loop is cut into, each a run of consecutive
+  /// iterations (Halide's pool hands out one task at a time, under a lock).
+  /// 0: the templates' kParallelTasks.
+  int tasks = 0;
 
   bool operator==(const ScheduleChoice &other) const;
   /// A one-line spelling, e.g. "templates", "templates rows=4 vectors=1
   /// serial", "Adams2019"; parseScheduleChoice reads it back.
   std::string str() const;
 };
+
+/// How many tasks the templates cut a parallel loop into, at most: enough to
+/// keep a few cores busy and balanced, few enough that handing them out costs
+/// little next to the work (one task per tile of a weight gradient, 1,568 of
+/// them for a 784 x 512 weight, made two threads slower than one).
+constexpr int kParallelTasks = 32;
 
 /// Reads ScheduleChoice::str()'s spelling; false when `text` is not one.
 bool parseScheduleChoice(const std::string &text, ScheduleChoice &choice);

@@ -9,7 +9,7 @@ import sys
 
 log, cache, cached_arg = sys.argv[1], sys.argv[2], sys.argv[4]
 assert sys.argv[3] == "--cached"
-choice = r"(templates(?: rows=\d+)?(?: vectors=\d+)?(?: unpacked)?(?: serial)?|Adams2019|Li2018|Mullapudi2016)"
+choice = r"(templates(?: rows=\d+)?(?: vectors=\d+)?(?: unpacked)?(?: serial| tasks=\d+)?|Adams2019|Li2018|Mullapudi2016)"
 timed = re.compile(r"^autotune: (\w+): %s \d+\.\d us \(default \d+\.\d us; \d+ tried(, \d+ rejected)?\)$" % choice)
 cached = re.compile(r"^autotune: (\w+): %s \(cached\)$" % choice)
 chosen = {}
