@@ -40,7 +40,7 @@ using Buffer = Halide::Buffer<>;
 using Clock = std::chrono::steady_clock;
 
 /// Bumped when the templates change, so that old winners are not reused.
-constexpr const char *kTunerVersion = "4";
+constexpr const char *kTunerVersion = "5";
 
 /// A kernel of the model, with the call that runs it.
 struct KernelSite {

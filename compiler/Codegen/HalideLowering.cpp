@@ -903,9 +903,20 @@ FailureOr<Tensor> FunctionLowering::lowerWindowOp(Operation *op) {
   Halide::RDom r(0, k, 0, k, uniqueName("r"));
   Expr infinity = Halide::cast(ft, std::numeric_limits<float>::infinity());
   Expr fill = kind == "max" ? -infinity : kind == "min" ? infinity : zero;
+  // Without padding every window lies inside the input (the output extent
+  // is the number of whole windows): pooling reads it in place, a few reads
+  // per element, rather than from a padded copy.
+  bool unpadded = llvm::all_of(pad, [](int64_t p) { return p == 0; });
+  auto pooled = [&](const Tensor &in) {
+    if (!unpadded)
+      return padded(in, fill);
+    Halide::Func p(uniqueName("window"));
+    p(x, y, c, n) = in.at({n, c, y, x});
+    return p;
+  };
   if (auto pool = dyn_cast<Pool2DOp>(op)) {
     Tensor in = get(pool.getInput());
-    Expr value = padded(in, fill)(x * stride + r.x - left, y * stride + r.y - top, c, n);
+    Expr value = pooled(in)(x * stride + r.x - left, y * stride + r.y - top, c, n);
     Halide::Func f(uniqueName("pool2d"));
     if (kind == "max")
       f(x, y, c, n) = Halide::maximum(value);
@@ -921,7 +932,7 @@ FailureOr<Tensor> FunctionLowering::lowerWindowOp(Operation *op) {
   Halide::Func winner(uniqueName("pool2d_winner"));
   if (kind != "avg") {
     Halide::RDom wr(0, k, 0, k, uniqueName("w"));
-    Expr value = padded(in, fill)(x * stride + wr.x - left, y * stride + wr.y - top, c, n);
+    Expr value = pooled(in)(x * stride + wr.x - left, y * stride + wr.y - top, c, n);
     winner(x, y, c, n) = kind == "max" ? Halide::argmax(wr, value) : Halide::argmin(wr, value);
     funcs.roots.push_back(winner);
   }

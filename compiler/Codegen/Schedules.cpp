@@ -434,6 +434,10 @@ void scheduleKernel(KernelFuncs &k, int vectorWidth, const ScheduleChoice &choic
     f.compute_root();
     if (!f.args().empty() && f.outputs() == 1)
       f.vectorize(f.args()[0], vec, TailStrategy::GuardWithIf);
+    // Pooling's window winners, one per output element (x, y, c, n): images
+    // in parallel.
+    if (f.args().size() == 4 && choice.parallel)
+      f.parallel(f.args()[3]);
   }
   for (KernelFuncs::Transpose &t : k.transposes)
     scheduleTranspose(t, vec, choice.parallel);

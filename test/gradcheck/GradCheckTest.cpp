@@ -255,6 +255,10 @@ INSTANTIATE_TEST_SUITE_P(
         ConvCase{"max_pool", "features = max_pool2d(conv2d(x, 3, 3, padding = same), 2)"},
         ConvCase{"min_pool", "features = min_pool2d(conv2d(x, 3, 3), 3, stride = 2, padding = 1)"},
         ConvCase{"avg_pool", "features = avg_pool2d(conv2d(x, 3, 2), 2, stride = 1, padding = 1)"},
+        // Unpadded pooling reads its input in place; overlapping windows
+        // that leave the last row and column unread.
+        ConvCase{"max_pool_overlap", "features = max_pool2d(relu(conv2d(x, 3, 3)), 3, stride = 2)"},
+        ConvCase{"avg_pool_unpadded", "features = avg_pool2d(x, 2, stride = 3)"},
         ConvCase{"global_avg_pool", "features = global_avg_pool2d(conv2d(x, 4, 3))"},
         ConvCase{"reshape", "features = reshape(conv2d(x, 2, 3), 7, 6, 2)"},
         ConvCase{"residual", "c = conv2d(x, 2, 3, padding = same)\n"
