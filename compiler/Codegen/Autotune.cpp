@@ -31,6 +31,7 @@
 #include <ostream>
 #include <random>
 #include <sstream>
+#include <thread>
 
 using namespace kiln;
 
@@ -40,7 +41,7 @@ using Buffer = Halide::Buffer<>;
 using Clock = std::chrono::steady_clock;
 
 /// Bumped when the templates change, so that old winners are not reused.
-constexpr const char *kTunerVersion = "5";
+constexpr const char *kTunerVersion = "6";
 
 /// A kernel of the model, with the call that runs it.
 struct KernelSite {
@@ -116,11 +117,22 @@ struct Tuning {
   std::vector<std::string> rejected;
 };
 
+/// The threads Halide's JIT runtime runs kernels with: options.threads, else
+/// HL_NUM_THREADS, else one per core (as the runtime decides).
+int timingThreads(const AutotuneOptions &options) {
+  if (options.threads > 0)
+    return options.threads;
+  if (const char *env = std::getenv("HL_NUM_THREADS"); env && std::atoi(env) > 0)
+    return std::atoi(env);
+  return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+}
+
 class Tuner {
 public:
   Tuner(mlir::ModuleOp module, const CodegenOptions &codegen, const AutotuneOptions &options)
       : module(module), codegen(codegen), options(options),
-        floatType(codegen.useDouble ? Halide::Float(64) : Halide::Float(32)) {}
+        floatType(codegen.useDouble ? Halide::Float(64) : Halide::Float(32)),
+        threads(timingThreads(options)) {}
 
   std::string run(std::map<std::string, ScheduleChoice> &choices);
 
@@ -142,12 +154,14 @@ private:
   const CodegenOptions &codegen;
   const AutotuneOptions &options;
   Halide::Type floatType;
+  /// Halide's pool size while timing: a winner is cached for it.
+  int threads;
   std::mt19937 random{20261121};
 };
 
 std::string Tuner::cachePath(const LoweredKernel &kernel) const {
   std::ostringstream text;
-  text << kTunerVersion << "|" << kernel.key << "|" << options.batch << "|"
+  text << kTunerVersion << "|" << kernel.key << "|" << options.batch << "|" << threads << "|"
        << Halide::get_host_target().to_string();
   std::ostringstream name;
   name << std::hex << std::setw(16) << std::setfill('0') << llvm::xxh3_64bits(text.str());
@@ -376,7 +390,8 @@ std::string Tuner::run(std::map<std::string, ScheduleChoice> &choices) {
       std::ofstream out(temp);
       out << t.best.str() << "\n"
           << "# " << kernel.name << ": " << t.bestSeconds * 1e6 << " us at batch "
-          << options.batch << "; the default schedule " << t.defaultSeconds * 1e6 << " us\n";
+          << options.batch << " with " << threads << (threads == 1 ? " thread" : " threads")
+          << "; the default schedule " << t.defaultSeconds * 1e6 << " us\n";
       if (!out)
         return "cannot write the schedule cache file " + temp;
     }
@@ -416,6 +431,8 @@ std::string kiln::autotuneSchedules(mlir::ModuleOp module, CodegenOptions &codeg
   // this process, so that the schedule built is the one timed. A beam size
   // set by the user is kept.
   setenv("HL_BEAM_SIZE", "1", /*overwrite=*/0);
+  if (options.threads > 0)
+    setenv("HL_NUM_THREADS", std::to_string(options.threads).c_str(), /*overwrite=*/1);
   Tuner tuner(module, codegen, options);
   return tuner.run(codegen.choices);
 }

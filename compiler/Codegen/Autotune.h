@@ -23,6 +23,10 @@ struct AutotuneOptions {
   std::string cacheDir;
   /// The batch size kernels are timed at.
   int batch = 128;
+  /// The threads of Halide's pool while timing (HL_NUM_THREADS for the JIT
+  /// runtime, read when it first runs a kernel); 0: Halide's default
+  /// (HL_NUM_THREADS, else one per core). Part of a winner's cache key.
+  int threads = 0;
   /// One line per kernel: its winner and the times measured; nullptr: quiet.
   std::ostream *log = nullptr;
 };

@@ -65,6 +65,7 @@ struct Options {
   std::string autoscheduler; // empty: the schedule templates
   bool autotune = false;
   int autotuneBatch = 128;
+  int autotuneThreads = 0; // 0: Halide's default
   std::string scheduleCache; // empty: defaultScheduleCacheDir()
   std::string modelName; // overrides the file's `model` name when set
 };
@@ -72,8 +73,8 @@ struct Options {
 void usage(std::ostream &os) {
   os << "usage: kilnc MODEL.kiln [-o OUT] [--emit=KIND] [--keep-temps] [--no-schedule]\n"
         "             [--no-fuse-updates] [--health] [--profile] [--autoschedule=NAME]\n"
-        "             [--autotune] [--autotune-batch=N] [--schedule-cache=DIR]\n"
-        "             [--model-name NAME]\n"
+        "             [--autotune] [--autotune-batch=N] [--autotune-threads=T]\n"
+        "             [--schedule-cache=DIR] [--model-name NAME]\n"
         "  KIND: ast, mlir, mlir-train, mlir-fused, mlir-kernels, halide-stmt, lib, exe\n"
         "  --no-fuse-updates: run optimizer updates after the whole backward pass, in\n"
         "    kernels of their own (every gradient is stored; for comparisons)\n"
@@ -87,6 +88,8 @@ void usage(std::ostream &os) {
         "    and the autoschedulers) on this machine and build the fastest; winners are\n"
         "    cached, so a later --autotune compile of the same kernels times nothing\n"
         "  --autotune-batch=N: the batch size kernels are timed at (default 128)\n"
+        "  --autotune-threads=T: the threads kernels are timed with, as the trainer's\n"
+        "    --threads (default: HL_NUM_THREADS, else one per core)\n"
         "  --schedule-cache=DIR: where --autotune keeps winners (default\n"
         "    $KILN_CACHE_DIR/schedules, else $XDG_CACHE_HOME/kiln/schedules, else\n"
         "    ~/.cache/kiln/schedules)\n"
@@ -168,6 +171,17 @@ bool parseArgs(int argc, char **argv, Options &opts) {
         return false;
       }
       opts.autotuneBatch = static_cast<int>(batch);
+    } else if (arg.rfind("--autotune-threads=", 0) == 0) {
+      std::string value = arg.substr(19);
+      char *end = nullptr;
+      long threads = std::strtol(value.c_str(), &end, 10);
+      if (value.empty() || *end != '\0' || threads < 1 || threads > 256) {
+        std::cerr << "kilnc: error: '--autotune-threads' needs a whole number from 1 to 256, "
+                     "not '"
+                  << value << "'\n";
+        return false;
+      }
+      opts.autotuneThreads = static_cast<int>(threads);
     } else if (arg.rfind("--schedule-cache=", 0) == 0) {
       opts.scheduleCache = arg.substr(17);
       if (opts.scheduleCache.empty()) {
@@ -265,6 +279,7 @@ int compile(const Options &opts) {
     AutotuneOptions tune;
     tune.cacheDir = opts.scheduleCache.empty() ? defaultScheduleCacheDir() : opts.scheduleCache;
     tune.batch = opts.autotuneBatch;
+    tune.threads = opts.autotuneThreads;
     tune.log = &std::cerr;
     if (std::string err = autotuneSchedules(*module, codegen, tune); !err.empty()) {
       std::cerr << "kilnc: error: " << err << "\n";
