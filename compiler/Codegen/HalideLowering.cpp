@@ -838,6 +838,13 @@ FailureOr<Tensor> FunctionLowering::lowerWindowOp(Operation *op) {
     funcs.windowInputs.push_back(p);
     return p;
   };
+  // Reads of `in` where every window lies inside it (no padding): no copy.
+  bool unpadded = llvm::all_of(pad, [](int64_t p) { return p == 0; });
+  auto inPlace = [&](const Tensor &in) {
+    Halide::Func p(uniqueName("window"));
+    p(x, y, c, n) = in.at({n, c, y, x});
+    return p;
+  };
   // The output position whose window puts tap `k` on input position `pos`
   // along one axis, and whether there is one.
   auto source = [&](Expr pos, Expr k, int before, Expr outExtent) {
@@ -889,7 +896,9 @@ FailureOr<Tensor> FunctionLowering::lowerWindowOp(Operation *op) {
     Halide::RDom r(0, dy.extents[3], 0, dy.extents[2], 0, dy.extents[0], uniqueName("r"));
     Halide::Func f(uniqueName("conv2d_grad_filter"));
     f(x, y, c, n) = zero;
-    Halide::Func image = padded(in, zero);
+    // Every position the reduction visits, with every tap, lies inside an
+    // unpadded input: it is read in place.
+    Halide::Func image = unpadded ? inPlace(in) : padded(in, zero);
     f(x, y, c, n) += dy.at({r.z, n, r.y, r.x}) *
                      image(r.x * stride + x * dilation - left, r.y * stride + y * dilation - top,
                            c, r.z);
@@ -906,14 +915,7 @@ FailureOr<Tensor> FunctionLowering::lowerWindowOp(Operation *op) {
   // Without padding every window lies inside the input (the output extent
   // is the number of whole windows): pooling reads it in place, a few reads
   // per element, rather than from a padded copy.
-  bool unpadded = llvm::all_of(pad, [](int64_t p) { return p == 0; });
-  auto pooled = [&](const Tensor &in) {
-    if (!unpadded)
-      return padded(in, fill);
-    Halide::Func p(uniqueName("window"));
-    p(x, y, c, n) = in.at({n, c, y, x});
-    return p;
-  };
+  auto pooled = [&](const Tensor &in) { return unpadded ? inPlace(in) : padded(in, fill); };
   if (auto pool = dyn_cast<Pool2DOp>(op)) {
     Tensor in = get(pool.getInput());
     Expr value = pooled(in)(x * stride + r.x - left, y * stride + r.y - top, c, n);
