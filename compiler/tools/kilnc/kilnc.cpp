@@ -111,6 +111,20 @@ bool isIdentifier(const std::string &text) {
   return true;
 }
 
+/// Reads `value` of `flag` as a whole number from 1 to `most` into `out`;
+/// prints an error and returns false otherwise.
+bool parseCount(const char *flag, const std::string &value, long most, int &out) {
+  char *end = nullptr;
+  long n = std::strtol(value.c_str(), &end, 10);
+  if (value.empty() || *end != '\0' || n < 1 || n > most) {
+    std::cerr << "kilnc: error: '" << flag << "' needs a whole number from 1 to " << most
+              << ", not '" << value << "'\n";
+    return false;
+  }
+  out = static_cast<int>(n);
+  return true;
+}
+
 /// Parses the command line; prints an error and returns false on bad flags.
 bool parseArgs(int argc, char **argv, Options &opts) {
   for (int i = 1; i < argc; ++i) {
@@ -161,27 +175,11 @@ bool parseArgs(int argc, char **argv, Options &opts) {
     } else if (arg == "--autotune") {
       opts.autotune = true;
     } else if (arg.rfind("--autotune-batch=", 0) == 0) {
-      std::string value = arg.substr(17);
-      char *end = nullptr;
-      long batch = std::strtol(value.c_str(), &end, 10);
-      if (value.empty() || *end != '\0' || batch < 1 || batch > 65536) {
-        std::cerr << "kilnc: error: '--autotune-batch' needs a whole number from 1 to 65536, "
-                     "not '"
-                  << value << "'\n";
+      if (!parseCount("--autotune-batch", arg.substr(17), 65536, opts.autotuneBatch))
         return false;
-      }
-      opts.autotuneBatch = static_cast<int>(batch);
     } else if (arg.rfind("--autotune-threads=", 0) == 0) {
-      std::string value = arg.substr(19);
-      char *end = nullptr;
-      long threads = std::strtol(value.c_str(), &end, 10);
-      if (value.empty() || *end != '\0' || threads < 1 || threads > 256) {
-        std::cerr << "kilnc: error: '--autotune-threads' needs a whole number from 1 to 256, "
-                     "not '"
-                  << value << "'\n";
+      if (!parseCount("--autotune-threads", arg.substr(19), 256, opts.autotuneThreads))
         return false;
-      }
-      opts.autotuneThreads = static_cast<int>(threads);
     } else if (arg.rfind("--schedule-cache=", 0) == 0) {
       opts.scheduleCache = arg.substr(17);
       if (opts.scheduleCache.empty()) {
