@@ -41,7 +41,7 @@ using Buffer = Halide::Buffer<>;
 using Clock = std::chrono::steady_clock;
 
 /// Bumped when the templates change, so that old winners are not reused.
-constexpr const char *kTunerVersion = "7";
+constexpr const char *kTunerVersion = "8";
 
 /// A kernel of the model, with the call that runs it.
 struct KernelSite {

@@ -498,14 +498,13 @@ FailureOr<Tensor> FunctionLowering::lowerOp(Operation *op) {
         if (tb) {
           // Read B^T from a copy in that order: a vector of the product's
           // columns is then one load, not a gather across B's rows.
-          Halide::Func bt(uniqueName("transposed")), block(uniqueName("transpose_block"));
+          Halide::Func block(uniqueName("transpose_block"));
           Halide::Var c("c"), k("k");
           block(k, c) = b.at({c, k});
-          bt(c, k) = block(k, c);
           auto bShape = cast<RankedTensorType>(m.getRhs().getType()).getShape();
           auto staticOr = [](int64_t e) { return ShapedType::isDynamic(e) ? int64_t(-1) : e; };
-          funcs.transposes.push_back(
-              {bt, block, {staticOr(bShape[0]), staticOr(bShape[1])}});
+          Halide::Func bt = funcs.transposeOf(block, uniqueName("transposed"),
+                                              {staticOr(bShape[0]), staticOr(bShape[1])});
           bv = bt(v.back(), r);
         }
         std::vector<Halide::Var> rev(v.rbegin(), v.rend());

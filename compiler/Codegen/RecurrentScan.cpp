@@ -205,11 +205,12 @@ std::pair<Func, Func> lowerRecurrentGrad(const RecurrentOperands &op, Func grad,
   int G = cell.gates, H = op.units;
   Func S = forwardScan(op, cell, funcs);
 
-  // The weight transposed, so that the backward product reads it along j.
+  // The weight transposed, weightT(j, m), so that the backward product
+  // reads it along j.
   Var j("j"), b("b"), t("t"), m("m");
-  Func weightT(op.name + "_weight_t");
-  weightT(j, m) = op.weight(m, j);
-  funcs.roots.push_back(weightT);
+  Func block(op.name + "_weight_t_block");
+  block(m, j) = op.weight(m, j);
+  Func weightT = funcs.transposeOf(block, op.name + "_weight_t", {H, G * H});
 
   int components = 2 + G + (cell.candidate >= 0 ? 1 : 0);
   Func D(op.name + "_bptt");

@@ -419,6 +419,15 @@ void scheduleTranspose(KernelFuncs::Transpose &t, int vec, bool parallel) {
 
 } // namespace
 
+Func KernelFuncs::transposeOf(Func block, const std::string &name,
+                              std::pair<int64_t, int64_t> extents) {
+  Var c("c"), k("k");
+  Func out(name);
+  out(c, k) = block(k, c);
+  transposes.push_back({out, block, extents});
+  return out;
+}
+
 void scheduleKernel(KernelFuncs &k, int vectorWidth, const ScheduleChoice &choice) {
   int vec = vectorWidth > 0 ? vectorWidth : get_host_target().natural_vector_size(Float(32));
   // An output that is the anchor itself gets a copy stage, so that the

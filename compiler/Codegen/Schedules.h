@@ -40,6 +40,10 @@ struct KernelFuncs {
     std::pair<int64_t, int64_t> extents;
   };
   std::vector<Transpose> transposes;
+  /// A Func out(c, k) = block(k, c), recorded in `transposes`; `block` reads
+  /// the source along its innermost dimension k.
+  Halide::Func transposeOf(Halide::Func block, const std::string &name,
+                           std::pair<int64_t, int64_t> extents);
   /// Window: the inputs of the convolution or pooling over (x, y, channel,
   /// n), padded (reads outside give the padding value); and which kind of
   /// result `prod` is: per image (a convolution or its input gradient,
