@@ -501,10 +501,9 @@ FailureOr<Tensor> FunctionLowering::lowerOp(Operation *op) {
           Halide::Func block(uniqueName("transpose_block"));
           Halide::Var c("c"), k("k");
           block(k, c) = b.at({c, k});
-          auto bShape = cast<RankedTensorType>(m.getRhs().getType()).getShape();
-          auto staticOr = [](int64_t e) { return ShapedType::isDynamic(e) ? int64_t(-1) : e; };
-          Halide::Func bt = funcs.transposeOf(block, uniqueName("transposed"),
-                                              {staticOr(bShape[0]), staticOr(bShape[1])});
+          std::vector<int64_t> bShape = shapeOf(m.getRhs().getType());
+          Halide::Func bt =
+              funcs.transposeOf(block, uniqueName("transposed"), {bShape[0], bShape[1]});
           bv = bt(v.back(), r);
         }
         std::vector<Halide::Var> rev(v.rbegin(), v.rend());
