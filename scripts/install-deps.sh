@@ -8,6 +8,7 @@ packages=(
   cmake ninja-build ccache g++ git
   llvm-22-dev libmlir-22-dev mlir-22-tools llvm-22-tools
   libhalide14-0-dev libfmt-dev libgtest-dev libgmock-dev zlib1g-dev
+  nlohmann-json3-dev # header-only JSON, private to the runtime
   npm
   clang libclang-rt-14-dev # libFuzzer and the sanitizers' runtimes, for test/fuzz
   python3-sklearn # its diabetes data, for examples/regression
