@@ -4,8 +4,9 @@
 // model file is looked up by name in the call table: the layers and
 // activations (Layers.cpp) and the losses (Losses.cpp). A rule lists the
 // call's arguments, which bindArgs matches and checks, and names the builder
-// that makes the kiln ops. Import.cpp walks the file; this header is private
-// to compiler/Import.
+// that makes the kiln ops. Import.cpp walks the file, TrainingStatements.cpp
+// reads its training statements and tune block; this header is private to
+// compiler/Import.
 //
 //===----------------------------------------------------------------------===//
 #ifndef KILN_IMPORT_IMPORTER_H
@@ -130,6 +131,7 @@ private:
   FailureOr<Value> importExpr(const ast::Expr &expr);
   FailureOr<Value> importCall(const ast::Expr &call);
   LogicalResult bindArgs(const ast::Expr &call, const CallRule &rule, BoundArgs &out);
+  // Training statements and the tune block (TrainingStatements.cpp).
   /// Checks the optimizer, regularizer, clip and schedule statements and
   /// records them as module attributes; returns the kiln.optimizer one.
   FailureOr<mlir::DictionaryAttr> importTraining(mlir::ModuleOp module);
