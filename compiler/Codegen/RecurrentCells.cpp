@@ -1,4 +1,4 @@
-//===- RecurrentScan.cpp - The cell table and the scans over time ---------===//
+//===- RecurrentCells.cpp - Recurrent cells: forward scan and backward ----===//
 //
 // Forward: S(j, b, t) for t in [0, T] holds, for hidden unit j of sample b
 // after step t, the G recurrent accumulators a_g (without bias) and the
@@ -14,7 +14,7 @@
 // the cell's derivative, reading the forward scan at t and t - 1.
 //
 //===----------------------------------------------------------------------===//
-#include "Codegen/RecurrentScan.h"
+#include "Codegen/RecurrentCells.h"
 
 #include <cassert>
 

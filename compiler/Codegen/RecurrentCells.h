@@ -1,15 +1,15 @@
-//===- RecurrentScan.h - Recurrent layers as Halide scans -------*- C++ -*-===//
+//===- RecurrentCells.h - Recurrent cells as Halide scans -------*- C++ -*-===//
 //
 // A kiln.recurrent layer, and its backpropagation through time, each lowered
 // to one Halide pipeline whose time loop runs inside: a Func over
 // (unit, sample, step) with one update whose reduction domain walks the
 // steps in order (backwards for the gradient). Each step first accumulates
 // the recurrent matrix-vector product, then applies the cell. The cells are
-// one table of rules (RecurrentScan.cpp); Schedules.cpp schedules the scans.
+// one table of rules (RecurrentCells.cpp); Schedules.cpp schedules the scans.
 //
 //===----------------------------------------------------------------------===//
-#ifndef KILN_CODEGEN_RECURRENTSCAN_H
-#define KILN_CODEGEN_RECURRENTSCAN_H
+#ifndef KILN_CODEGEN_RECURRENTCELLS_H
+#define KILN_CODEGEN_RECURRENTCELLS_H
 
 #include "Codegen/Schedules.h"
 
@@ -42,4 +42,4 @@ lowerRecurrentGrad(const RecurrentOperands &op, Halide::Func grad, KernelFuncs &
 
 } // namespace kiln
 
-#endif // KILN_CODEGEN_RECURRENTSCAN_H
+#endif // KILN_CODEGEN_RECURRENTCELLS_H

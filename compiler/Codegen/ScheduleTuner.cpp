@@ -1,4 +1,4 @@
-//===- Autotune.cpp - Measured choice of each kernel's schedule -----------===//
+//===- ScheduleTuner.cpp - Measured choice of kernel schedules ------------===//
 //
 // A round per distinct candidate: the module is lowered with that choice for
 // every kernel still being tuned that lists it, and each such kernel is
@@ -9,7 +9,8 @@
 // mean over several runs) and the fastest is kept.
 //
 //===----------------------------------------------------------------------===//
-#include "Codegen/Autotune.h"
+#include "Codegen/ScheduleTuner.h"
+#include "Codegen/JitBinding.h"
 
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
@@ -119,7 +120,7 @@ struct Tuning {
 
 /// The threads Halide's JIT runtime runs kernels with: options.threads, else
 /// HL_NUM_THREADS, else one per core (as the runtime decides).
-int timingThreads(const AutotuneOptions &options) {
+int timingThreads(const ScheduleTunerOptions &options) {
   if (options.threads > 0)
     return options.threads;
   if (const char *env = std::getenv("HL_NUM_THREADS"); env && std::atoi(env) > 0)
@@ -127,9 +128,10 @@ int timingThreads(const AutotuneOptions &options) {
   return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
 }
 
-class Tuner {
+class ScheduleTuner {
 public:
-  Tuner(mlir::ModuleOp module, const CodegenOptions &codegen, const AutotuneOptions &options)
+  ScheduleTuner(mlir::ModuleOp module, const CodegenOptions &codegen,
+                const ScheduleTunerOptions &options)
       : module(module), codegen(codegen), options(options),
         floatType(codegen.useDouble ? Halide::Float(64) : Halide::Float(32)),
         threads(timingThreads(options)) {}
@@ -152,14 +154,14 @@ private:
 
   mlir::ModuleOp module;
   const CodegenOptions &codegen;
-  const AutotuneOptions &options;
+  const ScheduleTunerOptions &options;
   Halide::Type floatType;
   /// Halide's pool size while timing: a winner is cached for it.
   int threads;
   std::mt19937 random{20261121};
 };
 
-std::string Tuner::cachePath(const LoweredKernel &kernel) const {
+std::string ScheduleTuner::cachePath(const LoweredKernel &kernel) const {
   std::ostringstream text;
   text << kTunerVersion << "|" << kernel.key << "|" << options.batch << "|" << threads << "|"
        << Halide::get_host_target().to_string();
@@ -171,7 +173,7 @@ std::string Tuner::cachePath(const LoweredKernel &kernel) const {
 }
 
 mlir::FailureOr<LoweredModel>
-Tuner::lower(const std::map<std::string, ScheduleChoice> &choices, std::string &error) {
+ScheduleTuner::lower(const std::map<std::string, ScheduleChoice> &choices, std::string &error) {
   CodegenOptions round = codegen;
   round.autoscheduler.clear();
   round.batchEstimate = options.batch;
@@ -189,7 +191,7 @@ Tuner::lower(const std::map<std::string, ScheduleChoice> &choices, std::string &
   }
 }
 
-void Tuner::fillInitial(Tuning &t, Case &c) {
+void ScheduleTuner::fillInitial(Tuning &t, Case &c) {
   const FunctionPlan &plan = *t.site.plan;
   std::uniform_real_distribution<double> uniform(-1, 1);
   for (int id : t.site.call->inputs) {
@@ -216,7 +218,7 @@ void Tuner::fillInitial(Tuning &t, Case &c) {
   }
 }
 
-std::vector<Buffer> Tuner::bind(const Tuning &t, const Case &c, LoweredKernel &kernel,
+std::vector<Buffer> ScheduleTuner::bind(const Tuning &t, const Case &c, LoweredKernel &kernel,
                                 const LoweredModel &model) {
   const FunctionPlan &plan = *t.site.plan;
   std::vector<Buffer> slots(plan.slots.size());
@@ -235,7 +237,7 @@ std::vector<Buffer> Tuner::bind(const Tuning &t, const Case &c, LoweredKernel &k
   return outputs;
 }
 
-void Tuner::measure(Tuning &t, LoweredKernel &kernel, const LoweredModel &model,
+void ScheduleTuner::measure(Tuning &t, LoweredKernel &kernel, const LoweredModel &model,
                     const ScheduleChoice &choice) {
   ++t.tried;
   // Checked at every case's batch: a schedule planned for one batch may
@@ -293,7 +295,7 @@ void Tuner::measure(Tuning &t, LoweredKernel &kernel, const LoweredModel &model,
   }
 }
 
-std::string Tuner::run(std::map<std::string, ScheduleChoice> &choices) {
+std::string ScheduleTuner::run(std::map<std::string, ScheduleChoice> &choices) {
   if (std::error_code ec = llvm::sys::fs::create_directories(options.cacheDir))
     return "cannot create the schedule cache " + options.cacheDir + ": " + ec.message();
   std::string error;
@@ -419,8 +421,8 @@ std::string kiln::defaultScheduleCacheDir() {
   return dir.str().str();
 }
 
-std::string kiln::autotuneSchedules(mlir::ModuleOp module, CodegenOptions &codegen,
-                                    const AutotuneOptions &options) {
+std::string kiln::tuneSchedules(mlir::ModuleOp module, CodegenOptions &codegen,
+                                const ScheduleTunerOptions &options) {
   if (options.batch < 1)
     return "the autotuning batch must be at least 1";
   // An autoscheduler's winner is planned for the batch it was timed at.
@@ -433,6 +435,6 @@ std::string kiln::autotuneSchedules(mlir::ModuleOp module, CodegenOptions &codeg
   setenv("HL_BEAM_SIZE", "1", /*overwrite=*/0);
   if (options.threads > 0)
     setenv("HL_NUM_THREADS", std::to_string(options.threads).c_str(), /*overwrite=*/1);
-  Tuner tuner(module, codegen, options);
+  ScheduleTuner tuner(module, codegen, options);
   return tuner.run(codegen.choices);
 }

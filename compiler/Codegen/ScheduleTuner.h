@@ -1,4 +1,4 @@
-//===- Autotune.h - Measured choice of each kernel's schedule ---*- C++ -*-===//
+//===- ScheduleTuner.h - Measured choice of kernel schedules ----*- C++ -*-===//
 //
 // `kilnc --autotune`: every kernel of a model is compiled by JIT with each of
 // its schedule candidates (scheduleCandidates: variants of its template and
@@ -8,8 +8,8 @@
 // per kernel, so that a later compile of the same kernels times nothing.
 //
 //===----------------------------------------------------------------------===//
-#ifndef KILN_CODEGEN_AUTOTUNE_H
-#define KILN_CODEGEN_AUTOTUNE_H
+#ifndef KILN_CODEGEN_SCHEDULETUNER_H
+#define KILN_CODEGEN_SCHEDULETUNER_H
 
 #include "Codegen/HalideLowering.h"
 
@@ -18,7 +18,8 @@
 
 namespace kiln {
 
-struct AutotuneOptions {
+/// How the schedule tuner times kernels, and where it keeps its winners.
+struct ScheduleTunerOptions {
   /// Where winners are kept (created if missing); see defaultScheduleCacheDir.
   std::string cacheDir;
   /// The batch size kernels are timed at.
@@ -38,9 +39,9 @@ std::string defaultScheduleCacheDir();
 /// Fills `codegen.choices` with the measured (or cached) fastest schedule of
 /// every kernel of `module` (after partitioning). Returns an error message,
 /// or "" on success.
-std::string autotuneSchedules(mlir::ModuleOp module, CodegenOptions &codegen,
-                              const AutotuneOptions &options);
+std::string tuneSchedules(mlir::ModuleOp module, CodegenOptions &codegen,
+                          const ScheduleTunerOptions &options);
 
 } // namespace kiln
 
-#endif // KILN_CODEGEN_AUTOTUNE_H
+#endif // KILN_CODEGEN_SCHEDULETUNER_H
