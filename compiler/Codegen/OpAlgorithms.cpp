@@ -1,371 +1,25 @@
-//===- HalideLowering.cpp - kiln kernels to Halide Func graphs ------------===//
+//===- OpAlgorithms.cpp - Each kiln op's Halide algorithm -----------------===//
 //
-// The algorithm half of code generation: each kiln op in a kernel becomes a
-// Halide Func, by one rule per op (lowerOp). Indices are written in the
-// tensor's row-major order; `Tensor::at` reverses them into Halide's
-// innermost-first argument order. Schedules.cpp decides how it runs.
+// The algorithm half of code generation: each kiln op in a kernel becomes
+// Halide Funcs, by one rule per op (lowerTensorOp's cases; elementwise
+// bodies, optimizer updates and the recurrent layers' backward pass have
+// functions of their own below). An algorithm makes no schedule calls: it
+// records in KernelFuncs what Schedules.cpp needs to schedule the kernel
+// (its anchor, reduction, staged values, transposed copies, scans).
 //
 //===----------------------------------------------------------------------===//
-#include "Codegen/HalideLowering.h"
-#include "Codegen/RecurrentScan.h"
-#include "Codegen/Schedules.h"
+#include "Codegen/FunctionLowering.h"
+#include "Codegen/ModelManifest.h"
 
-#include "Kiln/IR/KilnOps.h"
-#include "Training/Optimizers.h"
-
-#include "mlir/Dialect/Arith/IR/Arith.h"
-#include "mlir/Dialect/Func/IR/FuncOps.h"
-#include "mlir/Dialect/Math/IR/Math.h"
-
-#include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/TypeSwitch.h"
-#include "llvm/Support/raw_ostream.h"
-#include "llvm/Support/xxhash.h"
-
-#include <cmath>
-#include <cstring>
-#include <limits>
 
 using namespace mlir;
 using namespace kiln;
+using namespace kiln::lowering;
 
 namespace {
 
-/// A tensor value inside a kernel: a Func and its extents, outermost first.
-struct Tensor {
-  Halide::Func func;
-  std::vector<Halide::Expr> extents;
-
-  /// Element at row-major indices `idx`.
-  Halide::Expr at(std::vector<Halide::Expr> idx) const {
-    std::reverse(idx.begin(), idx.end());
-    return func(idx);
-  }
-  int rank() const { return static_cast<int>(extents.size()); }
-};
-
-std::vector<int64_t> shapeOf(Type type) {
-  std::vector<int64_t> shape;
-  for (int64_t d : cast<RankedTensorType>(type).getShape())
-    shape.push_back(ShapedType::isDynamic(d) ? -1 : d);
-  return shape;
-}
-
-/// Lowers one function's kernels, appending to the model's kernels and plan.
-class FunctionLowering {
-public:
-  FunctionLowering(LoweredModel &model, const CodegenOptions &options, FunctionPlan &plan)
-      : model(model), options(options), plan(plan),
-        ft(options.useDouble ? Halide::Float(64) : Halide::Float(32)) {}
-
-  LogicalResult lowerFunction(func::FuncOp func);
-
-private:
-  LogicalResult lowerKernel(KernelOp kernel);
-  FailureOr<Tensor> lowerOp(Operation *op);
-  Tensor tensorOf(Value v);
-  /// The Exprs an elementwise body yields at row-major index `idx`.
-  FailureOr<std::vector<Halide::Expr>> lowerBody(Block &body, ValueRange operands,
-                                                 const std::vector<Halide::Expr> &idx);
-  std::pair<Halide::Func, Halide::Func> softmaxStats(const Tensor &logits);
-  /// `t` seen as rows: every dimension but the last (`columns`), or every
-  /// dimension, flattened into one row index; [rows, C] or [rows]. `t`
-  /// itself when there is nothing to flatten.
-  Tensor rowsOf(const Tensor &t, bool columns) {
-    int leading = t.rank() - (columns ? 1 : 0);
-    if (leading <= 1)
-      return t;
-    Halide::Expr rows = t.extents[0];
-    for (int d = 1; d < leading; ++d)
-      rows = rows * t.extents[d];
-    Halide::Var row("row"), column("column");
-    std::vector<Halide::Expr> idx(leading);
-    Halide::Expr rest = row;
-    for (int d = leading - 1; d >= 1; --d) {
-      idx[d] = rest % t.extents[d];
-      rest = rest / t.extents[d];
-    }
-    idx[0] = rest;
-    Halide::Func view(uniqueName("rows"));
-    if (!columns) {
-      view(row) = t.at(idx);
-      return Tensor{view, {rows}};
-    }
-    idx.push_back(column);
-    view(column, row) = t.at(idx);
-    return Tensor{view, {rows, t.extents.back()}};
-  }
-  /// A reduction domain over every element of `t`, innermost dimension
-  /// first, and the row-major index it stands for.
-  std::pair<Halide::RDom, std::vector<Halide::Expr>> everyElement(const Tensor &t) {
-    std::vector<Halide::Range> ranges;
-    for (int d = t.rank() - 1; d >= 0; --d)
-      ranges.emplace_back(0, t.extents[d]);
-    Halide::RDom r(ranges, uniqueName("r"));
-    std::vector<Halide::Expr> idx(t.rank());
-    for (int d = 0; d < t.rank(); ++d)
-      idx[d] = r[t.rank() - 1 - d];
-    return {r, idx};
-  }
-  /// Vectorizes a health reduction's per-column stage (both definitions)
-  /// across `v`, when schedules are on.
-  void vectorizeHealth(Halide::Func f, Halide::Var v) {
-    if (!options.schedule)
-      return;
-    int vec = options.vectorWidth > 0 ? options.vectorWidth
-                                      : Halide::get_host_target().natural_vector_size(ft);
-    f.vectorize(v, vec, Halide::TailStrategy::GuardWithIf);
-    f.update().vectorize(v, vec, Halide::TailStrategy::GuardWithIf);
-  }
-  FailureOr<Tensor> lowerWindowOp(Operation *op);
-  RecurrentOperands recurrentOperands(llvm::StringRef cell, Value input, Value weight,
-                                      Value bias) {
-    auto type = cast<RankedTensorType>(input.getType());
-    auto units = static_cast<int>(cast<RankedTensorType>(weight.getType()).getDimSize(0));
-    return RecurrentOperands{cell.str(),
-                             tensorOf(input).func,
-                             tensorOf(weight).func,
-                             tensorOf(bias).func,
-                             batch,
-                             static_cast<int>(type.getDimSize(1)),
-                             units,
-                             ft,
-                             uniqueName(cell)};
-  }
-  Halide::Expr scalar(Value v);
-  Tensor external(Value v);
-  int slotFor(Value v);
-  int newSlot(Slot slot) {
-    plan.slots.push_back(std::move(slot));
-    return static_cast<int>(plan.slots.size()) - 1;
-  }
-  std::vector<Halide::Expr> extentsOf(Type type) {
-    std::vector<Halide::Expr> extents;
-    for (int64_t d : cast<RankedTensorType>(type).getShape())
-      extents.push_back(ShapedType::isDynamic(d) ? Halide::Expr(batch)
-                                                 : Halide::Expr(static_cast<int>(d)));
-    return extents;
-  }
-  std::string uniqueName(llvm::StringRef base) {
-    return (base + "_" + llvm::Twine(counter++)).str();
-  }
-  std::vector<Halide::Var> vars(int rank) {
-    static const char *names[] = {"i", "j", "k", "l", "m", "n"};
-    std::vector<Halide::Var> v;
-    for (int d = 0; d < rank; ++d)
-      v.emplace_back(names[d % 6]);
-    return v;
-  }
-  std::vector<Halide::Expr> exprs(const std::vector<Halide::Var> &v) {
-    return std::vector<Halide::Expr>(v.begin(), v.end());
-  }
-  /// Defines `f` over row-major `v` as `body`.
-  void define(Halide::Func &f, const std::vector<Halide::Var> &v, Halide::Expr body) {
-    std::vector<Halide::Var> rev(v.rbegin(), v.rend());
-    f(rev) = body;
-  }
-
-  LoweredModel &model;
-  const CodegenOptions &options;
-  FunctionPlan &plan;
-  Halide::Type ft;
-  unsigned counter = 0;
-
-  // Per function.
-  llvm::DenseMap<Value, int> slots;
-
-  // Per kernel.
-  Halide::Param<int32_t> batch{"batch"};
-  llvm::DenseMap<Value, Tensor> tensors;
-  llvm::DenseMap<Value, Halide::Expr> scalars;
-  std::vector<Halide::Argument> arguments;
-  KernelCall call;
-  KernelFuncs funcs;
-  LoweredKernel kernel;
-};
-
-/// "kiln.matmul at model.kiln:7:12, kiln.relu at ..." for the ops of a kernel.
-std::string describeOps(KernelOp kernel) {
-  std::string text;
-  llvm::raw_string_ostream os(text);
-  for (Operation &op : kernel.getBody().front().without_terminator()) {
-    if (!text.empty())
-      os << ", ";
-    os << op.getName();
-    if (auto file = dyn_cast<FileLineColLoc>(op.getLoc()))
-      os << " at " << file.getFilename().getValue() << ":" << file.getLine() << ":"
-         << file.getColumn();
-  }
-  return text;
-}
-
-/// The range rule of runtime value `name`: the optimizer's, or another
-/// training statement's.
-const HyperparamRule *hyperparamRule(llvm::StringRef optimizer, llvm::StringRef name) {
-  if (const OptimizerRule *rule = lookupOptimizer(optimizer))
-    for (const HyperparamRule &h : rule->hyperparams)
-      if (h.name == name)
-        return &h;
-  return lookupTrainingHyperparam(name);
-}
-
-template <typename List> int indexByName(llvm::StringRef name, const List &list) {
-  for (size_t i = 0; i < list.size(); ++i)
-    if (list[i].name == name)
-      return static_cast<int>(i);
-  return -1;
-}
-
-int FunctionLowering::slotFor(Value v) {
-  auto it = slots.find(v);
-  if (it != slots.end())
-    return it->second;
-  Operation *def = v.getDefiningOp();
-  Slot slot;
-  if (auto input = dyn_cast<InputOp>(def)) {
-    int index = indexByName(input.getName(), model.inputs);
-    if (index < 0) {
-      model.inputs.push_back({input.getName().str(), shapeOf(v.getType()),
-                              !cast<RankedTensorType>(v.getType()).getElementType().isF32(),
-                              input.getName() == model.labelName});
-      index = static_cast<int>(model.inputs.size()) - 1;
-    }
-    slot = {Slot::Kind::Input, input.getName().str(), shapeOf(v.getType()),
-            model.inputs[index].isInt, index};
-  } else if (auto param = dyn_cast<ParamOp>(def)) {
-    int index = indexByName(param.getName(), model.params);
-    if (index < 0) {
-      model.params.push_back({param.getName().str(), shapeOf(v.getType()), param.getInit().str(),
-                              !param.getFrozen()});
-      index = static_cast<int>(model.params.size()) - 1;
-    }
-    slot = {Slot::Kind::Param, param.getName().str(), shapeOf(v.getType()), false, index};
-  } else if (auto state = dyn_cast<StateOp>(def)) {
-    int index = indexByName(state.getName(), model.states);
-    if (index < 0) {
-      model.states.push_back({state.getName().str(), indexByName(state.getParam(), model.params),
-                              state.getInit().convertToDouble()});
-      index = static_cast<int>(model.states.size()) - 1;
-    }
-    slot = {Slot::Kind::State, state.getName().str(), shapeOf(v.getType()), false, index};
-  } else if (isa<StepOp>(def)) {
-    slot = {Slot::Kind::Step, "step", {}, false, 0};
-  } else if (auto hyper = dyn_cast<HyperparamOp>(def)) {
-    int index = indexByName(hyper.getName(), model.hyperparams);
-    if (index < 0) {
-      HyperparamDesc desc{hyper.getName().str(), hyper.getDefaultValue().convertToDouble()};
-      if (const HyperparamRule *rule = hyperparamRule(model.optimizer, hyper.getName())) {
-        desc.lower = rule->min;
-        desc.lowerOpen = rule->minExclusive;
-        desc.upper = std::isinf(rule->max) ? 1e300 : rule->max;
-        desc.upperOpen = !rule->maxInclusive && !std::isinf(rule->max);
-      }
-      model.hyperparams.push_back(desc);
-      index = static_cast<int>(model.hyperparams.size()) - 1;
-    }
-    slot = {Slot::Kind::Hyperparam, hyper.getName().str(), {}, false, index};
-  } else {
-    slot = {Slot::Kind::Temp, "t" + std::to_string(plan.slots.size()), shapeOf(v.getType()),
-            false, -1};
-  }
-  int id = newSlot(slot);
-  slots[v] = id;
-  return id;
-}
-
-/// A value defined outside the kernel being lowered: an input buffer, a scalar
-/// parameter, or a constant.
-Tensor FunctionLowering::external(Value v) {
-  Operation *def = v.getDefiningOp();
-  if (auto fill = dyn_cast_or_null<FillOp>(def)) {
-    Halide::Func f(uniqueName("fill"));
-    auto type = cast<RankedTensorType>(v.getType());
-    define(f, vars(type.getRank()), Halide::cast(ft, Halide::Expr(fill.getValue().convertToDouble())));
-    return {f, extentsOf(type)};
-  }
-  int slot = slotFor(v);
-  call.inputs.push_back(slot);
-  auto type = cast<RankedTensorType>(v.getType());
-  Halide::Type elem = type.getElementType().isF32() ? ft : Halide::Int(32);
-  std::string name = plan.slots[slot].name;
-  for (char &c : name)
-    if (!std::isalnum(static_cast<unsigned char>(c)))
-      c = '_';
-  Halide::ImageParam image(elem, type.getRank(), name);
-  // Estimates of the extents, for an autoscheduler (a batch of batchEstimate).
-  for (int d = 0; d < type.getRank(); ++d) {
-    int64_t extent = type.getDimSize(type.getRank() - 1 - d);
-    image.dim(d).set_estimate(0, static_cast<int>(ShapedType::isDynamic(extent)
-                                                      ? options.batchEstimate
-                                                      : extent));
-  }
-  arguments.push_back(image);
-  kernel.images.push_back(image);
-  return {image, extentsOf(type)};
-}
-
-Tensor FunctionLowering::tensorOf(Value v) {
-  auto it = tensors.find(v);
-  if (it != tensors.end())
-    return it->second;
-  Tensor t = external(v);
-  tensors[v] = t;
-  return t;
-}
-
-/// One op of an elementwise body on scalar Exprs, by a rule per op.
-static FailureOr<Halide::Expr> lowerScalarOp(Operation &op, ArrayRef<Halide::Expr> a,
-                                             Halide::Type ft) {
-  using E = FailureOr<Halide::Expr>;
-  return llvm::TypeSwitch<Operation *, E>(&op)
-      .Case([&](arith::ConstantOp c) -> E {
-        return Halide::cast(ft, Halide::Expr(cast<FloatAttr>(c.getValue()).getValueAsDouble()));
-      })
-      .Case([&](arith::AddFOp) -> E { return a[0] + a[1]; })
-      .Case([&](arith::SubFOp) -> E { return a[0] - a[1]; })
-      .Case([&](arith::MulFOp) -> E { return a[0] * a[1]; })
-      .Case([&](arith::DivFOp) -> E { return a[0] / a[1]; })
-      .Case([&](arith::NegFOp) -> E { return -a[0]; })
-      .Case([&](arith::MaximumFOp) -> E { return Halide::max(a[0], a[1]); })
-      .Case([&](arith::MinimumFOp) -> E { return Halide::min(a[0], a[1]); })
-      .Case([&](arith::SelectOp) -> E { return Halide::select(a[0], a[1], a[2]); })
-      .Case([&](arith::CmpFOp cmp) -> E {
-        using P = arith::CmpFPredicate;
-        switch (cmp.getPredicate()) {
-        case P::OGT: case P::UGT: return a[0] > a[1];
-        case P::OGE: case P::UGE: return a[0] >= a[1];
-        case P::OLT: case P::ULT: return a[0] < a[1];
-        case P::OLE: case P::ULE: return a[0] <= a[1];
-        case P::OEQ: case P::UEQ: return a[0] == a[1];
-        case P::ONE: case P::UNE: return a[0] != a[1];
-        default: return cmp.emitError("no Halide lowering for this arith.cmpf predicate");
-        }
-      })
-      .Case([&](math::SqrtOp) -> E { return Halide::sqrt(a[0]); })
-      .Case([&](math::PowFOp) -> E { return Halide::pow(a[0], a[1]); })
-      .Case([&](math::AbsFOp) -> E { return Halide::abs(a[0]); })
-      .Case([&](math::ExpOp) -> E { return Halide::exp(a[0]); })
-      .Case([&](math::LogOp) -> E { return Halide::log(a[0]); })
-      .Case([&](math::TanhOp) -> E { return Halide::tanh(a[0]); })
-      .Case([&](math::ErfOp) -> E {
-        // Halide's erf is float32 only; float64 (gradient checks) calls libm.
-        if (a[0].type().is_float() && a[0].type().bits() == 64)
-          return Halide::Internal::Call::make(a[0].type(), "erf", {a[0]},
-                                              Halide::Internal::Call::PureExtern);
-        // Halide's float32 erf raises a polynomial in |x| to the power -16,
-        // which overflows into NaN for |x| above about 1e7. erf(x) rounds to
-        // +-1 in float32 from |x| = 4 on, so clamping at 16 changes nothing
-        // else.
-        return Halide::erf(Halide::clamp(a[0], -16.0f, 16.0f));
-      })
-      .Default([&](Operation *other) -> E {
-        return other->emitError("no Halide lowering for '") << other->getName()
-               << "' in an elementwise body";
-      });
-}
-
-namespace {
 /// True when component k of an update's new values depends on no target
 /// before k: storing the components in order then never changes a value a
 /// later component reads.
@@ -391,36 +45,100 @@ bool readsOnlyUnwrittenTargets(UpdateOp update) {
   }
   return true;
 }
+
 } // namespace
 
-FailureOr<std::vector<Halide::Expr>>
-FunctionLowering::lowerBody(Block &body, ValueRange operands,
-                            const std::vector<Halide::Expr> &idx) {
-  llvm::DenseMap<Value, Halide::Expr> values;
-  for (auto [arg, operand] : llvm::zip(body.getArguments(), operands)) {
-    Tensor t = tensorOf(operand);
-    values[arg] = t.rank() == 0 ? t.at({}) : t.at(idx);
-  }
-  auto lookup = [&](Value v) {
-    auto it = values.find(v);
-    return it != values.end() ? it->second : Halide::cast(ft, scalar(v));
-  };
-  for (Operation &op : body.without_terminator()) {
-    std::vector<Halide::Expr> args;
-    for (Value v : op.getOperands())
-      args.push_back(lookup(v));
-    FailureOr<Halide::Expr> e = lowerScalarOp(op, args, ft);
-    if (failed(e))
+FailureOr<Halide::Func> FunctionLowering::lowerOp(Operation *op) {
+  if (auto ew = dyn_cast<ElementwiseOp>(op)) {
+    if (failed(lowerElementwiseOp(ew)))
       return failure();
-    values[op.getResult(0)] = *e;
+    return Halide::Func();
   }
-  std::vector<Halide::Expr> results;
-  for (Value v : cast<YieldOp>(body.getTerminator()).getValues())
-    results.push_back(lookup(v));
-  return results;
+  if (auto update = dyn_cast<UpdateOp>(op))
+    return lowerUpdateOp(update);
+  if (auto bptt = dyn_cast<RecurrentGradOp>(op)) {
+    lowerRecurrentGradOp(bptt);
+    return Halide::Func();
+  }
+  FailureOr<Tensor> t = lowerTensorOp(op);
+  if (failed(t))
+    return failure();
+  if (op->getNumResults() == 1) {
+    tensors[op->getResult(0)] = *t;
+    return Halide::Func();
+  }
+  // A gradient marker (no optimizer applied) writes the gradient.
+  return t->func;
 }
 
-FailureOr<Tensor> FunctionLowering::lowerOp(Operation *op) {
+LogicalResult FunctionLowering::lowerElementwiseOp(ElementwiseOp op) {
+  auto type = cast<RankedTensorType>(op.getResult(0).getType());
+  std::vector<Halide::Var> v = vars(type.getRank());
+  auto values = lowerBody(op.getBody().front(), op.getInputs(), exprs(v));
+  if (failed(values))
+    return failure();
+  for (auto [result, value] : llvm::zip(op.getResults(), *values)) {
+    Halide::Func f(uniqueName("elementwise"));
+    define(f, v, value);
+    tensors[result] = Tensor{f, extentsOf(type)};
+  }
+  return success();
+}
+
+FailureOr<Halide::Func> FunctionLowering::lowerUpdateOp(UpdateOp update) {
+  // The new values of all targets are computed together, so that an
+  // optimizer step is one pass over its tensors. The old values are
+  // read from the same buffers the outputs are written to, and Halide
+  // evaluates and stores the components of a Tuple output one after the
+  // other. Where a component reads only its own target and later ones
+  // (Adam: p from p, m, v; m from m; v from v), nothing it reads has
+  // been written yet and the Tuple is the output. Otherwise (Adadelta's
+  // new u reads the new a) a Tuple Func `values` holds every new value
+  // of a tile or row before any output of it is stored.
+  Type type = update.getTargets()[0].getType();
+  std::vector<Halide::Var> v = vars(cast<RankedTensorType>(type).getRank());
+  std::vector<Halide::Var> rev(v.rbegin(), v.rend());
+  SmallVector<Value> operands(update.getTargets());
+  operands.append(update.getInputs().begin(), update.getInputs().end());
+  auto values = lowerBody(update.getBody().front(), operands, exprs(v));
+  if (failed(values))
+    return failure();
+  Halide::Func f(uniqueName("update"));
+  // An autoscheduler may recompute points of an output (ShiftInwards
+  // tails), which must not apply an update twice: it plans the staged
+  // new values instead (see autoscheduleKernel), so stage them always.
+  if (kernel.choice.autoscheduler.empty() && readsOnlyUnwrittenTargets(update)) {
+    if (values->size() == 1)
+      f(rev) = values->front();
+    else
+      f(rev) = Halide::Tuple(*values);
+  } else {
+    Halide::Func staged(uniqueName("update_values"));
+    if (values->size() == 1) {
+      staged(rev) = values->front();
+      f(rev) = staged(rev);
+    } else {
+      staged(rev) = Halide::Tuple(*values);
+      std::vector<Halide::Expr> components;
+      for (size_t k = 0; k < values->size(); ++k)
+        components.push_back(staged(rev)[k]);
+      f(rev) = Halide::Tuple(components);
+    }
+    funcs.stagedValues.emplace_back(f.name(), staged);
+  }
+  return f;
+}
+
+void FunctionLowering::lowerRecurrentGradOp(RecurrentGradOp op) {
+  auto [dinput, drecurrent] = lowerRecurrentGrad(
+      recurrentOperands(op.getCell(), op.getInput(), op.getWeight(), op.getBias()),
+      tensorOf(op.getGrad()).func, funcs);
+  std::vector<Halide::Expr> extents = extentsOf(op.getInput().getType());
+  tensors[op.getInputGrad()] = Tensor{dinput, extents};
+  tensors[op.getRecurrentGrad()] = Tensor{drecurrent, extents};
+}
+
+FailureOr<Tensor> FunctionLowering::lowerTensorOp(Operation *op) {
   auto get = [&](Value v) { return tensorOf(v); };
   auto elementwise = [&](Value like, auto body) -> Tensor {
     auto type = cast<RankedTensorType>(like.getType());
@@ -622,8 +340,7 @@ FailureOr<Tensor> FunctionLowering::lowerOp(Operation *op) {
           Halide::Expr value = x.at({j});
           columns(j) += value * value;
         }
-        columns.compute_root();
-        vectorizeHealth(columns, j);
+        funcs.columnStages.push_back({columns, j, /*vectorize=*/true});
         Halide::RDom r(0, x.extents[inner], uniqueName("r"));
         Halide::Func total(uniqueName("sum_of_squares"));
         total() = Halide::cast(ft, 0);
@@ -650,9 +367,7 @@ FailureOr<Tensor> FunctionLowering::lowerOp(Operation *op) {
         Halide::Func active(uniqueName("active"));
         active(u) = 0;
         active(u) = Halide::max(active(u), Halide::select(x.at(idx) > 0, 1, 0));
-        active.compute_root();
-        if (axis == x.rank() - 1)
-          vectorizeHealth(active, u);
+        funcs.columnStages.push_back({active, u, /*vectorize=*/axis == x.rank() - 1});
         Halide::RDom units(0, x.extents[axis], uniqueName("r"));
         Halide::Func dead(uniqueName("dead_units"));
         dead() = Halide::cast(ft, 0);
@@ -809,161 +524,6 @@ FailureOr<Tensor> FunctionLowering::lowerOp(Operation *op) {
       });
 }
 
-/// Convolutions, pooling and their gradients over NCHW tensors. Halide
-/// indices run (x, y, channel, n); reads outside the input give `fill`
-/// (zero, or minus/plus infinity for max/min pooling).
-FailureOr<Tensor> FunctionLowering::lowerWindowOp(Operation *op) {
-  using Halide::Expr;
-  auto get = [&](Value v) { return tensorOf(v); };
-  Halide::Var x("x"), y("y"), c("c"), n("n");
-  auto attr = [&](llvm::StringRef name) {
-    return static_cast<int>(cast<IntegerAttr>(op->getAttr(name)).getInt());
-  };
-  ArrayRef<int64_t> pad = cast<DenseI64ArrayAttr>(op->getAttr("padding")).asArrayRef();
-  int stride = attr("stride");
-  int dilation = op->hasAttr("dilation") ? attr("dilation") : 1;
-  int top = static_cast<int>(pad[0]), left = static_cast<int>(pad[1]);
-  Expr zero = Halide::cast(ft, 0);
-  // input[n, ch, row, col] as a Func over (col, row, ch, n) that is `fill`
-  // (zero, or an infinity for pooling) outside the image, so that reads of
-  // a window need no test and a schedule can compute it once per image.
-  auto padded = [&](const Tensor &in, Expr fill) {
-    Expr h = in.extents[2], w = in.extents[3];
-    Halide::Func p(uniqueName("padded"));
-    p(x, y, c, n) = Halide::select(
-        y >= 0 && y < h && x >= 0 && x < w,
-        in.at({n, c, Halide::clamp(y, 0, h - 1), Halide::clamp(x, 0, w - 1)}), fill);
-    funcs.windowInputs.push_back(p);
-    return p;
-  };
-  // Reads of `in` where every window lies inside it (no padding): no copy.
-  bool unpadded = llvm::all_of(pad, [](int64_t p) { return p == 0; });
-  auto inPlace = [&](const Tensor &in) {
-    Halide::Func p(uniqueName("window"));
-    p(x, y, c, n) = in.at({n, c, y, x});
-    return p;
-  };
-  // The output position whose window puts tap `k` on input position `pos`
-  // along one axis, and whether there is one.
-  auto source = [&](Expr pos, Expr k, int before, Expr outExtent) {
-    Expr t = pos + before - k * dilation;
-    Expr o = t / stride;
-    Expr valid = t >= 0 && t % stride == 0 && o < outExtent;
-    return std::make_pair(Halide::clamp(o, 0, outExtent - 1), valid);
-  };
-  auto result = [&](Halide::Func f, Value v) {
-    funcs.anchor = KernelFuncs::Anchor::Window;
-    funcs.prod = f;
-    return Tensor{f, extentsOf(v.getType())};
-  };
-
-  if (auto conv = dyn_cast<Conv2DOp>(op)) {
-    Tensor in = get(conv.getInput()), w = get(conv.getFilter());
-    Halide::RDom r(0, w.extents[3], 0, w.extents[2], 0, w.extents[1], uniqueName("r"));
-    Halide::Func f(uniqueName("conv2d"));
-    f(x, y, c, n) = zero;
-    Halide::Func image = padded(in, zero);
-    f(x, y, c, n) += image(x * stride + r.x * dilation - left, y * stride + r.y * dilation - top,
-                           r.z, n) *
-                     w.at({c, r.z, r.y, r.x});
-    funcs.reduction = r;
-    funcs.window = KernelFuncs::Window::PerImage;
-    return result(f, conv.getResult());
-  }
-  if (auto grad = dyn_cast<Conv2DGradInputOp>(op)) {
-    Tensor dy = get(grad.getGrad()), w = get(grad.getFilter());
-    Halide::RDom r(0, w.extents[3], 0, w.extents[2], 0, w.extents[0], uniqueName("r"));
-    // Input position (x, y) takes tap (r.x, r.y) from the output position
-    // t / stride, t = position + padding - tap, when stride divides t; the
-    // padded gradient is zero where no output position lies.
-    Halide::Func grads = padded(dy, zero);
-    Expr tx = x + left - r.x * dilation, ty = y + top - r.y * dilation;
-    Expr term = grads(tx / stride, ty / stride, r.z, n) * w.at({r.z, c, r.y, r.x});
-    if (stride > 1)
-      term = Halide::select(tx % stride == 0 && ty % stride == 0, term, zero);
-    Halide::Func f(uniqueName("conv2d_grad_input"));
-    f(x, y, c, n) = zero;
-    f(x, y, c, n) += term;
-    funcs.reduction = r;
-    funcs.window = KernelFuncs::Window::PerImage;
-    return result(f, grad.getResult());
-  }
-  if (auto grad = dyn_cast<Conv2DGradFilterOp>(op)) {
-    // Indices of the filter gradient: (tap column, tap row, in channel, out channel).
-    Tensor dy = get(grad.getGrad()), in = get(grad.getInput());
-    Halide::RDom r(0, dy.extents[3], 0, dy.extents[2], 0, dy.extents[0], uniqueName("r"));
-    Halide::Func f(uniqueName("conv2d_grad_filter"));
-    f(x, y, c, n) = zero;
-    // Every position the reduction visits, with every tap, lies inside an
-    // unpadded input: it is read in place.
-    Halide::Func image = unpadded ? inPlace(in) : padded(in, zero);
-    f(x, y, c, n) += dy.at({r.z, n, r.y, r.x}) *
-                     image(r.x * stride + x * dilation - left, r.y * stride + y * dilation - top,
-                           c, r.z);
-    funcs.reduction = r;
-    funcs.window = KernelFuncs::Window::Filter;
-    return result(f, grad.getResult());
-  }
-
-  llvm::StringRef kind = cast<StringAttr>(op->getAttr("kind")).getValue();
-  int k = attr("kernel");
-  Halide::RDom r(0, k, 0, k, uniqueName("r"));
-  Expr infinity = Halide::cast(ft, std::numeric_limits<float>::infinity());
-  Expr fill = kind == "max" ? -infinity : kind == "min" ? infinity : zero;
-  // Without padding every window lies inside the input (the output extent
-  // is the number of whole windows): pooling reads it in place, a few reads
-  // per element, rather than from a padded copy.
-  auto pooled = [&](const Tensor &in) { return unpadded ? inPlace(in) : padded(in, fill); };
-  if (auto pool = dyn_cast<Pool2DOp>(op)) {
-    Tensor in = get(pool.getInput());
-    Expr value = pooled(in)(x * stride + r.x - left, y * stride + r.y - top, c, n);
-    Halide::Func f(uniqueName("pool2d"));
-    if (kind == "max")
-      f(x, y, c, n) = Halide::maximum(value);
-    else if (kind == "min")
-      f(x, y, c, n) = Halide::minimum(value);
-    else
-      f(x, y, c, n) = Halide::sum(value) / Halide::cast(ft, k * k);
-    return result(f, pool.getResult());
-  }
-  auto grad = cast<Pool2DGradOp>(op);
-  Tensor dy = get(grad.getGrad()), in = get(grad.getInput());
-  // The winner of each window: its first extreme element in row-major order.
-  Halide::Func winner(uniqueName("pool2d_winner"));
-  if (kind != "avg") {
-    Halide::RDom wr(0, k, 0, k, uniqueName("w"));
-    Expr value = pooled(in)(x * stride + wr.x - left, y * stride + wr.y - top, c, n);
-    winner(x, y, c, n) = kind == "max" ? Halide::argmax(wr, value) : Halide::argmin(wr, value);
-    funcs.roots.push_back(winner);
-  }
-  Halide::Func f(uniqueName("pool2d_grad"));
-  if (stride == k) {
-    // Windows that do not overlap: an input position lies in at most one,
-    // at tap (t % k, within it), t = position + padding.
-    Expr tx = x + left, ty = y + top;
-    Expr ox = Halide::clamp(tx / k, 0, dy.extents[3] - 1);
-    Expr oy = Halide::clamp(ty / k, 0, dy.extents[2] - 1);
-    Expr share = dy.at({n, c, oy, ox});
-    Expr wins = tx / k < dy.extents[3] && ty / k < dy.extents[2];
-    if (kind == "avg")
-      share = share / Halide::cast(ft, k * k);
-    else
-      wins = wins && winner(ox, oy, c, n)[0] == tx % k && winner(ox, oy, c, n)[1] == ty % k;
-    f(x, y, c, n) = Halide::select(wins, share, zero);
-    return result(f, grad.getResult());
-  }
-  auto [oy, validY] = source(y, r.y, top, dy.extents[2]);
-  auto [ox, validX] = source(x, r.x, left, dy.extents[3]);
-  Expr share = dy.at({n, c, oy, ox});
-  Expr wins = validY && validX;
-  if (kind == "avg")
-    share = share / Halide::cast(ft, k * k);
-  else
-    wins = wins && winner(ox, oy, c, n)[0] == r.x && winner(ox, oy, c, n)[1] == r.y;
-  f(x, y, c, n) = Halide::sum(Halide::select(wins, share, zero));
-  return result(f, grad.getResult());
-}
-
 std::pair<Halide::Func, Halide::Func> FunctionLowering::softmaxStats(const Tensor &z) {
   Halide::RDom c(0, z.extents[1], uniqueName("c"));
   Halide::Var i("i");
@@ -976,297 +536,54 @@ std::pair<Halide::Func, Halide::Func> FunctionLowering::softmaxStats(const Tenso
   return {rowMax, rowSum};
 }
 
-Halide::Expr FunctionLowering::scalar(Value v) {
-  auto it = scalars.find(v);
-  if (it != scalars.end())
-    return it->second;
-  if (auto constant = v.getDefiningOp<arith::ConstantOp>()) {
-    Halide::Expr value = Halide::cast(
-        ft, Halide::Expr(cast<FloatAttr>(constant.getValue()).getValueAsDouble()));
-    scalars[v] = value;
-    return value;
+Tensor FunctionLowering::rowsOf(const Tensor &t, bool columns) {
+  int leading = t.rank() - (columns ? 1 : 0);
+  if (leading <= 1)
+    return t;
+  Halide::Expr rows = t.extents[0];
+  for (int d = 1; d < leading; ++d)
+    rows = rows * t.extents[d];
+  Halide::Var row("row"), column("column");
+  std::vector<Halide::Expr> idx(leading);
+  Halide::Expr rest = row;
+  for (int d = leading - 1; d >= 1; --d) {
+    idx[d] = rest % t.extents[d];
+    rest = rest / t.extents[d];
   }
-  if (v.getDefiningOp<BatchOp>())
-    return scalars[v] = Halide::cast(ft, batch);
-  int slot = slotFor(v);
-  call.inputs.push_back(slot);
-  Halide::Param<float> param(plan.slots[slot].name);
-  param.set_estimate(0.5f);
-  arguments.push_back(param);
-  kernel.scalars.push_back(param);
-  scalars[v] = param;
-  return param;
+  idx[0] = rest;
+  Halide::Func view(uniqueName("rows"));
+  if (!columns) {
+    view(row) = t.at(idx);
+    return Tensor{view, {rows}};
+  }
+  idx.push_back(column);
+  view(column, row) = t.at(idx);
+  return Tensor{view, {rows, t.extents.back()}};
 }
 
-LogicalResult FunctionLowering::lowerKernel(KernelOp op) {
-  tensors.clear();
-  scalars.clear();
-  arguments.clear();
-  call = KernelCall{model.name + "_" + op.getKernelName().str(), {}, {}, describeOps(op)};
-  funcs = KernelFuncs();
-  kernel = LoweredKernel{call.name, Halide::Pipeline(), {}, Halide::Param<int32_t>("batch"), {}, {}};
-  batch = kernel.batch;
-  batch.set_estimate(options.batchEstimate);
-  arguments.push_back(batch);
-  if (!options.autoscheduler.empty())
-    kernel.choice.autoscheduler = options.autoscheduler;
-  else if (auto chosen = options.choices.find(call.name); chosen != options.choices.end())
-    kernel.choice = chosen->second;
-  const bool autoscheduled = !kernel.choice.autoscheduler.empty();
-  {
-    // Values from outside the kernel print as placeholders; their types,
-    // and the order the kernel reads them in, are part of the text.
-    std::string text;
-    llvm::raw_string_ostream os(text);
-    op->print(os, OpPrintingFlags().useLocalScope());
-    os << (options.useDouble ? "|f64" : "|f32") << "|vec" << options.vectorWidth;
-    kernel.key = llvm::xxh3_64bits(text);
-  }
-
-  std::vector<Halide::Func> yields, writes;
-  std::vector<int> yieldSlots, writeSlots;
-  for (Operation &inner : op.getBody().front()) {
-    if (auto yield = dyn_cast<YieldOp>(inner)) {
-      for (auto [value, result] : llvm::zip(yield.getValues(), op.getResults())) {
-        yields.push_back(tensors[value].func);
-        yieldSlots.push_back(slotFor(result));
-        funcs.outputShapes.push_back(shapeOf(value.getType()));
-      }
-      continue;
-    }
-    if (auto ew = dyn_cast<ElementwiseOp>(inner)) {
-      auto type = cast<RankedTensorType>(ew.getResult(0).getType());
-      std::vector<Halide::Var> v = vars(type.getRank());
-      auto values = lowerBody(ew.getBody().front(), ew.getInputs(), exprs(v));
-      if (failed(values))
-        return failure();
-      for (auto [result, value] : llvm::zip(ew.getResults(), *values)) {
-        Halide::Func f(uniqueName("elementwise"));
-        define(f, v, value);
-        tensors[result] = Tensor{f, extentsOf(type)};
-      }
-      continue;
-    }
-    if (auto update = dyn_cast<UpdateOp>(inner)) {
-      // The new values of all targets are computed together, so that an
-      // optimizer step is one pass over its tensors. The old values are
-      // read from the same buffers the outputs are written to, and Halide
-      // evaluates and stores the components of a Tuple output one after the
-      // other. Where a component reads only its own target and later ones
-      // (Adam: p from p, m, v; m from m; v from v), nothing it reads has
-      // been written yet and the Tuple is the output. Otherwise (Adadelta's
-      // new u reads the new a) a Tuple Func `values` holds every new value
-      // of a tile or row before any output of it is stored.
-      Type type = update.getTargets()[0].getType();
-      std::vector<Halide::Var> v = vars(cast<RankedTensorType>(type).getRank());
-      std::vector<Halide::Var> rev(v.rbegin(), v.rend());
-      SmallVector<Value> operands(update.getTargets());
-      operands.append(update.getInputs().begin(), update.getInputs().end());
-      auto values = lowerBody(update.getBody().front(), operands, exprs(v));
-      if (failed(values))
-        return failure();
-      Halide::Func f(uniqueName("update"));
-      // An autoscheduler may recompute points of an output (ShiftInwards
-      // tails), which must not apply an update twice: it plans the staged
-      // new values instead (see autoscheduleKernel), so stage them always.
-      if (!autoscheduled && readsOnlyUnwrittenTargets(update)) {
-        if (values->size() == 1)
-          f(rev) = values->front();
-        else
-          f(rev) = Halide::Tuple(*values);
-      } else {
-        Halide::Func staged(uniqueName("update_values"));
-        if (values->size() == 1) {
-          staged(rev) = values->front();
-          f(rev) = staged(rev);
-        } else {
-          staged(rev) = Halide::Tuple(*values);
-          std::vector<Halide::Expr> components;
-          for (size_t k = 0; k < values->size(); ++k)
-            components.push_back(staged(rev)[k]);
-          f(rev) = Halide::Tuple(components);
-        }
-        funcs.stagedValues.emplace_back(f.name(), staged);
-      }
-      writes.push_back(f);
-      for (Value target : update.getTargets())
-        writeSlots.push_back(slotFor(target));
-      funcs.outputShapes.push_back(shapeOf(type));
-      continue;
-    }
-    if (auto bptt = dyn_cast<RecurrentGradOp>(inner)) {
-      auto [dinput, drecurrent] = lowerRecurrentGrad(
-          recurrentOperands(bptt.getCell(), bptt.getInput(), bptt.getWeight(), bptt.getBias()),
-          tensorOf(bptt.getGrad()).func, funcs);
-      std::vector<Halide::Expr> extents = extentsOf(bptt.getInput().getType());
-      tensors[bptt.getInputGrad()] = Tensor{dinput, extents};
-      tensors[bptt.getRecurrentGrad()] = Tensor{drecurrent, extents};
-      continue;
-    }
-    FailureOr<Tensor> t = lowerOp(&inner);
-    if (failed(t))
-      return failure();
-    if (inner.getNumResults() == 1) {
-      tensors[inner.getResult(0)] = *t;
-      continue;
-    }
-    // Without an optimizer, a gradient marker returns the gradient.
-    writes.push_back(t->func);
-    auto pg = cast<ParamGradOp>(inner);
-    // A copy: newSlot grows plan.slots, which would leave a reference dangling.
-    const Slot param = plan.slots[slotFor(pg.getParam())];
-    writeSlots.push_back(newSlot({Slot::Kind::ParamGrad, param.name + ".grad", param.shape,
-                                  false, param.index}));
-    funcs.outputShapes.push_back(param.shape);
-  }
-  // Yields first, then in-place writes: the order of the pipeline's outputs.
-  funcs.outputs = yields;
-  funcs.outputs.insert(funcs.outputs.end(), writes.begin(), writes.end());
-  call.outputs = yieldSlots;
-  call.outputs.insert(call.outputs.end(), writeSlots.begin(), writeSlots.end());
-  if (funcs.outputs.empty())
-    return op.emitError("kernel has no outputs");
-
-  if (options.schedule)
-    kernel.candidates = scheduleCandidates(funcs, options.vectorWidth);
-  if (autoscheduled) {
-    if (std::string err =
-            autoscheduleKernel(funcs, kernel.choice.autoscheduler, options.batchEstimate);
-        !err.empty())
-      return op.emitError(err);
-  } else if (options.schedule) {
-    scheduleKernel(funcs, options.vectorWidth, kernel.choice);
-  } else {
-    // Unscheduled Funcs are inlined; staged values must still be complete
-    // before their output stores anything.
-    for (auto &[name, staged] : funcs.stagedValues)
-      staged.compute_root();
-    for (KernelFuncs::Scan &scan : funcs.scans)
-      scan.func.compute_root();
-  }
-  kernel.pipeline = Halide::Pipeline(funcs.outputs);
-  kernel.arguments = arguments;
-  model.kernels.push_back(kernel);
-  plan.calls.push_back(call);
-  return success();
+std::pair<Halide::RDom, std::vector<Halide::Expr>>
+FunctionLowering::everyElement(const Tensor &t) {
+  std::vector<Halide::Range> ranges;
+  for (int d = t.rank() - 1; d >= 0; --d)
+    ranges.emplace_back(0, t.extents[d]);
+  Halide::RDom r(ranges, uniqueName("r"));
+  std::vector<Halide::Expr> idx(t.rank());
+  for (int d = 0; d < t.rank(); ++d)
+    idx[d] = r[t.rank() - 1 - d];
+  return {r, idx};
 }
 
-LogicalResult FunctionLowering::lowerFunction(func::FuncOp func) {
-  plan.name = func.getSymName().str();
-  for (Operation &op : func.getBody().front()) {
-    if (auto kernelOp = dyn_cast<KernelOp>(op)) {
-      if (failed(lowerKernel(kernelOp)))
-        return failure();
-      continue;
-    }
-    if (auto ret = dyn_cast<func::ReturnOp>(op)) {
-      for (Value v : ret.getOperands()) {
-        if (!v.getDefiningOp<KernelOp>())
-          return ret.emitError("a function result must be computed by a kernel");
-        int slot = slotFor(v);
-        plan.slots[slot].kind = Slot::Kind::Result;
-        plan.results.push_back(slot);
-      }
-      continue;
-    }
-    if (!isa<InputOp, ParamOp, StateOp, HyperparamOp, StepOp, BatchOp, FillOp,
-             arith::ConstantOp>(op))
-      return op.emitError("expected only kernels and storage ops after partitioning, found '")
-             << op.getName() << "'";
-  }
-  return success();
-}
-
-} // namespace
-
-std::vector<int> kiln::halideExtents(const std::vector<int64_t> &shape, int batch) {
-  std::vector<int> extents;
-  for (auto it = shape.rbegin(); it != shape.rend(); ++it)
-    extents.push_back(*it < 0 ? batch : static_cast<int>(*it));
-  return extents;
-}
-
-Halide::Buffer<> kiln::denseCopy(const Halide::Buffer<> &b) {
-  std::vector<int> extents;
-  for (int d = 0; d < b.dimensions(); ++d)
-    extents.push_back(b.dim(d).extent());
-  Halide::Buffer<> out(b.type(), extents);
-  std::memcpy(out.data(), b.data(), b.size_in_bytes());
-  return out;
-}
-
-void kiln::bindJitInputs(LoweredKernel &kernel, const KernelCall &call, const FunctionPlan &plan,
-                         const LoweredModel &model,
-                         const std::vector<Halide::Buffer<>> &slotBuffers, int batch,
-                         float step) {
-  kernel.batch.set(batch);
-  size_t image = 0, scalar = 0;
-  for (int id : call.inputs) {
-    const Slot &slot = plan.slots[id];
-    if (slot.kind == Slot::Kind::Hyperparam)
-      kernel.scalars.at(scalar++).set(
-          static_cast<float>(model.hyperparams.at(slot.index).defaultValue));
-    else if (slot.kind == Slot::Kind::Step)
-      kernel.scalars.at(scalar++).set(step);
-    else
-      kernel.images.at(image++).set(slotBuffers.at(id));
-  }
-}
-
-FailureOr<LoweredModel> kiln::lowerToHalide(ModuleOp module, const CodegenOptions &options) {
-  LoweredModel model;
-  auto name = module->getAttrOfType<StringAttr>("kiln.model");
-  model.name = name ? name.getValue().str() : "model";
-  // Training settings the runtime needs: the optimizer's name and the
-  // learning-rate schedule, both dictionaries with a `name` entry.
-  if (auto task = module->getAttrOfType<StringAttr>("kiln.task"))
-    model.task = task.getValue().str();
-  if (auto label = module->getAttrOfType<StringAttr>("kiln.label"))
-    model.labelName = label.getValue().str();
-  if (auto optimizer = module->getAttrOfType<DictionaryAttr>("kiln.optimizer"))
-    if (auto optimizerName = optimizer.getAs<StringAttr>("name"))
-      model.optimizer = optimizerName.getValue().str();
-  if (auto schedule = module->getAttrOfType<DictionaryAttr>("kiln.schedule")) {
-    for (NamedAttribute entry : schedule) {
-      if (auto kind = dyn_cast<StringAttr>(entry.getValue()))
-        model.scheduleKind = kind.getValue().str();
-      else if (auto value = dyn_cast<FloatAttr>(entry.getValue()))
-        model.scheduleArgs.emplace_back(entry.getName().str(), value.getValueAsDouble());
-    }
-  }
-  if (auto health = module->getAttrOfType<ArrayAttr>("kiln.health"))
-    for (auto entry : health.getAsRange<DictionaryAttr>()) {
-      auto text = [&](StringRef key) {
-        auto attr = entry.getAs<StringAttr>(key);
-        return attr ? attr.getValue().str() : std::string();
-      };
-      auto units = entry.getAs<IntegerAttr>("units");
-      model.health.push_back({text("kind"), text("name"), units ? units.getInt() : 0,
-                              text("where")});
-    }
-  if (auto tune = module->getAttrOfType<ArrayAttr>("kiln.tune"))
-    for (auto entry : tune.getAsRange<DictionaryAttr>()) {
-      TuneDesc desc;
-      desc.name = entry.getAs<StringAttr>("name").getValue().str();
-      desc.kind = entry.getAs<StringAttr>("kind").getValue().str();
-      if (auto low = entry.getAs<FloatAttr>("low"))
-        desc.low = low.getValueAsDouble();
-      if (auto high = entry.getAs<FloatAttr>("high"))
-        desc.high = high.getValueAsDouble();
-      if (auto choices = entry.getAs<ArrayAttr>("choices"))
-        for (auto choice : choices.getAsRange<FloatAttr>())
-          desc.choices.push_back(choice.getValueAsDouble());
-      model.tuneSpace.push_back(desc);
-    }
-  model.functions.reserve(3);
-  for (llvm::StringRef fn : {"train_step", "predict", "evaluate"}) {
-    auto func = module.lookupSymbol<func::FuncOp>(fn);
-    if (!func)
-      continue;
-    model.functions.emplace_back();
-    FunctionLowering lowering(model, options, model.functions.back());
-    if (failed(lowering.lowerFunction(func)))
-      return failure();
-  }
-  return model;
+RecurrentOperands FunctionLowering::recurrentOperands(llvm::StringRef cell, Value input,
+                                                      Value weight, Value bias) {
+  auto type = cast<RankedTensorType>(input.getType());
+  auto units = static_cast<int>(cast<RankedTensorType>(weight.getType()).getDimSize(0));
+  return RecurrentOperands{cell.str(),
+                           tensorOf(input).func,
+                           tensorOf(weight).func,
+                           tensorOf(bias).func,
+                           batch,
+                           static_cast<int>(type.getDimSize(1)),
+                           units,
+                           ft,
+                           uniqueName(cell)};
 }

@@ -1,6 +1,6 @@
 //===- Schedules.cpp - Schedule templates by anchor kind ------------------===//
 //
-// Contract with the algorithm (HalideLowering.cpp): a schedule may compute
+// Contract with the algorithm (OpAlgorithms.cpp): a schedule may compute
 // rows past the end of a dynamic (batch) extent, which read clamped indices
 // and are never stored; it never computes past a static extent, so every
 // static split below uses a factor that divides the extent. Outputs that
@@ -505,6 +505,32 @@ void scheduleKernel(KernelFuncs &k, int vectorWidth, const ScheduleChoice &choic
   for (size_t o = 0; o < k.outputs.size(); ++o)
     scheduleElementwise(k.outputs[o], k.outputShapes[o], vec, stagedValuesOf(k, k.outputs[o]),
                         choice);
+}
+
+std::string scheduleLoweredKernel(KernelFuncs &k, const ScheduleChoice &choice, bool templates,
+                                  int vectorWidth, int batch) {
+  for (KernelFuncs::ColumnStage &stage : k.columnStages) {
+    stage.func.compute_root();
+    if (!templates || !stage.vectorize)
+      continue;
+    int vec = vectorWidth > 0 ? vectorWidth
+                              : get_host_target().natural_vector_size(k.elementType);
+    stage.func.vectorize(stage.column, vec, TailStrategy::GuardWithIf);
+    stage.func.update().vectorize(stage.column, vec, TailStrategy::GuardWithIf);
+  }
+  if (!choice.autoscheduler.empty())
+    return autoscheduleKernel(k, choice.autoscheduler, batch);
+  if (templates) {
+    scheduleKernel(k, vectorWidth, choice);
+    return "";
+  }
+  // Unscheduled Funcs are inlined; staged values must still be complete
+  // before their output stores anything.
+  for (auto &[name, staged] : k.stagedValues)
+    staged.compute_root();
+  for (KernelFuncs::Scan &scan : k.scans)
+    scan.func.compute_root();
+  return "";
 }
 
 const std::vector<std::string> &autoschedulerNames() {

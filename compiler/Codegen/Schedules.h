@@ -70,6 +70,17 @@ struct KernelFuncs {
   /// values, which must be computed per tile or row before the output
   /// stores any of it.
   std::vector<std::pair<std::string, Halide::Func>> stagedValues;
+  /// Training health's partial results per column (or per unit) ahead of
+  /// their total, computed in full; vectorized across `column` when it is
+  /// the data's innermost dimension (`vectorize`).
+  struct ColumnStage {
+    Halide::Func func;
+    Halide::Var column;
+    bool vectorize;
+  };
+  std::vector<ColumnStage> columnStages;
+  /// What the kernel computes in: Float(32), or Float(64) for gradient checks.
+  Halide::Type elementType = Halide::Float(32);
 };
 
 /// The Halide autoschedulers (plugins shipped with Halide) that
@@ -77,7 +88,7 @@ struct KernelFuncs {
 const std::vector<std::string> &autoschedulerNames();
 
 /// The knobs of the schedule templates that `kilnc --autotune` searches per
-/// kernel (Autotune.cpp). The default value is the templates' own plan; a
+/// kernel (ScheduleTuner.cpp). The default value is the templates' own plan; a
 /// knob a kernel's template has no use for, or a value its extents do not
 /// allow (a tile that does not divide a static extent), is ignored, so any
 /// choice gives a correct schedule of any kernel.
@@ -119,6 +130,14 @@ bool parseScheduleChoice(const std::string &text, ScheduleChoice &choice);
 std::vector<ScheduleChoice> scheduleCandidates(const KernelFuncs &kernel, int vectorWidth);
 
 void scheduleKernel(KernelFuncs &kernel, int vectorWidth, const ScheduleChoice &choice = {});
+
+/// Schedules a kernel just lowered: with `choice`'s autoscheduler if it
+/// names one (planned for batches of `batch`), else with the templates when
+/// `templates` is set (kilnc without --no-schedule), else everything inlined
+/// but what must be computed in full (staged values, scans, health
+/// columns). Returns an error message, or "" on success.
+std::string scheduleLoweredKernel(KernelFuncs &kernel, const ScheduleChoice &choice,
+                                  bool templates, int vectorWidth, int batch);
 
 /// Schedules the kernel with Halide's autoscheduler `name` (its plugin is
 /// loaded on first use) for batches of `batch`. The kernel's inputs must

@@ -1,0 +1,148 @@
+//===- LoweredModel.h - A model lowered to Halide pipelines -----*- C++ -*-===//
+//
+// What lowering produces and the wrapper emitter, the schedule tuner and the
+// tests read: the model manifest (inputs, parameters, optimizer state,
+// hyperparameters with their ranges, health results, tune ranges: what the
+// generated wrapper tells the runtime), one Halide pipeline per kernel, and
+// each function's buffer plan: which buffer ("slot") each kernel argument
+// binds to, in which order.
+//
+//===----------------------------------------------------------------------===//
+#ifndef KILN_CODEGEN_LOWEREDMODEL_H
+#define KILN_CODEGEN_LOWEREDMODEL_H
+
+#include "Codegen/Schedules.h"
+
+#include <Halide.h>
+
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace kiln {
+
+/// A buffer or scalar that kernels of one function read and write.
+struct Slot {
+  enum class Kind {
+    Input,      // a model input or label, fed per batch (index: input number)
+    Param,      // a trainable parameter, owned by the runtime (index: param number)
+    State,      // optimizer state, owned by the runtime (index: state number)
+    ParamGrad,  // a parameter's gradient, when no optimizer is applied (index: param)
+    Hyperparam, // a scalar runtime value (index: hyperparam number)
+    Step,       // the 1-based update number, a scalar
+    Temp,       // an intermediate between two kernels, planned by the wrapper
+    Result,     // a function result: the loss, or the prediction
+  };
+  Kind kind;
+  std::string name;
+  /// Row-major shape, outermost first; -1 marks the (dynamic) batch.
+  std::vector<int64_t> shape;
+  bool isInt = false;
+  int index = -1;
+};
+
+/// One kernel call: `kernel(batch, inputs..., outputs...)`.
+struct KernelCall {
+  std::string name;
+  std::vector<int> inputs;  // slot numbers, in Halide argument order after `batch`
+  std::vector<int> outputs; // slot numbers, in pipeline output order
+  /// The kiln ops the kernel computes, with their model-file locations, for
+  /// messages about it (e.g. the first kernel that produced a NaN).
+  std::string description;
+};
+
+struct FunctionPlan {
+  std::string name; // "train_step" or "predict"
+  std::vector<Slot> slots;
+  std::vector<KernelCall> calls;
+  std::vector<int> results; // slots of the function's results, in order
+};
+
+struct ParamDesc {
+  std::string name;
+  std::vector<int64_t> shape;
+  std::string init;
+  /// False for frozen parameters and running statistics: no gradient.
+  bool trainable = true;
+};
+
+struct InputDesc {
+  std::string name;
+  std::vector<int64_t> shape; // -1 for the batch
+  bool isInt = false;
+  bool isLabel = false; // the labels or targets the loss compares against
+};
+
+struct StateDesc {
+  std::string name;
+  int param = -1; // index into LoweredModel::params
+  double init = 0;
+};
+
+struct HyperparamDesc {
+  std::string name;
+  double defaultValue = 0;
+  /// The valid range, from the training tables (Training/Optimizers.h).
+  double lower = -1e300, upper = 1e300;
+  bool lowerOpen = false, upperOpen = false;
+};
+
+struct LoweredKernel {
+  std::string name;
+  Halide::Pipeline pipeline;
+  std::vector<Halide::Argument> arguments; // batch first, then inputs
+  /// The same parameters as objects, for binding them when run by JIT: the
+  /// call's buffer inputs in order, and its scalar inputs in order.
+  Halide::Param<int32_t> batch;
+  std::vector<Halide::ImageParam> images;
+  std::vector<Halide::Param<float>> scalars;
+  /// What the kernel computes, hashed (the kernel op's text and the element
+  /// type): kernels with equal keys take the same schedules.
+  uint64_t key = 0;
+  /// How it was scheduled, and the choices kilnc --autotune times for it
+  /// (empty when schedules are off).
+  ScheduleChoice choice;
+  std::vector<ScheduleChoice> candidates;
+};
+
+/// One extra result of the train step with training health on (module
+/// attribute kiln.health, see kiln-training-health).
+struct HealthDesc {
+  std::string kind; // "grad_sq" or "dead_units"
+  std::string name; // parameter name, or relu<k>
+  int64_t units = 0; // parameter elements, or the relu's units
+  std::string where; // model-file location
+};
+
+/// One range of the model file's tune block (module attribute kiln.tune).
+struct TuneDesc {
+  std::string name;
+  std::string kind; // uniform, log_uniform, int, choice
+  double low = 0, high = 0;
+  std::vector<double> choices;
+};
+
+struct LoweredModel {
+  std::string name;
+  std::string optimizer; // from the module's kiln.optimizer, e.g. "adam"
+  /// From the module's kiln.task: "classification", "binary" or "regression"
+  /// (see kiln::ModelInfo::task), and the name of the label input.
+  std::string task = "classification";
+  std::string labelName;
+  /// The learning-rate schedule (module attribute kiln.schedule), evaluated by
+  /// the runtime: its kind and arguments.
+  std::string scheduleKind = "constant";
+  std::vector<std::pair<std::string, double>> scheduleArgs;
+  std::vector<InputDesc> inputs;
+  std::vector<ParamDesc> params;
+  std::vector<StateDesc> states;
+  std::vector<HyperparamDesc> hyperparams;
+  std::vector<HealthDesc> health; // the train step's results after the loss
+  std::vector<TuneDesc> tuneSpace;
+  std::vector<FunctionPlan> functions;
+  std::vector<LoweredKernel> kernels;
+};
+
+} // namespace kiln
+
+#endif // KILN_CODEGEN_LOWEREDMODEL_H

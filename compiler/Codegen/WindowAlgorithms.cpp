@@ -1,0 +1,170 @@
+//===- WindowAlgorithms.cpp - Convolutions and pooling as Halide Funcs ----===//
+//
+// The window ops' algorithms (kiln.conv2d, kiln.pool2d and their gradients),
+// a case of OpAlgorithms.cpp's lowerTensorOp each. An input read through
+// windows is a Func of its own (padded, or read in place), recorded in
+// KernelFuncs::windowInputs for the per-image schedules.
+//
+//===----------------------------------------------------------------------===//
+#include "Codegen/FunctionLowering.h"
+
+#include <limits>
+
+using namespace mlir;
+using namespace kiln;
+using namespace kiln::lowering;
+
+/// Convolutions, pooling and their gradients over NCHW tensors. Halide
+/// indices run (x, y, channel, n); reads outside the input give `fill`
+/// (zero, or minus/plus infinity for max/min pooling).
+FailureOr<Tensor> FunctionLowering::lowerWindowOp(Operation *op) {
+  using Halide::Expr;
+  auto get = [&](Value v) { return tensorOf(v); };
+  Halide::Var x("x"), y("y"), c("c"), n("n");
+  auto attr = [&](llvm::StringRef name) {
+    return static_cast<int>(cast<IntegerAttr>(op->getAttr(name)).getInt());
+  };
+  ArrayRef<int64_t> pad = cast<DenseI64ArrayAttr>(op->getAttr("padding")).asArrayRef();
+  int stride = attr("stride");
+  int dilation = op->hasAttr("dilation") ? attr("dilation") : 1;
+  int top = static_cast<int>(pad[0]), left = static_cast<int>(pad[1]);
+  Expr zero = Halide::cast(ft, 0);
+  // input[n, ch, row, col] as a Func over (col, row, ch, n) that is `fill`
+  // (zero, or an infinity for pooling) outside the image, so that reads of
+  // a window need no test and a schedule can compute it once per image.
+  auto padded = [&](const Tensor &in, Expr fill) {
+    Expr h = in.extents[2], w = in.extents[3];
+    Halide::Func p(uniqueName("padded"));
+    p(x, y, c, n) = Halide::select(
+        y >= 0 && y < h && x >= 0 && x < w,
+        in.at({n, c, Halide::clamp(y, 0, h - 1), Halide::clamp(x, 0, w - 1)}), fill);
+    funcs.windowInputs.push_back(p);
+    return p;
+  };
+  // Reads of `in` where every window lies inside it (no padding): no copy.
+  bool unpadded = llvm::all_of(pad, [](int64_t p) { return p == 0; });
+  auto inPlace = [&](const Tensor &in) {
+    Halide::Func p(uniqueName("window"));
+    p(x, y, c, n) = in.at({n, c, y, x});
+    return p;
+  };
+  // The output position whose window puts tap `k` on input position `pos`
+  // along one axis, and whether there is one.
+  auto source = [&](Expr pos, Expr k, int before, Expr outExtent) {
+    Expr t = pos + before - k * dilation;
+    Expr o = t / stride;
+    Expr valid = t >= 0 && t % stride == 0 && o < outExtent;
+    return std::make_pair(Halide::clamp(o, 0, outExtent - 1), valid);
+  };
+  auto result = [&](Halide::Func f, Value v) {
+    funcs.anchor = KernelFuncs::Anchor::Window;
+    funcs.prod = f;
+    return Tensor{f, extentsOf(v.getType())};
+  };
+
+  if (auto conv = dyn_cast<Conv2DOp>(op)) {
+    Tensor in = get(conv.getInput()), w = get(conv.getFilter());
+    Halide::RDom r(0, w.extents[3], 0, w.extents[2], 0, w.extents[1], uniqueName("r"));
+    Halide::Func f(uniqueName("conv2d"));
+    f(x, y, c, n) = zero;
+    Halide::Func image = padded(in, zero);
+    f(x, y, c, n) += image(x * stride + r.x * dilation - left, y * stride + r.y * dilation - top,
+                           r.z, n) *
+                     w.at({c, r.z, r.y, r.x});
+    funcs.reduction = r;
+    funcs.window = KernelFuncs::Window::PerImage;
+    return result(f, conv.getResult());
+  }
+  if (auto grad = dyn_cast<Conv2DGradInputOp>(op)) {
+    Tensor dy = get(grad.getGrad()), w = get(grad.getFilter());
+    Halide::RDom r(0, w.extents[3], 0, w.extents[2], 0, w.extents[0], uniqueName("r"));
+    // Input position (x, y) takes tap (r.x, r.y) from the output position
+    // t / stride, t = position + padding - tap, when stride divides t; the
+    // padded gradient is zero where no output position lies.
+    Halide::Func grads = padded(dy, zero);
+    Expr tx = x + left - r.x * dilation, ty = y + top - r.y * dilation;
+    Expr term = grads(tx / stride, ty / stride, r.z, n) * w.at({r.z, c, r.y, r.x});
+    if (stride > 1)
+      term = Halide::select(tx % stride == 0 && ty % stride == 0, term, zero);
+    Halide::Func f(uniqueName("conv2d_grad_input"));
+    f(x, y, c, n) = zero;
+    f(x, y, c, n) += term;
+    funcs.reduction = r;
+    funcs.window = KernelFuncs::Window::PerImage;
+    return result(f, grad.getResult());
+  }
+  if (auto grad = dyn_cast<Conv2DGradFilterOp>(op)) {
+    // Indices of the filter gradient: (tap column, tap row, in channel, out channel).
+    Tensor dy = get(grad.getGrad()), in = get(grad.getInput());
+    Halide::RDom r(0, dy.extents[3], 0, dy.extents[2], 0, dy.extents[0], uniqueName("r"));
+    Halide::Func f(uniqueName("conv2d_grad_filter"));
+    f(x, y, c, n) = zero;
+    // Every position the reduction visits, with every tap, lies inside an
+    // unpadded input: it is read in place.
+    Halide::Func image = unpadded ? inPlace(in) : padded(in, zero);
+    f(x, y, c, n) += dy.at({r.z, n, r.y, r.x}) *
+                     image(r.x * stride + x * dilation - left, r.y * stride + y * dilation - top,
+                           c, r.z);
+    funcs.reduction = r;
+    funcs.window = KernelFuncs::Window::Filter;
+    return result(f, grad.getResult());
+  }
+
+  llvm::StringRef kind = cast<StringAttr>(op->getAttr("kind")).getValue();
+  int k = attr("kernel");
+  Halide::RDom r(0, k, 0, k, uniqueName("r"));
+  Expr infinity = Halide::cast(ft, std::numeric_limits<float>::infinity());
+  Expr fill = kind == "max" ? -infinity : kind == "min" ? infinity : zero;
+  // Without padding every window lies inside the input (the output extent
+  // is the number of whole windows): pooling reads it in place, a few reads
+  // per element, rather than from a padded copy.
+  auto pooled = [&](const Tensor &in) { return unpadded ? inPlace(in) : padded(in, fill); };
+  if (auto pool = dyn_cast<Pool2DOp>(op)) {
+    Tensor in = get(pool.getInput());
+    Expr value = pooled(in)(x * stride + r.x - left, y * stride + r.y - top, c, n);
+    Halide::Func f(uniqueName("pool2d"));
+    if (kind == "max")
+      f(x, y, c, n) = Halide::maximum(value);
+    else if (kind == "min")
+      f(x, y, c, n) = Halide::minimum(value);
+    else
+      f(x, y, c, n) = Halide::sum(value) / Halide::cast(ft, k * k);
+    return result(f, pool.getResult());
+  }
+  auto grad = cast<Pool2DGradOp>(op);
+  Tensor dy = get(grad.getGrad()), in = get(grad.getInput());
+  // The winner of each window: its first extreme element in row-major order.
+  Halide::Func winner(uniqueName("pool2d_winner"));
+  if (kind != "avg") {
+    Halide::RDom wr(0, k, 0, k, uniqueName("w"));
+    Expr value = pooled(in)(x * stride + wr.x - left, y * stride + wr.y - top, c, n);
+    winner(x, y, c, n) = kind == "max" ? Halide::argmax(wr, value) : Halide::argmin(wr, value);
+    funcs.roots.push_back(winner);
+  }
+  Halide::Func f(uniqueName("pool2d_grad"));
+  if (stride == k) {
+    // Windows that do not overlap: an input position lies in at most one,
+    // at tap (t % k, within it), t = position + padding.
+    Expr tx = x + left, ty = y + top;
+    Expr ox = Halide::clamp(tx / k, 0, dy.extents[3] - 1);
+    Expr oy = Halide::clamp(ty / k, 0, dy.extents[2] - 1);
+    Expr share = dy.at({n, c, oy, ox});
+    Expr wins = tx / k < dy.extents[3] && ty / k < dy.extents[2];
+    if (kind == "avg")
+      share = share / Halide::cast(ft, k * k);
+    else
+      wins = wins && winner(ox, oy, c, n)[0] == tx % k && winner(ox, oy, c, n)[1] == ty % k;
+    f(x, y, c, n) = Halide::select(wins, share, zero);
+    return result(f, grad.getResult());
+  }
+  auto [oy, validY] = source(y, r.y, top, dy.extents[2]);
+  auto [ox, validX] = source(x, r.x, left, dy.extents[3]);
+  Expr share = dy.at({n, c, oy, ox});
+  Expr wins = validY && validX;
+  if (kind == "avg")
+    share = share / Halide::cast(ft, k * k);
+  else
+    wins = wins && winner(ox, oy, c, n)[0] == r.x && winner(ox, oy, c, n)[1] == r.y;
+  f(x, y, c, n) = Halide::sum(Halide::select(wins, share, zero));
+  return result(f, grad.getResult());
+}
