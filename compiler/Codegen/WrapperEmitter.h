@@ -1,15 +1,16 @@
-//===- AotEmitter.h - Ahead-of-time output of a lowered model ---*- C++ -*-===//
+//===- WrapperEmitter.h - A lowered model's generated sources ---*- C++ -*-===//
 //
 // Writes what a user links: one object per kernel plus the Halide runtime
 // (compiled for the host CPU), a C++ class per model implementing
 // kiln::CompiledModel (header and source), and, for an executable, a main()
-// that hands the model to the runtime's command line.
+// that hands the model to the runtime's command line. The toolchain driver
+// (ToolchainDriver.h) compiles and links them.
 //
 //===----------------------------------------------------------------------===//
-#ifndef KILN_CODEGEN_AOTEMITTER_H
-#define KILN_CODEGEN_AOTEMITTER_H
+#ifndef KILN_CODEGEN_WRAPPEREMITTER_H
+#define KILN_CODEGEN_WRAPPEREMITTER_H
 
-#include "Codegen/HalideLowering.h"
+#include "Codegen/LoweredModel.h"
 
 #include <string>
 
@@ -23,18 +24,6 @@ struct AotPaths {
   bool profile = false;
 };
 
-/// What generated code is compiled and linked against: the directory holding the runtime's
-/// `kiln/*.h` and the runtime's static library.
-struct RuntimeLocation {
-  std::string includeDir;
-  std::string library;
-};
-
-/// The runtime installed beside this kilnc (`<exe dir>/../include` and `<exe dir>/../lib` in
-/// the default layout) when both its headers and library are there, else the source and build
-/// trees kilnc was built from (as when it runs from the build tree). Resolved once.
-const RuntimeLocation &runtimeLocation();
-
 /// The C++ class name for a model name (mnist_mlp -> MnistMlp).
 std::string modelClassName(const std::string &modelName);
 
@@ -47,17 +36,14 @@ std::string modelClassName(const std::string &modelName);
 std::string emitModelSources(LoweredModel &model, const AotPaths &paths,
                              LoweredModel *fallback = nullptr);
 
-/// Builds an executable at `output` from what emitModelSources wrote.
-std::string linkExecutable(const LoweredModel &model, const AotPaths &paths,
-                           const std::string &output);
-
-/// Builds `<dir>/lib<model>.a` and copies `<model>.h` next to it.
-std::string archiveLibrary(const LoweredModel &model, const AotPaths &paths,
-                           const std::string &dir);
+/// Writes a trainer's main() into mainSourcePath(): the model handed to the
+/// runtime's command line. Returns an error message, or "".
+std::string emitMainSource(const LoweredModel &model, const AotPaths &paths);
+std::string mainSourcePath(const LoweredModel &model, const AotPaths &paths);
 
 /// Prints each kernel's lowered Halide statement to `path`.
 std::string writeHalideStmt(LoweredModel &model, const std::string &path);
 
 } // namespace kiln
 
-#endif // KILN_CODEGEN_AOTEMITTER_H
+#endif // KILN_CODEGEN_WRAPPEREMITTER_H

@@ -1,0 +1,116 @@
+//===- ToolchainDriver.cpp - Compile, archive and link generated code -----===//
+//
+// Runs the C++ compiler on what WrapperEmitter.cpp wrote, against the
+// runtime found by runtimeLocation(), and links a trainer executable or
+// archives a library with the kernels' objects.
+//
+//===----------------------------------------------------------------------===//
+#include "Codegen/ToolchainDriver.h"
+
+#include "llvm/ADT/SmallString.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+
+#include <cstdio>
+#include <cstdlib>
+
+using namespace kiln;
+
+namespace {
+
+std::string join(const std::string &dir, const std::string &file) { return dir + "/" + file; }
+
+std::string quote(const std::string &s) {
+  std::string out = "'";
+  for (char c : s)
+    out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+/// Runs a command; returns an error message naming it when it fails.
+std::string run(const std::vector<std::string> &argv) {
+  std::string command;
+  for (const std::string &a : argv)
+    command += (command.empty() ? "" : " ") + quote(a);
+  int status = std::system(command.c_str());
+  if (status != 0)
+    return "command failed (status " + std::to_string(status) + "): " + command;
+  return "";
+}
+
+/// The kernels' objects and Halide's runtime, as emitModelSources wrote them.
+std::vector<std::string> objectFiles(const LoweredModel &model, const AotPaths &paths) {
+  std::vector<std::string> objects;
+  for (const LoweredKernel &k : model.kernels)
+    objects.push_back(join(paths.workDir, k.name + ".o"));
+  objects.push_back(join(paths.workDir, "halide_runtime.o"));
+  return objects;
+}
+
+/// The C++ compiler and the flags every generated source is compiled with.
+std::vector<std::string> compileFlags(const AotPaths &paths) {
+  std::vector<std::string> flags{paths.cxx, "-std=c++17", "-O2", "-I" + paths.workDir,
+                                 "-I" + runtimeLocation().includeDir,
+                                 "-I" KILN_HALIDE_INCLUDE_DIR};
+  // A build with sanitizers (KILN_SANITIZE) has an instrumented runtime
+  // library, which the generated code must be compiled and linked to match.
+  if (std::string sanitize = KILN_SANITIZE_FLAGS; !sanitize.empty())
+    flags.push_back(sanitize);
+  return flags;
+}
+
+} // namespace
+
+const RuntimeLocation &kiln::runtimeLocation() {
+  static const RuntimeLocation location = [] {
+    namespace fs = llvm::sys::fs;
+    namespace path = llvm::sys::path;
+    // getMainExecutable reads /proc/self/exe (symlinks resolved); the address of any function
+    // in the program serves where it must look the executable up another way.
+    std::string exe =
+        fs::getMainExecutable("kilnc", reinterpret_cast<void *>(&kiln::runtimeLocation));
+    llvm::SmallString<256> includeDir(path::parent_path(exe));
+    llvm::SmallString<256> library(includeDir);
+    path::append(includeDir, KILN_INSTALL_INCLUDEDIR_FROM_BINDIR);
+    path::append(library, KILN_INSTALL_LIBDIR_FROM_BINDIR, path::filename(KILN_RUNTIME_LIBRARY));
+    path::remove_dots(includeDir, /*remove_dot_dot=*/true);
+    path::remove_dots(library, /*remove_dot_dot=*/true);
+    llvm::SmallString<256> header(includeDir);
+    path::append(header, "kiln", "CompiledModel.h");
+    if (!exe.empty() && fs::exists(header) && fs::exists(library))
+      return RuntimeLocation{includeDir.str().str(), library.str().str()};
+    return RuntimeLocation{KILN_RUNTIME_INCLUDE_DIR, KILN_RUNTIME_LIBRARY};
+  }();
+  return location;
+}
+
+std::string kiln::linkExecutable(const LoweredModel &model, const AotPaths &paths,
+                                 const std::string &output) {
+  if (std::string err = emitMainSource(model, paths); !err.empty())
+    return err;
+  std::vector<std::string> argv = compileFlags(paths);
+  argv.push_back(join(paths.workDir, model.name + ".cpp"));
+  argv.push_back(mainSourcePath(model, paths));
+  for (const std::string &o : objectFiles(model, paths))
+    argv.push_back(o);
+  argv.insert(argv.end(), {runtimeLocation().library, "-lz", "-lpthread", "-ldl", "-o", output});
+  return run(argv);
+}
+
+std::string kiln::archiveLibrary(const LoweredModel &model, const AotPaths &paths,
+                                 const std::string &dir) {
+  std::string wrapperObject = join(paths.workDir, model.name + ".o");
+  std::vector<std::string> argv = compileFlags(paths);
+  argv.insert(argv.end(), {"-fPIC", "-c", join(paths.workDir, model.name + ".cpp"), "-o",
+                           wrapperObject});
+  if (std::string err = run(argv); !err.empty())
+    return err;
+  std::string archive = join(dir, "lib" + model.name + ".a");
+  std::remove(archive.c_str());
+  std::vector<std::string> ar{"ar", "rcs", archive, wrapperObject};
+  for (const std::string &o : objectFiles(model, paths))
+    ar.push_back(o);
+  if (std::string err = run(ar); !err.empty())
+    return err;
+  return run({"cp", join(paths.workDir, model.name + ".h"), join(dir, model.name + ".h")});
+}

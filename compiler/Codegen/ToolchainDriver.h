@@ -1,0 +1,39 @@
+//===- ToolchainDriver.h - Compile, archive and link a model ----*- C++ -*-===//
+//
+// Turns what the wrapper emitter wrote (WrapperEmitter.h) into a trainer
+// executable or a library and header for a C++ app, with the system's C++
+// compiler and archiver, against Kiln's runtime.
+//
+//===----------------------------------------------------------------------===//
+#ifndef KILN_CODEGEN_TOOLCHAINDRIVER_H
+#define KILN_CODEGEN_TOOLCHAINDRIVER_H
+
+#include "Codegen/WrapperEmitter.h"
+
+#include <string>
+
+namespace kiln {
+
+/// What generated code is compiled and linked against: the directory holding the runtime's
+/// `kiln/*.h` and the runtime's static library.
+struct RuntimeLocation {
+  std::string includeDir;
+  std::string library;
+};
+
+/// The runtime installed beside this kilnc (`<exe dir>/../include` and `<exe dir>/../lib` in
+/// the default layout) when both its headers and library are there, else the source and build
+/// trees kilnc was built from (as when it runs from the build tree). Resolved once.
+const RuntimeLocation &runtimeLocation();
+
+/// Builds an executable at `output` from what emitModelSources wrote.
+std::string linkExecutable(const LoweredModel &model, const AotPaths &paths,
+                           const std::string &output);
+
+/// Builds `<dir>/lib<model>.a` and copies `<model>.h` next to it.
+std::string archiveLibrary(const LoweredModel &model, const AotPaths &paths,
+                           const std::string &dir);
+
+} // namespace kiln
+
+#endif // KILN_CODEGEN_TOOLCHAINDRIVER_H
