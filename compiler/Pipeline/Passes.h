@@ -1,4 +1,10 @@
-//===- Passes.h - Kiln compiler passes and pipeline -------------*- C++ -*-===//
+//===- Passes.h - Declarations of every kiln pass ---------------*- C++ -*-===//
+//
+// Every pass is declared in one table, Passes.td, under a banner naming the
+// folder that defines it (Autodiff, Training, Codegen; one pass per file).
+// Pipeline.h puts them in order.
+//
+//===----------------------------------------------------------------------===//
 #ifndef KILN_PIPELINE_PASSES_H
 #define KILN_PIPELINE_PASSES_H
 
@@ -6,33 +12,8 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Pass/Pass.h"
-#include "mlir/Pass/PassManager.h"
 
 namespace kiln {
-
-/// How far the pipeline goes; each stage can be printed by kilnc --emit.
-enum class PipelineStage {
-  Train,   // @train_step with kiln.param_grad (autodiff only)
-  Fused,   // optimizer updates applied and placed
-  Kernels, // kiln.kernel fusion groups
-};
-
-struct PipelineOptions {
-  PipelineStage stopAfter = PipelineStage::Kernels;
-  /// Without it, gradients are returned by the train step instead of applied
-  /// (used by gradient checks).
-  bool applyOptimizer = true;
-  /// Move updates next to their gradients and fuse them into the gradient's
-  /// kernel (off: updates run after the whole backward pass, in kernels of
-  /// their own, and every gradient is stored).
-  bool fuseUpdates = true;
-  /// Also return gradient norms and dead-unit counts from the train step
-  /// (kiln-training-health; kilnc --health).
-  bool trainingHealth = false;
-};
-
-/// Builds the pass pipeline from imported kiln IR to kernels.
-void buildKilnPipeline(mlir::OpPassManager &pm, const PipelineOptions &options);
 
 #define GEN_PASS_DECL
 #define GEN_PASS_REGISTRATION

@@ -1,4 +1,5 @@
 //===- Pipeline.cpp - The kiln pass pipeline ------------------------------===//
+#include "Pipeline/Pipeline.h"
 #include "Pipeline/Passes.h"
 
 #include "mlir/Transforms/Passes.h"

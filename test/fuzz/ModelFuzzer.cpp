@@ -14,7 +14,7 @@
 //===----------------------------------------------------------------------===//
 #include "Frontend/Parser.h"
 #include "Import/Import.h"
-#include "Pipeline/Passes.h"
+#include "Pipeline/Pipeline.h"
 
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"

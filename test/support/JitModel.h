@@ -11,9 +11,10 @@
 #define KILN_TEST_SUPPORT_JITMODEL_H
 
 #include "Codegen/HalideLowering.h"
+#include "Codegen/JitBinding.h"
 #include "Frontend/Parser.h"
 #include "Import/Import.h"
-#include "Pipeline/Passes.h"
+#include "Pipeline/Pipeline.h"
 
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Pass/PassManager.h"
