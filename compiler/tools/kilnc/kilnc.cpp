@@ -1,28 +1,21 @@
 //===- kilnc.cpp - The Kiln model compiler driver -------------------------===//
 //
-//   kilnc model.kiln [-o OUT] [--emit=KIND]
+//   kilnc model.kiln [-o OUT] [--emit=KIND] [flags]
 //
-// KIND is one of the stages, each printable for tests:
-//   ast           the parsed syntax tree
-//   mlir          the imported kiln dialect (@forward)
-//   mlir-train    after autodiff (@train_step with kiln.param_grad, @predict)
-//   mlir-fused    after the optimizer pass (in-place updates placed)
-//   mlir-kernels  after partitioning into kiln.kernel fusion groups
-//   halide-stmt   each kernel's lowered Halide statement
-//   lib           OUT/lib<model>.a and OUT/<model>.h for a C++ app
-//   exe           (default) a standalone trainer binary at OUT
-//
-//   kilnc --print-runtime-dirs
-//
-// prints the runtime headers' directory and library that lib and exe outputs are built with.
+// KIND is one of the stages (kEmitKinds), each printable for tests: the syntax
+// tree, the kiln dialect after import, autodiff, the optimizer and
+// partitioning, each kernel's Halide statement, a library or (the default) a
+// trainer binary. The flags are one table (flagTable): name, value, help and
+// what each sets; `kilnc --help` is generated from it.
 //
 //===----------------------------------------------------------------------===//
-#include "Codegen/AotEmitter.h"
-#include "Codegen/Autotune.h"
 #include "Codegen/HalideLowering.h"
+#include "Codegen/ScheduleTuner.h"
+#include "Codegen/ToolchainDriver.h"
+#include "Codegen/WrapperEmitter.h"
 #include "Frontend/Parser.h"
 #include "Import/Import.h"
-#include "Pipeline/Passes.h"
+#include "Pipeline/Pipeline.h"
 
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
@@ -34,11 +27,12 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <algorithm>
-#include <cstdlib>
-#include <cstring>
 #include <cctype>
+#include <cstdlib>
+#include <functional>
 #include <iostream>
-#include <map>
+#include <optional>
+#include <sstream>
 
 using namespace kiln;
 
@@ -46,11 +40,21 @@ namespace {
 
 enum class Emit { Ast, Mlir, MlirTrain, MlirFused, MlirKernels, HalideStmt, Lib, Exe };
 
-const std::map<std::string, Emit> kEmitKinds = {
-    {"ast", Emit::Ast},           {"mlir", Emit::Mlir},
-    {"mlir-train", Emit::MlirTrain}, {"mlir-fused", Emit::MlirFused},
-    {"mlir-kernels", Emit::MlirKernels}, {"halide-stmt", Emit::HalideStmt},
-    {"lib", Emit::Lib},           {"exe", Emit::Exe},
+/// The stages --emit writes, in pipeline order.
+struct EmitKind {
+  const char *name;
+  Emit emit;
+  const char *help;
+};
+const EmitKind kEmitKinds[] = {
+    {"ast", Emit::Ast, "the parsed syntax tree"},
+    {"mlir", Emit::Mlir, "the imported kiln dialect (@forward)"},
+    {"mlir-train", Emit::MlirTrain, "after autodiff (@train_step with kiln.param_grad)"},
+    {"mlir-fused", Emit::MlirFused, "after the optimizer pass (in-place updates placed)"},
+    {"mlir-kernels", Emit::MlirKernels, "after partitioning into kiln.kernel fusion groups"},
+    {"halide-stmt", Emit::HalideStmt, "each kernel's lowered Halide statement (OUT, else stdout)"},
+    {"lib", Emit::Lib, "OUT/lib<model>.a and OUT/<model>.h (OUT: a directory)"},
+    {"exe", Emit::Exe, "(default) a trainer binary at OUT (default: the model name)"},
 };
 
 struct Options {
@@ -68,37 +72,34 @@ struct Options {
   int autotuneThreads = 0; // 0: Halide's default
   std::string scheduleCache; // empty: defaultScheduleCacheDir()
   std::string modelName; // overrides the file's `model` name when set
+  bool help = false;
+  bool printRuntimeDirs = false;
 };
 
-void usage(std::ostream &os) {
-  os << "usage: kilnc MODEL.kiln [-o OUT] [--emit=KIND] [--keep-temps] [--no-schedule]\n"
-        "             [--no-fuse-updates] [--health] [--profile] [--autoschedule=NAME]\n"
-        "             [--autotune] [--autotune-batch=N] [--autotune-threads=T]\n"
-        "             [--schedule-cache=DIR] [--model-name NAME]\n"
-        "  KIND: ast, mlir, mlir-train, mlir-fused, mlir-kernels, halide-stmt, lib, exe\n"
-        "  --no-fuse-updates: run optimizer updates after the whole backward pass, in\n"
-        "    kernels of their own (every gradient is stored; for comparisons)\n"
-        "  --health: the train step also reports per-parameter gradient norms and each\n"
-        "    relu's dead units; the trainer logs them and warns (docs/cli.md)\n"
-        "  --profile: build the kernels with Halide's profiler; the program prints the\n"
-        "    time spent in each kernel and its stages when it exits\n"
-        "  --autoschedule=NAME: schedule the kernels with one of Halide's autoschedulers,\n"
-        "    Adams2019, Li2018 or Mullapudi2016, instead of Kiln's schedule templates\n"
-        "  --autotune: time each kernel's candidate schedules (variants of its template\n"
-        "    and the autoschedulers) on this machine and build the fastest; winners are\n"
-        "    cached, so a later --autotune compile of the same kernels times nothing\n"
-        "  --autotune-batch=N: the batch size kernels are timed at (default 128)\n"
-        "  --autotune-threads=T: the threads kernels are timed with, as the trainer's\n"
-        "    --threads (default: HL_NUM_THREADS, else one per core)\n"
-        "  --schedule-cache=DIR: where --autotune keeps winners (default\n"
-        "    $KILN_CACHE_DIR/schedules, else $XDG_CACHE_HOME/kiln/schedules, else\n"
-        "    ~/.cache/kiln/schedules)\n"
-        "  --model-name NAME: name the generated code NAME instead of the file's model name\n"
-        "  exe (default): writes a trainer binary at OUT (default: the model name)\n"
-        "  lib: writes OUT/lib<model>.a and OUT/<model>.h (OUT: a directory)\n"
-        "  --print-runtime-dirs: print the runtime include directory and library that lib\n"
-        "    and exe outputs are compiled and linked with, one per line: those installed\n"
-        "    beside kilnc (../include, ../lib) when present, else the build tree's\n";
+/// Reads a flag's value into the options; returns an error message.
+using FlagSetter = std::function<std::optional<std::string>(Options &, const std::string &)>;
+
+/// One flag of kilnc. Its value, when it takes one, is joined (`--emit=KIND`)
+/// or the next argument (`-o OUT`).
+struct Flag {
+  std::string name;      // "--emit"
+  std::string valueName; // "KIND"; empty for a flag that takes no value
+  bool joined;           // --flag=VALUE rather than --flag VALUE
+  std::string help;
+  FlagSetter set;
+  /// What a value given as the next argument must be, for the message when
+  /// there is none ("'-o' needs a path").
+  std::string needs = "";
+  /// Not a compile option but what kilnc does instead (--help): left out of
+  /// the usage line.
+  bool mode = false;
+};
+
+FlagSetter setTrue(bool Options::*field) {
+  return [field](Options &opts, const std::string &) -> std::optional<std::string> {
+    opts.*field = true;
+    return std::nullopt;
+  };
 }
 
 /// A C identifier: letters, digits and '_', not starting with a digit.
@@ -111,97 +112,222 @@ bool isIdentifier(const std::string &text) {
   return true;
 }
 
-/// Reads `value` of `flag` as a whole number from 1 to `most` into `out`;
-/// prints an error and returns false otherwise.
-bool parseCount(const char *flag, const std::string &value, long most, int &out) {
-  char *end = nullptr;
-  long n = std::strtol(value.c_str(), &end, 10);
-  if (value.empty() || *end != '\0' || n < 1 || n > most) {
-    std::cerr << "kilnc: error: '" << flag << "' needs a whole number from 1 to " << most
-              << ", not '" << value << "'\n";
-    return false;
+/// Reads a whole number from 1 to `most` into `field`.
+FlagSetter setCount(const char *flag, long most, int Options::*field) {
+  return [flag, most, field](Options &opts,
+                             const std::string &value) -> std::optional<std::string> {
+    char *end = nullptr;
+    long n = std::strtol(value.c_str(), &end, 10);
+    if (value.empty() || *end != '\0' || n < 1 || n > most)
+      return "'" + std::string(flag) + "' needs a whole number from 1 to " +
+             std::to_string(most) + ", not '" + value + "'";
+    opts.*field = static_cast<int>(n);
+    return std::nullopt;
+  };
+}
+
+const char *const kIdentifier = "a name made of letters, digits and '_', not starting with a digit";
+
+/// "a, b or c".
+std::string listOf(const std::vector<std::string> &words) {
+  std::string list;
+  for (size_t i = 0; i < words.size(); ++i)
+    list += (i == 0 ? "" : i + 1 == words.size() ? " or " : ", ") + words[i];
+  return list;
+}
+
+/// Every flag, in the order the usage lists them.
+std::vector<Flag> flagTable() {
+  std::vector<std::string> kinds;
+  for (const EmitKind &kind : kEmitKinds)
+    kinds.push_back(kind.name);
+  std::string kindList = listOf(kinds), names = listOf(autoschedulerNames());
+  return {
+      {"-o", "OUT", false, "where the output goes (see --emit)",
+       [](Options &opts, const std::string &value) -> std::optional<std::string> {
+         opts.output = value;
+         return std::nullopt;
+       },
+       "a path"},
+      {"--emit", "KIND", true, "the stage to write, one of the KINDs above (default exe)",
+       [kindList](Options &opts, const std::string &value) -> std::optional<std::string> {
+         for (const EmitKind &kind : kEmitKinds)
+           if (value == kind.name) {
+             opts.emit = kind.emit;
+             return std::nullopt;
+           }
+         return "unknown --emit kind '" + value + "' (expected " + kindList + ")";
+       }},
+      {"--keep-temps", "", false,
+       "keep the kernels' objects and the generated sources, and print where they are",
+       setTrue(&Options::keepTemps)},
+      {"--no-schedule", "", false,
+       "apply no schedules, Halide's defaults instead (for comparisons)",
+       setTrue(&Options::noSchedule)},
+      {"--no-fuse-updates", "", false,
+       "run optimizer updates after the whole backward pass, in kernels of their own (every "
+       "gradient is stored; for comparisons)",
+       setTrue(&Options::noFuseUpdates)},
+      {"--health", "", false,
+       "the train step also reports per-parameter gradient norms and each relu's dead units; "
+       "the trainer logs them and warns (docs/cli.md)",
+       setTrue(&Options::health)},
+      {"--profile", "", false,
+       "build the kernels with Halide's profiler; the program prints the time spent in each "
+       "kernel and its stages when it exits",
+       setTrue(&Options::profile)},
+      {"--autoschedule", "NAME", true,
+       "schedule the kernels with one of Halide's autoschedulers, " + names +
+           ", instead of Kiln's schedule templates",
+       [names](Options &opts, const std::string &value) -> std::optional<std::string> {
+         const std::vector<std::string> &known = autoschedulerNames();
+         if (std::find(known.begin(), known.end(), value) == known.end())
+           return "unknown autoscheduler '" + value + "' (expected " + names + ")";
+         opts.autoscheduler = value;
+         return std::nullopt;
+       }},
+      {"--autotune", "", false,
+       "time each kernel's candidate schedules (variants of its template and the "
+       "autoschedulers) on this machine and build the fastest; winners are cached, so a later "
+       "--autotune compile of the same kernels times nothing",
+       setTrue(&Options::autotune)},
+      {"--autotune-batch", "N", true, "the batch size kernels are timed at (default 128)",
+       setCount("--autotune-batch", 65536, &Options::autotuneBatch)},
+      {"--autotune-threads", "T", true,
+       "the threads kernels are timed with, as the trainer's --threads (default: "
+       "HL_NUM_THREADS, else one per core)",
+       setCount("--autotune-threads", 256, &Options::autotuneThreads)},
+      {"--schedule-cache", "DIR", true,
+       "where --autotune keeps winners (default $KILN_CACHE_DIR/schedules, else "
+       "$XDG_CACHE_HOME/kiln/schedules, else ~/.cache/kiln/schedules)",
+       [](Options &opts, const std::string &value) -> std::optional<std::string> {
+         if (value.empty())
+           return std::string("'--schedule-cache' needs a directory");
+         opts.scheduleCache = value;
+         return std::nullopt;
+       }},
+      {"--model-name", "NAME", false,
+       "name the generated code NAME instead of the file's model name",
+       [](Options &opts, const std::string &value) -> std::optional<std::string> {
+         if (!isIdentifier(value))
+           return "'--model-name' needs " + std::string(kIdentifier);
+         opts.modelName = value;
+         return std::nullopt;
+       },
+       kIdentifier},
+      {"--print-runtime-dirs", "", false,
+       "print the runtime include directory and library that lib and exe outputs are compiled "
+       "and linked with, one per line: those installed beside kilnc (../include, ../lib) when "
+       "present, else the build tree's",
+       setTrue(&Options::printRuntimeDirs), "", /*mode=*/true},
+      {"--help", "", false, "print this help (also -h)", setTrue(&Options::help), "",
+       /*mode=*/true},
+  };
+}
+
+/// How a flag is written: "--emit=KIND", "-o OUT", "--health".
+std::string spelling(const Flag &flag) {
+  if (flag.valueName.empty())
+    return flag.name;
+  return flag.name + (flag.joined ? "=" : " ") + flag.valueName;
+}
+
+/// Appends `words` to `out`, a word at a time, starting new lines indented
+/// by `indent` spaces where a line would pass `width` characters.
+void wrap(std::string &out, size_t &column, const std::string &words, size_t indent,
+          size_t width) {
+  std::istringstream in(words);
+  std::string word;
+  while (in >> word) {
+    if (column + 1 + word.size() > width) {
+      out += "\n" + std::string(indent, ' ');
+      column = indent;
+    } else if (column > 0 && out.back() != ' ') {
+      out += ' ';
+      ++column;
+    }
+    out += word;
+    column += word.size();
   }
-  out = static_cast<int>(n);
-  return true;
+}
+
+/// The usage line, the --emit kinds, then each flag and its help.
+void usage(std::ostream &os) {
+  constexpr size_t kWidth = 80;
+  std::vector<Flag> flags = flagTable();
+  std::string text = "usage: kilnc MODEL.kiln";
+  size_t column = text.size();
+  for (const Flag &flag : flags)
+    if (!flag.mode)
+      wrap(text, column, "[" + spelling(flag) + "]", 13, kWidth);
+  std::string kinds;
+  for (const EmitKind &kind : kEmitKinds)
+    kinds += std::string(kinds.empty() ? "" : ", ") + kind.name;
+  text += "\n  KIND: " + kinds + "\n";
+  for (const EmitKind &kind : kEmitKinds) {
+    std::string line = "    " + std::string(kind.name);
+    text += line + std::string(18 - std::min<size_t>(line.size(), 17), ' ') + kind.help + "\n";
+  }
+  for (const Flag &flag : flags) {
+    std::string line = "  " + spelling(flag) + ":";
+    column = line.size();
+    wrap(line, column, flag.help, 4, kWidth);
+    text += line + "\n";
+  }
+  os << text;
 }
 
 /// Parses the command line; prints an error and returns false on bad flags.
 bool parseArgs(int argc, char **argv, Options &opts) {
+  std::vector<Flag> flags = flagTable();
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
-    if (arg == "-h" || arg == "--help") {
+    if (arg == "-h")
+      arg = "--help";
+    const Flag *flag = nullptr;
+    std::string value;
+    for (const Flag &f : flags) {
+      if (f.joined ? arg.rfind(f.name + "=", 0) == 0 : arg == f.name) {
+        flag = &f;
+        break;
+      }
+    }
+    if (!flag) {
+      if (!arg.empty() && arg[0] == '-') {
+        std::cerr << "kilnc: error: unknown option '" << arg << "'\n";
+        return false;
+      }
+      if (!opts.input.empty()) {
+        std::cerr << "kilnc: error: more than one input file ('" << opts.input << "' and '"
+                  << arg << "')\n";
+        return false;
+      }
+      opts.input = arg;
+      continue;
+    }
+    if (flag->joined) {
+      value = arg.substr(flag->name.size() + 1);
+    } else if (!flag->valueName.empty()) {
+      if (i + 1 >= argc) {
+        std::cerr << "kilnc: error: '" << flag->name << "' needs " << flag->needs << "\n";
+        return false;
+      }
+      value = argv[++i];
+    }
+    if (std::optional<std::string> problem = flag->set(opts, value)) {
+      std::cerr << "kilnc: error: " << *problem << "\n";
+      return false;
+    }
+    // What kilnc does instead of compiling, at once (as before later flags
+    // are read).
+    if (opts.help) {
       usage(std::cout);
       std::exit(0);
     }
-    if (arg == "--print-runtime-dirs") {
+    if (opts.printRuntimeDirs) {
       const RuntimeLocation &runtime = runtimeLocation();
       std::cout << runtime.includeDir << "\n" << runtime.library << "\n";
       std::exit(0);
-    }
-    if (arg == "-o") {
-      if (i + 1 >= argc) {
-        std::cerr << "kilnc: error: '-o' needs a path\n";
-        return false;
-      }
-      opts.output = argv[++i];
-    } else if (arg.rfind("--emit=", 0) == 0) {
-      auto it = kEmitKinds.find(arg.substr(7));
-      if (it == kEmitKinds.end()) {
-        std::cerr << "kilnc: error: unknown --emit kind '" << arg.substr(7)
-                << "' (expected ast, mlir, mlir-train, mlir-fused, mlir-kernels, halide-stmt, "
-                   "lib or exe)\n";
-        return false;
-      }
-      opts.emit = it->second;
-    } else if (arg == "--keep-temps") {
-      opts.keepTemps = true;
-    } else if (arg == "--no-schedule") {
-      opts.noSchedule = true;
-    } else if (arg == "--no-fuse-updates") {
-      opts.noFuseUpdates = true;
-    } else if (arg == "--health") {
-      opts.health = true;
-    } else if (arg == "--profile") {
-      opts.profile = true;
-    } else if (arg.rfind("--autoschedule=", 0) == 0) {
-      std::string name = arg.substr(15);
-      const std::vector<std::string> &names = autoschedulerNames();
-      if (std::find(names.begin(), names.end(), name) == names.end()) {
-        std::cerr << "kilnc: error: unknown autoscheduler '" << name
-                  << "' (expected Adams2019, Li2018 or Mullapudi2016)\n";
-        return false;
-      }
-      opts.autoscheduler = name;
-    } else if (arg == "--autotune") {
-      opts.autotune = true;
-    } else if (arg.rfind("--autotune-batch=", 0) == 0) {
-      if (!parseCount("--autotune-batch", arg.substr(17), 65536, opts.autotuneBatch))
-        return false;
-    } else if (arg.rfind("--autotune-threads=", 0) == 0) {
-      if (!parseCount("--autotune-threads", arg.substr(19), 256, opts.autotuneThreads))
-        return false;
-    } else if (arg.rfind("--schedule-cache=", 0) == 0) {
-      opts.scheduleCache = arg.substr(17);
-      if (opts.scheduleCache.empty()) {
-        std::cerr << "kilnc: error: '--schedule-cache' needs a directory\n";
-        return false;
-      }
-    } else if (arg == "--model-name") {
-      if (i + 1 >= argc || !isIdentifier(argv[i + 1])) {
-        std::cerr << "kilnc: error: '--model-name' needs a name made of letters, digits and "
-                     "'_', not starting with a digit\n";
-        return false;
-      }
-      opts.modelName = argv[++i];
-    } else if (!arg.empty() && arg[0] == '-') {
-      std::cerr << "kilnc: error: unknown option '" << arg << "'\n";
-      return false;
-    } else if (opts.input.empty()) {
-      opts.input = arg;
-    } else {
-      std::cerr << "kilnc: error: more than one input file ('" << opts.input << "' and '"
-                << arg << "')\n";
-      return false;
     }
   }
   if (opts.autotune && (!opts.autoscheduler.empty() || opts.noSchedule)) {
@@ -274,12 +400,12 @@ int compile(const Options &opts) {
   codegen.schedule = !opts.noSchedule;
   codegen.autoscheduler = opts.autoscheduler;
   if (opts.autotune) {
-    AutotuneOptions tune;
+    ScheduleTunerOptions tune;
     tune.cacheDir = opts.scheduleCache.empty() ? defaultScheduleCacheDir() : opts.scheduleCache;
     tune.batch = opts.autotuneBatch;
     tune.threads = opts.autotuneThreads;
     tune.log = &std::cerr;
-    if (std::string err = autotuneSchedules(*module, codegen, tune); !err.empty()) {
+    if (std::string err = tuneSchedules(*module, codegen, tune); !err.empty()) {
       std::cerr << "kilnc: error: " << err << "\n";
       return 1;
     }
