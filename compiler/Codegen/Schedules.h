@@ -131,11 +131,12 @@ std::vector<ScheduleChoice> scheduleCandidates(const KernelFuncs &kernel, int ve
 
 void scheduleKernel(KernelFuncs &kernel, int vectorWidth, const ScheduleChoice &choice = {});
 
-/// Schedules a kernel just lowered: with `choice`'s autoscheduler if it
-/// names one (planned for batches of `batch`), else with the templates when
-/// `templates` is set (kilnc without --no-schedule), else everything inlined
-/// but what must be computed in full (staged values, scans, health
-/// columns). Returns an error message, or "" on success.
+/// Schedules a kernel just lowered. Health columns are computed in full, and
+/// vectorized unless `templates` is off (kilnc --no-schedule); then the
+/// kernel is planned by `choice`'s autoscheduler if it names one (for
+/// batches of `batch`), else by the templates when `templates` is on, else
+/// everything is inlined but what must be computed in full (staged values,
+/// scans). Returns an error message, or "" on success.
 std::string scheduleLoweredKernel(KernelFuncs &kernel, const ScheduleChoice &choice,
                                   bool templates, int vectorWidth, int batch);
 
