@@ -15,6 +15,9 @@
 //     auto test = trainer.evaluate(data->test);
 //   }
 //
+// kiln::fit (kiln/Fit.h) is that loop with validation, early stopping,
+// checkpoints, logs and a progress bar around it.
+//
 //===----------------------------------------------------------------------===//
 #ifndef KILN_TRAINER_H
 #define KILN_TRAINER_H
