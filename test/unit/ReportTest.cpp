@@ -8,7 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "kiln/History.h"
-#include "kiln/Progress.h"
+#include "train/Progress.h"
 
 #include "TestFiles.h"
 

@@ -1,4 +1,4 @@
-"""Reference learning rates from PyTorch's own schedulers, for ScheduleTest.
+"""Reference learning rates from PyTorch's own schedulers, for LearningRateTest.
 
 Prints, as the body of a C++ initializer list, one entry per case: the Kiln
 schedule in its command-line form, the base learning rate, and the rate of
@@ -9,7 +9,7 @@ Debian's python3-torch and commit the output:
     /usr/bin/python3 test/unit/schedule_reference.py > test/unit/schedule_reference.inc
 
 CosineAnnealingLR is periodic after T_max while Kiln holds min_lr, so its cases
-stop at t = period; ScheduleTest checks the hold separately.
+stop at t = period; LearningRateTest checks the hold separately.
 """
 
 import warnings

@@ -50,9 +50,6 @@ enum ExitStatus : int {
   ExitUsage = 2,   // bad command line
 };
 
-/// Training samples that the per-epoch train-acc is measured on.
-constexpr int64_t TrainAccuracySamples = 10000;
-
 /// Parses the command line, runs the command and returns the exit status.
 /// Results go to stdout, errors (one line, "error: ...") to stderr.
 int runMain(int argc, char **argv, CompiledModel &model);

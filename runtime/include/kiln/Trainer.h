@@ -15,6 +15,9 @@
 //     auto test = trainer.evaluate(data->test);
 //   }
 //
+// kiln::fit (kiln/Fit.h) is that loop with validation, early stopping,
+// checkpoints, logs and a progress bar around it.
+//
 //===----------------------------------------------------------------------===//
 #ifndef KILN_TRAINER_H
 #define KILN_TRAINER_H
@@ -26,6 +29,7 @@
 #include "kiln/Result.h"
 #include "kiln/Tensor.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -153,12 +157,20 @@ public:
   void setStepCallback(StepCallback callback) { onStep = std::move(callback); }
 
   const TrainerOptions &options() const { return opts; }
+  /// The model and parameters this trainer updates.
+  CompiledModel &compiledModel() { return model; }
+  ParameterStore &parameters() { return params; }
   /// Training health of the steps since the last epoch ended (a model
   /// compiled with `kilnc --health`; see kiln/Health.h). trainEpoch ends its
   /// epoch there and returns the report in EpochStats::health.
   HealthMonitor &health() { return healthMonitor; }
   /// Epochs trained so far; the next trainEpoch trains epoch epochsDone()+1.
   int64_t epochsDone() const { return epochs; }
+  /// The steps of an epoch over `samples` samples at this batch size.
+  int64_t stepsPerEpoch(int64_t samples) const {
+    int64_t batch = opts.batchSize > 0 ? std::min(opts.batchSize, samples) : samples;
+    return batch > 0 ? (samples + batch - 1) / batch : 0;
+  }
 
   /// Trains one epoch over `data` in the order epochOrder(data.count, seed,
   /// epochsDone()). Fails before the first step, changing nothing, if the

@@ -73,8 +73,9 @@ struct TrialOutcome {
 /// Curves of earlier trials, for pruning.
 using TrialCurves = std::vector<std::vector<double>>;
 
-/// Trains one configuration and, when `checkpointPath` is not empty, saves
-/// the weights of its best epoch there.
+/// Trains one configuration through kiln::fit (kiln/Fit.h), scored on
+/// `validation` after every epoch and pruned by its epoch callback, and, when
+/// `checkpointPath` is not empty, saves the weights of its best epoch there.
 TrialOutcome runTrial(CompiledModel &model, const TuneSettings &settings, const TuneConfig &config,
                       int64_t trial, const Dataset &train, const Dataset &validation,
                       const TrialCurves &earlier, const std::string &checkpointPath);

@@ -3,7 +3,7 @@
 #include "kiln/Trainer.h"
 #include "kiln/Checkpoint.h"
 #include "kiln/Random.h"
-#include "kiln/Schedule.h"
+#include "train/LearningRate.h"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>

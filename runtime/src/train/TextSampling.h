@@ -1,12 +1,12 @@
-//===- Sample.h - Text from a byte-level language model ---------*- C++ -*-===//
+//===- TextSampling.h - Text from a byte-level language model ---*- C++ -*-===//
 //
 // Generation for models trained on text (loadTextDataset): a model whose
 // input is token ids and which predicts a label per step, over the 256 byte
 // values (or fewer classes for a narrower alphabet).
 //
 //===----------------------------------------------------------------------===//
-#ifndef KILN_SAMPLE_H
-#define KILN_SAMPLE_H
+#ifndef KILN_TRAIN_TEXTSAMPLING_H
+#define KILN_TRAIN_TEXTSAMPLING_H
 
 #include "kiln/CompiledModel.h"
 #include "kiln/Result.h"
@@ -26,4 +26,4 @@ Result<std::string> sampleText(CompiledModel &model, const float *const *params,
 
 } // namespace kiln
 
-#endif // KILN_SAMPLE_H
+#endif // KILN_TRAIN_TEXTSAMPLING_H

@@ -1,6 +1,6 @@
 //===- Progress.cpp - A progress bar for training epochs ------------------===//
 
-#include "kiln/Progress.h"
+#include "train/Progress.h"
 
 #include <fmt/format.h>
 

@@ -1,4 +1,4 @@
-//===- Schedule.cpp - Learning-rate schedules -----------------------------===//
+//===- LearningRate.cpp - Learning-rate schedules -------------------------===//
 //
 // One table says which arguments each kind takes and what values they allow;
 // checking, defaults and messages all read it. Only the formulas in
@@ -6,7 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "kiln/Schedule.h"
+#include "train/LearningRate.h"
 
 #include <fmt/format.h>
 

@@ -1,4 +1,4 @@
-//===- ScheduleTest.cpp - Tests of learning-rate schedules ----------------===//
+//===- LearningRateTest.cpp - Tests of learning-rate schedules ------------===//
 //
 // The step, exponential and cosine schedules against rates computed by
 // PyTorch's StepLR, ExponentialLR and CosineAnnealingLR
@@ -8,7 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "kiln/Schedule.h"
+#include "train/LearningRate.h"
 
 #include <gtest/gtest.h>
 
@@ -41,7 +41,7 @@ ScheduleInfo parsed(std::string_view text) {
 // Rates
 //===----------------------------------------------------------------------===//
 
-TEST(ScheduleTest, MatchesPyTorchSchedulers) {
+TEST(LearningRateTest, MatchesPyTorchSchedulers) {
   // PyTorch computes each rate from the previous one (times gamma, or the
   // cosine ratio), so it drifts from the closed forms by a few ulps per step:
   // 1e-6 relative is far above that drift and far below any real mistake
@@ -61,14 +61,14 @@ TEST(ScheduleTest, MatchesPyTorchSchedulers) {
   }
 }
 
-TEST(ScheduleTest, ConstantIsTheBaseRate) {
+TEST(LearningRateTest, ConstantIsTheBaseRate) {
   ScheduleInfo constant; // the default
   EXPECT_TRUE(checkSchedule(constant));
   for (int64_t t : {0, 1, 7, 1000000})
     EXPECT_EQ(scheduledRate(constant, 0.25, t), 0.25);
 }
 
-TEST(ScheduleTest, CosineHoldsMinLrAfterThePeriod) {
+TEST(LearningRateTest, CosineHoldsMinLrAfterThePeriod) {
   // PyTorch's CosineAnnealingLR rises again after T_max; Kiln's stays down.
   ScheduleInfo schedule = parsed("cosine(period=10,min_lr=0.01)");
   EXPECT_NEAR(scheduledRate(schedule, 0.1, 9),
@@ -79,7 +79,7 @@ TEST(ScheduleTest, CosineHoldsMinLrAfterThePeriod) {
   EXPECT_EQ(scheduledRate(parsed("cosine(period=3)"), 0.1, 5), 0.0);
 }
 
-TEST(ScheduleTest, WarmupRisesLinearlyThenRunsTheScheduleFromZero) {
+TEST(LearningRateTest, WarmupRisesLinearlyThenRunsTheScheduleFromZero) {
   struct Case {
     const char *schedule;
     double baseLr;
@@ -110,7 +110,7 @@ TEST(ScheduleTest, WarmupRisesLinearlyThenRunsTheScheduleFromZero) {
   }
 }
 
-TEST(ScheduleTest, DefaultsApplyWhenArgumentsAreLeftOut) {
+TEST(LearningRateTest, DefaultsApplyWhenArgumentsAreLeftOut) {
   ScheduleInfo withDefaults = parsed("cosine(period=20)");
   ScheduleInfo explicitDefaults = parsed("cosine(period=20,min_lr=0,warmup=0)");
   for (int64_t t = 0; t < 25; ++t)
@@ -121,7 +121,7 @@ TEST(ScheduleTest, DefaultsApplyWhenArgumentsAreLeftOut) {
 // Checking
 //===----------------------------------------------------------------------===//
 
-TEST(ScheduleTest, AcceptsEveryKindAtItsBounds) {
+TEST(LearningRateTest, AcceptsEveryKindAtItsBounds) {
   for (const char *text :
        {"constant", "constant()", "constant(warmup=0)", "step(step_size=1,gamma=1)",
         "step(gamma=1e-9,step_size=1000000)", "exponential(gamma=1)", "exponential(gamma=0.001)",
@@ -129,7 +129,7 @@ TEST(ScheduleTest, AcceptsEveryKindAtItsBounds) {
     EXPECT_TRUE(parseSchedule(text)) << text;
 }
 
-TEST(ScheduleTest, CheckNamesTheBadPart) {
+TEST(LearningRateTest, CheckNamesTheBadPart) {
   const double nan = std::numeric_limits<double>::quiet_NaN();
   const double inf = std::numeric_limits<double>::infinity();
   struct Case {
@@ -179,7 +179,7 @@ TEST(ScheduleTest, CheckNamesTheBadPart) {
 // The command-line form
 //===----------------------------------------------------------------------===//
 
-TEST(ScheduleTest, ParsesTheCommandLineForm) {
+TEST(LearningRateTest, ParsesTheCommandLineForm) {
   ScheduleInfo constant = parsed("constant");
   EXPECT_EQ(constant.kind, "constant");
   EXPECT_TRUE(constant.args.empty());
@@ -193,7 +193,7 @@ TEST(ScheduleTest, ParsesTheCommandLineForm) {
   EXPECT_EQ(step.args, (Args{{"step_size", 10}, {"gamma", 0.5}}));
 }
 
-TEST(ScheduleTest, ParseErrorsPointAtTheColumn) {
+TEST(LearningRateTest, ParseErrorsPointAtTheColumn) {
   struct Case {
     const char *text;
     const char *message;
@@ -231,7 +231,7 @@ TEST(ScheduleTest, ParseErrorsPointAtTheColumn) {
   }
 }
 
-TEST(ScheduleTest, FormatIsReadBack) {
+TEST(LearningRateTest, FormatIsReadBack) {
   for (const char *text : {"constant", "step(step_size=10,gamma=0.5)", "exponential(gamma=0.95)",
                            "cosine(period=1000,min_lr=0.0001,warmup=100)"}) {
     ScheduleInfo schedule = parsed(text);

@@ -1,4 +1,4 @@
-//===- Schedule.h - Learning-rate schedules ---------------------*- C++ -*-===//
+//===- LearningRate.h - Learning-rate schedules -----------------*- C++ -*-===//
 //
 // The learning rate of optimizer update t (0-based) under a ScheduleInfo,
 // given the base rate lr. The closed forms are those of PyTorch's schedulers
@@ -17,8 +17,8 @@
 // runs on t - warmup.
 //
 //===----------------------------------------------------------------------===//
-#ifndef KILN_SCHEDULE_H
-#define KILN_SCHEDULE_H
+#ifndef KILN_TRAIN_LEARNINGRATE_H
+#define KILN_TRAIN_LEARNINGRATE_H
 
 #include "kiln/CompiledModel.h"
 #include "kiln/Result.h"
@@ -52,4 +52,4 @@ double scheduledRate(const ScheduleInfo &schedule, double baseLr, int64_t step);
 
 } // namespace kiln
 
-#endif // KILN_SCHEDULE_H
+#endif // KILN_TRAIN_LEARNINGRATE_H

@@ -14,8 +14,8 @@
 //   progress.endEpoch("epoch 2/10  loss 0.2874  ...");
 //
 //===----------------------------------------------------------------------===//
-#ifndef KILN_PROGRESS_H
-#define KILN_PROGRESS_H
+#ifndef KILN_TRAIN_PROGRESS_H
+#define KILN_TRAIN_PROGRESS_H
 
 #include <cstdint>
 #include <functional>
@@ -71,4 +71,4 @@ std::string formatDuration(double seconds);
 
 } // namespace kiln
 
-#endif // KILN_PROGRESS_H
+#endif // KILN_TRAIN_PROGRESS_H

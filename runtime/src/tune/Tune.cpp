@@ -1,6 +1,7 @@
 //===- Tune.cpp - Hyperparameter search over a compiled model -------------===//
 #include "kiln/Tune.h"
 #include "kiln/Checkpoint.h"
+#include "kiln/Fit.h"
 #include "kiln/Init.h"
 #include "kiln/Trainer.h"
 
@@ -268,39 +269,37 @@ TrialOutcome runTrial(CompiledModel &model, const TuneSettings &settings, const 
   trainer.setSchedule(schedule);
   trainer.setNormalization(settings.normalization);
 
-  double best = NAN;
-  std::vector<std::vector<float>> bestParams;
-  for (int64_t epoch = 1; epoch <= epochs; ++epoch) {
-    Result<EpochStats> stats = trainer.trainEpoch(train);
-    if (!stats)
-      return fail(stats.error());
-    Result<EvalStats> eval = trainer.evaluate(validation);
-    if (!eval)
-      return fail(eval.error());
-    double value = eval->byName(settings.objective);
-    if (!std::isfinite(value))
-      return fail(fmt::format("{} is {} after epoch {}", settings.objective, value, epoch));
-    outcome.curve.push_back(value);
+  // Scored on the validation set after every epoch; the best epoch's weights
+  // are what the trial keeps. Pruning watches the best value so far.
+  FitOptions options;
+  options.epochs = epochs;
+  options.validation = &validation;
+  options.trainMetricSamples = 0;
+  options.monitor = settings.objective;
+  options.restoreBest = !checkpointPath.empty();
+  FitCallbacks callbacks;
+  callbacks.onEpochEnd = [&](const FitEpoch &done) -> Result<FitDecision> {
+    int64_t epoch = done.record.epoch;
+    if (!std::isfinite(done.monitored))
+      return Error(fmt::format("{} is {} after epoch {}", settings.objective, done.monitored,
+                               epoch));
+    outcome.curve.push_back(done.monitored);
     outcome.record.epochs = epoch;
-    if (std::isnan(best) || better(value, best, higher)) {
-      best = value;
-      bestParams.resize(params.size());
-      for (size_t p = 0; p < params.size(); ++p)
-        bestParams[p] = params.values(p);
-    }
-    if (epoch < epochs && shouldPrune(settings.prune, size_t(epoch), best, earlier, higher)) {
-      outcome.record.status = "pruned";
-      break;
-    }
-  }
-  outcome.record.objective = best;
+    if (epoch < epochs && shouldPrune(settings.prune, size_t(epoch), done.best, earlier, higher))
+      return FitDecision::Stop;
+    return FitDecision::Continue;
+  };
+  Result<FitState> run = fit(trainer, train, options, callbacks);
+  if (!run)
+    return fail(run.error());
+  if (run->stoppedByCallback)
+    outcome.record.status = "pruned";
+  outcome.record.objective = run->bestValue;
   if (!checkpointPath.empty()) {
-    for (size_t p = 0; p < params.size(); ++p)
-      params.values(p) = bestParams[p];
     std::map<std::string, std::string> metadata = {
         {"tune_trial", std::to_string(trial)},
         {"tune_config", formatConfig(space, config)},
-        {"tune_objective", fmt::format("{} {}", settings.objective, best)}};
+        {"tune_objective", fmt::format("{} {}", settings.objective, run->bestValue)}};
     if (Status status = trainer.saveCheckpoint(checkpointPath, metadata); !status)
       return fail(status.error());
   }

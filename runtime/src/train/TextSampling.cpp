@@ -1,6 +1,6 @@
-//===- Sample.cpp - Text from a byte-level language model -----------------===//
+//===- TextSampling.cpp - Text from a byte-level language model -----------===//
 
-#include "kiln/Sample.h"
+#include "train/TextSampling.h"
 #include "kiln/Random.h"
 
 #include <fmt/format.h>

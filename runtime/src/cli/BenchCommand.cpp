@@ -1,0 +1,46 @@
+//===- BenchCommand.cpp - bench: time a training step ---------------------===//
+
+#include "cli/Commands.h"
+#include "kiln/Bench.h"
+
+#include <fmt/format.h>
+
+#include <ostream>
+
+namespace kiln::cli {
+
+int runBench(const std::string &, const Config &config, CompiledModel &model, std::ostream &out,
+             std::ostream &err) {
+  const ModelInfo &info = model.info();
+  if (config.batch < 1)
+    return fail(err, "bench needs a batch size (--batch B), not 'full'");
+  model.setNumThreads(static_cast<int>(config.threads));
+  BenchOptions options;
+  options.batch = config.batch;
+  options.steps = config.benchSteps;
+  options.warmup = config.warmup;
+  options.seed = config.seed;
+  options.hyperparams = config.hyperparams;
+  Result<BenchResult> result = benchmarkTrainStep(model, options);
+  if (!result)
+    return fail(err, result.error());
+  if (config.json) {
+    out << fmt::format("{{\"model\": \"{}\", \"optimizer\": \"{}\", \"batch\": {}, "
+                       "\"threads\": {}, \"steps\": {}, \"median_ms\": {:.4f}, "
+                       "\"p10_ms\": {:.4f}, \"p90_ms\": {:.4f}, \"peak_rss_mib\": {:.1f}}}",
+                       info.name, info.optimizer, config.batch, config.threads, result->steps,
+                       result->medianMs, result->p10Ms, result->p90Ms, result->peakRssMiB)
+        << std::endl;
+    return ExitSuccess;
+  }
+  out << fmt::format("{} batch {} threads {}: median {:.3f} ms/step (p10 {:.3f}, p90 {:.3f}) "
+                     "over {} steps, {:.0f} samples/s, peak memory {:.1f} MiB",
+                     info.name, config.batch, config.threads, result->medianMs, result->p10Ms,
+                     result->p90Ms, result->steps,
+                     1000.0 * static_cast<double>(config.batch) / result->medianMs,
+                     result->peakRssMiB)
+      << std::endl;
+  return ExitSuccess;
+}
+
+} // namespace kiln::cli

@@ -1,0 +1,109 @@
+//===- Cli.cpp - The command line of a generated training binary ----------===//
+//
+// runMain: the command's name, its flags parsed by the flag table
+// (cli/Flags.h) into a Config, then the command (cli/Commands.h).
+//
+//===----------------------------------------------------------------------===//
+
+#include "kiln/Cli.h"
+#include "cli/Commands.h"
+#include "cli/Flags.h"
+#include "cli/Help.h"
+
+#include <fmt/format.h>
+
+#include <iostream>
+
+namespace kiln {
+
+namespace cli {
+
+const std::vector<Command> &commands() {
+  static const std::vector<Command> table = {
+      {"train", TrainCommand, "train, report progress and the final test metric", runTrain},
+      {"eval", EvalCommand, "measure a checkpoint on a data set", runEval},
+      {"predict", PredictCommand, "write a checkpoint's predictions for a data set as CSV",
+       runPredict},
+      {"export", ExportCommand, "write a checkpoint's weights for PyTorch or numpy", runExport},
+      {"tune", TuneCommand, "search hyperparameters, keep the best model and test it", runTune},
+      {"bench", BenchCommand, "time a training step on random data", runBench},
+  };
+  return table;
+}
+
+int fail(std::ostream &err, const std::string &message) {
+  err << "error: " << message << std::endl;
+  return ExitFailure;
+}
+
+Result<std::unique_ptr<Model>> loadCheckpointModel(CompiledModel &model, const Config &config) {
+  auto loaded = std::make_unique<Model>(model, TrainerOptions{config.batch, config.seed});
+  if (Status status = loaded->load(config.checkpoint); !status)
+    return status.takeError();
+  model.setNumThreads(static_cast<int>(config.threads));
+  return loaded;
+}
+
+} // namespace cli
+
+namespace {
+
+/// "mlp" for "./build/mlp".
+std::string programName(int argc, const char *const *argv, const ModelInfo &info) {
+  if (argc < 1 || !argv[0] || !*argv[0])
+    return info.name;
+  std::string path = argv[0];
+  size_t slash = path.find_last_of('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+} // namespace
+
+int runMain(int argc, const char *const *argv, CompiledModel &model, std::ostream &out,
+            std::ostream &err) {
+  using namespace cli;
+  const ModelInfo &info = model.info();
+  std::string program = programName(argc, argv, info);
+  if (argc < 2) {
+    err << fmt::format("error: missing command (see '{} --help')", program) << std::endl;
+    return ExitUsage;
+  }
+  std::string name = argv[1];
+  if (name == "--help" || name == "-h" || name == "help") {
+    printTopUsage(out, program, info, commands());
+    return ExitSuccess;
+  }
+  const Command *command = nullptr;
+  for (const Command &c : commands())
+    if (name == c.name)
+      command = &c;
+  if (!command) {
+    err << fmt::format("error: unknown command '{}' (see '{} --help')", name, program)
+        << std::endl;
+    return ExitUsage;
+  }
+
+  std::vector<Flag> flags = flagTable(info);
+  if (std::optional<std::string> problem = checkFlagTable(flags))
+    return fail(err, *problem);
+  Config config;
+  for (const HyperparamInfo &hyper : info.hyperparams)
+    config.hyperparams.push_back(hyper.defaultValue);
+  std::vector<std::string> args(argv + 2, argv + argc);
+  if (std::optional<std::string> problem = parseArgs(args, flags, command->bit, config)) {
+    err << fmt::format("error: {} (see '{} {} --help')", *problem, program, command->name)
+        << std::endl;
+    return ExitUsage;
+  }
+  if (config.help) {
+    printCommandUsage(out, program, info, *command, flags);
+    return ExitSuccess;
+  }
+  return command->run(program, config, model, out, err);
+}
+
+int runMain(int argc, char **argv, CompiledModel &model) {
+  return runMain(argc, argv, model, std::cout, std::cerr);
+}
+
+} // namespace kiln

@@ -1,0 +1,132 @@
+//===- TuneCommand.cpp - tune: search hyperparameters ---------------------===//
+
+#include "cli/Commands.h"
+#include "cli/DataSets.h"
+#include "kiln/Tune.h"
+#include "train/Metrics.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <ostream>
+
+namespace kiln::cli {
+
+namespace {
+
+/// The ranges of a tune: the model file's, each --space range replacing the
+/// one of its name or adding one.
+std::vector<TuneRange> tuneSpaceOf(const ModelInfo &info, const Config &config) {
+  std::vector<TuneRange> space = info.tuneSpace;
+  for (const TuneRange &range : config.space) {
+    auto same = std::find_if(space.begin(), space.end(),
+                             [&](const TuneRange &r) { return r.name == range.name; });
+    if (same != space.end())
+      *same = range;
+    else
+      space.push_back(range);
+  }
+  return space;
+}
+
+/// "--lr 0.0123 --batch 64": a configuration as train flags.
+std::string asTrainFlags(const std::vector<TuneRange> &space, const TuneConfig &config) {
+  std::string flags;
+  for (size_t i = 0; i < space.size(); ++i) {
+    if (space[i].name.rfind("schedule.", 0) == 0)
+      continue; // part of --schedule, shown with the configuration
+    flags += fmt::format(" --{} {}", space[i].name, static_cast<float>(config[i]));
+  }
+  return flags;
+}
+
+} // namespace
+
+int runTune(const std::string &program, const Config &given, CompiledModel &model,
+            std::ostream &out, std::ostream &err) {
+  const ModelInfo &info = model.info();
+  Config config = given;
+  std::vector<TuneRange> space = tuneSpaceOf(info, config);
+  if (space.empty())
+    return fail(err, "nothing to tune: the model file has no tune block; give ranges with "
+                     "--space, such as --space 'lr=log_uniform(1e-4,0.1)'");
+  if (Status status = checkTuneSpace(info, space); !status)
+    return fail(err, status.error());
+  if (config.method == "manual" && config.configsPath.empty())
+    return fail(err, "manual search reads its configurations from --configs FILE");
+  if (config.method != "manual" && !config.configsPath.empty())
+    return fail(err, "--configs goes with --method manual");
+  // The objective is measured on validation data that the test set never joins.
+  if (config.valDataPath.empty() && !(config.valFraction > 0))
+    config.valFraction = 0.2;
+
+  Result<TrainData> data = loadTrainData(config, info);
+  if (!data)
+    return fail(err, data.error());
+  Result<Standardization> stats = normalizeSets(*data);
+  if (!stats)
+    return fail(err, stats.error());
+  data->train.truncate(config.limit > 0 ? config.limit : data->train.count);
+
+  TuneSettings settings;
+  settings.search.method = config.method;
+  settings.search.space = space;
+  settings.search.seed = config.seed;
+  bool wholeList = config.method == "grid" || config.method == "manual";
+  settings.search.budget = config.trials > 0 ? config.trials : wholeList ? 0 : 20;
+  settings.search.manualFile = config.configsPath;
+  settings.timeLimitSeconds = config.timeLimit;
+  settings.objective = config.objective;
+  settings.prune = config.prune;
+  settings.jobs = config.jobs;
+  settings.threadsPerTrial =
+      config.jobs > 1 ? std::max<int64_t>(1, config.threads / config.jobs) : config.threads;
+  settings.seed = config.seed;
+  settings.batch = config.batch;
+  settings.epochs = config.epochs;
+  settings.hyperparams = config.hyperparams;
+  settings.schedule = config.schedule ? *config.schedule : info.schedule;
+  settings.normalization = *stats;
+  settings.outputDir = config.output.empty() ? "tune-" + info.name : config.output;
+
+  std::string names;
+  for (const TuneRange &r : space)
+    names += (names.empty() ? "" : ", ") + r.name;
+  out << fmt::format("tuning {}: {} search over {} ({} trials{}), {} job{}; objective {} on {} "
+                     "validation samples, {} training samples",
+                     info.name, config.method, names,
+                     settings.search.budget > 0 ? std::to_string(settings.search.budget)
+                                                : std::string("all"),
+                     config.timeLimit > 0 ? fmt::format(" or {} s", config.timeLimit) : "",
+                     config.jobs, config.jobs == 1 ? "" : "s", config.objective,
+                     data->validation->count, data->train.count)
+      << std::endl;
+  Result<TuneHistory> history = runSearch(model, settings, data->train, *data->validation, out);
+  if (!history)
+    return fail(err, history.error());
+  const TrialRecord &best = history->trials[history->bestIndex()];
+  out << fmt::format("best: trial {}  {}  {} {}", best.trial, formatConfig(space, best.values),
+                     config.objective,
+                     config.objective == "val-acc" ? fmt::format("{:.2f}%", 100 * best.objective)
+                                                   : fmt::format("{:.4f}", best.objective))
+      << std::endl;
+
+  // The kept model, measured once on the test set.
+  const std::string bestPath = settings.outputDir + "/best.safetensors";
+  ParameterStore params(info);
+  Trainer trainer(model, params, {config.batch, config.seed});
+  if (Status status = trainer.loadCheckpoint(bestPath); !status)
+    return fail(err, status.error());
+  model.setNumThreads(static_cast<int>(config.threads));
+  Result<EvalStats> test = trainer.evaluate(data->test);
+  if (!test)
+    return fail(err, test.error());
+  out << fmt::format("best model ({}): {}", bestPath, formatMetrics(info, "test", *test, true, false))
+      << std::endl;
+  out << fmt::format("trials: {0}/trials.csv, {0}/trials.svg; train it again with: {1} train{2}",
+                     settings.outputDir, program, asTrainFlags(space, best.values))
+      << std::endl;
+  return ExitSuccess;
+}
+
+} // namespace kiln::cli
