@@ -11,6 +11,8 @@
 #include "Import/Import.h"
 #include "Import/Importer.h"
 
+#include "kiln/Vocabulary.h"
+
 #include "llvm/ADT/SmallPtrSet.h"
 
 #include <cmath>

@@ -10,6 +10,7 @@
 #include "Import/Importer.h"
 
 #include "Kiln/IR/ScalarBody.h"
+#include "kiln/Vocabulary.h"
 
 #include <cmath>
 

@@ -12,6 +12,8 @@
 
 #include "Kiln/IR/ScalarBody.h"
 
+#include "kiln/Vocabulary.h"
+
 #include "mlir/IR/BuiltinOps.h"
 
 #include "llvm/ADT/ArrayRef.h"

@@ -12,6 +12,8 @@
 
 #include "Kiln/IR/KilnOps.h"
 
+#include "kiln/Vocabulary.h"
+
 #include "llvm/ADT/STLFunctionalExtras.h"
 
 namespace kiln {
