@@ -82,7 +82,7 @@ struct StateDesc {
 struct HyperparamDesc {
   std::string name;
   double defaultValue = 0;
-  /// The valid range, from the training tables (Training/Optimizers.h).
+  /// The valid range, from the kiln.hyperparam op.
   double lower = -1e300, upper = 1e300;
   bool lowerOpen = false, upperOpen = false;
 };

@@ -7,8 +7,6 @@
 //===----------------------------------------------------------------------===//
 #include "Codegen/ModelManifest.h"
 
-#include "Training/Optimizers.h"
-
 #include <cmath>
 
 using namespace mlir;
@@ -16,14 +14,16 @@ using namespace kiln;
 
 namespace {
 
-/// The range rule of runtime value `name`: the optimizer's, or another
-/// training statement's.
-const HyperparamRule *hyperparamRule(llvm::StringRef optimizer, llvm::StringRef name) {
-  if (const OptimizerRule *rule = lookupOptimizer(optimizer))
-    for (const HyperparamRule &h : rule->hyperparams)
-      if (h.name == name)
-        return &h;
-  return lookupTrainingHyperparam(name);
+/// The manifest's description of a runtime value: its default and the range
+/// its op carries (an unbounded end as +-1e300, closed).
+HyperparamDesc hyperparamDesc(HyperparamOp op) {
+  vocabulary::NumberRange range = op.getRange();
+  HyperparamDesc desc{op.getName().str(), op.getDefaultValue().convertToDouble()};
+  desc.lower = std::isinf(range.low) ? -1e300 : range.low;
+  desc.lowerOpen = range.lowOpen && !std::isinf(range.low);
+  desc.upper = std::isinf(range.high) ? 1e300 : range.high;
+  desc.upperOpen = range.highOpen && !std::isinf(range.high);
+  return desc;
 }
 
 template <typename List> int indexByName(llvm::StringRef name, const List &list) {
@@ -124,14 +124,7 @@ int kiln::recordState(LoweredModel &model, StateOp state) {
 int kiln::recordHyperparam(LoweredModel &model, HyperparamOp hyper) {
   int index = indexByName(hyper.getName(), model.hyperparams);
   if (index < 0) {
-    HyperparamDesc desc{hyper.getName().str(), hyper.getDefaultValue().convertToDouble()};
-    if (const HyperparamRule *rule = hyperparamRule(model.optimizer, hyper.getName())) {
-      desc.lower = rule->min;
-      desc.lowerOpen = rule->minExclusive;
-      desc.upper = std::isinf(rule->max) ? 1e300 : rule->max;
-      desc.upperOpen = !rule->maxInclusive && !std::isinf(rule->max);
-    }
-    model.hyperparams.push_back(desc);
+    model.hyperparams.push_back(hyperparamDesc(hyper));
     index = static_cast<int>(model.hyperparams.size()) - 1;
   }
   return index;

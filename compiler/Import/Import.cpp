@@ -3,12 +3,15 @@
 // Walks the AST once, resolving names and building kiln ops with the shapes
 // they produce. Every call in a model file is looked up in the call tables
 // (Layers.cpp, Losses.cpp); the training statements and the tune block in
-// TrainingStatements.cpp. Errors are reported at the offending text and name
-// the shapes involved.
+// TrainingStatements.cpp; initializers in the vocabulary shared with the
+// runtime (kiln/Vocabulary.h). Errors are reported at the offending text and
+// name the shapes involved.
 //
 //===----------------------------------------------------------------------===//
 #include "Import/Import.h"
 #include "Import/Importer.h"
+
+#include "kiln/Vocabulary.h"
 
 #include "llvm/ADT/SmallPtrSet.h"
 
@@ -41,35 +44,29 @@ std::string specNumber(double v) {
 
 FailureOr<std::string> initSpec(const ast::Expr &e, std::string &message) {
   // Names, with PyTorch's and Keras's spellings of the same schemes.
-  static const std::pair<const char *, const char *> kNames[] = {
-      {"zeros", "zeros"},
-      {"ones", "ones"},
-      {"he_normal", "he_normal"},
-      {"he_uniform", "he_uniform"},
-      {"kaiming_normal", "he_normal"},
-      {"kaiming_uniform", "he_uniform"},
-      {"xavier_normal", "xavier_normal"},
-      {"xavier_uniform", "xavier_uniform"},
-      {"glorot_normal", "xavier_normal"},
-      {"glorot_uniform", "xavier_uniform"},
-  };
-  const char *known = "zeros, ones, constant(v), uniform(low, high), normal(mean, std), "
-                      "he_normal, he_uniform, xavier_normal, xavier_uniform";
-  if (e.kind == ast::Expr::Kind::Name)
-    for (auto [name, spec] : kNames)
-      if (e.name == name)
-        return std::string(spec);
+  if (e.kind == ast::Expr::Kind::Name) {
+    std::string_view name = e.name;
+    if (const auto *alias = vocabulary::findByName(vocabulary::InitializerAliases, name))
+      name = alias->initializer;
+    const vocabulary::InitializerRow *row = vocabulary::findByName(vocabulary::Initializers, name);
+    if (row && row->numNumbers == 0)
+      return std::string(name);
+  }
   if (e.kind == ast::Expr::Kind::String) {
     message = "an initializer is written without quotes, as in init = he_normal or "
               "init = uniform(-0.1, 0.1); got the string \"" + e.name + "\"";
     return failure();
   }
-  if (e.kind != ast::Expr::Kind::Call ||
-      (e.name != "constant" && e.name != "uniform" && e.name != "normal")) {
-    message = "unknown initializer '" + spellingOf(e) + "' (known: " + known + ")";
+  const vocabulary::InitializerRow *call =
+      e.kind == ast::Expr::Kind::Call
+          ? vocabulary::findByName(vocabulary::Initializers, std::string_view(e.name))
+          : nullptr;
+  if (!call || call->numNumbers == 0) {
+    message = "unknown initializer '" + spellingOf(e) +
+              "' (known: " + std::string(vocabulary::KnownInitializers) + ")";
     return failure();
   }
-  size_t count = e.name == "constant" ? 1 : 2;
+  size_t count = call->numNumbers;
   std::vector<double> values;
   for (const ast::Arg &arg : e.args) {
     if (!arg.keyword.empty() || arg.value->kind != ast::Expr::Kind::Number ||
@@ -85,12 +82,12 @@ FailureOr<std::string> initSpec(const ast::Expr &e, std::string &message) {
               (count > 1 ? "s" : "") + ", got " + std::to_string(values.size());
     return failure();
   }
-  if (e.name == "uniform" && !(values[0] < values[1])) {
+  if (call->kind == vocabulary::InitializerKind::Uniform && !(values[0] < values[1])) {
     message = "initializer 'uniform' needs low < high, got uniform(" + e.args[0].value->spelling +
               ", " + e.args[1].value->spelling + ")";
     return failure();
   }
-  if (e.name == "normal" && !(values[1] > 0)) {
+  if (call->kind == vocabulary::InitializerKind::Normal && !(values[1] > 0)) {
     message = "initializer 'normal' needs a positive standard deviation, got " +
               e.args[1].value->spelling;
     return failure();
@@ -360,8 +357,9 @@ static bool dependsOnParam(Operation *op) {
 }
 
 OwningOpRef<ModuleOp> Importer::run() {
+  MLIRContext &context = *builder.getContext();
   OwningOpRef<ModuleOp> module = ModuleOp::create(loc(model.loc));
-  (*module)->setAttr("kiln.model", builder.getStringAttr(model.name));
+  KilnDialect::ModelAttrHelper(&context).setAttr(*module, builder.getStringAttr(model.name));
   builder.setInsertionPointToEnd(module->getBody());
   auto func = func::FuncOp::create(builder, loc(model.loc), "forward",
                                    builder.getFunctionType({}, {}));
@@ -414,7 +412,7 @@ OwningOpRef<ModuleOp> Importer::run() {
   FailureOr<DictionaryAttr> optimizer = importTraining(*module);
   if (failed(optimizer))
     return nullptr;
-  (*module)->setAttr("kiln.optimizer", *optimizer);
+  KilnDialect::OptimizerAttrHelper(&context).setAttr(*module, *optimizer);
   if (failed(importTune(*module, func)))
     return nullptr;
 
@@ -423,10 +421,11 @@ OwningOpRef<ModuleOp> Importer::run() {
     return nullptr;
   }
   Value prediction = lossInfo->second.prediction;
-  (*module)->setAttr("kiln.task", builder.getStringAttr(lossInfo->second.task));
+  KilnDialect::TaskAttrHelper(&context).setAttr(*module,
+                                                builder.getStringAttr(lossInfo->second.task));
   for (const ast::InputDecl &decl : model.inputs)
     if (decl.isLabel) {
-      (*module)->setAttr("kiln.label", builder.getStringAttr(decl.name));
+      KilnDialect::LabelAttrHelper(&context).setAttr(*module, builder.getStringAttr(decl.name));
       break;
     }
   func::ReturnOp::create(builder, loc(model.loc), ValueRange{loss, prediction});

@@ -10,6 +10,7 @@
 #include "Import/Importer.h"
 
 #include "Kiln/IR/ScalarBody.h"
+#include "kiln/Vocabulary.h"
 
 #include <cmath>
 
@@ -302,15 +303,17 @@ FailureOr<Value> Importer::buildReshape(BoundArgs &args) {
 FailureOr<Value> Importer::buildDropout(BoundArgs &args) {
   if (failed(expectF32(args, 0, 0, "dropout", "an f32 input")))
     return failure();
+  // A probability below 1: the runtime value `dropout<k>.rate` takes it.
+  const vocabulary::NumberRange rateRange = {0.0, 1.0, false, true};
   double rate = numberArg(args, 1, 0.5);
-  if (rate < 0 || rate >= 1)
+  if (!rateRange.contains(rate))
     return error(args.exprs[1]->loc, "dropout rate " + args.exprs[1]->spelling +
-                                         " is out of range [0, 1)");
+                                         " is out of range " + vocabulary::formatRange(rateRange));
   unsigned index = layerCounts["dropout"];
   std::string layer = layerName("dropout");
   Location l = loc(args.call->loc);
   Value x = args.tensors[0];
-  Value rateValue = buildHyperparam(builder, l, layer + ".rate", rate);
+  Value rateValue = buildHyperparam(builder, l, layer + ".rate", rate, rateRange);
   Value step = StepOp::create(builder, l, builder.getF32Type());
   Value dropped = DropoutOp::create(builder, l, x.getType(), x, rateValue, step,
                                     builder.getI64IntegerAttr(intArg(args, 2, index)));

@@ -8,9 +8,9 @@
 //===----------------------------------------------------------------------===//
 #include "Import/Importer.h"
 
+#include "kiln/Vocabulary.h"
+
 #include <cmath>
-#include <limits>
-#include <sstream>
 
 using namespace mlir;
 using namespace kiln;
@@ -32,11 +32,11 @@ struct TrainingFunction {
   llvm::ArrayRef<llvm::StringRef> runtimeNames = {};
 };
 
-constexpr double kInf = std::numeric_limits<double>::infinity();
-const HyperparamRule kStrength = {"strength", 0.0, 0.0, kInf, false};
+const vocabulary::NumberRange kNonNegative = {0.0, vocabulary::Infinity, false, true};
+const vocabulary::NumberRange kPositive = {0.0, vocabulary::Infinity, true, true};
+const HyperparamRule kStrength = {"strength", 0.0, kNonNegative};
 const HyperparamRule kL1Strength[] = {kStrength};
-const HyperparamRule kElasticArgs[] = {{"l1", 0.0, 0.0, kInf, false},
-                                       {"l2", 0.0, 0.0, kInf, false}};
+const HyperparamRule kElasticArgs[] = {{"l1", 0.0, kNonNegative}, {"l2", 0.0, kNonNegative}};
 const llvm::StringRef kL1Name[] = {"l1"}, kL2Name[] = {"l2"}, kDecayName[] = {"weight_decay"};
 const TrainingFunction kRegularizers[] = {
     {"l1", kL1Strength, kL1Name},
@@ -45,8 +45,8 @@ const TrainingFunction kRegularizers[] = {
     {"weight_decay", kL1Strength, kDecayName},
 };
 
-const HyperparamRule kLimit[] = {{"limit", 1.0, 0.0, kInf, true}};
-const HyperparamRule kMaxNorm[] = {{"max_norm", 1.0, 0.0, kInf, true}};
+const HyperparamRule kLimit[] = {{"limit", 1.0, kPositive}};
+const HyperparamRule kMaxNorm[] = {{"max_norm", 1.0, kPositive}};
 const llvm::StringRef kClipName[] = {"clip"};
 const TrainingFunction kClips[] = {
     {"value", kLimit, kClipName},
@@ -54,34 +54,21 @@ const TrainingFunction kClips[] = {
     {"global_norm", kMaxNorm, kClipName},
 };
 
-const HyperparamRule kWarmup = {"warmup", 0.0, 0.0, kInf, false, false, /*integer=*/true};
-const HyperparamRule kGamma = {"gamma", 0.1, 0.0, 1.0, true, /*maxInclusive=*/true};
-const HyperparamRule kConstantArgs[] = {kWarmup};
-const HyperparamRule kStepArgs[] = {
-    {"step_size", 1000.0, 1.0, kInf, false, false, /*integer=*/true}, kGamma, kWarmup};
-const HyperparamRule kExponentialArgs[] = {kGamma, kWarmup};
-const HyperparamRule kCosineArgs[] = {
-    {"period", 1000.0, 1.0, kInf, false, false, /*integer=*/true},
-    {"min_lr", 0.0, 0.0, kInf, false},
-    kWarmup};
-const TrainingFunction kSchedules[] = {
-    {"constant", kConstantArgs},
-    {"step", kStepArgs},
-    {"exponential", kExponentialArgs},
-    {"cosine", kCosineArgs},
-};
-
-/// "[0, inf)", "(0, 1]".
-std::string rangeText(const HyperparamRule &h) {
-  auto number = [](double v) {
-    if (std::isinf(v))
-      return std::string("inf");
-    std::ostringstream os;
-    os << v;
-    return os.str();
-  };
-  return (h.minExclusive ? "(" : "[") + number(h.min) + ", " + number(h.max) +
-         (h.maxInclusive ? "]" : ")");
+/// The learning-rate schedules of the shared vocabulary, as training
+/// functions: one rule per argument, its default the model file's.
+llvm::ArrayRef<TrainingFunction> scheduleFunctions() {
+  static std::vector<std::vector<HyperparamRule>> arguments(std::size(vocabulary::ScheduleKinds));
+  static const std::vector<TrainingFunction> functions = [] {
+    std::vector<TrainingFunction> all;
+    for (size_t i = 0; i < arguments.size(); ++i) {
+      const vocabulary::ScheduleKindRow &kind = vocabulary::ScheduleKinds[i];
+      for (const vocabulary::ScheduleArgument &arg : kind.arguments)
+        arguments[i].push_back({arg.name, arg.defaultValue, arg.range});
+      all.push_back({kind.name, arguments[i]});
+    }
+    return all;
+  }();
+  return functions;
 }
 
 } // namespace
@@ -124,12 +111,12 @@ Importer::importSettings(const ast::Expr &call, llvm::StringRef what,
     const ast::Expr &v = *arg.value;
     if (v.kind != ast::Expr::Kind::Number)
       return error(v.loc, "setting '" + h.name.str() + "' must be a number");
-    bool belowMin = h.minExclusive ? v.number <= h.min : v.number < h.min;
-    bool aboveMax = h.maxInclusive ? v.number > h.max : v.number >= h.max;
-    if (belowMin || aboveMax || !std::isfinite(v.number))
+    vocabulary::NumberRange real = h.range;
+    real.integer = false; // whole numbers have their own message below
+    if (!real.contains(v.number) || !std::isfinite(v.number))
       return error(v.loc, "'" + h.name.str() + "' = " + v.spelling + " is out of range " +
-                              rangeText(h));
-    if (h.integer && !v.isInteger)
+                              vocabulary::formatRange(h.range));
+    if (h.range.integer && !v.isInteger)
       return error(v.loc, "'" + h.name.str() + "' = " + v.spelling +
                               " must be a whole number (written without '.' or 'e')");
     llvm::StringRef name = index < runtimeNames.size() ? runtimeNames[index] : h.name;
@@ -223,7 +210,8 @@ FailureOr<DictionaryAttr> Importer::importTraining(ModuleOp module) {
     (name == "weight_decay" ? optimizerEntries : regularizerEntries)
         .push_back(builder.getNamedAttr(name, builder.getF64FloatAttr(values[name])));
   if (!regularizerEntries.empty())
-    module->setAttr("kiln.regularizer", builder.getDictionaryAttr(regularizerEntries));
+    KilnDialect::RegularizerAttrHelper(builder.getContext())
+        .setAttr(module, builder.getDictionaryAttr(regularizerEntries));
 
   // clip and schedule: one function each.
   auto importOne = [&](const std::optional<ast::DirectiveDecl> &decl, llvm::StringRef what,
@@ -245,8 +233,9 @@ FailureOr<DictionaryAttr> Importer::importTraining(ModuleOp module) {
     module->setAttr(attrName, builder.getDictionaryAttr(entries));
     return success();
   };
-  if (failed(importOne(model.clip, "clip", kClips, "kiln.clip")) ||
-      failed(importOne(model.schedule, "schedule", kSchedules, "kiln.schedule")))
+  if (failed(importOne(model.clip, "clip", kClips, KilnDialect::ClipAttrHelper::getNameStr())) ||
+      failed(importOne(model.schedule, "schedule", scheduleFunctions(),
+                       KilnDialect::ScheduleAttrHelper::getNameStr())))
     return failure();
   if (model.schedule && !llvm::any_of(rule->hyperparams, [](const HyperparamRule &h) {
         return h.name == "lr";
@@ -261,20 +250,12 @@ FailureOr<DictionaryAttr> Importer::importTraining(ModuleOp module) {
 
 namespace {
 
-/// The runtime's own tunable settings, besides the model's runtime values.
-const HyperparamRule kRunSettings[] = {
-    {"batch", 128.0, 1.0, kInf, false, false, /*integer=*/true},
-    {"epochs", 10.0, 1.0, kInf, false, false, /*integer=*/true},
-};
-
-/// The range kinds of a tune entry, as ModelInfo's TuneRange names them.
-const llvm::StringRef kRangeKinds[] = {"uniform", "log_uniform", "int", "choice"};
-
-/// A value against a rule's valid range.
-bool withinRule(const HyperparamRule &h, double v) {
-  bool belowMin = h.minExclusive ? v <= h.min : v < h.min;
-  bool aboveMax = h.maxInclusive ? v > h.max : v >= h.max;
-  return !belowMin && !aboveMax && (!h.integer || v == std::floor(v));
+/// The kinds of range a tune entry may use, for messages.
+std::string knownRangeKinds() {
+  std::string known;
+  for (const vocabulary::TuneRangeKindRow &kind : vocabulary::TuneRangeKinds)
+    known += (known.empty() ? "" : ", ") + std::string(kind.name);
+  return known;
 }
 
 } // namespace
@@ -286,38 +267,31 @@ LogicalResult Importer::importTune(ModuleOp module, func::FuncOp forward) {
                                   "lr = log_uniform(1e-4, 0.1)");
     return success();
   }
-  // Every runtime value the compiled model will have, with its valid range.
+  // Every runtime value the compiled model will have, with its valid range,
+  // as the IR declares it: the values the training passes make from the
+  // module's configuration, the model's own kiln.hyperparam ops, the
+  // schedule's arguments, and the trainer's run settings.
   llvm::StringMap<HyperparamRule> tunable;
   std::vector<std::string> names;
   auto offer = [&](const std::string &name, const HyperparamRule &rule) {
     if (tunable.try_emplace(name, rule).second)
       names.push_back(name);
   };
-  auto optimizer = module->getAttrOfType<DictionaryAttr>("kiln.optimizer");
-  const OptimizerRule *optimizerRule =
-      optimizer ? lookupOptimizer(optimizer.getAs<StringAttr>("name").getValue()) : nullptr;
-  if (optimizerRule)
-    for (const HyperparamRule &h : optimizerRule->hyperparams)
-      offer(h.name.str(), h);
-  auto offerTraining = [&](llvm::StringRef name) {
-    if (const HyperparamRule *rule = lookupTrainingHyperparam(name))
-      offer(name.str(), *rule);
-  };
-  for (const char *attr : {"kiln.optimizer", "kiln.regularizer"})
-    if (auto dict = module->getAttrOfType<DictionaryAttr>(attr))
-      for (NamedAttribute entry : dict)
-        if (isa<FloatAttr>(entry.getValue()))
-          offerTraining(entry.getName().getValue());
-  if (module->hasAttr("kiln.clip"))
-    offerTraining("clip");
-  forward.walk([&](HyperparamOp op) { offerTraining(op.getName()); });
-  if (model.schedule)
-    if (const TrainingFunction *f =
-            findFunction(llvm::ArrayRef(kSchedules), *model.schedule->call))
-      for (const HyperparamRule &h : f->args)
-        offer("schedule." + h.name.str(), h);
-  for (const HyperparamRule &h : kRunSettings)
+  for (const HyperparamRule &h : trainingHyperparams(module))
     offer(h.name.str(), h);
+  forward.walk([&](HyperparamOp op) {
+    offer(op.getName().str(),
+          {op.getName(), op.getDefaultValue().convertToDouble(), op.getRange()});
+  });
+  if (DictionaryAttr schedule =
+          KilnDialect::ScheduleAttrHelper(builder.getContext()).getAttr(module))
+    if (const vocabulary::ScheduleKindRow *kind =
+            vocabulary::findByName(vocabulary::ScheduleKinds,
+                                   std::string_view(schedule.getAs<StringAttr>("name").getValue())))
+      for (const vocabulary::ScheduleArgument &arg : kind->arguments)
+        offer("schedule." + std::string(arg.name), {arg.name, arg.defaultValue, arg.range});
+  for (const vocabulary::RunSettingRow &setting : vocabulary::TunableRunSettings)
+    offer(std::string(setting.name), {setting.name, setting.defaultValue, setting.range});
 
   SmallVector<Attribute> entries;
   llvm::StringMap<ast::SourceLoc> seen;
@@ -338,9 +312,9 @@ LogicalResult Importer::importTune(ModuleOp module, func::FuncOp forward) {
     }
     const HyperparamRule &h = rule->second;
     const ast::Expr &range = *entry.range;
-    if (!llvm::is_contained(kRangeKinds, range.name))
-      return error(range.loc, "unknown range '" + range.name +
-                                  "' (known: uniform, log_uniform, int, choice)");
+    if (!vocabulary::findByName(vocabulary::TuneRangeKinds, std::string_view(range.name)))
+      return error(range.loc,
+                   "unknown range '" + range.name + "' (known: " + knownRangeKinds() + ")");
     std::vector<double> values;
     for (const ast::Arg &arg : range.args) {
       if (!arg.keyword.empty())
@@ -348,10 +322,11 @@ LogicalResult Importer::importTune(ModuleOp module, func::FuncOp forward) {
                                   range.name + "(0.001, 0.1)");
       if (arg.value->kind != ast::Expr::Kind::Number)
         return error(arg.value->loc, "a range of '" + entry.name + "' takes numbers");
-      if (!withinRule(h, arg.value->number))
+      if (!h.range.contains(arg.value->number))
         return error(arg.value->loc, "'" + entry.name + "' = " + arg.value->spelling +
-                                         " is outside its valid range " + rangeText(h) +
-                                         (h.integer ? " of whole numbers" : ""));
+                                         " is outside its valid range " +
+                                         vocabulary::formatRange(h.range) +
+                                         (h.range.integer ? " of whole numbers" : ""));
       values.push_back(arg.value->number);
     }
     bool choice = range.name == "choice";
@@ -374,7 +349,7 @@ LogicalResult Importer::importTune(ModuleOp module, func::FuncOp forward) {
         return error(range.loc, "int bounds are whole numbers, found " + low.spelling + ", " +
                                     high.spelling);
     }
-    if ((h.integer && range.name != "int" && range.name != "choice"))
+    if ((h.range.integer && range.name != "int" && range.name != "choice"))
       return error(range.loc, "'" + entry.name + "' is a whole number: use int(...) or "
                                   "choice(...)");
     SmallVector<NamedAttribute> fields{
@@ -391,7 +366,7 @@ LogicalResult Importer::importTune(ModuleOp module, func::FuncOp forward) {
     }
     entries.push_back(builder.getDictionaryAttr(fields));
   }
-  module->setAttr("kiln.tune", builder.getArrayAttr(entries));
+  KilnDialect::TuneAttrHelper(builder.getContext()).setAttr(module, builder.getArrayAttr(entries));
   return success();
 }
 

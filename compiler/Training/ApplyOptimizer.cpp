@@ -17,7 +17,7 @@ namespace {
 struct ApplyOptimizerPass : kiln::impl::ApplyOptimizerBase<ApplyOptimizerPass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    auto config = module->getAttrOfType<DictionaryAttr>("kiln.optimizer");
+    DictionaryAttr config = KilnDialect::OptimizerAttrHelper(module.getContext()).getAttr(module);
     if (!config) {
       module.emitError("kiln-apply-optimizer expects a 'kiln.optimizer' module attribute");
       return signalPassFailure();
@@ -44,7 +44,7 @@ struct ApplyOptimizerPass : kiln::impl::ApplyOptimizerBase<ApplyOptimizerPass> {
       double value = h.defaultValue;
       if (auto attr = config.getAs<FloatAttr>(h.name))
         value = attr.getValueAsDouble();
-      return buildHyperparam(top, func.getLoc(), h.name, value);
+      return buildHyperparam(top, func.getLoc(), h.name, value, h.range);
     };
     SmallVector<Value> hyper;
     Value lr, weightDecay;

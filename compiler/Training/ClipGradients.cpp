@@ -18,17 +18,12 @@ constexpr double kNormEpsilon = 1e-6;
 struct ClipGradientsPass : kiln::impl::ClipGradientsBase<ClipGradientsPass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    auto config = module->getAttrOfType<DictionaryAttr>("kiln.clip");
+    // The dialect's verifier has checked the kind and the threshold.
+    DictionaryAttr config = KilnDialect::ClipAttrHelper(module.getContext()).getAttr(module);
     if (!config)
       return;
     auto kind = config.getAs<StringAttr>("name");
     auto threshold = config.getAs<FloatAttr>("clip");
-    if (!kind || !threshold ||
-        !llvm::is_contained({StringRef("value"), StringRef("norm"), StringRef("global_norm")},
-                            kind.getValue())) {
-      module.emitError("malformed 'kiln.clip' attribute: ") << config;
-      return signalPassFailure();
-    }
     for (auto func : module.getOps<func::FuncOp>())
       apply(func, kind.getValue(), threshold.getValueAsDouble());
   }
@@ -49,7 +44,8 @@ struct ClipGradientsPass : kiln::impl::ClipGradientsBase<ClipGradientsPass> {
       return;
     Block &body = func.getBody().front();
     OpBuilder top(&body, body.begin());
-    Value clip = buildHyperparam(top, func.getLoc(), "clip", defaultThreshold);
+    Value clip = buildHyperparam(top, func.getLoc(), "clip", defaultThreshold,
+                                 lookupTrainingHyperparam("clip")->range);
     // min(1, c / (norm + eps)) from a sum of squares.
     auto scaleFor = [&](Scalar &s, Value sumSq) {
       Value norm = s.add(s.sqrt(sumSq), s.constant(kNormEpsilon));

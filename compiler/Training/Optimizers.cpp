@@ -10,6 +10,7 @@
 
 using namespace mlir;
 using namespace kiln;
+using vocabulary::NumberRange;
 
 namespace {
 
@@ -74,22 +75,28 @@ Values adam(Scalar &s, const UpdateInputs &in) {
   return {s.sub(in.param, s.mul(stepSize, s.div(m, denom))), m, v};
 }
 
-const HyperparamRule kLr = {"lr", 0.01, 0.0, kInf, true};
-const HyperparamRule kMomentum = {"momentum", 0.9, 0.0, 1.0, false};
-const HyperparamRule kBeta1 = {"beta1", 0.9, 0.0, 1.0, false};
-const HyperparamRule kBeta2 = {"beta2", 0.999, 0.0, 1.0, false};
-const HyperparamRule kAdamEps = {"eps", 1e-8, 0.0, kInf, true};
-const HyperparamRule kWeightDecay = {"weight_decay", 0.01, 0.0, kInf, false};
+// Valid ranges: rates and epsilons above 0, decay factors in [0, 1),
+// strengths from 0 up.
+const NumberRange kPositive = {0.0, kInf, true, true};
+const NumberRange kNonNegative = {0.0, kInf, false, true};
+const NumberRange kFraction = {0.0, 1.0, false, true};
+
+const HyperparamRule kLr = {"lr", 0.01, kPositive};
+const HyperparamRule kAdamLr = {"lr", 1e-3, kPositive};
+const HyperparamRule kMomentum = {"momentum", 0.9, kFraction};
+const HyperparamRule kBeta1 = {"beta1", 0.9, kFraction};
+const HyperparamRule kBeta2 = {"beta2", 0.999, kFraction};
+const HyperparamRule kAdamEps = {"eps", 1e-8, kPositive};
+const HyperparamRule kWeightDecay = {"weight_decay", 0.01, kNonNegative};
 
 const HyperparamRule kSgdHyper[] = {kLr};
 const HyperparamRule kMomentumHyper[] = {kLr, kMomentum};
-const HyperparamRule kAdagradHyper[] = {kLr, {"eps", 1e-10, 0.0, kInf, true}};
+const HyperparamRule kAdagradHyper[] = {kLr, {"eps", 1e-10, kPositive}};
 const HyperparamRule kAdadeltaHyper[] = {
-    {"lr", 1.0, 0.0, kInf, true}, {"rho", 0.9, 0.0, 1.0, false}, {"eps", 1e-6, 0.0, kInf, true}};
-const HyperparamRule kRmspropHyper[] = {kLr, {"alpha", 0.99, 0.0, 1.0, false}, kAdamEps};
-const HyperparamRule kAdamHyper[] = {{"lr", 1e-3, 0.0, kInf, true}, kBeta1, kBeta2, kAdamEps};
-const HyperparamRule kAdamwHyper[] = {
-    {"lr", 1e-3, 0.0, kInf, true}, kBeta1, kBeta2, kAdamEps, kWeightDecay};
+    {"lr", 1.0, kPositive}, {"rho", 0.9, kFraction}, {"eps", 1e-6, kPositive}};
+const HyperparamRule kRmspropHyper[] = {kLr, {"alpha", 0.99, kFraction}, kAdamEps};
+const HyperparamRule kAdamHyper[] = {kAdamLr, kBeta1, kBeta2, kAdamEps};
+const HyperparamRule kAdamwHyper[] = {kAdamLr, kBeta1, kBeta2, kAdamEps, kWeightDecay};
 
 const StringRef kVelocity[] = {"velocity"};
 const StringRef kAccumulator[] = {"accumulator"};
@@ -111,10 +118,10 @@ const OptimizerRule kOptimizers[] = {
 };
 
 const HyperparamRule kTrainingHyper[] = {
-    {"l1", 0.0, 0.0, kInf, false},
-    {"l2", 0.0, 0.0, kInf, false},
-    {"weight_decay", 0.0, 0.0, kInf, false},
-    {"clip", 1.0, 0.0, kInf, true},
+    {"l1", 0.0, kNonNegative},
+    {"l2", 0.0, kNonNegative},
+    {"weight_decay", 0.0, kNonNegative},
+    {"clip", 1.0, kPositive},
 };
 
 } // namespace
@@ -132,9 +139,33 @@ const HyperparamRule *kiln::lookupTrainingHyperparam(llvm::StringRef name) {
   for (const HyperparamRule &rule : kTrainingHyper)
     if (rule.name == name)
       return &rule;
-  // A dropout layer's rate ("dropout0.rate"): a probability below 1.
-  static const HyperparamRule kDropoutRate = {"rate", 0.5, 0.0, 1.0, false, false};
-  if (name.starts_with("dropout") && name.ends_with(".rate"))
-    return &kDropoutRate;
   return nullptr;
+}
+
+SmallVector<HyperparamRule> kiln::trainingHyperparams(ModuleOp module) {
+  SmallVector<HyperparamRule> values;
+  auto add = [&](const HyperparamRule &rule, DictionaryAttr config) {
+    if (llvm::any_of(values, [&](const HyperparamRule &v) { return v.name == rule.name; }))
+      return;
+    HyperparamRule value = rule;
+    if (auto attr = config ? config.getAs<FloatAttr>(rule.name) : FloatAttr())
+      value.defaultValue = attr.getValueAsDouble();
+    values.push_back(value);
+  };
+  MLIRContext *context = module.getContext();
+  DictionaryAttr optimizer = KilnDialect::OptimizerAttrHelper(context).getAttr(module);
+  auto name = optimizer ? optimizer.getAs<StringAttr>("name") : StringAttr();
+  if (const OptimizerRule *rule = name ? lookupOptimizer(name.getValue()) : nullptr)
+    for (const HyperparamRule &h : rule->hyperparams)
+      add(h, optimizer);
+  // Decoupled weight decay (ApplyOptimizer), then the regularizer's
+  // strengths (Regularize), then the clip threshold (ClipGradients).
+  for (DictionaryAttr config :
+       {optimizer, KilnDialect::RegularizerAttrHelper(context).getAttr(module)})
+    for (NamedAttribute entry : config ? config.getValue() : ArrayRef<NamedAttribute>())
+      if (const HyperparamRule *rule = lookupTrainingHyperparam(entry.getName().getValue()))
+        add(*rule, config);
+  if (DictionaryAttr clip = KilnDialect::ClipAttrHelper(context).getAttr(module))
+    add(*lookupTrainingHyperparam("clip"), clip);
+  return values;
 }

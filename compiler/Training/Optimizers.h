@@ -12,21 +12,21 @@
 
 #include "Kiln/IR/ScalarBody.h"
 
+#include "kiln/Vocabulary.h"
+
+#include "mlir/IR/BuiltinOps.h"
+
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/StringRef.h"
 
 namespace kiln {
 
-/// A runtime value's name, default and valid range [min, max) (or (min, max)
-/// when minExclusive), as checked in model files and on the command line.
+/// A runtime value's name, default and valid range, as checked in model files
+/// and carried by the kiln.hyperparam op made from it.
 struct HyperparamRule {
   llvm::StringRef name;
   double defaultValue;
-  double min;
-  double max;
-  bool minExclusive;
-  bool maxInclusive = false;
-  bool integer = false; // a count, such as a number of steps
+  vocabulary::NumberRange range;
 };
 
 /// The values one element of an update sees: the parameter and each state
@@ -58,6 +58,12 @@ llvm::ArrayRef<OptimizerRule> allOptimizers();
 /// Runtime values that other training statements add (regularizer strengths,
 /// decoupled weight decay, clip thresholds), with their ranges.
 const HyperparamRule *lookupTrainingHyperparam(llvm::StringRef name);
+
+/// Every runtime value the training passes make from `module`'s training
+/// configuration (kiln.optimizer, kiln.regularizer, kiln.clip), in the order
+/// a message lists them, with its range and its default as configured: what
+/// a tune block may vary besides the model's own kiln.hyperparam ops.
+llvm::SmallVector<HyperparamRule> trainingHyperparams(mlir::ModuleOp module);
 
 } // namespace kiln
 

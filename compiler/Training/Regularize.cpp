@@ -15,7 +15,7 @@ namespace {
 struct RegularizePass : kiln::impl::RegularizeBase<RegularizePass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    auto config = module->getAttrOfType<DictionaryAttr>("kiln.regularizer");
+    DictionaryAttr config = KilnDialect::RegularizerAttrHelper(module.getContext()).getAttr(module);
     if (!config)
       return;
     for (auto func : module.getOps<func::FuncOp>())
@@ -39,7 +39,8 @@ struct RegularizePass : kiln::impl::RegularizeBase<RegularizePass> {
       auto attr = config.getAs<FloatAttr>(name);
       if (!attr)
         return {};
-      return buildHyperparam(top, func.getLoc(), name, attr.getValueAsDouble());
+      return buildHyperparam(top, func.getLoc(), name, attr.getValueAsDouble(),
+                             lookupTrainingHyperparam(name)->range);
     };
     Value l1 = strength("l1"), l2 = strength("l2");
     if (!l1 && !l2)

@@ -79,7 +79,7 @@ struct TrainingHealthPass : kiln::impl::TrainingHealthBase<TrainingHealthPass> {
       return;
     ret->setOperands(results);
     func.setType(FunctionType::get(ctx, func.getArgumentTypes(), ValueRange(results).getTypes()));
-    module->setAttr("kiln.health", ArrayAttr::get(ctx, entries));
+    KilnDialect::HealthAttrHelper(ctx).setAttr(module, ArrayAttr::get(ctx, entries));
   }
 };
 

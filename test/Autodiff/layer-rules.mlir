@@ -263,7 +263,7 @@ func.func @forward() -> (tensor<f32>, tensor<?x3xf32>) {
   %w = kiln.param "w" init "he_normal" : tensor<3xf32>
   %h = kiln.bias_add %x, %w : tensor<?x3x4xf32>, tensor<3xf32> -> tensor<?x3x4xf32>
   %r = kiln.reduce_sum %h {axis = 2 : i64} : tensor<?x3x4xf32> -> tensor<?x3xf32>
-  %rate = kiln.hyperparam "dropout0.rate" default 0.5 : f32
+  %rate = kiln.hyperparam "dropout0.rate" default 0.5 in [0.0, 1.0) : f32
   %step = kiln.step : f32
   %d = kiln.dropout %r, %rate, %step {seed = 5 : i64} : tensor<?x3xf32>
   %p = kiln.phase %d, %r : tensor<?x3xf32>

@@ -97,7 +97,7 @@ func.func @forward(%ids: tensor<?x5xi32>, %a: tensor<?x3xf32>, %b: tensor<?x5x4x
 // CHECK-NEXT: }
 // CHECK-NEXT: return{{$}}
 func.func @backward(%ids: tensor<?x5xi32>, %dj: tensor<?x5x11xf32>) {
-  %lr = kiln.hyperparam "lr" default 0.1 : f32
+  %lr = kiln.hyperparam "lr" default 0.1 in (0.0, inf) : f32
   %t = kiln.param "embedding0.weight" init "normal(0, 1)" : tensor<20x4xf32>
   %d0 = kiln.slice %dj {axis = 2 : i64, offset = 0 : i64} : tensor<?x5x11xf32> -> tensor<?x5x4xf32>
   %d2 = kiln.slice %dj {axis = 2 : i64, offset = 7 : i64} : tensor<?x5x11xf32> -> tensor<?x5x4xf32>

@@ -21,7 +21,7 @@
 // CHECK-NEXT: }
 // CHECK-NEXT: return{{$}}
 func.func @update_fused(%x: tensor<?x4xf32>, %d: tensor<?x3xf32>) {
-  %lr = kiln.hyperparam "lr" default 0.1 : f32
+  %lr = kiln.hyperparam "lr" default 0.1 in (0.0, inf) : f32
   %w = kiln.param "w" init "he_normal" : tensor<4x3xf32>
   %gw = kiln.matmul %x, %d {transpose_lhs = true} : tensor<?x4xf32>, tensor<?x3xf32> -> tensor<4x3xf32>
   kiln.update (%w) from (%gw) : (tensor<4x3xf32>), (tensor<4x3xf32>) {
@@ -53,8 +53,8 @@ func.func @update_fused(%x: tensor<?x4xf32>, %d: tensor<?x3xf32>) {
 // CHECK-NEXT: kiln.update(%{{.*}}) from(%[[GB]])
 // CHECK-NOT: kiln.kernel
 func.func @two_updates(%x: tensor<?x4xf32>, %d: tensor<?x3xf32>) {
-  %lr = kiln.hyperparam "lr" default 0.1 : f32
-  %c = kiln.hyperparam "clip" default 1.0 : f32
+  %lr = kiln.hyperparam "lr" default 0.1 in (0.0, inf) : f32
+  %c = kiln.hyperparam "clip" default 1.0 in (0.0, inf) : f32
   %w = kiln.param "w" init "he_normal" : tensor<4x3xf32>
   %b = kiln.param "b" init "zeros" : tensor<3xf32>
   %gb = kiln.reduce_sum %d {axis = 0 : i64} : tensor<?x3xf32> -> tensor<3xf32>

@@ -68,7 +68,7 @@ func.func @two_results(%x: tensor<?x4xf32>) -> (tensor<?x3xf32>, tensor<?x3xf32>
 // CHECK-NEXT: }
 // CHECK-NEXT: return{{$}}
 func.func @update_fused(%x: tensor<?x4xf32>, %d: tensor<?x3xf32>) {
-  %lr = kiln.hyperparam "lr" default 0.1 : f32
+  %lr = kiln.hyperparam "lr" default 0.1 in (0.0, inf) : f32
   %w = kiln.param "w" init "he_normal" : tensor<4x3xf32>
   %gw = kiln.matmul %x, %d {transpose_lhs = true} : tensor<?x4xf32>, tensor<?x3xf32> -> tensor<4x3xf32>
   kiln.update (%w) from (%gw) : (tensor<4x3xf32>), (tensor<4x3xf32>) {
@@ -95,7 +95,7 @@ func.func @update_fused(%x: tensor<?x4xf32>, %d: tensor<?x3xf32>) {
 // CHECK: kiln.kernel "update_gradient_read_elsewhere_k2" -> tensor<f32> {
 // CHECK-NEXT: kiln.sum_of_squares %[[K]]
 func.func @update_gradient_read_elsewhere(%x: tensor<?x4xf32>, %d: tensor<?x3xf32>) -> tensor<f32> {
-  %lr = kiln.hyperparam "lr" default 0.1 : f32
+  %lr = kiln.hyperparam "lr" default 0.1 in (0.0, inf) : f32
   %w = kiln.param "w" init "he_normal" : tensor<4x3xf32>
   %gw = kiln.matmul %x, %d {transpose_lhs = true} : tensor<?x4xf32>, tensor<?x3xf32> -> tensor<4x3xf32>
   kiln.update (%w) from (%gw) : (tensor<4x3xf32>), (tensor<4x3xf32>) {
@@ -128,7 +128,7 @@ func.func @update_gradient_read_elsewhere(%x: tensor<?x4xf32>, %d: tensor<?x3xf3
 // CHECK-NEXT: kiln.yield{{$}}
 // CHECK-NEXT: }
 func.func @update_not_fused(%d: tensor<3x3xf32>) {
-  %lr = kiln.hyperparam "lr" default 0.1 : f32
+  %lr = kiln.hyperparam "lr" default 0.1 in (0.0, inf) : f32
   %w = kiln.param "w" init "he_normal" : tensor<3x3xf32>
   %g = kiln.matmul %w, %d {transpose_lhs = true} : tensor<3x3xf32>, tensor<3x3xf32> -> tensor<3x3xf32>
   kiln.update (%w) from (%g) : (tensor<3x3xf32>), (tensor<3x3xf32>) {
@@ -174,7 +174,7 @@ func.func @update_not_fused(%d: tensor<3x3xf32>) {
 // CHECK-NEXT: }
 // CHECK-NEXT: return %[[DZ]] : tensor<?x3xf32>
 func.func @backward(%h: tensor<?x3xf32>, %d: tensor<?x2xf32>) -> tensor<?x3xf32> {
-  %lr = kiln.hyperparam "lr" default 0.1 : f32
+  %lr = kiln.hyperparam "lr" default 0.1 in (0.0, inf) : f32
   %w = kiln.param "w" init "he_normal" : tensor<3x2xf32>
   %b = kiln.param "b" init "zeros" : tensor<2xf32>
   %gb = kiln.reduce_sum %d {axis = 0 : i64} : tensor<?x2xf32> -> tensor<2xf32>
@@ -290,8 +290,8 @@ func.func @loss(%l: tensor<?x10xf32>) -> (tensor<f32>, tensor<?x10xf32>) {
 // CHECK-NEXT: }
 // CHECK-NEXT: return{{$}}
 func.func @update_with_state(%x: tensor<?x4xf32>, %d: tensor<?x3xf32>) {
-  %lr = kiln.hyperparam "lr" default 0.1 : f32
-  %mu = kiln.hyperparam "momentum" default 0.9 : f32
+  %lr = kiln.hyperparam "lr" default 0.1 in (0.0, inf) : f32
+  %mu = kiln.hyperparam "momentum" default 0.9 in [0.0, 1.0) : f32
   %t = kiln.step : f32
   %v = kiln.state "w.velocity" of "w" init 0.0 : tensor<4x3xf32>
   %w = kiln.param "w" init "he_normal" : tensor<4x3xf32>
@@ -322,8 +322,8 @@ func.func @update_with_state(%x: tensor<?x4xf32>, %d: tensor<?x3xf32>) {
 // CHECK-NEXT: return{{$}}
 // CHECK-NOT: kiln.kernel
 func.func @clip_then_update(%x: tensor<?x4xf32>, %d: tensor<?x3xf32>) {
-  %lr = kiln.hyperparam "lr" default 0.1 : f32
-  %c = kiln.hyperparam "clip" default 1.0 : f32
+  %lr = kiln.hyperparam "lr" default 0.1 in (0.0, inf) : f32
+  %c = kiln.hyperparam "clip" default 1.0 in (0.0, inf) : f32
   %w = kiln.param "w" init "he_normal" : tensor<4x3xf32>
   %gw = kiln.matmul %x, %d {transpose_lhs = true} : tensor<?x4xf32>, tensor<?x3xf32> -> tensor<4x3xf32>
   %g = kiln.elementwise (%gw) : (tensor<4x3xf32>) -> tensor<4x3xf32> {
@@ -357,8 +357,8 @@ func.func @clip_then_update(%x: tensor<?x4xf32>, %d: tensor<?x3xf32>) {
 // CHECK-NEXT: kiln.kernel "elementwise_reads_param_k1" {
 // CHECK-NEXT: kiln.update(%[[W]]) from(%[[G]])
 func.func @elementwise_reads_param(%x: tensor<?x4xf32>, %d: tensor<?x3xf32>) {
-  %lr = kiln.hyperparam "lr" default 0.1 : f32
-  %l2 = kiln.hyperparam "l2" default 1.0e-4 : f32
+  %lr = kiln.hyperparam "lr" default 0.1 in (0.0, inf) : f32
+  %l2 = kiln.hyperparam "l2" default 1.0e-4 in [0.0, inf) : f32
   %w = kiln.param "w" init "he_normal" : tensor<4x3xf32>
   %gw = kiln.matmul %x, %d {transpose_lhs = true} : tensor<?x4xf32>, tensor<?x3xf32> -> tensor<4x3xf32>
   %g = kiln.elementwise (%gw, %w) : (tensor<4x3xf32>, tensor<4x3xf32>) -> tensor<4x3xf32> {
@@ -393,7 +393,7 @@ func.func @elementwise_reads_param(%x: tensor<?x4xf32>, %d: tensor<?x3xf32>) {
 // CHECK: kiln.kernel "update_after_sum_k2" {
 // CHECK-NEXT: kiln.update(%{{.*}}) from(%[[K0]]#0, %[[S]])
 func.func @update_after_sum(%x: tensor<?x4xf32>, %d: tensor<?x3xf32>) {
-  %lr = kiln.hyperparam "lr" default 0.1 : f32
+  %lr = kiln.hyperparam "lr" default 0.1 in (0.0, inf) : f32
   %w = kiln.param "w" init "he_normal" : tensor<4x3xf32>
   %gw = kiln.matmul %x, %d {transpose_lhs = true} : tensor<?x4xf32>, tensor<?x3xf32> -> tensor<4x3xf32>
   %sq = kiln.elementwise (%gw) : (tensor<4x3xf32>) -> tensor<4x3xf32> {

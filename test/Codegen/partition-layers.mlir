@@ -44,7 +44,7 @@ func.func @convnet(%x: tensor<?x1x8x8xf32>) -> tensor<?x32xf32> {
   %z = kiln.bias_add %c, %b : tensor<?x2x8x8xf32>, tensor<2xf32> -> tensor<?x2x8x8xf32>
   %r = kiln.relu %z : tensor<?x2x8x8xf32>
   %p = kiln.pool2d %r {kind = "max", kernel = 2 : i64, stride = 2 : i64, padding = array<i64: 0, 0, 0, 0>} : tensor<?x2x8x8xf32> -> tensor<?x2x4x4xf32>
-  %rate = kiln.hyperparam "dropout0.rate" default 0.5 : f32
+  %rate = kiln.hyperparam "dropout0.rate" default 0.5 in [0.0, 1.0) : f32
   %t = kiln.step : f32
   %d = kiln.dropout %p, %rate, %t {seed = 0 : i64} : tensor<?x2x4x4xf32>
   %e = kiln.elementwise (%d) : (tensor<?x2x4x4xf32>) -> tensor<?x2x4x4xf32> {

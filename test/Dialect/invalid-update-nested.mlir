@@ -6,7 +6,7 @@
 
 // An update in a kernel, and a read of the old value after the kernel.
 func.func @update_in_kernel_then_read(%g: tensor<4x4xf32>) -> tensor<4x4xf32> {
-  %lr = kiln.hyperparam "lr" default 0.1 : f32
+  %lr = kiln.hyperparam "lr" default 0.1 in (0.0, inf) : f32
   %p = kiln.param "w" init "zeros" : tensor<4x4xf32>
   kiln.kernel "k0" {
     // expected-error @+1 {{'kiln.update' op writes the parameter before a later read of it}}
@@ -26,7 +26,7 @@ func.func @update_in_kernel_then_read(%g: tensor<4x4xf32>) -> tensor<4x4xf32> {
 
 // An update, then a kernel that reads the old value.
 func.func @update_then_kernel_reads(%g: tensor<4x4xf32>) -> tensor<4x4xf32> {
-  %lr = kiln.hyperparam "lr" default 0.1 : f32
+  %lr = kiln.hyperparam "lr" default 0.1 in (0.0, inf) : f32
   %p = kiln.param "w" init "zeros" : tensor<4x4xf32>
   // expected-error @+1 {{'kiln.update' op writes the parameter before a later read of it}}
   kiln.update (%p) from (%g) : (tensor<4x4xf32>), (tensor<4x4xf32>) {
@@ -46,7 +46,7 @@ func.func @update_then_kernel_reads(%g: tensor<4x4xf32>) -> tensor<4x4xf32> {
 
 // An update in one kernel, and a read in a later kernel.
 func.func @update_in_kernel_then_kernel_reads(%g: tensor<4x4xf32>) -> tensor<4x4xf32> {
-  %lr = kiln.hyperparam "lr" default 0.1 : f32
+  %lr = kiln.hyperparam "lr" default 0.1 in (0.0, inf) : f32
   %p = kiln.param "w" init "zeros" : tensor<4x4xf32>
   kiln.kernel "k0" {
     // expected-error @+1 {{'kiln.update' op writes the parameter before a later read of it}}
@@ -70,7 +70,7 @@ func.func @update_in_kernel_then_kernel_reads(%g: tensor<4x4xf32>) -> tensor<4x4
 // A read in an earlier kernel, then the update in a later one: valid, no
 // error.
 func.func @kernel_reads_then_update(%g: tensor<4x4xf32>) -> tensor<4x4xf32> {
-  %lr = kiln.hyperparam "lr" default 0.1 : f32
+  %lr = kiln.hyperparam "lr" default 0.1 in (0.0, inf) : f32
   %p = kiln.param "w" init "zeros" : tensor<4x4xf32>
   %r = kiln.kernel "k0" -> tensor<4x4xf32> {
     %0 = kiln.relu %p : tensor<4x4xf32>

@@ -131,7 +131,7 @@ func.func @input_scalar() {
 
 // update: every target must be read from a kiln.param or a kiln.state.
 func.func @update_not_param(%p: tensor<4xf32>, %g: tensor<4xf32>) {
-  %lr = kiln.hyperparam "lr" default 0.1 : f32
+  %lr = kiln.hyperparam "lr" default 0.1 in (0.0, inf) : f32
   // expected-error @+1 {{'kiln.update' op writes a value that is not a kiln.param or kiln.state}}
   kiln.update (%p) from (%g) : (tensor<4xf32>), (tensor<4xf32>) {
   ^bb0(%pi: f32, %gi: f32):
@@ -164,7 +164,7 @@ func.func @update_state_not_storage(%g: tensor<4xf32>) {
 
 // update: writes in place, so no op after it may read the old value.
 func.func @update_before_read(%g: tensor<4xf32>) -> tensor<4xf32> {
-  %lr = kiln.hyperparam "lr" default 0.1 : f32
+  %lr = kiln.hyperparam "lr" default 0.1 in (0.0, inf) : f32
   %p = kiln.param "b" init "zeros" : tensor<4xf32>
   // expected-error @+1 {{'kiln.update' op writes the parameter before a later read of it}}
   kiln.update (%p) from (%g) : (tensor<4xf32>), (tensor<4xf32>) {

@@ -110,7 +110,7 @@ func.func @pool(%x: tensor<?x6x28x28xf32>, %dy: tensor<?x6x14x14xf32>)
 // phase chooses between the dropped (training) and plain (inference) value.
 // CHECK-LABEL: func.func @dropout
 // CHECK-SAME: (%[[H:.*]]: tensor<?x256xf32>)
-// CHECK-NEXT: %[[RATE:.*]] = kiln.hyperparam "dropout0.rate" default 5.000000e-01 : f32
+// CHECK-NEXT: %[[RATE:.*]] = kiln.hyperparam "dropout0.rate" default 5.000000e-01 in [0.000000e+00, 1.000000e+00) : f32
 // CHECK-NEXT: %[[T:.*]] = kiln.step : f32
 // CHECK-NEXT: %[[D:.*]] = kiln.dropout %[[H]], %[[RATE]], %[[T]] {seed = 3 : i64} : tensor<?x256xf32>
 // CHECK-NEXT: %[[P:.*]] = kiln.phase %[[D]], %[[H]] : tensor<?x256xf32>
@@ -119,7 +119,7 @@ func.func @pool(%x: tensor<?x6x28x28xf32>, %dy: tensor<?x6x14x14xf32>)
 // GENERIC: "kiln.dropout"(%{{.*}}, %{{.*}}, %{{.*}}) <{seed = 3 : i64}> : (tensor<?x256xf32>, f32, f32) -> tensor<?x256xf32>
 // GENERIC: "kiln.phase"(%{{.*}}, %{{.*}}) : (tensor<?x256xf32>, tensor<?x256xf32>) -> tensor<?x256xf32>
 func.func @dropout(%h: tensor<?x256xf32>) -> tensor<?x256xf32> {
-  %rate = kiln.hyperparam "dropout0.rate" default 0.5 : f32
+  %rate = kiln.hyperparam "dropout0.rate" default 0.5 in [0.0, 1.0) : f32
   %t = kiln.step : f32
   %d = kiln.dropout %h, %rate, %t {seed = 3 : i64} : tensor<?x256xf32>
   %p = kiln.phase %d, %h : tensor<?x256xf32>

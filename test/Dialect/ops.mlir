@@ -13,12 +13,25 @@ func.func @storage() -> (tensor<?x784xf32>, tensor<?xi32>, tensor<784x256xf32>, 
   %y = kiln.input "y" : tensor<?xi32>
   // CHECK: %[[W:.*]] = kiln.param "dense0.weight" init "he_normal" : tensor<784x256xf32>
   %w = kiln.param "dense0.weight" init "he_normal" : tensor<784x256xf32>
-  // CHECK: %[[LR:.*]] = kiln.hyperparam "lr" default 1.000000e-01 : f32
-  %lr = kiln.hyperparam "lr" default 0.1 : f32
+  // CHECK: %[[LR:.*]] = kiln.hyperparam "lr" default 1.000000e-01 in (0.000000e+00, inf) : f32
+  %lr = kiln.hyperparam "lr" default 0.1 in (0.0, inf) : f32
   // CHECK: %[[ONE:.*]] = kiln.fill 1.000000e+00 : tensor<f32>
   %one = kiln.fill 1.0 : tensor<f32>
   // CHECK: return %[[X]], %[[Y]], %[[W]], %[[LR]], %[[ONE]] :
   return %x, %y, %w, %lr, %one : tensor<?x784xf32>, tensor<?xi32>, tensor<784x256xf32>, f32, tensor<f32>
+}
+
+// A hyperparam's range: each end open or closed, unbounded ends as inf, and
+// whole numbers only when marked integer.
+// CHECK-LABEL: func.func @hyperparam_ranges
+func.func @hyperparam_ranges() -> (f32, f32, f32) {
+  // CHECK: kiln.hyperparam "dropout0.rate" default 5.000000e-01 in [0.000000e+00, 1.000000e+00) : f32
+  %rate = kiln.hyperparam "dropout0.rate" default 0.5 in [0.0, 1.0) : f32
+  // CHECK: kiln.hyperparam "gamma" default 1.000000e-01 in (0.000000e+00, 1.000000e+00] : f32
+  %gamma = kiln.hyperparam "gamma" default 0.1 in (0.0, 1.0] : f32
+  // CHECK: kiln.hyperparam "shift" default -2.000000e+00 in [-inf, inf] integer : f32
+  %shift = kiln.hyperparam "shift" default -2.0 in [-inf, inf] integer : f32
+  return %rate, %gamma, %shift : f32, f32, f32
 }
 
 // Every initializer name the param verifier accepts.
@@ -116,7 +129,7 @@ func.func @training_storage() -> (tensor<4x8xf32>, tensor<4x8xf32>, f32) {
 // CHECK-SAME: (%[[G:.*]]: tensor<4x8xf32>, %[[S:.*]]: tensor<f32>)
 func.func @elementwise(%g: tensor<4x8xf32>, %s: tensor<f32>) -> (tensor<4x8xf32>, tensor<4x8xf32>, tensor<f32>) {
   // CHECK: %[[C:.*]] = kiln.hyperparam "clip"
-  %c = kiln.hyperparam "clip" default 1.0 : f32
+  %c = kiln.hyperparam "clip" default 1.0 in (0.0, inf) : f32
   // CHECK: %[[E:.*]]:2 = kiln.elementwise(%[[G]], %[[S]]) : (tensor<4x8xf32>, tensor<f32>) -> (tensor<4x8xf32>, tensor<4x8xf32>) {
   // CHECK-NEXT: ^bb0(%[[GI:.*]]: f32, %[[SI:.*]]: f32):
   // CHECK-NEXT: %[[R:.*]] = math.sqrt %[[SI]] : f32
@@ -142,7 +155,7 @@ func.func @elementwise(%g: tensor<4x8xf32>, %s: tensor<f32>) -> (tensor<4x8xf32>
 // CHECK-LABEL: func.func @training
 // CHECK-SAME: (%[[G:.*]]: tensor<4x8xf32>, %[[S:.*]]: tensor<f32>)
 func.func @training(%g: tensor<4x8xf32>, %s: tensor<f32>) {
-  // CHECK: %[[LR:.*]] = kiln.hyperparam "lr" default 5.000000e-02 : f32
+  // CHECK: %[[LR:.*]] = kiln.hyperparam "lr" default 5.000000e-02 in (0.000000e+00, inf) : f32
   // CHECK: %[[T:.*]] = kiln.step : f32
   // CHECK: %[[W:.*]] = kiln.param "w" init "xavier_uniform" : tensor<4x8xf32>
   // CHECK: %[[V:.*]] = kiln.state "w.velocity" of "w" init 0.000000e+00 : tensor<4x8xf32>
@@ -156,7 +169,7 @@ func.func @training(%g: tensor<4x8xf32>, %s: tensor<f32>) {
   // CHECK-NEXT: %[[W1:.*]] = arith.subf %[[WI]], %[[D]] : f32
   // CHECK-NEXT: kiln.yield %[[W1]], %[[V1]] : f32, f32
   // CHECK-NEXT: }
-  %lr = kiln.hyperparam "lr" default 0.05 : f32
+  %lr = kiln.hyperparam "lr" default 0.05 in (0.0, inf) : f32
   %t = kiln.step : f32
   %w = kiln.param "w" init "xavier_uniform" : tensor<4x8xf32>
   %v = kiln.state "w.velocity" of "w" init 0.0 : tensor<4x8xf32>
@@ -177,7 +190,7 @@ func.func @training(%g: tensor<4x8xf32>, %s: tensor<f32>) {
 // CHECK-LABEL: func.func @kernels
 // CHECK-SAME: (%[[X:.*]]: tensor<?x784xf32>, %[[DH:.*]]: tensor<?x256xf32>)
 func.func @kernels(%x: tensor<?x784xf32>, %dh: tensor<?x256xf32>) -> tensor<?x256xf32> {
-  %lr = kiln.hyperparam "lr" default 0.1 : f32
+  %lr = kiln.hyperparam "lr" default 0.1 in (0.0, inf) : f32
   // CHECK: %[[W:.*]] = kiln.param "w"
   // CHECK: %[[B:.*]] = kiln.param "b"
   %w = kiln.param "w" init "he_normal" : tensor<784x256xf32>

@@ -6,9 +6,9 @@
 
 // CHECK-LABEL: func.func @train_step
 // CHECK-SAME: (%[[G:.*]]: tensor<4xf32>)
-// CHECK-NEXT: %[[LR:.*]] = kiln.hyperparam "lr" default 1.000000e+00 : f32
-// CHECK-NEXT: %[[RHO:.*]] = kiln.hyperparam "rho" default 9.000000e-01 : f32
-// CHECK-NEXT: %[[EPS:.*]] = kiln.hyperparam "eps" default 9.9999999999999995E-7 : f32
+// CHECK-NEXT: %[[LR:.*]] = kiln.hyperparam "lr" default 1.000000e+00 in (0.000000e+00, inf) : f32
+// CHECK-NEXT: %[[RHO:.*]] = kiln.hyperparam "rho" default 9.000000e-01 in [0.000000e+00, 1.000000e+00) : f32
+// CHECK-NEXT: %[[EPS:.*]] = kiln.hyperparam "eps" default 9.9999999999999995E-7 in (0.000000e+00, inf) : f32
 // CHECK-NEXT: kiln.step : f32
 // CHECK-NEXT: %[[SA:.*]] = kiln.state "w.square_avg" of "w" init 0.000000e+00 : tensor<4xf32>
 // CHECK-NEXT: %[[AD:.*]] = kiln.state "w.acc_delta" of "w" init 0.000000e+00 : tensor<4xf32>

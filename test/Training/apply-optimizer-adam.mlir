@@ -8,10 +8,10 @@
 
 // CHECK-LABEL: func.func @train_step
 // CHECK-SAME: (%[[GW:.*]]: tensor<4x3xf32>, %[[GB:.*]]: tensor<3xf32>)
-// CHECK-NEXT: %[[LR:.*]] = kiln.hyperparam "lr" default 2.000000e-03 : f32
-// CHECK-NEXT: %[[B1:.*]] = kiln.hyperparam "beta1" default 8.000000e-01 : f32
-// CHECK-NEXT: %[[B2:.*]] = kiln.hyperparam "beta2" default 0.98999999999999999 : f32
-// CHECK-NEXT: %[[EPS:.*]] = kiln.hyperparam "eps" default 9.9999999999999995E-8 : f32
+// CHECK-NEXT: %[[LR:.*]] = kiln.hyperparam "lr" default 2.000000e-03 in (0.000000e+00, inf) : f32
+// CHECK-NEXT: %[[B1:.*]] = kiln.hyperparam "beta1" default 8.000000e-01 in [0.000000e+00, 1.000000e+00) : f32
+// CHECK-NEXT: %[[B2:.*]] = kiln.hyperparam "beta2" default 0.98999999999999999 in [0.000000e+00, 1.000000e+00) : f32
+// CHECK-NEXT: %[[EPS:.*]] = kiln.hyperparam "eps" default 9.9999999999999995E-8 in (0.000000e+00, inf) : f32
 // CHECK-NEXT: %[[T:.*]] = kiln.step : f32
 // CHECK-NEXT: %[[WM:.*]] = kiln.state "w.m" of "w" init 0.000000e+00 : tensor<4x3xf32>
 // CHECK-NEXT: %[[WV:.*]] = kiln.state "w.v" of "w" init 0.000000e+00 : tensor<4x3xf32>

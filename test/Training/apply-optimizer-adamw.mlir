@@ -6,11 +6,11 @@
 
 // CHECK-LABEL: func.func @train_step
 // CHECK-SAME: (%[[G:.*]]: tensor<4xf32>)
-// CHECK-NEXT: %[[LR:.*]] = kiln.hyperparam "lr" default 1.000000e-03 : f32
-// CHECK-NEXT: kiln.hyperparam "beta1" default 9.000000e-01 : f32
-// CHECK-NEXT: kiln.hyperparam "beta2" default 0.99899999999999999 : f32
-// CHECK-NEXT: kiln.hyperparam "eps" default 1.000000e-08 : f32
-// CHECK-NEXT: %[[WD:.*]] = kiln.hyperparam "weight_decay" default 1.000000e-02 : f32
+// CHECK-NEXT: %[[LR:.*]] = kiln.hyperparam "lr" default 1.000000e-03 in (0.000000e+00, inf) : f32
+// CHECK-NEXT: kiln.hyperparam "beta1" default 9.000000e-01 in [0.000000e+00, 1.000000e+00) : f32
+// CHECK-NEXT: kiln.hyperparam "beta2" default 0.99899999999999999 in [0.000000e+00, 1.000000e+00) : f32
+// CHECK-NEXT: kiln.hyperparam "eps" default 1.000000e-08 in (0.000000e+00, inf) : f32
+// CHECK-NEXT: %[[WD:.*]] = kiln.hyperparam "weight_decay" default 1.000000e-02 in [0.000000e+00, inf) : f32
 // CHECK-NEXT: kiln.step : f32
 // CHECK-NEXT: %[[M:.*]] = kiln.state "w.m" of "w"
 // CHECK-NEXT: %[[V:.*]] = kiln.state "w.v" of "w"

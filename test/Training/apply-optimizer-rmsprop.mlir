@@ -5,9 +5,9 @@
 
 // CHECK-LABEL: func.func @train_step
 // CHECK-SAME: (%[[G:.*]]: tensor<4xf32>)
-// CHECK-NEXT: %[[LR:.*]] = kiln.hyperparam "lr" default 1.000000e-02 : f32
-// CHECK-NEXT: %[[ALPHA:.*]] = kiln.hyperparam "alpha" default 0.98999999999999999 : f32
-// CHECK-NEXT: %[[EPS:.*]] = kiln.hyperparam "eps" default 1.000000e-08 : f32
+// CHECK-NEXT: %[[LR:.*]] = kiln.hyperparam "lr" default 1.000000e-02 in (0.000000e+00, inf) : f32
+// CHECK-NEXT: %[[ALPHA:.*]] = kiln.hyperparam "alpha" default 0.98999999999999999 in [0.000000e+00, 1.000000e+00) : f32
+// CHECK-NEXT: %[[EPS:.*]] = kiln.hyperparam "eps" default 1.000000e-08 in (0.000000e+00, inf) : f32
 // CHECK-NEXT: kiln.step : f32
 // CHECK-NEXT: %[[S:.*]] = kiln.state "w.square_avg" of "w" init 0.000000e+00 : tensor<4xf32>
 // CHECK-NEXT: %[[W:.*]] = kiln.param "w" init "zeros" : tensor<4xf32>

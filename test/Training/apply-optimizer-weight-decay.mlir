@@ -7,8 +7,8 @@
 // sgd: p1 = (p - lr * g) - lr * d * p.
 // CHECK-LABEL: func.func @train_step
 // CHECK-SAME: (%[[G:.*]]: tensor<4xf32>)
-// CHECK-NEXT: %[[LR:.*]] = kiln.hyperparam "lr" default 1.000000e-01 : f32
-// CHECK-NEXT: %[[WD:.*]] = kiln.hyperparam "weight_decay" default 1.000000e-02 : f32
+// CHECK-NEXT: %[[LR:.*]] = kiln.hyperparam "lr" default 1.000000e-01 in (0.000000e+00, inf) : f32
+// CHECK-NEXT: %[[WD:.*]] = kiln.hyperparam "weight_decay" default 1.000000e-02 in [0.000000e+00, inf) : f32
 // CHECK-NEXT: kiln.step : f32
 // CHECK-NEXT: %[[W:.*]] = kiln.param "w"
 // CHECK-NEXT: kiln.update(%[[W]]) from(%[[G]]) : (tensor<4xf32>), (tensor<4xf32>) {
@@ -34,9 +34,9 @@ module attributes {kiln.optimizer = {name = "sgd", lr = 0.1, weight_decay = 0.01
 // yielded as without decay.
 // CHECK-LABEL: func.func @train_step
 // CHECK-SAME: (%[[G:.*]]: tensor<4xf32>)
-// CHECK-NEXT: %[[LR:.*]] = kiln.hyperparam "lr" default 1.000000e-01 : f32
-// CHECK-NEXT: %[[MU:.*]] = kiln.hyperparam "momentum" default 9.000000e-01 : f32
-// CHECK-NEXT: %[[WD:.*]] = kiln.hyperparam "weight_decay" default 5.000000e-02 : f32
+// CHECK-NEXT: %[[LR:.*]] = kiln.hyperparam "lr" default 1.000000e-01 in (0.000000e+00, inf) : f32
+// CHECK-NEXT: %[[MU:.*]] = kiln.hyperparam "momentum" default 9.000000e-01 in [0.000000e+00, 1.000000e+00) : f32
+// CHECK-NEXT: %[[WD:.*]] = kiln.hyperparam "weight_decay" default 5.000000e-02 in [0.000000e+00, inf) : f32
 // CHECK-NEXT: kiln.step : f32
 // CHECK-NEXT: %[[V:.*]] = kiln.state "w.velocity" of "w"
 // CHECK-NEXT: %[[W:.*]] = kiln.param "w"

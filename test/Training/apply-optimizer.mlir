@@ -9,7 +9,7 @@
 // though the gradient was complete earlier. lr comes from the module
 // attribute.
 // CHECK-LABEL: func.func @train_step() -> tensor<f32> {
-// CHECK-NEXT: %[[LR:.*]] = kiln.hyperparam "lr" default 2.500000e-01 : f32
+// CHECK-NEXT: %[[LR:.*]] = kiln.hyperparam "lr" default 2.500000e-01 in (0.000000e+00, inf) : f32
 // CHECK-NEXT: %[[T:.*]] = kiln.step : f32
 // CHECK-NEXT: %[[X:.*]] = kiln.input "x"
 // CHECK: %[[W:.*]] = kiln.param "w"
@@ -48,7 +48,7 @@ module attributes {kiln.optimizer = {name = "sgd", lr = 0.25}} {
 // sgd keeps no state, so there is no kiln.state.
 // CHECK-LABEL: func.func @train_step
 // CHECK-SAME: (%[[GW:.*]]: tensor<4x3xf32>, %[[GB:.*]]: tensor<3xf32>)
-// CHECK-NEXT: %[[LR:.*]] = kiln.hyperparam "lr" default 1.000000e-01 : f32
+// CHECK-NEXT: %[[LR:.*]] = kiln.hyperparam "lr" default 1.000000e-01 in (0.000000e+00, inf) : f32
 // CHECK-NEXT: kiln.step
 // CHECK-NEXT: %[[B:.*]] = kiln.param "b"
 // CHECK-NEXT: %[[W:.*]] = kiln.param "w"
@@ -74,7 +74,7 @@ module attributes {kiln.optimizer = {name = "sgd", lr = 0.1}} {
 // Without lr in the module attribute, the optimizer's default (0.01) is used.
 // CHECK-LABEL: func.func @train_step
 // CHECK-SAME: (%[[G:.*]]: tensor<4xf32>)
-// CHECK-NEXT: %[[LR:.*]] = kiln.hyperparam "lr" default 1.000000e-02 : f32
+// CHECK-NEXT: %[[LR:.*]] = kiln.hyperparam "lr" default 1.000000e-02 in (0.000000e+00, inf) : f32
 // CHECK-NEXT: kiln.step : f32
 // CHECK-NEXT: %[[B:.*]] = kiln.param "b" init "zeros" : tensor<4xf32>
 // CHECK-NEXT: kiln.update(%[[B]]) from(%[[G]]) : (tensor<4xf32>), (tensor<4xf32>) {

@@ -8,7 +8,7 @@
 
 // CHECK-LABEL: func.func @train_step
 // CHECK-SAME: (%[[X:.*]]: tensor<?x4xf32>, %[[DL:.*]]: tensor<?x3xf32>)
-// CHECK-NEXT: %[[C:.*]] = kiln.hyperparam "clip" default 2.000000e+00 : f32
+// CHECK-NEXT: %[[C:.*]] = kiln.hyperparam "clip" default 2.000000e+00 in (0.000000e+00, inf) : f32
 // CHECK-NEXT: %[[W:.*]] = kiln.param "w"
 // CHECK-NEXT: %[[B:.*]] = kiln.param "b"
 // CHECK-NEXT: %[[DB:.*]] = kiln.reduce_sum %[[DL]]

@@ -31,8 +31,8 @@
 // CHECK-NOT: kiln.elementwise
 module attributes {kiln.optimizer = {name = "sgd", lr = 0.1}} {
   func.func @train_step(%x: tensor<?x4xf32>, %d: tensor<?x3xf32>) {
-    %l2 = kiln.hyperparam "l2" default 1.0e-4 : f32
-    %c = kiln.hyperparam "clip" default 0.5 : f32
+    %l2 = kiln.hyperparam "l2" default 1.0e-4 in [0.0, inf) : f32
+    %c = kiln.hyperparam "clip" default 0.5 in (0.0, inf) : f32
     %w = kiln.param "w" init "he_normal" : tensor<4x3xf32>
     %dx = kiln.matmul %d, %w {transpose_rhs = true} : tensor<?x3xf32>, tensor<4x3xf32> -> tensor<?x4xf32>
     %dw = kiln.matmul %x, %d {transpose_lhs = true} : tensor<?x4xf32>, tensor<?x3xf32> -> tensor<4x3xf32>
@@ -72,7 +72,7 @@ module attributes {kiln.optimizer = {name = "sgd", lr = 0.1}} {
 // CHECK-NEXT: return %[[G]]
 module attributes {kiln.optimizer = {name = "sgd", lr = 0.1}} {
   func.func @train_step(%x: tensor<?x4xf32>, %d: tensor<?x3xf32>) -> tensor<4x3xf32> {
-    %l2 = kiln.hyperparam "l2" default 1.0e-4 : f32
+    %l2 = kiln.hyperparam "l2" default 1.0e-4 in [0.0, inf) : f32
     %w = kiln.param "w" init "he_normal" : tensor<4x3xf32>
     %dw = kiln.matmul %x, %d {transpose_lhs = true} : tensor<?x4xf32>, tensor<?x3xf32> -> tensor<4x3xf32>
     %r = kiln.relu %d : tensor<?x3xf32>

@@ -92,7 +92,7 @@ module attributes {kiln.optimizer = {name = "sgd", lr = 0.1}} {
   func.func @train_step(%x: tensor<?x4xf32>, %d: tensor<?x3xf32>) -> (tensor<?x3xf32>, tensor<f32>) {
     %dw = kiln.matmul %x, %d {transpose_lhs = true} : tensor<?x4xf32>, tensor<?x3xf32> -> tensor<4x3xf32>
     %r = kiln.relu %d : tensor<?x3xf32>
-    %c = kiln.hyperparam "clip" default 1.0 : f32
+    %c = kiln.hyperparam "clip" default 1.0 in (0.0, inf) : f32
     %sq = kiln.elementwise (%dw) : (tensor<4x3xf32>) -> tensor<4x3xf32> {
     ^bb0(%gi: f32):
       %0 = arith.mulf %gi, %gi : f32

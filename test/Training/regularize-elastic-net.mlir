@@ -5,8 +5,8 @@
 
 // CHECK-LABEL: func.func @train_step
 // CHECK-SAME: (%[[LOSS:.*]]: tensor<f32>, %[[G:.*]]: tensor<3xf32>) -> tensor<f32>
-// CHECK-NEXT: %[[L1:.*]] = kiln.hyperparam "l1" default 1.000000e-05 : f32
-// CHECK-NEXT: %[[L2:.*]] = kiln.hyperparam "l2" default 1.000000e-04 : f32
+// CHECK-NEXT: %[[L1:.*]] = kiln.hyperparam "l1" default 1.000000e-05 in [0.000000e+00, inf) : f32
+// CHECK-NEXT: %[[L2:.*]] = kiln.hyperparam "l2" default 1.000000e-04 in [0.000000e+00, inf) : f32
 // CHECK-NEXT: %[[B:.*]] = kiln.param "b"
 // CHECK-NEXT: %[[PB:.*]] = kiln.elementwise(%[[B]]) : (tensor<3xf32>) -> tensor<3xf32> {
 // CHECK-NEXT: ^bb0(%[[P:.*]]: f32):

@@ -5,7 +5,7 @@
 
 // CHECK-LABEL: func.func @train_step
 // CHECK-SAME: (%[[LOSS:.*]]: tensor<f32>, %[[G:.*]]: tensor<3xf32>) -> tensor<f32>
-// CHECK-NEXT: %[[L1:.*]] = kiln.hyperparam "l1" default 9.9999999999999995E-7 : f32
+// CHECK-NEXT: %[[L1:.*]] = kiln.hyperparam "l1" default 9.9999999999999995E-7 in [0.000000e+00, inf) : f32
 // CHECK-NOT: kiln.hyperparam "l2"
 // CHECK-NEXT: %[[B:.*]] = kiln.param "b"
 // CHECK-NEXT: %[[PB:.*]] = kiln.elementwise(%[[B]]) : (tensor<3xf32>) -> tensor<3xf32> {

@@ -6,7 +6,7 @@
 // RUN: kiln-opt %s --kiln-regularize -split-input-file | FileCheck %s
 
 // CHECK-LABEL: func.func @train_step
-// CHECK-NEXT: %[[L2:.*]] = kiln.hyperparam "l2" default 1.000000e-04 : f32
+// CHECK-NEXT: %[[L2:.*]] = kiln.hyperparam "l2" default 1.000000e-04 in [0.000000e+00, inf) : f32
 // CHECK-NEXT: %[[W:.*]] = kiln.param "w"
 // CHECK-NEXT: %[[B:.*]] = kiln.param "b"
 // CHECK-NOT: kiln.hyperparam "l1"

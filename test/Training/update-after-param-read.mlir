@@ -5,7 +5,7 @@
 
 // CHECK-LABEL: func.func @train_step
 // CHECK-SAME: (%[[X:.*]]: tensor<4xf32>)
-// CHECK-NEXT: %[[LR:.*]] = kiln.hyperparam "lr" default 5.000000e-01 : f32
+// CHECK-NEXT: %[[LR:.*]] = kiln.hyperparam "lr" default 5.000000e-01 in (0.000000e+00, inf) : f32
 // CHECK-NEXT: kiln.step : f32
 // CHECK-NEXT: %[[G:.*]] = kiln.relu %[[X]] : tensor<4xf32>
 // CHECK-NEXT: %[[B:.*]] = kiln.param "b" init "zeros" : tensor<4xf32>

@@ -11,13 +11,14 @@ using namespace kiln;
 #include "Kiln/IR/KilnInterfaces.cpp.inc"
 
 bool kiln::isKnownInit(llvm::StringRef init) {
-  if (init.ends_with(")"))
-    return init.starts_with("constant(") || init.starts_with("uniform(") ||
-           init.starts_with("normal(");
-  return llvm::StringSwitch<bool>(init)
-      .Cases({"zeros", "ones", "he_normal", "he_uniform", "xavier_normal", "xavier_uniform"},
-             true)
-      .Default(false);
+  size_t open = init.find('(');
+  const vocabulary::InitializerRow *row =
+      vocabulary::findByName(vocabulary::Initializers, std::string_view(init.substr(0, open)));
+  if (!row)
+    return false;
+  if (open == llvm::StringRef::npos)
+    return row->numNumbers == 0;
+  return row->numNumbers > 0 && init.ends_with(")");
 }
 
 /// Two dimensions agree when either is dynamic or both are equal.
@@ -44,6 +45,70 @@ LogicalResult ParamOp::verify() {
     return emitOpError("expects a static shape, got ") << getResult().getType();
   if (!isKnownInit(getInit()))
     return emitOpError("has unknown initializer '") << getInit() << "'";
+  return success();
+}
+
+/// One end of a kiln.hyperparam range: a number, `inf` or `-inf`.
+static ParseResult parseBound(OpAsmParser &parser, FloatAttr &bound) {
+  bool negative = succeeded(parser.parseOptionalMinus());
+  double value = vocabulary::Infinity;
+  if (failed(parser.parseOptionalKeyword("inf")) && failed(parser.parseFloat(value)))
+    return failure();
+  bound = parser.getBuilder().getF64FloatAttr(negative ? -value : value);
+  return success();
+}
+
+static void printBound(OpAsmPrinter &printer, FloatAttr bound) {
+  double value = bound.getValueAsDouble();
+  if (std::isinf(value))
+    printer << (value < 0 ? "-inf" : "inf");
+  else
+    printer.printAttributeWithoutType(bound);
+}
+
+/// `(low, high]`: `(` and `)` for an open end, `[` and `]` for a closed one.
+static ParseResult parseRange(OpAsmParser &parser, FloatAttr &low, FloatAttr &high,
+                              UnitAttr &lowOpen, UnitAttr &highOpen) {
+  if (succeeded(parser.parseOptionalLParen()))
+    lowOpen = parser.getBuilder().getUnitAttr();
+  else if (failed(parser.parseLSquare()))
+    return failure();
+  if (parseBound(parser, low) || parser.parseComma() || parseBound(parser, high))
+    return failure();
+  if (succeeded(parser.parseOptionalRParen())) {
+    highOpen = parser.getBuilder().getUnitAttr();
+    return success();
+  }
+  return parser.parseRSquare();
+}
+
+static void printRange(OpAsmPrinter &printer, HyperparamOp, FloatAttr low, FloatAttr high,
+                       UnitAttr lowOpen, UnitAttr highOpen) {
+  printer << (lowOpen ? "(" : "[");
+  printBound(printer, low);
+  printer << ", ";
+  printBound(printer, high);
+  printer << (highOpen ? ")" : "]");
+}
+
+vocabulary::NumberRange HyperparamOp::getRange() {
+  return {getLow().convertToDouble(), getHigh().convertToDouble(), getLowOpen(), getHighOpen(),
+          getInteger()};
+}
+
+LogicalResult HyperparamOp::verify() {
+  vocabulary::NumberRange range = getRange();
+  if (!(range.low < range.high))
+    return emitOpError("expects a range with low below high, got ")
+           << vocabulary::formatNumber(range.low) << " and "
+           << vocabulary::formatNumber(range.high);
+  double value = getDefaultValue().convertToDouble();
+  if (range.integer && value != std::floor(value))
+    return emitOpError("is a whole number but its default is ") << vocabulary::formatNumber(value);
+  if (!range.contains(value))
+    return emitOpError("has its default ")
+           << vocabulary::formatNumber(value) << " outside its range "
+           << vocabulary::formatRange(range);
   return success();
 }
 

@@ -4,6 +4,8 @@
 
 #include "Kiln/IR/KilnDialect.h"
 
+#include "kiln/Vocabulary.h"
+
 #include "mlir/Bytecode/BytecodeOpInterface.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinTypes.h"
@@ -17,9 +19,9 @@
 #include "Kiln/IR/KilnOps.h.inc"
 
 namespace kiln {
-/// Initialisation schemes a `kiln.param` may name: zeros, ones, he_normal,
-/// he_uniform, xavier_normal, xavier_uniform, constant(v), uniform(low, high),
-/// normal(mean, std).
+/// Initialisation schemes a `kiln.param` may name (the shared vocabulary's
+/// initializers): zeros, ones, he_normal, he_uniform, xavier_normal,
+/// xavier_uniform, constant(v), uniform(low, high), normal(mean, std).
 bool isKnownInit(llvm::StringRef init);
 /// The number of gates G of a kiln.recurrent cell: rnn 1, lstm 4, gru 3; 0
 /// for an unknown cell.

@@ -56,18 +56,34 @@ def Kiln_ParamOp : Kiln_Op<"param", [Pure]> {
 }
 
 def Kiln_HyperparamOp : Kiln_Op<"hyperparam", [Pure]> {
-  let summary = "A scalar set by the runtime on every step";
+  let summary = "A scalar set by the runtime on every step, with its valid range";
   let description = [{
     A training constant that the runtime may change between steps without a
-    recompile (a Halide `Param` after code generation), with its default.
+    recompile (a Halide `Param` after code generation): its default, and the
+    values it may take, which the runtime checks (--set, tuning) and the tune
+    block is checked against. The range is `low, high` between brackets, `(`
+    or `)` for an open end and `[` or `]` for a closed one, `inf` for no
+    bound; `integer` when only whole numbers are allowed. Whoever creates the
+    op fills the range from its table (the optimizer table, the training
+    statements, the layer that owns the value).
 
     ```mlir
-    %lr = kiln.hyperparam "lr" default 1.000000e-01 : f32
+    %lr = kiln.hyperparam "lr" default 1.000000e-01 in (0.000000e+00, inf) : f32
+    %rate = kiln.hyperparam "dropout0.rate" default 5.000000e-01 in [0.000000e+00, 1.000000e+00) : f32
     ```
   }];
-  let arguments = (ins StrAttr:$name, F64Attr:$defaultValue);
+  let arguments = (ins StrAttr:$name, F64Attr:$defaultValue, F64Attr:$low, F64Attr:$high,
+                       UnitAttr:$lowOpen, UnitAttr:$highOpen, UnitAttr:$integer);
   let results = (outs F32:$result);
-  let assemblyFormat = "$name `default` $defaultValue attr-dict `:` type($result)";
+  let assemblyFormat = [{
+    $name `default` $defaultValue `in` custom<Range>($low, $high, $lowOpen, $highOpen)
+    (`integer` $integer^)? attr-dict `:` type($result)
+  }];
+  let extraClassDeclaration = [{
+    /// The values the runtime may give it.
+    ::kiln::vocabulary::NumberRange getRange();
+  }];
+  let hasVerifier = 1;
 }
 
 def Kiln_FillOp : Kiln_Op<"fill", [Pure]> {

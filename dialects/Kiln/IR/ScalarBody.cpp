@@ -46,9 +46,13 @@ Value Scalar::sign(Value x) {
   return select(positive, constant(1.0), minusOrZero);
 }
 
-Value kiln::buildHyperparam(OpBuilder &builder, Location loc, StringRef name, double value) {
+Value kiln::buildHyperparam(OpBuilder &builder, Location loc, StringRef name, double value,
+                            const vocabulary::NumberRange &range) {
+  auto flag = [&](bool set) { return set ? builder.getUnitAttr() : UnitAttr(); };
   return HyperparamOp::create(builder, loc, builder.getF32Type(), builder.getStringAttr(name),
-                              builder.getF64FloatAttr(value));
+                              builder.getF64FloatAttr(value), builder.getF64FloatAttr(range.low),
+                              builder.getF64FloatAttr(range.high), flag(range.lowOpen),
+                              flag(range.highOpen), flag(range.integer));
 }
 
 /// Fills the single block of `region` with one f32 argument per entry of

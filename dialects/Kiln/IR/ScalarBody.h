@@ -12,6 +12,8 @@
 
 #include "Kiln/IR/KilnOps.h"
 
+#include "kiln/Vocabulary.h"
+
 #include "llvm/ADT/STLFunctionalExtras.h"
 
 namespace kiln {
@@ -64,10 +66,11 @@ private:
 using ScalarBodyFn =
     llvm::function_ref<llvm::SmallVector<mlir::Value>(Scalar &, llvm::ArrayRef<mlir::Value>)>;
 
-/// A runtime value `name` (default `value`), an f32 `kiln.hyperparam` at the
-/// builder's insertion point (the top of the function, for every kernel to read).
+/// A runtime value `name` (default `value`, valid values `range`), an f32
+/// `kiln.hyperparam` at the builder's insertion point (the top of the
+/// function, for every kernel to read).
 mlir::Value buildHyperparam(mlir::OpBuilder &builder, mlir::Location loc, llvm::StringRef name,
-                            double value);
+                            double value, const vocabulary::NumberRange &range);
 
 /// `kiln.elementwise (inputs) -> numResults x resultType` with body `fn`.
 ElementwiseOp buildElementwise(mlir::OpBuilder &builder, mlir::Location loc,

@@ -14,6 +14,7 @@
 
 #include "kiln/CompiledModel.h"
 #include "kiln/Result.h"
+#include "kiln/Vocabulary.h"
 
 #include <cstdint>
 #include <string_view>
@@ -23,7 +24,7 @@ namespace kiln {
 
 /// A parsed ParamInfo::init: the scheme and up to two numbers.
 struct InitSpec {
-  enum class Kind { Constant, Uniform, Normal, HeNormal, HeUniform, XavierNormal, XavierUniform };
+  using Kind = vocabulary::InitializerKind;
   Kind kind = Kind::Constant;
   double a = 0; // Constant: the value; Uniform: low; Normal: mean
   double b = 0; // Uniform: high; Normal: standard deviation

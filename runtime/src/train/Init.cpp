@@ -53,36 +53,16 @@ Result<std::vector<double>> parseNumbers(std::string_view text, const std::strin
 Result<InitSpec> parseInit(const std::string &init) {
   using Kind = InitSpec::Kind;
   // The canonical spellings the compiler writes (it maps PyTorch's and
-  // Keras's synonyms, kaiming_* and glorot_*, onto these).
-  static const std::pair<const char *, InitSpec> kNamed[] = {
-      {"zeros", {Kind::Constant, 0, 0}},
-      {"ones", {Kind::Constant, 1, 0}},
-      {"he_normal", {Kind::HeNormal}},
-      {"he_uniform", {Kind::HeUniform}},
-      {"xavier_normal", {Kind::XavierNormal}},
-      {"xavier_uniform", {Kind::XavierUniform}},
-  };
-  struct WithNumbers {
-    const char *name;
-    Kind kind;
-    size_t count;
-  };
-  static const WithNumbers kWithNumbers[] = {
-      {"constant", Kind::Constant, 1}, {"uniform", Kind::Uniform, 2}, {"normal", Kind::Normal, 2}};
-
-  for (const auto &[name, spec] : kNamed)
-    if (init == name)
-      return spec;
+  // Keras's synonyms, kaiming_* and glorot_*, onto these): kiln/Vocabulary.h.
   size_t open = init.find('(');
-  const WithNumbers *rule = nullptr;
-  for (const WithNumbers &w : kWithNumbers)
-    if (open != std::string::npos && init.compare(0, open, w.name) == 0)
-      rule = &w;
-  if (!rule)
-    return Error(fmt::format("unknown initializer '{}' (known: zeros, ones, constant(v), "
-                             "uniform(low, high), normal(mean, std), he_normal, he_uniform, "
-                             "xavier_normal, xavier_uniform)",
-                             init));
+  bool bare = open == std::string::npos;
+  const vocabulary::InitializerRow *rule =
+      vocabulary::findByName(vocabulary::Initializers, std::string_view(init).substr(0, open));
+  if (!rule || (rule->numNumbers == 0) != bare)
+    return Error(
+        fmt::format("unknown initializer '{}' (known: {})", init, vocabulary::KnownInitializers));
+  if (bare)
+    return InitSpec{rule->kind, rule->value, 0};
   if (init.back() != ')')
     return Error(fmt::format("initializer '{}': expected ')' at the end", init));
 
@@ -90,10 +70,11 @@ Result<InitSpec> parseInit(const std::string &init) {
       parseNumbers(std::string_view(init).substr(open + 1, init.size() - open - 2), init);
   if (!numbers)
     return numbers.takeError();
-  if (numbers->size() != rule->count)
-    return Error(fmt::format("initializer '{}' takes {} number{}, got {}", init, rule->count,
-                             rule->count > 1 ? "s" : "", numbers->size()));
-  InitSpec spec{rule->kind, (*numbers)[0], rule->count > 1 ? (*numbers)[1] : 0.0};
+  size_t count = rule->numNumbers;
+  if (numbers->size() != count)
+    return Error(fmt::format("initializer '{}' takes {} number{}, got {}", init, count,
+                             count > 1 ? "s" : "", numbers->size()));
+  InitSpec spec{rule->kind, (*numbers)[0], count > 1 ? (*numbers)[1] : 0.0};
   // The same rules as the compiler's, for a ModelInfo written by hand.
   if (spec.kind == Kind::Uniform && !(spec.a < spec.b))
     return Error(fmt::format("initializer '{}' needs low < high", init));

@@ -1,76 +1,44 @@
 //===- LearningRate.cpp - Learning-rate schedules -------------------------===//
 //
-// One table says which arguments each kind takes and what values they allow;
-// checking, defaults and messages all read it. Only the formulas in
+// One table (kiln/Vocabulary.h, shared with the compiler) says which
+// arguments each kind takes and what values they allow; checking, defaults
+// and messages all read it. Only the formulas in
 // rateAfterWarmup are per kind.
 //
 //===----------------------------------------------------------------------===//
 
 #include "train/LearningRate.h"
+#include "kiln/Vocabulary.h"
 
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <charconv>
 #include <cmath>
-#include <limits>
-#include <optional>
 
 namespace kiln {
 
 namespace {
 
 constexpr double Pi = 3.14159265358979323846;
-constexpr double Infinity = std::numeric_limits<double>::infinity();
 // Integer arguments are stored as doubles; beyond 2^53 they are not exact.
 constexpr double MaxInteger = 9007199254740992.0;
 
-/// An argument of a schedule kind and the values it allows: [min, max], or
-/// (min, max] when minExclusive.
-struct ArgRule {
-  const char *name;
-  double min;
-  bool minExclusive;
-  double max;
-  bool integer;
-  std::optional<double> defaultValue; // none: required
-};
-
-struct KindRule {
-  const char *kind;
-  std::vector<ArgRule> args;
-};
-
-const ArgRule WarmupRule = {"warmup", 0, false, MaxInteger, true, 0.0};
-
-const std::vector<KindRule> &kindRules() {
-  static const std::vector<KindRule> rules = {
-      {"constant", {WarmupRule}},
-      {"step",
-       {{"step_size", 1, false, MaxInteger, true, std::nullopt},
-        {"gamma", 0, true, 1, false, std::nullopt},
-        WarmupRule}},
-      {"exponential", {{"gamma", 0, true, 1, false, std::nullopt}, WarmupRule}},
-      {"cosine",
-       {{"period", 1, false, MaxInteger, true, std::nullopt},
-        {"min_lr", 0, false, Infinity, false, 0.0},
-        WarmupRule}},
-  };
-  return rules;
-}
+using ArgRule = vocabulary::ScheduleArgument;
+using KindRule = vocabulary::ScheduleKindRow;
 
 const KindRule *findKind(std::string_view kind) {
-  for (const KindRule &rule : kindRules())
-    if (kind == rule.kind)
-      return &rule;
-  return nullptr;
+  return vocabulary::findByName(vocabulary::ScheduleKinds, kind);
 }
 
 const ArgRule *findArg(const KindRule &kind, std::string_view name) {
-  for (const ArgRule &arg : kind.args)
-    if (name == arg.name)
-      return &arg;
-  return nullptr;
+  return vocabulary::findByName(kind.arguments, name);
+}
+
+/// The largest value `rule` allows here: integers stop where doubles stop
+/// being exact.
+double maxValue(const ArgRule &rule) {
+  return rule.range.integer ? std::min(rule.range.high, MaxInteger) : rule.range.high;
 }
 
 /// "a, b or c"
@@ -86,31 +54,25 @@ template <typename Range, typename Name> std::string listNames(const Range &rang
   return out;
 }
 
-std::string formatRange(const ArgRule &rule) {
-  std::string upper =
-      rule.max == Infinity || rule.max == MaxInteger ? "inf)" : fmt::format("{}]", rule.max);
-  return fmt::format("{}{}, {}", rule.minExclusive ? '(' : '[', rule.min, upper);
-}
-
 /// The value of argument `name`: as given, or its default.
 double argValue(const ScheduleInfo &schedule, const KindRule &kind, std::string_view name) {
   for (const auto &[argName, value] : schedule.args)
     if (argName == name)
       return value;
   const ArgRule *rule = findArg(kind, name);
-  return rule && rule->defaultValue ? *rule->defaultValue : 0;
+  return rule && !rule->requiredOnCommandLine ? rule->defaultValue : 0;
 }
 
 /// The rate of update t of the schedule proper, warm-up aside.
 double rateAfterWarmup(const ScheduleInfo &schedule, const KindRule &kind, double lr, int64_t t) {
-  std::string_view name = kind.kind;
-  if (name == "step") {
+  using vocabulary::ScheduleKind;
+  if (kind.kind == ScheduleKind::Step) {
     auto stepSize = static_cast<int64_t>(argValue(schedule, kind, "step_size"));
     return lr * std::pow(argValue(schedule, kind, "gamma"), double(t / stepSize));
   }
-  if (name == "exponential")
+  if (kind.kind == ScheduleKind::Exponential)
     return lr * std::pow(argValue(schedule, kind, "gamma"), double(t));
-  if (name == "cosine") {
+  if (kind.kind == ScheduleKind::Cosine) {
     double period = argValue(schedule, kind, "period");
     double minLr = argValue(schedule, kind, "min_lr");
     double progress = std::min(double(t), period) / period;
@@ -125,28 +87,31 @@ Status checkSchedule(const ScheduleInfo &schedule) {
   const KindRule *kind = findKind(schedule.kind);
   if (!kind)
     return Error(fmt::format("unknown schedule \"{}\" (expected {})", schedule.kind,
-                             listNames(kindRules(), [](const KindRule &r) { return r.kind; })));
+                             listNames(vocabulary::ScheduleKinds,
+                                       [](const KindRule &r) { return std::string(r.name); })));
 
-  std::string where = fmt::format("schedule {}", kind->kind);
+  std::string where = fmt::format("schedule {}", kind->name);
   for (size_t i = 0; i < schedule.args.size(); ++i) {
     const auto &[name, value] = schedule.args[i];
     const ArgRule *rule = findArg(*kind, name);
     if (!rule)
-      return Error(fmt::format("{}: unknown argument \"{}\" (expected {})", where, name,
-                               listNames(kind->args, [](const ArgRule &r) { return r.name; })));
+      return Error(fmt::format(
+          "{}: unknown argument \"{}\" (expected {})", where, name,
+          listNames(kind->arguments, [](const ArgRule &r) { return std::string(r.name); })));
     for (size_t j = 0; j < i; ++j)
       if (schedule.args[j].first == name)
         return Error(fmt::format("{}: argument \"{}\" given twice", where, name));
     if (!std::isfinite(value))
       return Error(fmt::format("{}: {} = {} is not a finite number", where, name, value));
-    if (rule->integer && value != std::floor(value))
+    if (rule->range.integer && value != std::floor(value))
       return Error(fmt::format("{}: {} = {} is not an integer", where, name, value));
-    if (value < rule->min || (rule->minExclusive && value == rule->min) || value > rule->max)
-      return Error(
-          fmt::format("{}: {} = {} is out of range {}", where, name, value, formatRange(*rule)));
+    if (value < rule->range.low || (rule->range.lowOpen && value == rule->range.low) ||
+        value > maxValue(*rule))
+      return Error(fmt::format("{}: {} = {} is out of range {}", where, name, value,
+                               vocabulary::formatRange(rule->range)));
   }
-  for (const ArgRule &rule : kind->args) {
-    if (rule.defaultValue)
+  for (const ArgRule &rule : kind->arguments) {
+    if (!rule.requiredOnCommandLine)
       continue;
     bool given = std::any_of(schedule.args.begin(), schedule.args.end(),
                              [&](const auto &arg) { return arg.first == rule.name; });
