@@ -10,7 +10,7 @@
 #include "kiln/Bench.h"
 #include "kiln/Checkpoint.h"
 #include "kiln/Data.h"
-#include "kiln/Export.h"
+#include "io/Export.h"
 #include "kiln/Health.h"
 #include "kiln/History.h"
 #include "kiln/Init.h"

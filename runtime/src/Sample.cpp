@@ -1,7 +1,7 @@
 //===- Sample.cpp - Text from a byte-level language model -----------------===//
 
 #include "kiln/Sample.h"
-#include "kiln/Random.h"
+#include "core/Random.h"
 
 #include <fmt/format.h>
 

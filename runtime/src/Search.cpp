@@ -15,7 +15,7 @@
 
 #include "kiln/Search.h"
 
-#include "kiln/Random.h"
+#include "core/Random.h"
 
 #include <fmt/format.h>
 

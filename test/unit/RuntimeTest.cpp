@@ -13,7 +13,7 @@
 #include "kiln/Data.h"
 #include "kiln/Init.h"
 #include "kiln/Model.h"
-#include "kiln/Random.h"
+#include "core/Random.h"
 #include "kiln/Tensor.h"
 #include "kiln/Trainer.h"
 #include "TestFiles.h"
