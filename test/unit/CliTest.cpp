@@ -26,6 +26,7 @@
 #include <regex>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace fs = std::filesystem;
@@ -54,6 +55,19 @@ void writeSyntheticSplit(const fs::path &images, const fs::path &labels, uint32_
   writeLabels(labels, classes);
 }
 
+/// Runs the command line of `model`, as the binary `program`, with `args`
+/// after the program name; `out` and `err` receive what it prints.
+int runProgram(const std::string &program, CompiledModel &model, std::vector<std::string> args,
+               std::ostringstream &out, std::ostringstream &err) {
+  args.insert(args.begin(), program);
+  std::vector<const char *> argv;
+  for (const std::string &arg : args)
+    argv.push_back(arg.c_str());
+  out.str("");
+  err.str("");
+  return runMain(static_cast<int>(argv.size()), argv.data(), model, out, err);
+}
+
 class TrainingTest : public TempDirTest {
 protected:
   void SetUp() override {
@@ -64,13 +78,7 @@ protected:
 
   /// Runs the CLI of the toy model with `args` after the program name.
   int run(std::vector<std::string> args) {
-    args.insert(args.begin(), "/some/where/toy");
-    std::vector<const char *> argv;
-    for (const std::string &arg : args)
-      argv.push_back(arg.c_str());
-    out.str("");
-    err.str("");
-    return runMain(static_cast<int>(argv.size()), argv.data(), model, out, err);
+    return runProgram("/some/where/toy", model, std::move(args), out, err);
   }
 
   SoftmaxModel model{16, 4};
@@ -355,13 +363,7 @@ TEST_F(TrainingTest, OneHotTargetsTrainAndScoreLikeLabels) {
 /// Runs the command line of `model` with `args` after the program name.
 int runCli(CompiledModel &model, std::vector<std::string> args, std::ostringstream &out,
            std::ostringstream &err) {
-  args.insert(args.begin(), "/some/where/lin");
-  std::vector<const char *> argv;
-  for (const std::string &arg : args)
-    argv.push_back(arg.c_str());
-  out.str("");
-  err.str("");
-  return runMain(static_cast<int>(argv.size()), argv.data(), model, out, err);
+  return runProgram("/some/where/lin", model, std::move(args), out, err);
 }
 
 /// Writes `count` CSV rows: three features in unrelated units (years, a

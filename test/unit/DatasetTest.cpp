@@ -22,7 +22,6 @@ namespace {
 // Datasets: checks, truncation, standardization, splits
 //===----------------------------------------------------------------------===//
 
-
 ModelInfo regressionInfo(int64_t features, int64_t outputs) {
   ModelInfo info;
   info.name = "reg";
