@@ -31,15 +31,25 @@ inline std::string idxHeader(uint32_t magic, const std::vector<uint32_t> &dims) 
   return bytes;
 }
 
+/// The bytes of an IDX image file of `count` images of rows x cols `pixels`.
+inline std::string idxImages(uint32_t count, uint32_t rows, uint32_t cols,
+                             const std::vector<uint8_t> &pixels) {
+  return idxHeader(IdxImageMagic, {count, rows, cols}) + std::string(pixels.begin(), pixels.end());
+}
+
+/// The bytes of an IDX label file of `labels`.
+inline std::string idxLabels(const std::vector<uint8_t> &labels) {
+  return idxHeader(IdxLabelMagic, {static_cast<uint32_t>(labels.size())}) +
+         std::string(labels.begin(), labels.end());
+}
+
 inline void writeImages(const std::filesystem::path &path, uint32_t count, uint32_t rows,
                         uint32_t cols, const std::vector<uint8_t> &pixels) {
-  writeBytes(path, idxHeader(IdxImageMagic, {count, rows, cols}) +
-                       std::string(pixels.begin(), pixels.end()));
+  writeBytes(path, idxImages(count, rows, cols, pixels));
 }
 
 inline void writeLabels(const std::filesystem::path &path, const std::vector<uint8_t> &labels) {
-  writeBytes(path, idxHeader(IdxLabelMagic, {static_cast<uint32_t>(labels.size())}) +
-                       std::string(labels.begin(), labels.end()));
+  writeBytes(path, idxLabels(labels));
 }
 
 } // namespace kiln::testing
