@@ -10,6 +10,8 @@
 
 #include "kiln/Checkpoint.h"
 
+#include "io/AtomicFile.h"
+
 #include <gtest/gtest.h>
 
 #include <cerrno>
@@ -251,44 +253,68 @@ TEST_F(CheckpointTest, DiagnosesAHeaderLongerThanTheFile) {
 TEST_F(CheckpointTest, DiagnosesMalformedJsonAtItsByteOffset) {
   struct Case {
     std::string header;
-    const char *message;
+    std::string message;
   };
+  // The messages after the byte offset are nlohmann-json's, with bytes
+  // outside printable ASCII written as \xNN.
+  const std::string value = "expected '[', '{', or a literal";
+  const std::string key = "syntax error while parsing object key - ";
   const Case cases[] = {
-      {"", "malformed header at byte 0: expected a value, found end of header"},
-      {"        ", "malformed header at byte 8: expected a value, found end of header"},
+      {"", "malformed header at byte 0: syntax error while parsing value - unexpected end of "
+           "input; " + value},
+      {"        ", "malformed header at byte 8: syntax error while parsing value - unexpected end "
+                   "of input; " + value},
       {R"({"a":{"dtype":"F32" "shape":[]}})",
-       "malformed header at byte 20: expected ',' or '}' after an object member, found '\"'"},
-      {R"({"a" 1})", "malformed header at byte 5: expected ':' after an object key, found '1'"},
-      {R"({"a":[1 2]})",
-       "malformed header at byte 8: expected ',' or ']' after an array element, found '2'"},
-      {R"({"a":tru})",
-       "malformed header at byte 5: expected an object, array, string or integer, found 't'"},
-      {R"({"a":null})",
-       "malformed header at byte 5: expected an object, array, string or integer, found 'n'"},
-      {R"({a:1})", "malformed header at byte 1: expected a string key, found 'a'"},
-      {R"({"a":1,})", "malformed header at byte 7: expected a string key, found '}'"},
+       "malformed header at byte 26: syntax error while parsing object - unexpected string "
+       "literal; expected '}'"},
+      {R"({"a" 1})", "malformed header at byte 5: syntax error while parsing object separator - "
+                     "unexpected number literal; expected ':'"},
+      {R"({"a":[1 2]})", "malformed header at byte 8: syntax error while parsing array - "
+                         "unexpected number literal; expected ']'"},
+      {R"({"a":tru})", "malformed header at byte 8: syntax error while parsing value - invalid "
+                       "literal; last read: '\"a\":tru}'"},
+      {R"({a:1})", "malformed header at byte 1: " + key +
+                       "invalid literal; last read: '{a'; expected string literal"},
+      {R"({"a":1,})",
+       "malformed header at byte 7: " + key + "unexpected '}'; expected string literal"},
       {R"({"a":[1,]})",
-       "malformed header at byte 8: expected an object, array, string or integer, found ']'"},
-      {R"({"a":{"shape":[1.5]}})", "malformed header at byte 15: number is not an integer"},
-      {R"({"a":{"shape":[1e3]}})", "malformed header at byte 15: number is not an integer"},
-      {R"({"a":{"shape":[012]}})", "malformed header at byte 15: integer with a leading zero"},
-      {R"({"a":-})", "malformed header at byte 6: expected a digit, found '}'"},
-      {R"({"a":99999999999999999999})", "malformed header at byte 5: integer out of range"},
-      {R"({"a)", "malformed header at byte 1: unterminated string"},
-      {R"({"a\q":1})", "malformed header at byte 3: unknown escape '\\q'"},
-      {R"({"a\u12G4":1})",
-       "malformed header at byte 7: expected a hex digit in a \\u escape, found 'G'"},
-      {R"({"\ud83d":1})",
-       "malformed header at byte 2: high surrogate not followed by a low surrogate"},
-      {R"({"\ude00":1})", "malformed header at byte 2: unpaired low surrogate in a \\u escape"},
-      {"{\"a\nb\":1}", "malformed header at byte 3: control character 0x0a in a string"},
-      {"{\"\xff\":1}", "malformed header at byte 1: string is not valid UTF-8"},
-      {"{\"\xc0\xaf\":1}", "malformed header at byte 1: string is not valid UTF-8"}, // overlong '/'
-      {"{\"\xed\xa0\x80\":1}",
-       "malformed header at byte 1: string is not valid UTF-8"}, // surrogate
-      {R"({} x)", "malformed header at byte 3: unexpected 'x' after the end of the header object"},
-      {std::string("{}\0", 3),
-       "malformed header at byte 2: unexpected byte 0x00 after the end of the header object"},
+       "malformed header at byte 8: syntax error while parsing value - unexpected ']'; " + value},
+      {R"({"a":{"shape":[012]}})", "malformed header at byte 17: syntax error while parsing "
+                                   "array - unexpected number literal; expected ']'"},
+      {R"({"a":-})", "malformed header at byte 6: syntax error while parsing value - invalid "
+                     "number; expected digit after '-'; last read: '-}'"},
+      {R"({"a)", "malformed header at byte 3: " + key +
+                     "invalid string: missing closing quote; last read: '\"a'; expected string "
+                     "literal"},
+      {R"({"a\q":1})", "malformed header at byte 4: " + key +
+                           "invalid string: forbidden character after backslash; last read: "
+                           "'\"a\\q'; expected string literal"},
+      {R"({"a\u12G4":1})", "malformed header at byte 7: " + key +
+                               "invalid string: '\\u' must be followed by 4 hex digits; last "
+                               "read: '\"a\\u12G'; expected string literal"},
+      {R"({"\ud83d":1})", "malformed header at byte 8: " + key +
+                              "invalid string: surrogate U+D800..U+DBFF must be followed by "
+                              "U+DC00..U+DFFF; last read: '\"\\ud83d\"'; expected string literal"},
+      {R"({"\ude00":1})", "malformed header at byte 7: " + key +
+                              "invalid string: surrogate U+DC00..U+DFFF must follow "
+                              "U+D800..U+DBFF; last read: '\"\\ude00'; expected string literal"},
+      {"{\"a\nb\":1}", "malformed header at byte 3: " + key +
+                           "invalid string: control character U+000A (LF) must be escaped to "
+                           "\\u000A or \\n; last read: '\"a<U+000A>'; expected string literal"},
+      {"{\"\xff\":1}", "malformed header at byte 2: " + key +
+                           "invalid string: ill-formed UTF-8 byte; last read: '\"\\xff'; "
+                           "expected string literal"},
+      {"{\"\xc0\xaf\":1}", "malformed header at byte 2: " + key + // overlong '/'
+                               "invalid string: ill-formed UTF-8 byte; last read: '\"\\xc0'; "
+                               "expected string literal"},
+      {"{\"\xed\xa0\x80\":1}", "malformed header at byte 3: " + key + // surrogate
+                                   "invalid string: ill-formed UTF-8 byte; last read: "
+                                   "'\"\\xed\\xa0'; expected string literal"},
+      {R"({} x)", "malformed header at byte 3: syntax error while parsing value - invalid "
+                  "literal; last read: '{} x'; expected end of input"},
+      {std::string("{}\0", 3), "malformed header at byte 2: a NUL byte, which JSON allows nowhere"},
+      {std::string("{\"a\0\":1}", 7),
+       "malformed header at byte 3: a NUL byte, which JSON allows nowhere"},
       {R"({"a":[[[[[[[[[]]]]]]]]]})",
        "malformed header at byte 12: values nested deeper than 8 levels"},
   };
@@ -324,6 +350,17 @@ TEST_F(CheckpointTest, DiagnosesHeadersThatAreNotSafetensors) {
        "tensor \"w\": shape is an integer, not an array"},
       {R"({"w":{"dtype":"F32","shape":[2,"3"],"data_offsets":[0,8]}})", zeros(2),
        "tensor \"w\": shape: element 1 is a string, not an integer"},
+      {R"({"w":null})", "", "tensor \"w\" is null, not an object"},
+      {R"({"w":{"dtype":true,"shape":[2],"data_offsets":[0,8]}})", zeros(2),
+       "tensor \"w\": dtype is a boolean, not a string"},
+      {R"({"w":{"dtype":"F32","shape":[1.5],"data_offsets":[0,8]}})", zeros(2),
+       "tensor \"w\": shape: element 0 is a float, not an integer"},
+      {R"({"w":{"dtype":"F32","shape":[1e3],"data_offsets":[0,8]}})", zeros(2),
+       "tensor \"w\": shape: element 0 is a float, not an integer"},
+      {R"({"w":{"dtype":"F32","shape":[2],"data_offsets":[0,99999999999999999999]}})", zeros(2),
+       "tensor \"w\": data_offsets: element 1 is a float, not an integer"},
+      {R"({"w":{"dtype":"F32","shape":[2],"data_offsets":[0,9223372036854775808]}})", zeros(2),
+       "tensor \"w\": data_offsets: element 1 is 9223372036854775808, out of range"},
       {R"({"w":{"dtype":"F32","shape":[2,-3],"data_offsets":[0,8]}})", zeros(2),
        "tensor \"w\": negative dimension -3 in shape [2, -3]"},
       {R"({"w":{"dtype":"F32","shape":[2],"data_offsets":[0,4,8]}})", zeros(2),

@@ -11,6 +11,7 @@
 
 #include "kiln/Data.h"
 #include "kiln/CompiledModel.h"
+#include "IdxFiles.h"
 #include "TestFiles.h"
 
 #include <gtest/gtest.h>
@@ -27,6 +28,8 @@
 
 namespace fs = std::filesystem;
 using kiln::testing::readBytes;
+using kiln::testing::idxImages;
+using kiln::testing::idxLabels;
 using kiln::testing::writeBytes;
 using namespace kiln;
 
@@ -50,24 +53,6 @@ std::string gzip(const std::string &bytes) {
   out.resize(stream.total_out);
   deflateEnd(&stream);
   return out;
-}
-
-std::string bigEndian32(uint32_t value) {
-  std::string bytes;
-  for (int shift = 24; shift >= 0; shift -= 8)
-    bytes.push_back(static_cast<char>((value >> shift) & 0xff));
-  return bytes;
-}
-
-std::string idxImages(uint32_t count, uint32_t rows, uint32_t cols,
-                      const std::vector<uint8_t> &pixels) {
-  return bigEndian32(IdxImageMagic) + bigEndian32(count) + bigEndian32(rows) + bigEndian32(cols) +
-         std::string(pixels.begin(), pixels.end());
-}
-
-std::string idxLabels(const std::vector<uint8_t> &labels) {
-  return bigEndian32(IdxLabelMagic) + bigEndian32(static_cast<uint32_t>(labels.size())) +
-         std::string(labels.begin(), labels.end());
 }
 
 /// A .npy file: magic, version, header length (2 bytes in 1.0, 4 after),

@@ -75,17 +75,6 @@ struct Checkpoint {
 Status saveCheckpoint(const std::string &path, const std::vector<TensorView> &tensors,
                       const std::map<std::string, std::string> &metadata = {});
 
-/// Writes `pieces`, one after the other, to `path` the way saveCheckpoint
-/// writes a checkpoint: a temporary file beside it, fsync'ed, renamed over
-/// `path`, the directory fsync'ed. On a failure the temporary file is
-/// removed and an existing file at `path` is untouched; the message names
-/// `path`, not the temporary file ("run/log.csv: cannot create file: No
-/// such file or directory"). Before writing, it removes the temporaries
-/// `path.tmp-<pid>` that writers killed mid-write left behind (only those
-/// whose process no longer exists). For every file the runtime writes (logs,
-/// plots, exported weights).
-Status writeFileAtomically(const std::string &path, const std::vector<std::string_view> &pieces);
-
 /// Reads and validates a whole checkpoint. Messages start with the path,
 /// e.g. "run/ckpt.safetensors: tensor \"w\": data_offsets [0, 20] hold 20
 /// bytes but shape [2, 3] of F32 needs 24".

@@ -68,7 +68,7 @@ struct StateInfo {
 };
 
 /// A learning-rate schedule declared in the model file (`schedule cosine(...)`),
-/// evaluated by the runtime before every step (see kiln/Schedule.h).
+/// evaluated by the runtime before every step (see runtime/src/train/LearningRate.h).
 struct ScheduleInfo {
   std::string kind = "constant"; // constant, step, exponential, cosine
   std::vector<std::pair<std::string, double>> args; // e.g. {"period", 1000}

@@ -4,7 +4,7 @@
 // (a kernel's compute_root intermediates, the scratch of a parallel loop's
 // iterations) through halide_malloc, on every call of the kernel, and gives
 // it back through halide_free. The runtime defines those two functions
-// (runtime/src/KernelMemory.cpp) in place of the weak ones of Halide's own
+// (runtime/src/core/KernelMemory.cpp) in place of the weak ones of Halide's own
 // runtime: a block given back is kept, by size class, and handed to the next
 // request of its class, so that after the first steps a training step takes
 // nothing from the system allocator. The blocks kept are bounded (the limit

@@ -1,7 +1,7 @@
 //===- ExportCommand.cpp - export: a checkpoint's weights for PyTorch -----===//
 
 #include "cli/Commands.h"
-#include "kiln/Export.h"
+#include "io/Export.h"
 
 #include <fmt/format.h>
 

@@ -1,7 +1,7 @@
 //===- Init.cpp - Parameter storage and initialisation --------------------===//
 
 #include "kiln/Init.h"
-#include "kiln/Random.h"
+#include "core/Random.h"
 
 #include <fmt/format.h>
 

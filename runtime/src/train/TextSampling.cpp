@@ -1,7 +1,7 @@
 //===- TextSampling.cpp - Text from a byte-level language model -----------===//
 
 #include "train/TextSampling.h"
-#include "kiln/Random.h"
+#include "core/Random.h"
 
 #include <fmt/format.h>
 

@@ -2,7 +2,7 @@
 
 #include "kiln/Trainer.h"
 #include "kiln/Checkpoint.h"
-#include "kiln/Random.h"
+#include "core/Random.h"
 #include "train/LearningRate.h"
 
 #include <fmt/format.h>

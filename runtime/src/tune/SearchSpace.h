@@ -8,7 +8,7 @@
 #ifndef KILN_TUNE_SEARCHSPACE_H
 #define KILN_TUNE_SEARCHSPACE_H
 
-#include "kiln/Random.h"
+#include "core/Random.h"
 #include "kiln/Search.h"
 
 #include <cassert>

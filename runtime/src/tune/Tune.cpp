@@ -1,6 +1,7 @@
 //===- Tune.cpp - Hyperparameter search over a compiled model -------------===//
 #include "kiln/Tune.h"
 #include "kiln/Checkpoint.h"
+#include "io/AtomicFile.h"
 #include "kiln/Fit.h"
 #include "kiln/Init.h"
 #include "kiln/Trainer.h"

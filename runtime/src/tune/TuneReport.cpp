@@ -12,7 +12,8 @@
 #include "kiln/Checkpoint.h"
 #include "kiln/Search.h"
 
-#include "ReportFormat.h"
+#include "io/AtomicFile.h"
+#include "io/ReportFormat.h"
 
 #include <fmt/format.h>
 

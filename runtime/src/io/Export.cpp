@@ -1,9 +1,10 @@
 //===- Export.cpp - Trained weights in formats other tools read -----------===//
 
-#include "kiln/Export.h"
+#include "io/Export.h"
 #include "kiln/Checkpoint.h"
 
-#include "ByteOrder.h"
+#include "core/ByteOrder.h"
+#include "io/AtomicFile.h"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>

@@ -17,9 +17,11 @@
 //          weight_hh) transposed to [out, in]; convolution filters
 //          [O, C, KH, KW], embeddings and biases are already alike
 //
+// Internal to the runtime (the export command); not installed.
+//
 //===----------------------------------------------------------------------===//
-#ifndef KILN_EXPORT_H
-#define KILN_EXPORT_H
+#ifndef KILN_RUNTIME_IO_EXPORT_H
+#define KILN_RUNTIME_IO_EXPORT_H
 
 #include "kiln/CompiledModel.h"
 #include "kiln/Result.h"
@@ -52,4 +54,4 @@ Status writeNpy(const std::string &path, const std::vector<int64_t> &shape, cons
 
 } // namespace kiln
 
-#endif // KILN_EXPORT_H
+#endif // KILN_RUNTIME_IO_EXPORT_H

@@ -11,6 +11,8 @@
 #include "kiln/Tensor.h"
 #include "kiln/CompiledModel.h"
 
+#include "core/Shape.h"
+
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
@@ -25,7 +27,7 @@ const char *elementTypeName(ElementType type) {
 }
 
 std::string TensorRef::describe() const {
-  return fmt::format("{}[{}]", elementTypeName(elementType), fmt::join(dims, ", "));
+  return elementTypeName(elementType) + formatShape(dims);
 }
 
 int64_t firstLabelOutside(const int32_t *labels, int64_t count, int64_t classes) {

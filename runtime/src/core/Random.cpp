@@ -1,6 +1,6 @@
 //===- Random.cpp - Seeded, platform-independent random numbers -----------===//
 
-#include "kiln/Random.h"
+#include "core/Random.h"
 
 #include <cmath>
 #include <numeric>

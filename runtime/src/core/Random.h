@@ -4,11 +4,11 @@
 // in each epoch) comes from here, so that one seed gives the same run on
 // every platform. std::mt19937_64 is specified bit for bit by the standard;
 // the <random> distributions are not, so the conversions to uniform, normal
-// and bounded integers are our own.
+// and bounded integers are our own. Internal to the runtime; not installed.
 //
 //===----------------------------------------------------------------------===//
-#ifndef KILN_RANDOM_H
-#define KILN_RANDOM_H
+#ifndef KILN_RUNTIME_CORE_RANDOM_H
+#define KILN_RUNTIME_CORE_RANDOM_H
 
 #include <cstdint>
 #include <random>
@@ -63,4 +63,4 @@ std::vector<int64_t> epochOrder(int64_t count, uint64_t seed, int64_t epoch);
 
 } // namespace kiln
 
-#endif // KILN_RANDOM_H
+#endif // KILN_RUNTIME_CORE_RANDOM_H

@@ -9,9 +9,10 @@
 //===----------------------------------------------------------------------===//
 
 #include "kiln/History.h"
-#include "kiln/Checkpoint.h"
 
-#include "ReportFormat.h"
+#include "io/AtomicFile.h"
+#include "io/Json.h"
+#include "io/ReportFormat.h"
 
 #include <fmt/format.h>
 
@@ -38,35 +39,6 @@ std::string jsonNumber(double value) {
   if (!std::isfinite(value))
     return "null";
   return fmt::format("{}", value);
-}
-
-std::string jsonString(const std::string &text) {
-  std::string quoted = "\"";
-  for (char c : text) {
-    switch (c) {
-    case '"':
-      quoted += "\\\"";
-      break;
-    case '\\':
-      quoted += "\\\\";
-      break;
-    case '\n':
-      quoted += "\\n";
-      break;
-    case '\t':
-      quoted += "\\t";
-      break;
-    case '\r':
-      quoted += "\\r";
-      break;
-    default:
-      if (static_cast<unsigned char>(c) < 0x20)
-        quoted += fmt::format("\\u{:04x}", static_cast<unsigned char>(c));
-      else
-        quoted += c;
-    }
-  }
-  return quoted + '"';
 }
 
 /// The names of the extra columns of any epoch, in order of appearance.

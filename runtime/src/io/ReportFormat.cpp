@@ -7,7 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "ReportFormat.h"
+#include "io/ReportFormat.h"
 
 #include <fmt/format.h>
 
