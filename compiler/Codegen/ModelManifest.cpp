@@ -43,18 +43,19 @@ std::vector<int64_t> kiln::shapeOf(Type type) {
 }
 
 void kiln::readModuleAttributes(ModuleOp module, LoweredModel &model) {
-  auto name = module->getAttrOfType<StringAttr>("kiln.model");
+  MLIRContext *ctx = module.getContext();
+  StringAttr name = KilnDialect::ModelAttrHelper(ctx).getAttr(module);
   model.name = name ? name.getValue().str() : "model";
   // Training settings the runtime needs: the optimizer's name and the
   // learning-rate schedule, both dictionaries with a `name` entry.
-  if (auto task = module->getAttrOfType<StringAttr>("kiln.task"))
+  if (StringAttr task = KilnDialect::TaskAttrHelper(ctx).getAttr(module))
     model.task = task.getValue().str();
-  if (auto label = module->getAttrOfType<StringAttr>("kiln.label"))
+  if (StringAttr label = KilnDialect::LabelAttrHelper(ctx).getAttr(module))
     model.labelName = label.getValue().str();
-  if (auto optimizer = module->getAttrOfType<DictionaryAttr>("kiln.optimizer"))
+  if (DictionaryAttr optimizer = KilnDialect::OptimizerAttrHelper(ctx).getAttr(module))
     if (auto optimizerName = optimizer.getAs<StringAttr>("name"))
       model.optimizer = optimizerName.getValue().str();
-  if (auto schedule = module->getAttrOfType<DictionaryAttr>("kiln.schedule")) {
+  if (DictionaryAttr schedule = KilnDialect::ScheduleAttrHelper(ctx).getAttr(module)) {
     for (NamedAttribute entry : schedule) {
       if (auto kind = dyn_cast<StringAttr>(entry.getValue()))
         model.scheduleKind = kind.getValue().str();
@@ -62,7 +63,7 @@ void kiln::readModuleAttributes(ModuleOp module, LoweredModel &model) {
         model.scheduleArgs.emplace_back(entry.getName().str(), value.getValueAsDouble());
     }
   }
-  if (auto health = module->getAttrOfType<ArrayAttr>("kiln.health"))
+  if (ArrayAttr health = KilnDialect::HealthAttrHelper(ctx).getAttr(module))
     for (auto entry : health.getAsRange<DictionaryAttr>()) {
       auto text = [&](StringRef key) {
         auto attr = entry.getAs<StringAttr>(key);
@@ -72,7 +73,7 @@ void kiln::readModuleAttributes(ModuleOp module, LoweredModel &model) {
       model.health.push_back({text("kind"), text("name"), units ? units.getInt() : 0,
                               text("where")});
     }
-  if (auto tune = module->getAttrOfType<ArrayAttr>("kiln.tune"))
+  if (ArrayAttr tune = KilnDialect::TuneAttrHelper(ctx).getAttr(module))
     for (auto entry : tune.getAsRange<DictionaryAttr>()) {
       TuneDesc desc;
       desc.name = entry.getAs<StringAttr>("name").getValue().str();

@@ -15,6 +15,7 @@
 #include "Codegen/WrapperEmitter.h"
 #include "Frontend/Parser.h"
 #include "Import/Import.h"
+#include "Kiln/IR/KilnDialect.h"
 #include "Pipeline/Pipeline.h"
 
 #include "mlir/IR/Diagnostics.h"
@@ -372,7 +373,8 @@ int compile(const Options &opts) {
   if (!module)
     return 1;
   if (!opts.modelName.empty())
-    (*module)->setAttr("kiln.model", mlir::StringAttr::get(&context, opts.modelName));
+    kiln::KilnDialect::ModelAttrHelper(&context).setAttr(
+        *module, mlir::StringAttr::get(&context, opts.modelName));
   if (opts.emit == Emit::Mlir) {
     module->print(llvm::outs());
     llvm::outs() << "\n";

@@ -9,6 +9,8 @@
 #ifndef KILN_COMPILEDMODEL_H
 #define KILN_COMPILEDMODEL_H
 
+#include "kiln/Vocabulary.h"
+
 #include <cstdint>
 #include <string>
 #include <utility>
@@ -93,12 +95,8 @@ struct HealthInfo {
 /// a hyperparameter (a HyperparamInfo name such as "lr" or "dropout0.rate")
 /// or one of the runtime's own settings, "batch" and "epochs".
 struct TuneRange {
-  enum class Kind {
-    Uniform,    // a real value in [low, high]
-    LogUniform, // a real value in [low, high], 0 < low, uniform in log space
-    Integer,    // an integer in [low, high]
-    Choice,     // one of `choices`
-  };
+  /// Uniform, LogUniform, Integer or Choice (one of `choices`).
+  using Kind = vocabulary::TuneRangeKind;
   std::string name;
   Kind kind = Kind::Uniform;
   double low = 0;

@@ -1,6 +1,7 @@
 //===- BenchCommand.cpp - bench: time a training step ---------------------===//
 
 #include "cli/Commands.h"
+#include "io/Json.h"
 #include "kiln/Bench.h"
 
 #include <fmt/format.h>
@@ -25,10 +26,11 @@ int runBench(const std::string &, const Config &config, CompiledModel &model, st
   if (!result)
     return fail(err, result.error());
   if (config.json) {
-    out << fmt::format("{{\"model\": \"{}\", \"optimizer\": \"{}\", \"batch\": {}, "
+    out << fmt::format("{{\"model\": {}, \"optimizer\": {}, \"batch\": {}, "
                        "\"threads\": {}, \"steps\": {}, \"median_ms\": {:.4f}, "
                        "\"p10_ms\": {:.4f}, \"p90_ms\": {:.4f}, \"peak_rss_mib\": {:.1f}}}",
-                       info.name, info.optimizer, config.batch, config.threads, result->steps,
+                       jsonString(info.name), jsonString(info.optimizer), config.batch,
+                       config.threads, result->steps,
                        result->medianMs, result->p10Ms, result->p90Ms, result->peakRssMiB)
         << std::endl;
     return ExitSuccess;

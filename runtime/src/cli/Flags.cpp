@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "cli/Flags.h"
+#include "core/ParseNumber.h"
 #include "kiln/Data.h"
 #include "kiln/Tune.h"
 #include "train/LearningRate.h"
@@ -13,7 +14,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
 #include <filesystem>
 #include <sstream>
@@ -21,15 +21,6 @@
 namespace kiln::cli {
 
 namespace {
-
-template <typename T> std::optional<T> parseNumber(const std::string &text) {
-  T value{};
-  const char *end = text.data() + text.size();
-  auto [ptr, ec] = std::from_chars(text.data(), end, value);
-  if (ec != std::errc() || ptr != end || text.empty())
-    return std::nullopt;
-  return value;
-}
 
 FlagSetter setString(std::string Config::*field) {
   return [field](Config &config, const std::string &text) -> std::optional<std::string> {

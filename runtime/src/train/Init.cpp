@@ -1,12 +1,13 @@
 //===- Init.cpp - Parameter storage and initialisation --------------------===//
 
 #include "kiln/Init.h"
+#include "core/ParseNumber.h"
 #include "core/Random.h"
+#include "core/Text.h"
 
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
 #include <limits>
 #include <string_view>
@@ -16,36 +17,21 @@ namespace kiln {
 
 namespace {
 
-std::string_view trimmed(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t'))
-    text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t'))
-    text.remove_suffix(1);
-  return text;
-}
-
 /// The comma-separated numbers of "a, b" (none for blank text); on a cell
 /// that is not a finite number, that cell.
 Result<std::vector<double>> parseNumbers(std::string_view text, const std::string &init) {
   std::vector<double> numbers;
-  if (trimmed(text).empty())
+  if (trimBlanks(text).empty())
     return numbers;
-  while (true) {
-    size_t comma = text.find(',');
-    std::string_view cell = trimmed(text.substr(0, comma));
-    // from_chars takes no leading '+'; a model file may write one.
-    std::string_view digits = cell.size() > 1 && cell.front() == '+' ? cell.substr(1) : cell;
-    double value = 0;
-    auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
-    if (digits.empty() || ec != std::errc() || end != digits.data() + digits.size() ||
-        !std::isfinite(value))
+  for (std::string_view cell : splitCommas(text)) {
+    // A model file may write a leading '+'.
+    std::optional<double> value = parseNumber<double>(cell, /*allowPlus=*/true);
+    if (!value || !std::isfinite(*value))
       return Error(
           fmt::format("initializer '{}': expected a finite number, got '{}'", init, cell));
-    numbers.push_back(value);
-    if (comma == std::string_view::npos)
-      return numbers;
-    text.remove_prefix(comma + 1);
+    numbers.push_back(*value);
   }
+  return numbers;
 }
 
 } // namespace

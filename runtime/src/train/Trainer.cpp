@@ -3,10 +3,10 @@
 #include "kiln/Trainer.h"
 #include "kiln/Checkpoint.h"
 #include "core/Random.h"
+#include "core/Shape.h"
 #include "train/LearningRate.h"
 
 #include <fmt/format.h>
-#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <chrono>
@@ -298,8 +298,8 @@ Status checkTensor(const std::string &path, const LoadedTensor &t,
     return Error(fmt::format("{}: tensor '{}' is {}, the model needs F32", path, t.name,
                              dtypeName(t.dtype)));
   if (t.shape != shape)
-    return Error(fmt::format("{}: tensor '{}' has shape [{}], the model needs [{}]", path, t.name,
-                             fmt::join(t.shape, ", "), fmt::join(shape, ", ")));
+    return Error(fmt::format("{}: tensor '{}' has shape {}, the model needs {}", path, t.name,
+                             formatShape(t.shape), formatShape(shape)));
   return {};
 }
 

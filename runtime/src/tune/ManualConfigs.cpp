@@ -1,6 +1,8 @@
 //===- ManualConfigs.cpp - The configurations of a manual search ----------===//
 
 #include "kiln/Search.h"
+#include "core/Text.h"
+#include "core/ParseNumber.h"
 #include "tune/SearchSpace.h"
 
 #include <fmt/format.h>
@@ -17,32 +19,6 @@ namespace kiln {
 namespace {
 
 using search::Kind;
-
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t'))
-    text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t' || text.back() == '\r'))
-    text.remove_suffix(1);
-  return text;
-}
-
-std::vector<std::string_view> splitCommas(std::string_view line) {
-  std::vector<std::string_view> cells;
-  while (true) {
-    size_t comma = line.find(',');
-    cells.push_back(trim(line.substr(0, comma)));
-    if (comma == std::string_view::npos)
-      return cells;
-    line.remove_prefix(comma + 1);
-  }
-}
-
-bool parseNumber(std::string_view cell, double &value) {
-  if (cell.size() > 1 && cell.front() == '+')
-    cell.remove_prefix(1);
-  auto [end, ec] = std::from_chars(cell.data(), cell.data() + cell.size(), value);
-  return !cell.empty() && ec == std::errc() && end == cell.data() + cell.size();
-}
 
 /// Empty if `value` is a legal value of `range`, else why not.
 std::string checkValue(const TuneRange &range, double value) {
@@ -76,7 +52,7 @@ Result<std::vector<TuneConfig>> readManualConfigs(const std::string &path,
   while (std::getline(in, text)) {
     ++lineNumber;
     std::string_view line = text;
-    line = trim(line.substr(0, line.find('#')));
+    line = trimBlanks(line.substr(0, line.find('#')));
     if (line.empty())
       continue;
     std::vector<std::string_view> cells = splitCommas(line);
@@ -111,10 +87,11 @@ Result<std::vector<TuneConfig>> readManualConfigs(const std::string &path,
     TuneConfig config(space.size());
     for (size_t c = 0; c < cells.size(); ++c) {
       const TuneRange &range = space[columnRange[c]];
-      double value = 0;
-      if (!parseNumber(cells[c], value))
+      std::optional<double> parsed = parseNumber<double>(cells[c], /*allowPlus=*/true);
+      if (!parsed)
         return Error(fmt::format("{}:{}: {}: '{}' is not a number", path, lineNumber, range.name,
                                  cells[c]));
+      double value = *parsed;
       std::string problem = checkValue(range, value);
       if (!problem.empty())
         return Error(fmt::format("{}:{}: {}", path, lineNumber, problem));

@@ -1,8 +1,11 @@
 //===- Tune.cpp - Hyperparameter search over a compiled model -------------===//
 #include "kiln/Tune.h"
 #include "kiln/Checkpoint.h"
-#include "io/AtomicFile.h"
 #include "kiln/Fit.h"
+#include "core/ParseNumber.h"
+#include "core/Text.h"
+#include "io/AtomicFile.h"
+#include "io/ReadFile.h"
 #include "kiln/Init.h"
 #include "kiln/Trainer.h"
 
@@ -25,12 +28,6 @@ namespace {
 
 double secondsSince(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
-
-std::string trimmed(const std::string &text) {
-  size_t begin = text.find_first_not_of(" \t");
-  size_t end = text.find_last_not_of(" \t");
-  return begin == std::string::npos ? "" : text.substr(begin, end - begin + 1);
 }
 
 bool higherIsBetter(const std::string &objective) { return objective == "val-acc"; }
@@ -111,46 +108,35 @@ bool decodeOutcome(const std::string &text, TrialOutcome &o) {
   return true;
 }
 
-std::string readFile(const std::string &path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream os;
-  os << in.rdbuf();
-  return os.str();
-}
-
 } // namespace
 
 Result<TuneRange> parseTuneRange(const std::string &text) {
   size_t equal = text.find('=');
   size_t open = text.find('(');
   size_t close = text.rfind(')');
+  std::string_view all = text;
   if (equal == std::string::npos || open == std::string::npos || open < equal ||
-      close == std::string::npos || close < open || !trimmed(text.substr(close + 1)).empty())
+      close == std::string::npos || close < open || !trimBlanks(all.substr(close + 1)).empty())
     return Error(fmt::format("'{}' is not a range such as lr=log_uniform(1e-4,0.1)", text));
   TuneRange range;
-  range.name = trimmed(text.substr(0, equal));
-  std::string kind = trimmed(text.substr(equal + 1, open - equal - 1));
-  if (kind == "uniform")
-    range.kind = TuneRange::Kind::Uniform;
-  else if (kind == "log_uniform")
-    range.kind = TuneRange::Kind::LogUniform;
-  else if (kind == "int")
-    range.kind = TuneRange::Kind::Integer;
-  else if (kind == "choice")
-    range.kind = TuneRange::Kind::Choice;
-  else
-    return Error(fmt::format("'{}': unknown range '{}' (known: uniform, log_uniform, int, "
-                             "choice)",
-                             text, kind));
+  range.name = trimBlanks(all.substr(0, equal));
+  std::string_view kind = trimBlanks(all.substr(equal + 1, open - equal - 1));
+  const vocabulary::TuneRangeKindRow *row =
+      vocabulary::findByName(vocabulary::TuneRangeKinds, kind);
+  if (!row) {
+    std::string known;
+    for (const vocabulary::TuneRangeKindRow &k : vocabulary::TuneRangeKinds)
+      known += (known.empty() ? "" : ", ") + std::string(k.name);
+    return Error(fmt::format("'{}': unknown range '{}' (known: {})", text, kind, known));
+  }
+  range.kind = row->kind;
   std::vector<double> values;
-  std::stringstream args(text.substr(open + 1, close - open - 1));
-  for (std::string item; std::getline(args, item, ',');) {
-    item = trimmed(item);
-    char *end = nullptr;
-    double v = std::strtod(item.c_str(), &end);
-    if (item.empty() || *end != '\0' || !std::isfinite(v))
+  std::string_view args = all.substr(open + 1, close - open - 1);
+  for (std::string_view item : splitCommas(args)) {
+    std::optional<double> v = parseNumber<double>(item, /*allowPlus=*/true);
+    if (!v || !std::isfinite(*v))
       return Error(fmt::format("'{}': '{}' is not a number", text, item));
-    values.push_back(v);
+    values.push_back(*v);
   }
   if (range.kind == TuneRange::Kind::Choice) {
     range.choices = values;
@@ -371,8 +357,10 @@ Result<TuneHistory> runSearch(CompiledModel &model, const TuneSettings &settings
       for (size_t j = 0; j < wave.size(); ++j) {
         int64_t n = trial + 1 + int64_t(j);
         int status = 0;
-        if (children[j] < 0 || waitpid(children[j], &status, 0) < 0 ||
-            !decodeOutcome(readFile(trialPath(n, "result")), outcomes[j])) {
+        Result<std::string> result = Error("the trial wrote no result");
+        if (children[j] >= 0 && waitpid(children[j], &status, 0) >= 0)
+          result = readFileText(trialPath(n, "result"));
+        if (!result || !decodeOutcome(*result, outcomes[j])) {
           outcomes[j].record.status = "failed";
           outcomes[j].message = children[j] < 0 ? "cannot start a process"
                                                 : fmt::format("the trial's process ended with "
