@@ -3,6 +3,7 @@
 #include "kiln/Data.h"
 
 #include "core/ParseNumber.h"
+#include "core/Text.h"
 #include "io/ReadFile.h"
 
 #include <fmt/format.h>
@@ -18,14 +19,6 @@ namespace kiln {
 namespace {
 
 bool isBlank(char c) { return c == ' ' || c == '\t'; }
-
-std::string_view trimBlanks(std::string_view text) {
-  while (!text.empty() && isBlank(text.front()))
-    text.remove_prefix(1);
-  while (!text.empty() && isBlank(text.back()))
-    text.remove_suffix(1);
-  return text;
-}
 
 /// Splits `line` into `cells`: at every `delimiter`, or at runs of spaces and
 /// tabs when `delimiter` is ' '. Blanks around a cell are dropped.
