@@ -15,6 +15,7 @@
 #define KILN_IR_SIZELIMITS_H
 
 #include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/STLExtras.h"
 #include "llvm/Support/CheckedArithmetic.h"
 
 #include <cstdint>
