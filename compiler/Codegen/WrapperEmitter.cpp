@@ -8,6 +8,8 @@
 //===----------------------------------------------------------------------===//
 #include "Codegen/WrapperEmitter.h"
 
+#include "Kiln/IR/SizeLimits.h"
+
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/raw_ostream.h"
@@ -35,15 +37,15 @@ std::string writeFile(const std::string &path, const std::string &text) {
 
 /// (fanIn, fanOut) of a parameter for the He and Xavier initialisers, as
 /// PyTorch computes them: a dense weight is [in, out]; a convolution filter
-/// [O, C, KH, KW] has fanIn C*KH*KW and fanOut O*KH*KW.
+/// [O, C, KH, KW] has fanIn C*KH*KW and fanOut O*KH*KW. (Every product of
+/// extents in this file is at most a tensor's element count, which
+/// checkSizes has held to the limits.)
 std::pair<int64_t, int64_t> fans(const std::vector<int64_t> &shape) {
   if (shape.empty())
     return {1, 1};
   if (shape.size() == 1)
     return {shape[0], shape[0]};
-  int64_t receptive = 1;
-  for (size_t d = 2; d < shape.size(); ++d)
-    receptive *= shape[d];
+  int64_t receptive = *checkedElementCount(llvm::ArrayRef(shape).drop_front(2));
   if (shape.size() == 2)
     return {shape[0], shape[1]};
   return {shape[1] * receptive, shape[0] * receptive};
@@ -51,10 +53,7 @@ std::pair<int64_t, int64_t> fans(const std::vector<int64_t> &shape) {
 
 /// Elements of one sample of a shape whose first dimension is the batch.
 int64_t perSampleElements(const std::vector<int64_t> &shape) {
-  int64_t n = 1;
-  for (int64_t d : shape)
-    n *= d < 0 ? 1 : d;
-  return n;
+  return *checkedElementCount(shape);
 }
 
 /// Elements of a shape with -1 for the batch: `fixed`, times the batch when
@@ -65,14 +64,7 @@ struct ElementCount {
 };
 
 ElementCount countElements(const std::vector<int64_t> &shape) {
-  ElementCount count;
-  for (int64_t d : shape) {
-    if (d < 0)
-      count.perSample = true;
-    else
-      count.fixed *= d;
-  }
-  return count;
+  return {perSampleElements(shape), llvm::any_of(shape, [](int64_t d) { return d < 0; })};
 }
 
 /// `a * b * batch`, as C++ text.
@@ -177,6 +169,7 @@ void WrapperWriter::emitFunction(std::ostream &os, const FunctionPlan &plan) con
   if (plan.name == "evaluate" && plan.results.size() == 2)
     callerResult = plan.results[1];
   const char *callerBuffer = train ? "" : plan.name == "predict" ? "logits" : "args.predictions";
+  // Sums of counts within the limits, one per slot: far from overflowing.
   int64_t fixed = 0, perSample = 0;
   for (size_t id = 0; id < plan.slots.size(); ++id) {
     const Slot &s = plan.slots[id];
@@ -444,9 +437,34 @@ static std::string checkRuntimeInputs(const LoweredModel &model) {
   return "";
 }
 
+/// Every buffer of the model within the size limits (kMaxDimension,
+/// kMaxElements), as the front end has made them: the products of extents
+/// the writer computes stay far from overflowing.
+static std::string checkSizes(const LoweredModel &model) {
+  auto check = [](const std::string &name,
+                  const std::vector<int64_t> &shape) -> std::string {
+    if (std::optional<std::string> problem = sizeLimitViolation(shape))
+      return "tensor '" + name + "' is too large: " + *problem;
+    return "";
+  };
+  for (const InputDesc &in : model.inputs)
+    if (std::string err = check(in.name, in.shape); !err.empty())
+      return err;
+  for (const ParamDesc &p : model.params)
+    if (std::string err = check(p.name, p.shape); !err.empty())
+      return err;
+  for (const FunctionPlan &plan : model.functions)
+    for (const Slot &s : plan.slots)
+      if (std::string err = check(s.name, s.shape); !err.empty())
+        return err;
+  return "";
+}
+
 std::string kiln::emitModelSources(LoweredModel &model, const AotPaths &paths,
                                    LoweredModel *fallback) {
   if (std::string err = checkRuntimeInputs(model); !err.empty())
+    return err;
+  if (std::string err = checkSizes(model); !err.empty())
     return err;
   Halide::Target target = Halide::get_host_target();
   if (paths.profile)

@@ -11,6 +11,8 @@
 #include "Import/Import.h"
 #include "Import/Importer.h"
 
+#include "Kiln/IR/SizeLimits.h"
+
 #include "kiln/Vocabulary.h"
 
 #include "llvm/ADT/SmallPtrSet.h"
@@ -270,9 +272,24 @@ FailureOr<Value> Importer::importCall(const ast::Expr &call) {
   BoundArgs args;
   if (failed(bindArgs(call, *rule, args)))
     return failure();
+  Block *block = builder.getInsertionBlock();
+  Operation *before = block->empty() ? nullptr : &block->back();
   FailureOr<Value> result = (this->*(rule->build))(args);
-  if (succeeded(result))
-    origins[*result] = call.name + "(...)";
+  if (failed(result))
+    return failure();
+  // Every tensor the call made, its parameters included, within the limits.
+  auto made = llvm::make_range(before ? std::next(before->getIterator()) : block->begin(),
+                               block->end());
+  for (Operation &op : made)
+    for (Value v : op.getResults())
+      if (auto type = dyn_cast<RankedTensorType>(v.getType()))
+        if (std::optional<std::string> problem = sizeLimitViolation(type.getShape())) {
+          auto param = dyn_cast<ParamOp>(op);
+          std::string what = param ? "parameter '" + param.getName().str() + "'" : "a tensor";
+          return error(call.loc, call.name + " makes " + what + " of type " + typeText(type) +
+                                     ", too large: " + *problem);
+        }
+  origins[*result] = call.name + "(...)";
   return result;
 }
 
@@ -326,8 +343,13 @@ LogicalResult Importer::importInput(const ast::InputDecl &decl) {
     if (!d.symbol.empty())
       return error(d.loc, "only the first dimension may be symbolic; '" + d.symbol +
                               "' needs a fixed size");
+    if (d.size > kMaxDimension)
+      return error(d.loc, "dimension " + std::to_string(d.size) + " of '" + decl.name +
+                              "' is over the limit of 2147483647 (2^31 - 1) on a dimension");
     shape.push_back(d.size);
   }
+  if (std::optional<std::string> problem = sizeLimitViolation(shape))
+    return error(t.loc, "'" + decl.name + "' is too large: " + *problem);
   if (decl.isLabel && t.element != ast::ElementType::I32 && shape.size() == 1)
     return error(t.loc, "label '" + decl.name + "' holds class indices and must be i32");
   Type element = t.element == ast::ElementType::F32 ? Type(builder.getF32Type())

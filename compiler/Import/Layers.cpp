@@ -10,6 +10,7 @@
 #include "Import/Importer.h"
 
 #include "Kiln/IR/ScalarBody.h"
+#include "Kiln/IR/SizeLimits.h"
 #include "kiln/Vocabulary.h"
 
 #include <cmath>
@@ -185,7 +186,14 @@ FailureOr<Value> Importer::buildConv2D(BoundArgs &args) {
     return failure();
   int64_t filters = intArg(args, 1, 0), kernel = intArg(args, 2, 0);
   int64_t stride = intArg(args, 3, 1), dilation = intArg(args, 5, 1);
-  int64_t span = dilation * (kernel - 1) + 1;
+  // dilation * (kernel - 1) + 1, the window's extent, indexed as one dimension.
+  std::optional<int64_t> window = llvm::checkedMulAdd<int64_t>(dilation, kernel - 1, 1);
+  if (!window || *window > kMaxDimension)
+    return error(args.call->loc, "conv2d window of kernel " + std::to_string(kernel) +
+                                     " and dilation " + std::to_string(dilation) +
+                                     " spans more than 2147483647 (2^31 - 1) elements, the "
+                                     "limit on a dimension");
+  int64_t span = *window;
   const ast::Expr *padding = args.exprs[4];
   if (padding && padding->kind == ast::Expr::Kind::Name && padding->name == "same" && stride != 1)
     return error(padding->loc, "padding 'same' needs stride 1 (as in PyTorch), got stride " +
@@ -246,7 +254,8 @@ FailureOr<Value> Importer::buildGlobalAvgPool2D(BoundArgs &args) {
   if (failed(type))
     return failure();
   Location l = loc(args.call->loc);
-  int64_t area = type->getDimSize(2) * type->getDimSize(3);
+  // H * W is at most the input's element count, itself within the limits.
+  int64_t area = *checkedElementCount(type->getShape().drop_front(2));
   auto rows = RankedTensorType::get({type->getDimSize(0), type->getDimSize(1), area},
                                     builder.getF32Type());
   Value flat = ReshapeOp::create(builder, l, rows, args.tensors[0]);
@@ -266,9 +275,8 @@ FailureOr<Value> Importer::buildFlatten(BoundArgs &args) {
   if (type->getRank() < 2)
     return error(args.exprs[0]->loc, "flatten expects a batch of samples of rank 2 or more, got " +
                                          describe(args.tensors[0]));
-  int64_t features = 1;
-  for (int64_t d : type->getShape().drop_front())
-    features *= d;
+  // At most the input's element count, itself within the limits.
+  int64_t features = *checkedElementCount(type->getShape().drop_front());
   auto result = RankedTensorType::get({type->getDimSize(0), features}, builder.getF32Type());
   return Value(ReshapeOp::create(builder, loc(args.call->loc), result, args.tensors[0]));
 }
@@ -278,7 +286,6 @@ FailureOr<Value> Importer::buildReshape(BoundArgs &args) {
   if (failed(type))
     return failure();
   SmallVector<int64_t> shape{type->getDimSize(0)};
-  int64_t wanted = 1, have = 1;
   for (size_t i = 1; i < args.exprs.size(); ++i) {
     if (!args.exprs[i])
       continue;
@@ -287,11 +294,12 @@ FailureOr<Value> Importer::buildReshape(BoundArgs &args) {
                                            std::to_string(i) + " without d" +
                                            std::to_string(i - 1));
     shape.push_back(intArg(args, i, 1));
-    wanted *= shape.back();
   }
-  for (int64_t d : type->getShape().drop_front())
-    have *= d;
   auto result = RankedTensorType::get(shape, builder.getF32Type());
+  if (std::optional<std::string> problem = sizeLimitViolation(shape))
+    return error(args.call->loc, "reshape to " + typeText(result) + " is too large: " + *problem);
+  int64_t wanted = *checkedElementCount(ArrayRef(shape).drop_front());
+  int64_t have = *checkedElementCount(type->getShape().drop_front());
   if (wanted != have)
     return error(args.call->loc, "reshape to " + typeText(result) + " needs " +
                                      std::to_string(wanted) + " elements per sample, but " +
@@ -341,9 +349,8 @@ FailureOr<Value> Importer::buildBatchNorm(BoundArgs &args) {
   if (eps <= 0)
     return error(args.exprs[2]->loc, "batch_norm eps " + args.exprs[2]->spelling +
                                          " must be positive");
-  int64_t channels = type->getDimSize(1), spatial = 1;
-  for (int64_t d : type->getShape().drop_front(2))
-    spatial *= d;
+  int64_t channels = type->getDimSize(1);
+  int64_t spatial = *checkedElementCount(type->getShape().drop_front(2));
   bool hasSpatial = type->getRank() > 2;
   std::string layer = layerName("batch_norm");
   ast::SourceLoc at = args.call->loc;

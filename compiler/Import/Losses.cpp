@@ -10,6 +10,7 @@
 #include "Import/Importer.h"
 
 #include "Kiln/IR/ScalarBody.h"
+#include "Kiln/IR/SizeLimits.h"
 
 #include <cmath>
 
@@ -185,9 +186,8 @@ FailureOr<Value> Importer::buildPointwiseLoss(BoundArgs &args) {
     return error(args.exprs[2]->loc, "huber delta must be positive, got " +
                                          args.exprs[2]->spelling);
   auto type = cast<RankedTensorType>(p.getType());
-  int64_t perSample = 1;
-  for (int64_t d : type.getShape().drop_front())
-    perSample *= d;
+  // At most the prediction's element count, itself within the limits.
+  int64_t perSample = *checkedElementCount(type.getShape().drop_front());
 
   Location l = loc(args.call->loc);
   Value terms = buildElementwise(builder, l, {p, t}, type, 1,

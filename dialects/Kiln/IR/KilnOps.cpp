@@ -1,5 +1,6 @@
 //===- KilnOps.cpp - Verifiers and shape inference of kiln ops ------------===//
 #include "Kiln/IR/KilnOps.h"
+#include "Kiln/IR/SizeLimits.h"
 
 #include "mlir/IR/OpImplementation.h"
 
@@ -172,13 +173,18 @@ LogicalResult BiasAddOp::inferReturnTypes(MLIRContext *context, std::optional<Lo
 
 /// Output extent of a window of `kernel` elements `dilation` apart, moved
 /// `stride` at a time over `size` elements padded by `before` and `after`;
-/// 0 or less when no window fits.
-static int64_t windowCount(int64_t size, int64_t kernel, int64_t stride, int64_t dilation,
-                           int64_t before, int64_t after) {
+/// 0 when no window fits, nullopt when the arithmetic overflows.
+static std::optional<int64_t> windowCount(int64_t size, int64_t kernel, int64_t stride,
+                                          int64_t dilation, int64_t before, int64_t after) {
   if (ShapedType::isDynamic(size))
     return ShapedType::kDynamic;
-  int64_t span = dilation * (kernel - 1) + 1;
-  int64_t room = size + before + after - span;
+  std::optional<int64_t> span = llvm::checkedMulAdd<int64_t>(dilation, kernel - 1, 1);
+  std::optional<int64_t> padded = llvm::checkedAdd<int64_t>(size, before);
+  if (padded)
+    padded = llvm::checkedAdd<int64_t>(*padded, after);
+  if (!span || !padded)
+    return std::nullopt;
+  int64_t room = *padded - *span;
   return room < 0 ? 0 : room / stride + 1;
 }
 
@@ -194,12 +200,17 @@ static LogicalResult inferWindowed(std::optional<Location> loc, llvm::StringRef 
   if (padding.size() != 4 || llvm::any_of(padding, [](int64_t p) { return p < 0; }))
     return emitOptionalError(loc, opName,
                              " expects padding [top, left, bottom, right], none negative");
-  int64_t oh = windowCount(input.getDimSize(2), kh, stride, dilation, padding[0], padding[2]);
-  int64_t ow = windowCount(input.getDimSize(3), kw, stride, dilation, padding[1], padding[3]);
-  if (oh == 0 || ow == 0)
+  std::optional<int64_t> oh =
+      windowCount(input.getDimSize(2), kh, stride, dilation, padding[0], padding[2]);
+  std::optional<int64_t> ow =
+      windowCount(input.getDimSize(3), kw, stride, dilation, padding[1], padding[3]);
+  if (!oh || !ow)
+    return emitOptionalError(loc, opName, " window ", kh, "x", kw, " (dilation ", dilation,
+                             ") over the padded input ", input, " overflows 64-bit sizes");
+  if (*oh == 0 || *ow == 0)
     return emitOptionalError(loc, opName, " window ", kh, "x", kw,
                              " does not fit the padded input ", input);
-  inferred.push_back(RankedTensorType::get({input.getDimSize(0), channels, oh, ow},
+  inferred.push_back(RankedTensorType::get({input.getDimSize(0), channels, *oh, *ow},
                                            input.getElementType()));
   return success();
 }
@@ -255,14 +266,11 @@ LogicalResult BroadcastOp::verify() {
 LogicalResult ReshapeOp::verify() {
   auto input = cast<RankedTensorType>(getInput().getType());
   auto result = cast<RankedTensorType>(getResult().getType());
+  // The elements of one sample; nullopt when dynamic or past 64 bits.
   auto rest = [](RankedTensorType t) -> std::optional<int64_t> {
-    int64_t n = 1;
-    for (int64_t d : t.getShape().drop_front())
-      if (ShapedType::isDynamic(d))
-        return std::nullopt;
-      else
-        n *= d;
-    return n;
+    if (llvm::any_of(t.getShape().drop_front(), ShapedType::isDynamic))
+      return std::nullopt;
+    return checkedElementCount(t.getShape().drop_front());
   };
   if (input.getRank() < 1 || result.getRank() < 1 ||
       input.getDimSize(0) != result.getDimSize(0) || !rest(input) || !rest(result) ||
@@ -291,9 +299,15 @@ LogicalResult ConcatOp::inferReturnTypes(MLIRContext *context, std::optional<Loc
     if (!agree)
       return emitOptionalError(loc, "kiln.concat inputs ", first, " and ", type,
                                " differ outside axis ", axis);
-    shape[axis] = ShapedType::isDynamic(shape[axis]) || type.isDynamicDim(axis)
-                      ? ShapedType::kDynamic
-                      : shape[axis] + type.getDimSize(axis);
+    if (ShapedType::isDynamic(shape[axis]) || type.isDynamicDim(axis)) {
+      shape[axis] = ShapedType::kDynamic;
+      continue;
+    }
+    std::optional<int64_t> sum = llvm::checkedAdd<int64_t>(shape[axis], type.getDimSize(axis));
+    if (!sum)
+      return emitOptionalError(loc, "kiln.concat extents along axis ", axis,
+                               " overflow 64-bit sizes");
+    shape[axis] = *sum;
   }
   inferred.push_back(RankedTensorType::get(shape, first.getElementType()));
   return success();
@@ -330,7 +344,7 @@ recurrentStates(std::optional<Location> loc, llvm::StringRef cell, Type inputTyp
   auto weight = cast<RankedTensorType>(weightType);
   auto bias = cast<RankedTensorType>(biasType);
   if (weight.getRank() != 2 || !weight.hasStaticShape() ||
-      weight.getDimSize(1) != gates * weight.getDimSize(0))
+      llvm::checkedMul<int64_t>(gates, weight.getDimSize(0)) != weight.getDimSize(1))
     return emitOptionalError(loc, cell, " expects a recurrent weight [H, ", gates, "*H], got ",
                              weight);
   int64_t width = weight.getDimSize(1);
