@@ -8,7 +8,8 @@ config.name = "Kiln"
 config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
 config.suffixes = [".mlir", ".kiln", ".test"]
 config.excludes = ["unit", "gradcheck", "lit.cfg.py", "lit.site.cfg.py", "CMakeLists.txt",
-                   "Inputs", "parity"]
+                   "Inputs", "parity",
+                   "regressions", "seeds"]  # fuzz inputs (test/fuzz), replayed by ctest
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.kiln_obj_root, "test")
 
