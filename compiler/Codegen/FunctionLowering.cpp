@@ -69,6 +69,29 @@ int FunctionLowering::slotFor(Value v) {
   return id;
 }
 
+/// The slot's name as a C identifier, changed where Halide would see it twice
+/// in the kernel: an input named `batch`, `dense0.weight` beside
+/// `dense0_weight`, or `relu_3`, the form of the kernel's own Funcs.
+std::string FunctionLowering::argumentName(int slot) {
+  std::string name = plan.slots[slot].name;
+  for (char &c : name)
+    if (!std::isalnum(static_cast<unsigned char>(c)))
+      c = '_';
+  auto generatedForm = [](llvm::StringRef n) {
+    llvm::StringRef digits = n.substr(n.find_last_not_of("0123456789") + 1);
+    return !digits.empty() && digits.size() < n.size() && n.drop_back(digits.size()).ends_with("_");
+  };
+  auto taken = [&](llvm::StringRef n) {
+    if (n == batch.name() || generatedForm(n))
+      return true;
+    return llvm::any_of(arguments, [&](const Halide::Argument &a) { return a.name == n; });
+  };
+  std::string unique = name;
+  for (int i = 0; taken(unique); ++i)
+    unique = name + "_arg" + std::to_string(i) + "_";
+  return unique;
+}
+
 /// A value defined outside the kernel being lowered: an input buffer, a scalar
 /// parameter, or a constant.
 Tensor FunctionLowering::external(Value v) {
@@ -83,11 +106,7 @@ Tensor FunctionLowering::external(Value v) {
   call.inputs.push_back(slot);
   auto type = cast<RankedTensorType>(v.getType());
   Halide::Type elem = type.getElementType().isF32() ? ft : Halide::Int(32);
-  std::string name = plan.slots[slot].name;
-  for (char &c : name)
-    if (!std::isalnum(static_cast<unsigned char>(c)))
-      c = '_';
-  Halide::ImageParam image(elem, type.getRank(), name);
+  Halide::ImageParam image(elem, type.getRank(), argumentName(slot));
   // Estimates of the extents, for an autoscheduler (a batch of batchEstimate).
   for (int d = 0; d < type.getRank(); ++d) {
     int64_t extent = type.getDimSize(type.getRank() - 1 - d);

@@ -53,6 +53,8 @@ private:
   Tensor tensorOf(mlir::Value v);
   Tensor external(mlir::Value v);
   int slotFor(mlir::Value v);
+  /// The name of slot `slot` as an argument of the kernel being lowered.
+  std::string argumentName(int slot);
   int newSlot(Slot slot) {
     plan.slots.push_back(std::move(slot));
     return static_cast<int>(plan.slots.size()) - 1;

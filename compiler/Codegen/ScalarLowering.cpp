@@ -110,7 +110,7 @@ Halide::Expr FunctionLowering::scalar(Value v) {
     return scalars[v] = Halide::cast(ft, batch);
   int slot = slotFor(v);
   call.inputs.push_back(slot);
-  Halide::Param<float> param(plan.slots[slot].name);
+  Halide::Param<float> param(argumentName(slot));
   param.set_estimate(0.5f);
   arguments.push_back(param);
   kernel.scalars.push_back(param);

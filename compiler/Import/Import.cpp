@@ -24,6 +24,10 @@ using namespace mlir;
 using namespace kiln;
 using namespace kiln::importer;
 
+/// The longest model name: with the suffixes of the generated file names
+/// (`lib`, `.a`, `_train_step_k12.o`) it stays within a file name's 255 bytes.
+static constexpr size_t kMaxModelNameLength = 128;
+
 namespace kiln::importer {
 
 /// An argument as written, for messages.
@@ -380,6 +384,16 @@ static bool dependsOnParam(Operation *op) {
 
 OwningOpRef<ModuleOp> Importer::run() {
   MLIRContext &context = *builder.getContext();
+  // The model name names the generated files (lib<name>.a, <name>.h, each
+  // kernel's object) and the temporary directory; a file name has at most
+  // 255 bytes.
+  if (model.name.size() > kMaxModelNameLength) {
+    diags.error(model.loc, "model name is " + std::to_string(model.name.size()) +
+                               " characters long, over the limit of " +
+                               std::to_string(kMaxModelNameLength) +
+                               ": it names the generated files");
+    return nullptr;
+  }
   OwningOpRef<ModuleOp> module = ModuleOp::create(loc(model.loc));
   KilnDialect::ModelAttrHelper(&context).setAttr(*module, builder.getStringAttr(model.name));
   builder.setInsertionPointToEnd(module->getBody());
