@@ -12,15 +12,14 @@
 #include "kiln/Trainer.h"
 
 #include "StandIns.h"
+#include "TestFiles.h"
 
 #include <gtest/gtest.h>
 
 #include <chrono>
 #include <cmath>
 #include <filesystem>
-#include <fstream>
 #include <future>
-#include <iterator>
 #include <limits>
 #include <optional>
 #include <string>
@@ -30,49 +29,32 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-namespace fs = std::filesystem;
 using namespace kiln;
 using namespace kiln::testing;
 
 namespace {
 
-std::string readBytes(const fs::path &path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
-void writeBytes(const fs::path &path, const std::string &bytes) {
-  std::ofstream out(path, std::ios::binary);
-  out.write(bytes.data(), std::streamsize(bytes.size()));
-}
-
-class CheckpointTrustTest : public ::testing::Test {
+class CheckpointTrustTest : public TempDirTest {
 protected:
   void SetUp() override {
-    dir = fs::temp_directory_path() /
-          ("kiln-checkpoint-trust-" + std::to_string(::getpid()) + "-" +
-           ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir);
-    fs::create_directories(dir);
-    path = (dir / "checkpoint.safetensors").string();
+    TempDirTest::SetUp();
+    file = path("checkpoint.safetensors");
     ASSERT_TRUE(params.initialize(1));
     for (std::vector<float> *values : {&params.values(0), &params.values(1)})
       for (size_t i = 0; i < values->size(); ++i)
         (*values)[i] = 0.25f * float(i + 1);
   }
-  void TearDown() override { fs::remove_all(dir); }
-
-  /// Saves the trainer's checkpoint to `path`.
+  /// Saves the trainer's checkpoint to `file`.
   void save() {
     Trainer trainer(model, params, {4, 1});
-    Status saved = trainer.saveCheckpoint(path);
+    Status saved = trainer.saveCheckpoint(file);
     ASSERT_TRUE(saved) << saved.error();
   }
 
-  /// Rewrites the checkpoint at `path` with metadata `key` set to `value`,
+  /// Rewrites the checkpoint at `file` with metadata `key` set to `value`,
   /// or removed when `value` is nothing. The data, and so its checksum, stay.
   void rewriteMetadata(const std::string &key, std::optional<std::string> value) {
-    Result<Checkpoint> loaded = loadCheckpoint(path);
+    Result<Checkpoint> loaded = loadCheckpoint(file);
     ASSERT_TRUE(loaded) << loaded.error();
     std::vector<TensorView> views;
     for (const LoadedTensor &tensor : loaded->tensors)
@@ -81,18 +63,18 @@ protected:
       loaded->metadata[key] = *value;
     else
       loaded->metadata.erase(key);
-    Status saved = saveCheckpoint(path, views, loaded->metadata);
+    Status saved = saveCheckpoint(file, views, loaded->metadata);
     ASSERT_TRUE(saved) << saved.error();
   }
 
-  /// The error of loading `path` into a fresh trainer, with `path` replaced
+  /// The error of loading `file` into a fresh trainer, with `file` replaced
   /// by "FILE", or "(loaded)"; also checks that a failed load changed
   /// nothing.
   std::string trainerLoadError() {
     LinearModel fresh(3, 2, "regression");
     ParameterStore freshParams(fresh.info());
     Trainer trainer(fresh, freshParams, {4, 7});
-    Status status = trainer.loadCheckpoint(path);
+    Status status = trainer.loadCheckpoint(file);
     if (status) {
       EXPECT_EQ(freshParams.values(0), params.values(0));
       return "(loaded)";
@@ -101,20 +83,19 @@ protected:
     EXPECT_EQ(trainer.updates(), 0);
     EXPECT_EQ(freshParams.values(0), std::vector<float>(6, 0.0f));
     std::string message = status.error();
-    if (message.compare(0, path.size() + 2, path + ": ") != 0)
+    if (message.compare(0, file.size() + 2, file + ": ") != 0)
       return "(no path) " + message;
-    return "FILE" + message.substr(path.size());
+    return "FILE" + message.substr(file.size());
   }
 
-  fs::path dir;
-  std::string path;
+  std::string file;
   LinearModel model{3, 2, "regression"};
   ParameterStore params{model.info()};
 };
 
 TEST_F(CheckpointTrustTest, TrainerCheckpointsCarryAChecksumAndLoad) {
   save();
-  Result<Checkpoint> loaded = loadCheckpoint(path);
+  Result<Checkpoint> loaded = loadCheckpoint(file);
   ASSERT_TRUE(loaded) << loaded.error();
   ASSERT_EQ(loaded->metadata.count(DataChecksumKey), 1u);
   EXPECT_EQ(loaded->metadata.at(DataChecksumKey).size(), 8u);
@@ -123,12 +104,12 @@ TEST_F(CheckpointTrustTest, TrainerCheckpointsCarryAChecksumAndLoad) {
 
 TEST_F(CheckpointTrustTest, AFlippedDataByteFailsTheChecksum) {
   save();
-  std::string bytes = readBytes(path);
+  std::string bytes = readBytes(file);
   bytes[bytes.size() - 3] ^= 0x10; // inside the last tensor's data
-  writeBytes(path, bytes);
-  Result<Checkpoint> loaded = loadCheckpoint(path);
+  writeBytes(file, bytes);
+  Result<Checkpoint> loaded = loadCheckpoint(file);
   ASSERT_FALSE(loaded);
-  EXPECT_EQ(loaded.error().rfind(path + ": the data does not match its checksum (data_crc32 ", 0),
+  EXPECT_EQ(loaded.error().rfind(file + ": the data does not match its checksum (data_crc32 ", 0),
             0u)
       << loaded.error();
   EXPECT_NE(loaded.error().find("the file is corrupt"), std::string::npos);
@@ -172,23 +153,27 @@ TEST_F(CheckpointTrustTest, MetadataIsValidated) {
       {"epochs", "abc", "FILE: metadata 'epochs' is \"abc\", not a non-negative integer"},
       {"epochs", "3x", "FILE: metadata 'epochs' is \"3x\", not a non-negative integer"},
       {"epochs", "99999999999999999999",
-       "FILE: metadata 'epochs' is \"99999999999999999999\", not a non-negative integer"},
+       "FILE: metadata 'epochs' is \"99999999999999999999\", not a "
+       "non-negative integer"},
       {"epochs", std::nullopt, "FILE: metadata 'epochs' is missing, not a non-negative integer"},
       {"updates", "-1", "FILE: metadata 'updates' is \"-1\", not a non-negative integer"},
       {"updates", "", "FILE: metadata 'updates' is \"\", not a non-negative integer"},
       {"seed", "-3", "FILE: metadata 'seed' is \"-3\", not a non-negative integer"},
       {"optimizer", "adam",
-       "FILE: checkpoint trained with optimizer \"adam\", but model 'lin' uses 'sgd'; its "
+       "FILE: checkpoint trained with optimizer \"adam\", but model 'lin' uses "
+       "'sgd'; its "
        "optimizer state would not carry over"},
       {"optimizer", std::nullopt,
-       "FILE: checkpoint trained with optimizer missing, but model 'lin' uses 'sgd'; its "
+       "FILE: checkpoint trained with optimizer missing, but model 'lin' uses "
+       "'sgd'; its "
        "optimizer state would not carry over"},
       {"model", "mlp", "FILE: checkpoint of model \"mlp\", not 'lin'"},
       {"format", "kiln-checkpoint-2",
        "FILE: metadata 'format' is \"kiln-checkpoint-2\"; this version reads "
        "\"kiln-checkpoint-1\""},
       {"format", std::nullopt,
-       "FILE: metadata 'format' is missing; this version reads \"kiln-checkpoint-1\""},
+       "FILE: metadata 'format' is missing; this version reads "
+       "\"kiln-checkpoint-1\""},
   };
   for (const Case &c : cases) {
     SCOPED_TRACE(c.key + " = " + c.value.value_or("(none)"));
@@ -209,9 +194,9 @@ TEST_F(CheckpointTrustTest, ResumeValidatesTheBestEpoch) {
     LinearModel fresh(3, 2, "regression");
     ParameterStore freshParams(fresh.info());
     Trainer trainer(fresh, freshParams, {4, 1});
-    Result<FitState> state = resumeFit(trainer, path, FitOptions{});
+    Result<FitState> state = resumeFit(trainer, file, FitOptions{});
     ASSERT_FALSE(state);
-    EXPECT_EQ(state.error(), path + ": " + error);
+    EXPECT_EQ(state.error(), file + ": " + error);
   }
   save();
   rewriteMetadata("epochs", "2");
@@ -220,9 +205,9 @@ TEST_F(CheckpointTrustTest, ResumeValidatesTheBestEpoch) {
   LinearModel fresh(3, 2, "regression");
   ParameterStore freshParams(fresh.info());
   Trainer trainer(fresh, freshParams, {4, 1});
-  Result<FitState> state = resumeFit(trainer, path, FitOptions{});
+  Result<FitState> state = resumeFit(trainer, file, FitOptions{});
   ASSERT_FALSE(state);
-  EXPECT_EQ(state.error(), path + ": metadata 'best_value' is \"low\", not a number");
+  EXPECT_EQ(state.error(), file + ": metadata 'best_value' is \"low\", not a number");
 }
 
 /// Loads `target` on another thread; fails instead of hanging when the load
@@ -240,7 +225,7 @@ std::string loadErrorWithin(const std::string &target, const std::string &fifoTo
 }
 
 TEST_F(CheckpointTrustTest, PathsThatAreNotRegularFilesAreRefusedWithoutBlocking) {
-  std::string fifo = (dir / "fifo.safetensors").string();
+  std::string fifo = path("fifo.safetensors");
   ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
   EXPECT_EQ(loadErrorWithin(fifo, fifo),
             fifo + ": is not a regular file (a FIFO), not a checkpoint file");
@@ -251,7 +236,7 @@ TEST_F(CheckpointTrustTest, PathsThatAreNotRegularFilesAreRefusedWithoutBlocking
               "/dev/null: is not a regular file (a device), not a checkpoint file");
 
   // Through the trainer too, changing nothing.
-  path = fifo;
+  file = fifo;
   EXPECT_EQ(trainerLoadError(), "FILE: is not a regular file (a FIFO), not a checkpoint file");
 }
 

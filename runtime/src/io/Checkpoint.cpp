@@ -125,16 +125,24 @@ std::optional<uint32_t> parseHex32(const std::string &text) {
   return value;
 }
 
+/// What a file that is not a regular one is, for messages.
+const char *irregularFileKind(mode_t mode) {
+  if (S_ISFIFO(mode))
+    return "a FIFO";
+  if (S_ISSOCK(mode))
+    return "a socket";
+  if (S_ISCHR(mode) || S_ISBLK(mode))
+    return "a device";
+  return "another kind";
+}
+
 /// Refuses anything but a regular file.
 Status checkRegularFile(const std::string &path, const struct stat &info) {
   if (S_ISDIR(info.st_mode))
     return Error(fmt::format("{}: is a directory, not a checkpoint file", path));
   if (!S_ISREG(info.st_mode))
     return Error(fmt::format("{}: is not a regular file ({}), not a checkpoint file", path,
-                             S_ISFIFO(info.st_mode)   ? "a FIFO"
-                             : S_ISSOCK(info.st_mode) ? "a socket"
-                             : S_ISCHR(info.st_mode) || S_ISBLK(info.st_mode) ? "a device"
-                                                                              : "another kind"));
+                             irregularFileKind(info.st_mode)));
   return {};
 }
 
@@ -218,8 +226,8 @@ Result<Checkpoint> loadCheckpoint(const std::string &path) {
     if (it->second.size() == 8)
       parsed = parseHex32(it->second);
     if (!parsed)
-      return Error(fmt::format("{}: metadata \"{}\" is {}, not 8 hex digits", path,
-                               DataChecksumKey, jsonString(it->second)));
+      return Error(fmt::format("{}: metadata \"{}\" is {}, not 8 hex digits", path, DataChecksumKey,
+                               jsonString(it->second)));
     expectedCrc = parsed;
   }
   uint32_t crc = uint32_t(::crc32(0, nullptr, 0));

@@ -340,8 +340,8 @@ Result<SavedProgress> readProgress(const std::string &path,
                              quoted(format), CheckpointFormat));
   const std::string *model = field("model");
   if (!model || *model != info.name)
-    return Error(fmt::format("{}: checkpoint of model {}, not '{}'", path, quoted(model),
-                             info.name));
+    return Error(
+        fmt::format("{}: checkpoint of model {}, not '{}'", path, quoted(model), info.name));
   const std::string *optimizer = field("optimizer");
   if (!optimizer || *optimizer != info.optimizer)
     return Error(fmt::format("{}: checkpoint trained with optimizer {}, but model '{}' uses "
@@ -349,8 +349,8 @@ Result<SavedProgress> readProgress(const std::string &path,
                              path, quoted(optimizer), info.name, info.optimizer));
   SavedProgress progress;
   progress.seed = defaultSeed;
-  for (auto [key, out] : {std::pair{"updates", &progress.updates},
-                          std::pair{"epochs", &progress.epochs}}) {
+  for (auto [key, out] :
+       {std::pair{"updates", &progress.updates}, std::pair{"epochs", &progress.epochs}}) {
     const std::string *text = field(key);
     std::optional<int64_t> value = text ? parseNumber<int64_t>(*text) : std::nullopt;
     if (!value || *value < 0)
@@ -361,8 +361,8 @@ Result<SavedProgress> readProgress(const std::string &path,
   if (const std::string *text = field("seed")) {
     std::optional<uint64_t> value = parseNumber<uint64_t>(*text);
     if (!value)
-      return Error(fmt::format("{}: metadata 'seed' is {}, not a non-negative integer", path,
-                               quoted(text)));
+      return Error(
+          fmt::format("{}: metadata 'seed' is {}, not a non-negative integer", path, quoted(text)));
     progress.seed = *value;
   }
   return progress;
