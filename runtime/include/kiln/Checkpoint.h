@@ -75,7 +75,19 @@ struct Checkpoint {
 Status saveCheckpoint(const std::string &path, const std::vector<TensorView> &tensors,
                       const std::map<std::string, std::string> &metadata = {});
 
-/// Reads and validates a whole checkpoint. Messages start with the path,
+/// The metadata key of the data checksum: the CRC-32 (zlib's) of the data
+/// section's bytes, as 8 lowercase hex digits. Written by whoever saves
+/// (Trainer::saveCheckpoint does), verified by loadCheckpoint when present;
+/// files without it load unchecked.
+inline constexpr const char *DataChecksumKey = "data_crc32";
+
+/// The value of DataChecksumKey for a file holding `tensors`, in order.
+std::string dataChecksum(const std::vector<TensorView> &tensors);
+
+/// Reads and validates a whole checkpoint. Refuses, before opening it for
+/// reading, a path that is not a regular file (a FIFO, a directory, a
+/// device), so that it never blocks. Verifies the data checksum when the
+/// metadata holds one. Messages start with the path,
 /// e.g. "run/ckpt.safetensors: tensor \"w\": data_offsets [0, 20] hold 20
 /// bytes but shape [2, 3] of F32 needs 24".
 Result<Checkpoint> loadCheckpoint(const std::string &path);

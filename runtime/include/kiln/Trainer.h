@@ -128,13 +128,15 @@ public:
 
   /// Writes parameters, optimizer state, the update count, the epoch, the
   /// seed and the input normalization to `path` (a safetensors file, see
-  /// kiln/Checkpoint.h), atomically. `metadata` adds string entries (a
-  /// caller's own state, e.g. early stopping's).
+  /// kiln/Checkpoint.h), atomically, with the data's checksum. `metadata`
+  /// adds string entries (a caller's own state, e.g. early stopping's).
   Status saveCheckpoint(const std::string &path,
                         const std::map<std::string, std::string> &metadata = {}) const;
   /// Restores what saveCheckpoint wrote, the seed included (so that the
   /// remaining epochs visit samples in the order of an uninterrupted run);
-  /// fails, changing nothing, when the file does not belong to this model.
+  /// fails, changing nothing, when the file does not belong to this model
+  /// (its format, model or optimizer), its checksum or a count in its
+  /// metadata is wrong, or a tensor holds a NaN or an infinity.
   /// With `metadata`, returns every metadata entry of the file there.
   Status loadCheckpoint(const std::string &path,
                         std::map<std::string, std::string> *metadata = nullptr);
@@ -142,7 +144,8 @@ public:
   /// `path` holds (a checkpoint or exported weights) to the file's values and
   /// leaves the others as they are; optimizer state, counters and the
   /// normalization are untouched. Fails, changing nothing, on a tensor of
-  /// that name with another shape or dtype, or when no name matches. Returns
+  /// that name with another shape or dtype or a non-finite value, or when no
+  /// name matches. Returns
   /// the names of the parameters it set, in model order. Parameters of the
   /// layers in `skipLayers` ("dense2" for dense2.weight and dense2.bias) are
   /// not read: a new head for a new task.

@@ -2,7 +2,8 @@
 //
 // The file around the header: its length, the data section, and how the
 // tensors the header names tile that section. The header itself is
-// SafetensorsHeader.cpp's.
+// SafetensorsHeader.cpp's. Also the data checksum: written into the
+// metadata by whoever asks for it, verified on load when present.
 //
 //===----------------------------------------------------------------------===//
 
@@ -18,10 +19,13 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <charconv>
 #include <cstring>
+#include <optional>
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <zlib.h>
 
 namespace kiln {
 
@@ -72,7 +76,85 @@ Status checkLayout(const std::string &path, const std::vector<TensorEntry> &entr
   return {};
 }
 
+/// The tensors' data bytes, little-endian, in order: views of the tensors
+/// themselves, or of byte-swapped copies kept in `swapped` on a big-endian
+/// host.
+std::vector<std::string_view> dataPieces(const std::vector<TensorView> &tensors,
+                                         std::vector<std::vector<char>> &swapped) {
+  std::vector<std::string_view> pieces;
+  swapped.reserve(tensors.size());
+  for (const TensorView &tensor : tensors) {
+    uint64_t bytes;
+    if (!tensorBytes(tensor.shape, bytes) || bytes == 0)
+      continue;
+    const char *data =
+        static_cast<const char *>(tensor.ints ? static_cast<const void *>(tensor.ints)
+                                              : static_cast<const void *>(tensor.data));
+    if (!data)
+      continue;
+    if (!hostIsLittleEndian()) {
+      swapped.emplace_back(data, data + bytes);
+      byteSwap32(swapped.back().data(), size_t(bytes / ElementBytes));
+      data = swapped.back().data();
+    }
+    pieces.emplace_back(data, size_t(bytes));
+  }
+  return pieces;
+}
+
+/// zlib's CRC-32 of `crc`'s bytes so far extended by `size` more.
+uint32_t extendCrc32(uint32_t crc, const void *bytes, size_t size) {
+  const Bytef *at = static_cast<const Bytef *>(bytes);
+  while (size > 0) {
+    uInt chunk = uInt(std::min<size_t>(size, 1u << 30));
+    crc = uint32_t(::crc32(crc, at, chunk));
+    at += chunk;
+    size -= chunk;
+  }
+  return crc;
+}
+
+std::string formatCrc32(uint32_t crc) { return fmt::format("{:08x}", crc); }
+
+/// Eight hex digits as a number, or nothing.
+std::optional<uint32_t> parseHex32(const std::string &text) {
+  uint32_t value = 0;
+  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value, 16);
+  if (error != std::errc() || end != text.data() + text.size())
+    return std::nullopt;
+  return value;
+}
+
+/// What a file that is not a regular one is, for messages.
+const char *irregularFileKind(mode_t mode) {
+  if (S_ISFIFO(mode))
+    return "a FIFO";
+  if (S_ISSOCK(mode))
+    return "a socket";
+  if (S_ISCHR(mode) || S_ISBLK(mode))
+    return "a device";
+  return "another kind";
+}
+
+/// Refuses anything but a regular file.
+Status checkRegularFile(const std::string &path, const struct stat &info) {
+  if (S_ISDIR(info.st_mode))
+    return Error(fmt::format("{}: is a directory, not a checkpoint file", path));
+  if (!S_ISREG(info.st_mode))
+    return Error(fmt::format("{}: is not a regular file ({}), not a checkpoint file", path,
+                             irregularFileKind(info.st_mode)));
+  return {};
+}
+
 } // namespace
+
+std::string dataChecksum(const std::vector<TensorView> &tensors) {
+  std::vector<std::vector<char>> swapped;
+  uint32_t crc = uint32_t(::crc32(0, nullptr, 0));
+  for (std::string_view piece : dataPieces(tensors, swapped))
+    crc = extendCrc32(crc, piece.data(), piece.size());
+  return formatCrc32(crc);
+}
 
 Status saveCheckpoint(const std::string &path, const std::vector<TensorView> &tensors,
                       const std::map<std::string, std::string> &metadata) {
@@ -84,37 +166,28 @@ Status saveCheckpoint(const std::string &path, const std::vector<TensorView> &te
   for (int i = 0; i < 8; ++i)
     length[i] = static_cast<char>(uint64_t(header->size()) >> (8 * i));
   std::vector<std::string_view> pieces = {std::string_view(length, 8), *header};
-  // Tensor bytes are written from where they are, or from a byte-swapped
-  // copy on a big-endian host.
   std::vector<std::vector<char>> swapped;
-  swapped.reserve(tensors.size());
-  for (const TensorView &tensor : tensors) {
-    uint64_t bytes;
-    tensorBytes(tensor.shape, bytes);
-    const char *data =
-        static_cast<const char *>(tensor.ints ? static_cast<const void *>(tensor.ints)
-                                              : static_cast<const void *>(tensor.data));
-    if (bytes == 0)
-      continue;
-    if (!hostIsLittleEndian()) {
-      swapped.emplace_back(data, data + bytes);
-      byteSwap32(swapped.back().data(), size_t(bytes / ElementBytes));
-      data = swapped.back().data();
-    }
-    pieces.emplace_back(data, size_t(bytes));
-  }
+  for (std::string_view piece : dataPieces(tensors, swapped))
+    pieces.push_back(piece);
   return writeFileAtomically(path, pieces);
 }
 
 Result<Checkpoint> loadCheckpoint(const std::string &path) {
-  FileDescriptor file(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  // Look before opening: opening a FIFO for reading waits for a writer.
+  struct stat info;
+  if (::stat(path.c_str(), &info) != 0)
+    return Error(fmt::format("{}: cannot open: {}", path, std::strerror(errno)));
+  if (Status regular = checkRegularFile(path, info); !regular)
+    return regular.takeError();
+  // O_NONBLOCK too, in case the path changed in between; a regular file
+  // ignores it.
+  FileDescriptor file(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
   if (file.get() < 0)
     return Error(fmt::format("{}: cannot open: {}", path, std::strerror(errno)));
-  struct stat info;
   if (::fstat(file.get(), &info) != 0)
     return Error(fmt::format("{}: cannot read: {}", path, std::strerror(errno)));
-  if (S_ISDIR(info.st_mode))
-    return Error(fmt::format("{}: is a directory, not a checkpoint file", path));
+  if (Status regular = checkRegularFile(path, info); !regular)
+    return regular.takeError();
   uint64_t fileBytes = uint64_t(info.st_size);
   if (fileBytes < 8)
     return Error(fmt::format("{}: truncated: the file holds {} bytes, fewer than the 8 of the "
@@ -147,6 +220,18 @@ Result<Checkpoint> loadCheckpoint(const std::string &path) {
   if (Status layout = checkLayout(path, entries, fileBytes - 8 - headerBytes); !layout)
     return layout.takeError();
 
+  std::optional<uint32_t> expectedCrc;
+  if (auto it = checkpoint.metadata.find(DataChecksumKey); it != checkpoint.metadata.end()) {
+    std::optional<uint32_t> parsed;
+    if (it->second.size() == 8)
+      parsed = parseHex32(it->second);
+    if (!parsed)
+      return Error(fmt::format("{}: metadata \"{}\" is {}, not 8 hex digits", path, DataChecksumKey,
+                               jsonString(it->second)));
+    expectedCrc = parsed;
+  }
+  uint32_t crc = uint32_t(::crc32(0, nullptr, 0));
+
   // The tensors tile the data section, which starts where the header ended:
   // read them in order.
   for (TensorEntry &entry : entries) {
@@ -165,10 +250,15 @@ Result<Checkpoint> loadCheckpoint(const std::string &path) {
     }
     if (count > 0 && !readAll(file.get(), data, count * ElementBytes))
       return Error(fmt::format("{}: cannot read: {}", path, readErrorText()));
+    crc = extendCrc32(crc, data, count * ElementBytes);
     if (!hostIsLittleEndian())
       byteSwap32(data, count);
     checkpoint.tensors.push_back(std::move(tensor));
   }
+  if (expectedCrc && crc != *expectedCrc)
+    return Error(fmt::format("{}: the data does not match its checksum ({} {}, the data's {}): "
+                             "the file is corrupt",
+                             path, DataChecksumKey, formatCrc32(*expectedCrc), formatCrc32(crc)));
   return checkpoint;
 }
 

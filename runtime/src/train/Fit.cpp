@@ -8,6 +8,8 @@
 
 #include "kiln/Fit.h"
 #include "kiln/Model.h"
+#include "core/ParseNumber.h"
+#include "io/Json.h"
 #include "train/Metrics.h"
 #include "train/Progress.h"
 
@@ -17,6 +19,7 @@
 #include <chrono>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <ostream>
 
 namespace kiln {
@@ -285,8 +288,17 @@ Result<FitState> resumeFit(Trainer &trainer, const std::string &checkpoint,
     state.history.epochs = std::move(*epochs);
   }
   if (!metadata["best_epoch"].empty()) {
-    state.bestEpoch = std::stoll(metadata["best_epoch"]);
-    state.bestValue = std::strtod(metadata["best_value"].c_str(), nullptr);
+    std::optional<int64_t> bestEpoch = parseNumber<int64_t>(metadata["best_epoch"]);
+    std::optional<double> bestValue = parseNumber<double>(metadata["best_value"]);
+    if (!bestEpoch || *bestEpoch < 1 || *bestEpoch > trainer.epochsDone())
+      return Error(fmt::format("{}: metadata 'best_epoch' is {}, not an epoch from 1 to {}",
+                               checkpoint, jsonString(metadata["best_epoch"]),
+                               trainer.epochsDone()));
+    if (!bestValue)
+      return Error(fmt::format("{}: metadata 'best_value' is {}, not a number", checkpoint,
+                               jsonString(metadata["best_value"])));
+    state.bestEpoch = *bestEpoch;
+    state.bestValue = *bestValue;
   }
   if (!(options.patience > 0 || options.restoreBest) || state.bestEpoch == 0)
     return state;

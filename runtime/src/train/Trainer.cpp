@@ -2,8 +2,10 @@
 
 #include "kiln/Trainer.h"
 #include "kiln/Checkpoint.h"
+#include "core/ParseNumber.h"
 #include "core/Random.h"
 #include "core/Shape.h"
+#include "io/Json.h"
 #include "train/LearningRate.h"
 
 #include <fmt/format.h>
@@ -14,6 +16,7 @@
 #include <cstring>
 #include <limits>
 #include <map>
+#include <optional>
 
 namespace kiln {
 
@@ -300,7 +303,69 @@ Status checkTensor(const std::string &path, const LoadedTensor &t,
   if (t.shape != shape)
     return Error(fmt::format("{}: tensor '{}' has shape {}, the model needs {}", path, t.name,
                              formatShape(t.shape), formatShape(shape)));
+  for (size_t i = 0; i < t.values.size(); ++i)
+    if (!std::isfinite(t.values[i]))
+      return Error(fmt::format("{}: tensor '{}' holds {} at element {}: the checkpoint is "
+                               "corrupt or was saved after training diverged",
+                               path, t.name, t.values[i], i));
   return {};
+}
+
+/// The format version Trainer::saveCheckpoint writes and loadCheckpoint reads.
+constexpr const char *CheckpointFormat = "kiln-checkpoint-1";
+
+/// The training progress a checkpoint's metadata records.
+struct SavedProgress {
+  int64_t updates = 0;
+  int64_t epochs = 0;
+  uint64_t seed = 0;
+};
+
+/// Validates every metadata field the trainer reads: the format version, the
+/// model, the optimizer, and the counts, which must be whole non-negative
+/// integers. A seed may be absent (then `defaultSeed`).
+Result<SavedProgress> readProgress(const std::string &path,
+                                   const std::map<std::string, std::string> &metadata,
+                                   const ModelInfo &info, uint64_t defaultSeed) {
+  auto field = [&](const char *key) -> const std::string * {
+    auto it = metadata.find(key);
+    return it == metadata.end() ? nullptr : &it->second;
+  };
+  auto quoted = [](const std::string *value) {
+    return value ? jsonString(*value) : std::string("missing");
+  };
+  const std::string *format = field("format");
+  if (!format || *format != CheckpointFormat)
+    return Error(fmt::format("{}: metadata 'format' is {}; this version reads \"{}\"", path,
+                             quoted(format), CheckpointFormat));
+  const std::string *model = field("model");
+  if (!model || *model != info.name)
+    return Error(
+        fmt::format("{}: checkpoint of model {}, not '{}'", path, quoted(model), info.name));
+  const std::string *optimizer = field("optimizer");
+  if (!optimizer || *optimizer != info.optimizer)
+    return Error(fmt::format("{}: checkpoint trained with optimizer {}, but model '{}' uses "
+                             "'{}'; its optimizer state would not carry over",
+                             path, quoted(optimizer), info.name, info.optimizer));
+  SavedProgress progress;
+  progress.seed = defaultSeed;
+  for (auto [key, out] :
+       {std::pair{"updates", &progress.updates}, std::pair{"epochs", &progress.epochs}}) {
+    const std::string *text = field(key);
+    std::optional<int64_t> value = text ? parseNumber<int64_t>(*text) : std::nullopt;
+    if (!value || *value < 0)
+      return Error(fmt::format("{}: metadata '{}' is {}, not a non-negative integer", path, key,
+                               quoted(text)));
+    *out = *value;
+  }
+  if (const std::string *text = field("seed")) {
+    std::optional<uint64_t> value = parseNumber<uint64_t>(*text);
+    if (!value)
+      return Error(
+          fmt::format("{}: metadata 'seed' is {}, not a non-negative integer", path, quoted(text)));
+    progress.seed = *value;
+  }
+  return progress;
 }
 
 } // namespace
@@ -320,7 +385,8 @@ Status Trainer::saveCheckpoint(const std::string &path,
     tensors.push_back({InputStddevTensor, {features}, inputStats.stddev.data()});
   }
   std::map<std::string, std::string> metadata = extra;
-  metadata["format"] = "kiln-checkpoint-1";
+  metadata[DataChecksumKey] = dataChecksum(tensors);
+  metadata["format"] = CheckpointFormat;
   metadata["model"] = info.name;
   metadata["optimizer"] = info.optimizer;
   metadata["updates"] = std::to_string(updateCount);
@@ -335,14 +401,10 @@ Status Trainer::loadCheckpoint(const std::string &path,
   if (!loaded)
     return loaded.takeError();
   const ModelInfo &info = model.info();
-  auto meta = [&](const char *key) {
-    auto it = loaded->metadata.find(key);
-    return it == loaded->metadata.end() ? std::string() : it->second;
-  };
-  if (meta("model") != info.name)
-    return Error(fmt::format("{}: checkpoint of model '{}', not '{}'", path, meta("model"),
-                             info.name));
   // Check everything before changing anything.
+  Result<SavedProgress> progress = readProgress(path, loaded->metadata, info, opts.seed);
+  if (!progress)
+    return progress.takeError();
   auto lookup = [&](const std::string &name,
                     const std::vector<int64_t> &shape) -> Result<const LoadedTensor *> {
     const LoadedTensor *t = loaded->find(name);
@@ -378,26 +440,15 @@ Status Trainer::loadCheckpoint(const std::string &path,
     stats.mean = mean->values;
     stats.stddev = stddev->values;
   }
-  int64_t updatesSaved = 0, epochsSaved = 0;
-  uint64_t seedSaved = opts.seed;
-  try {
-    updatesSaved = std::stoll(meta("updates"));
-    epochsSaved = std::stoll(meta("epochs"));
-    if (!meta("seed").empty())
-      seedSaved = std::stoull(meta("seed"));
-  } catch (const std::exception &) {
-    return Error(
-        fmt::format("{}: metadata 'updates', 'epochs' and 'seed' must be integers", path));
-  }
   for (size_t p = 0; p < paramTensors.size(); ++p)
     std::copy(paramTensors[p]->values.begin(), paramTensors[p]->values.end(),
               params.values(p).begin());
   for (size_t s = 0; s < stateTensors.size(); ++s)
     std::copy(stateTensors[s]->values.begin(), stateTensors[s]->values.end(),
               states.values(s).begin());
-  updateCount = updatesSaved;
-  epochs = epochsSaved;
-  opts.seed = seedSaved;
+  updateCount = progress->updates;
+  epochs = progress->epochs;
+  opts.seed = progress->seed;
   inputStats = std::move(stats);
   if (metadataOut)
     *metadataOut = loaded->metadata;
