@@ -248,18 +248,6 @@ FailureOr<DictionaryAttr> Importer::importTraining(ModuleOp module) {
 // The tune block
 //===----------------------------------------------------------------------===//
 
-namespace {
-
-/// The kinds of range a tune entry may use, for messages.
-std::string knownRangeKinds() {
-  std::string known;
-  for (const vocabulary::TuneRangeKindRow &kind : vocabulary::TuneRangeKinds)
-    known += (known.empty() ? "" : ", ") + std::string(kind.name);
-  return known;
-}
-
-} // namespace
-
 LogicalResult Importer::importTune(ModuleOp module, func::FuncOp forward) {
   if (model.tune.empty()) {
     if (model.tuneLoc.line != 0)
@@ -314,7 +302,7 @@ LogicalResult Importer::importTune(ModuleOp module, func::FuncOp forward) {
     const ast::Expr &range = *entry.range;
     if (!vocabulary::findByName(vocabulary::TuneRangeKinds, std::string_view(range.name)))
       return error(range.loc,
-                   "unknown range '" + range.name + "' (known: " + knownRangeKinds() + ")");
+                   "unknown range '" + range.name + "' (known: " + vocabulary::joinNames(vocabulary::TuneRangeKinds) + ")");
     std::vector<double> values;
     for (const ast::Arg &arg : range.args) {
       if (!arg.keyword.empty())

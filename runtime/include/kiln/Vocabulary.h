@@ -79,6 +79,14 @@ constexpr auto findByName(const Table &rows, std::string_view name)
   return nullptr;
 }
 
+/// The names of `rows`, comma-separated, as messages list what is known.
+template <typename Table> std::string joinNames(const Table &rows) {
+  std::string names;
+  for (const auto &row : rows)
+    names += (names.empty() ? "" : ", ") + std::string(row.name);
+  return names;
+}
+
 /// What a model trains for (ModelInfo::task); its loss decides.
 inline constexpr std::string_view ModelTasks[] = {"classification", "binary", "regression"};
 

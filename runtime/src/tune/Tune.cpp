@@ -123,12 +123,9 @@ Result<TuneRange> parseTuneRange(const std::string &text) {
   std::string_view kind = trimBlanks(all.substr(equal + 1, open - equal - 1));
   const vocabulary::TuneRangeKindRow *row =
       vocabulary::findByName(vocabulary::TuneRangeKinds, kind);
-  if (!row) {
-    std::string known;
-    for (const vocabulary::TuneRangeKindRow &k : vocabulary::TuneRangeKinds)
-      known += (known.empty() ? "" : ", ") + std::string(k.name);
-    return Error(fmt::format("'{}': unknown range '{}' (known: {})", text, kind, known));
-  }
+  if (!row)
+    return Error(fmt::format("'{}': unknown range '{}' (known: {})", text, kind,
+                             vocabulary::joinNames(vocabulary::TuneRangeKinds)));
   range.kind = row->kind;
   std::vector<double> values;
   std::string_view args = all.substr(open + 1, close - open - 1);
