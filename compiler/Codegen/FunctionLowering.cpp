@@ -152,6 +152,8 @@ LogicalResult FunctionLowering::lowerKernel(KernelOp op) {
     os << (options.useDouble ? "|f64" : "|f32") << "|vec" << options.vectorWidth;
     kernel.key = llvm::xxh3_64bits(text);
   }
+  kernel.loweredWith = std::string(options.schedule ? "schedule" : "no-schedule") + " batch" +
+                       std::to_string(options.batchEstimate);
 
   std::vector<Halide::Func> yields, writes;
   std::vector<int> yieldSlots, writeSlots;

@@ -99,6 +99,10 @@ struct LoweredKernel {
   /// What the kernel computes, hashed (the kernel op's text and the element
   /// type): kernels with equal keys take the same schedules.
   uint64_t key = 0;
+  /// The lowering options that shape the kernel's code beyond `key` and
+  /// `choice` (schedules on or off, the autoscheduler's batch estimate), for
+  /// the object cache's key.
+  std::string loweredWith;
   /// How it was scheduled, and the choices kilnc --autotune times for it
   /// (empty when schedules are off).
   ScheduleChoice choice;

@@ -10,7 +10,9 @@
 //
 //===----------------------------------------------------------------------===//
 #include "Codegen/ScheduleTuner.h"
+
 #include "Codegen/JitBinding.h"
+#include "Codegen/ObjectCache.h"
 
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
@@ -405,21 +407,7 @@ std::string ScheduleTuner::run(std::map<std::string, ScheduleChoice> &choices) {
 
 } // namespace
 
-std::string kiln::defaultScheduleCacheDir() {
-  llvm::SmallString<256> dir;
-  if (const char *kiln = std::getenv("KILN_CACHE_DIR"); kiln && *kiln) {
-    dir = kiln;
-  } else if (const char *xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg) {
-    dir = xdg;
-    llvm::sys::path::append(dir, "kiln");
-  } else {
-    const char *home = std::getenv("HOME");
-    dir = home && *home ? home : ".";
-    llvm::sys::path::append(dir, ".cache", "kiln");
-  }
-  llvm::sys::path::append(dir, "schedules");
-  return dir.str().str();
-}
+std::string kiln::defaultScheduleCacheDir() { return kilnCacheDir("schedules"); }
 
 std::string kiln::tuneSchedules(mlir::ModuleOp module, CodegenOptions &codegen,
                                 const ScheduleTunerOptions &options) {

@@ -11,6 +11,8 @@
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 
+#include "Codegen/Subprocess.h"
+
 #include <cstdio>
 #include <cstdlib>
 
@@ -20,30 +22,18 @@ namespace {
 
 std::string join(const std::string &dir, const std::string &file) { return dir + "/" + file; }
 
-std::string quote(const std::string &s) {
-  std::string out = "'";
-  for (char c : s)
-    out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
+std::string wrapperObject(const LoweredModel &model, const AotPaths &paths) {
+  return join(paths.workDir, model.name + "_wrapper.o");
 }
 
-/// Runs a command; returns an error message naming it when it fails.
-std::string run(const std::vector<std::string> &argv) {
-  std::string command;
-  for (const std::string &a : argv)
-    command += (command.empty() ? "" : " ") + quote(a);
-  int status = std::system(command.c_str());
-  if (status != 0)
-    return "command failed (status " + std::to_string(status) + "): " + command;
-  return "";
-}
-
-/// The kernels' objects and Halide's runtime, as emitModelSources wrote them.
+/// The kernels' objects and Halide's runtime, as compileKernelObjects wrote
+/// them, and the wrapper's.
 std::vector<std::string> objectFiles(const LoweredModel &model, const AotPaths &paths) {
   std::vector<std::string> objects;
   for (const LoweredKernel &k : model.kernels)
     objects.push_back(join(paths.workDir, k.name + ".o"));
   objects.push_back(join(paths.workDir, "halide_runtime.o"));
+  objects.push_back(wrapperObject(model, paths));
   return objects;
 }
 
@@ -84,33 +74,37 @@ const RuntimeLocation &kiln::runtimeLocation() {
   return location;
 }
 
+std::string kiln::startWrapperCompile(const LoweredModel &model, const AotPaths &paths,
+                                      bool executable, Subprocess &compile) {
+  std::vector<std::string> argv = compileFlags(paths);
+  if (!executable)
+    argv.push_back("-fPIC");
+  argv.insert(argv.end(), {"-c",
+                           executable ? mainSourcePath(model, paths)
+                                      : join(paths.workDir, model.name + ".cpp"),
+                           "-o", wrapperObject(model, paths)});
+  return compile.start(argv);
+}
+
 std::string kiln::linkExecutable(const LoweredModel &model, const AotPaths &paths,
                                  const std::string &output) {
-  if (std::string err = emitMainSource(model, paths); !err.empty())
-    return err;
-  std::vector<std::string> argv = compileFlags(paths);
-  argv.push_back(join(paths.workDir, model.name + ".cpp"));
-  argv.push_back(mainSourcePath(model, paths));
+  std::vector<std::string> argv{paths.cxx};
+  if (std::string sanitize = KILN_SANITIZE_FLAGS; !sanitize.empty())
+    argv.push_back(sanitize);
   for (const std::string &o : objectFiles(model, paths))
     argv.push_back(o);
   argv.insert(argv.end(), {runtimeLocation().library, "-lz", "-lpthread", "-ldl", "-o", output});
-  return run(argv);
+  return runCommand(argv);
 }
 
 std::string kiln::archiveLibrary(const LoweredModel &model, const AotPaths &paths,
                                  const std::string &dir) {
-  std::string wrapperObject = join(paths.workDir, model.name + ".o");
-  std::vector<std::string> argv = compileFlags(paths);
-  argv.insert(argv.end(), {"-fPIC", "-c", join(paths.workDir, model.name + ".cpp"), "-o",
-                           wrapperObject});
-  if (std::string err = run(argv); !err.empty())
-    return err;
   std::string archive = join(dir, "lib" + model.name + ".a");
   std::remove(archive.c_str());
-  std::vector<std::string> ar{"ar", "rcs", archive, wrapperObject};
+  std::vector<std::string> ar{"ar", "rcs", archive};
   for (const std::string &o : objectFiles(model, paths))
     ar.push_back(o);
-  if (std::string err = run(ar); !err.empty())
+  if (std::string err = runCommand(ar); !err.empty())
     return err;
-  return run({"cp", join(paths.workDir, model.name + ".h"), join(dir, model.name + ".h")});
+  return runCommand({"cp", join(paths.workDir, model.name + ".h"), join(dir, model.name + ".h")});
 }

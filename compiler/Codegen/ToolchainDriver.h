@@ -1,8 +1,9 @@
 //===- ToolchainDriver.h - Compile, archive and link a model ----*- C++ -*-===//
 //
-// Turns what the wrapper emitter wrote (WrapperEmitter.h) into a trainer
-// executable or a library and header for a C++ app, with the system's C++
-// compiler and archiver, against Kiln's runtime.
+// Turns what the wrapper emitter wrote (WrapperEmitter.h) and the kernels'
+// objects (KernelObjects.h) into a trainer executable or a library and header
+// for a C++ app, with the system's C++ compiler and archiver, against Kiln's
+// runtime.
 //
 //===----------------------------------------------------------------------===//
 #ifndef KILN_CODEGEN_TOOLCHAINDRIVER_H
@@ -26,11 +27,22 @@ struct RuntimeLocation {
 /// trees kilnc was built from (as when it runs from the build tree). Resolved once.
 const RuntimeLocation &runtimeLocation();
 
-/// Builds an executable at `output` from what emitModelSources wrote.
+class Subprocess;
+
+/// Starts compiling what emitWrapperSources wrote (for an executable: the
+/// wrapper and main() together; for a library: position-independent) to the
+/// wrapper's object. Returns an error message, or "". `compile.wait()` tells
+/// how it ended.
+std::string startWrapperCompile(const LoweredModel &model, const AotPaths &paths,
+                                bool executable, Subprocess &compile);
+
+/// Links the wrapper's object, the kernels' objects and the runtime into an
+/// executable at `output`.
 std::string linkExecutable(const LoweredModel &model, const AotPaths &paths,
                            const std::string &output);
 
-/// Builds `<dir>/lib<model>.a` and copies `<model>.h` next to it.
+/// Archives the same objects as `<dir>/lib<model>.a` and copies `<model>.h`
+/// next to it.
 std::string archiveLibrary(const LoweredModel &model, const AotPaths &paths,
                            const std::string &dir);
 

@@ -10,12 +10,16 @@
 //
 //===----------------------------------------------------------------------===//
 #include "Codegen/HalideLowering.h"
+#include "Codegen/KernelObjects.h"
+#include "Codegen/ObjectCache.h"
 #include "Codegen/ScheduleTuner.h"
+#include "Codegen/Subprocess.h"
 #include "Codegen/ToolchainDriver.h"
 #include "Codegen/WrapperEmitter.h"
 #include "Frontend/Parser.h"
 #include "Import/Import.h"
 #include "Kiln/IR/KilnDialect.h"
+#include "Pipeline/PhaseTimer.h"
 #include "Pipeline/Pipeline.h"
 
 #include "mlir/IR/Diagnostics.h"
@@ -24,6 +28,7 @@
 
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -34,6 +39,7 @@
 #include <iostream>
 #include <optional>
 #include <sstream>
+#include <unistd.h>
 
 using namespace kiln;
 
@@ -73,8 +79,13 @@ struct Options {
   int autotuneThreads = 0; // 0: Halide's default
   std::string scheduleCache; // empty: defaultScheduleCacheDir()
   std::string modelName; // overrides the file's `model` name when set
+  int jobs = 0;           // processes compiling kernels; 0: one per core
+  bool noCache = false;
+  std::string kernelCache; // empty: kilnCacheDir("kernels")
+  bool time = false;
   bool help = false;
   bool printRuntimeDirs = false;
+  bool clearCache = false;
 };
 
 /// Reads a flag's value into the options; returns an error message.
@@ -207,6 +218,27 @@ std::vector<Flag> flagTable() {
          opts.scheduleCache = value;
          return std::nullopt;
        }},
+      {"-j", "N", false,
+       "compile kernels in N processes at once (default: one per core this process may use)",
+       setCount("-j", 1024, &Options::jobs), "a number of processes"},
+      {"--no-cache", "", false,
+       "compile every kernel, neither reading nor writing the kernel cache",
+       setTrue(&Options::noCache)},
+      {"--kernel-cache", "DIR", true,
+       "where compiled kernels are kept between compiles, so that a recompile builds only the "
+       "kernels that changed (default $KILN_CACHE_DIR/kernels, else "
+       "$XDG_CACHE_HOME/kiln/kernels, else ~/.cache/kiln/kernels; at most 1 GiB, the least "
+       "recently used removed first)",
+       [](Options &opts, const std::string &value) -> std::optional<std::string> {
+         if (value.empty())
+           return std::string("'--kernel-cache' needs a directory");
+         opts.kernelCache = value;
+         return std::nullopt;
+       }},
+      {"--time", "", false,
+       "print where the compile's time went: front end, each pass, lowering, kernel "
+       "compilation (the slowest kernels named), the C++ wrapper, the link",
+       setTrue(&Options::time)},
       {"--model-name", "NAME", false,
        "name the generated code NAME instead of the file's model name",
        [](Options &opts, const std::string &value) -> std::optional<std::string> {
@@ -221,6 +253,9 @@ std::vector<Flag> flagTable() {
        "and linked with, one per line: those installed beside kilnc (../include, ../lib) when "
        "present, else the build tree's",
        setTrue(&Options::printRuntimeDirs), "", /*mode=*/true},
+      {"--clear-cache", "", false,
+       "remove every compiled kernel from the kernel cache (see --kernel-cache) and exit",
+       setTrue(&Options::clearCache), "", /*mode=*/true},
       {"--help", "", false, "print this help (also -h)", setTrue(&Options::help), "",
        /*mode=*/true},
   };
@@ -331,6 +366,16 @@ bool parseArgs(int argc, char **argv, Options &opts) {
       std::exit(0);
     }
   }
+  if (opts.clearCache) {
+    // After every flag: --kernel-cache may come later.
+    ObjectCache cache(opts.kernelCache.empty() ? kilnCacheDir("kernels") : opts.kernelCache);
+    if (std::string err = cache.clear(); !err.empty()) {
+      std::cerr << "kilnc: error: " << err << "\n";
+      std::exit(1);
+    }
+    std::cout << "kilnc: cleared the kernel cache in " << cache.directory() << "\n";
+    std::exit(0);
+  }
   if (opts.autotune && (!opts.autoscheduler.empty() || opts.noSchedule)) {
     std::cerr << "kilnc: error: '--autotune' chooses schedules itself; it cannot be combined "
                  "with '"
@@ -345,7 +390,53 @@ bool parseArgs(int argc, char **argv, Options &opts) {
   return true;
 }
 
-int compile(const Options &opts) {
+/// Where the output goes, checked before the compile spends time on it: the
+/// directory an executable is written into must exist.
+std::optional<std::string> checkOutputPath(const Options &opts) {
+  if (opts.emit != Emit::Exe || opts.output.empty())
+    return std::nullopt;
+  llvm::StringRef dir = llvm::sys::path::parent_path(opts.output);
+  if (llvm::sys::fs::is_directory(opts.output))
+    return "'" + opts.output + "' is a directory; -o names the executable to write";
+  if (!dir.empty() && !llvm::sys::fs::is_directory(dir))
+    return "cannot write '" + opts.output + "': directory '" + dir.str() + "' does not exist";
+  return std::nullopt;
+}
+
+/// The kernels' compile times for --time: their sum, how many came from the
+/// cache, and the slowest few by name.
+void recordKernelTimes(PhaseTimer &timer, const KernelObjectReport &report, double wall) {
+  std::vector<ObjectTime> compiled;
+  int cached = 0;
+  for (const ObjectTime &o : report.objects)
+    o.cached ? ++cached : (compiled.push_back(o), 0);
+  std::sort(compiled.begin(), compiled.end(),
+            [](const ObjectTime &a, const ObjectTime &b) { return a.seconds > b.seconds; });
+  std::string note = std::to_string(report.objects.size()) + " objects: " +
+                     std::to_string(compiled.size()) + " compiled in " +
+                     std::to_string(report.workers) + " processes, " + std::to_string(cached) +
+                     " from the cache";
+  timer.record("kernel compilation", wall, 0, note);
+  for (size_t i = 0; i < compiled.size() && i < 5; ++i)
+    timer.record(compiled[i].name, compiled[i].seconds, 1);
+}
+
+/// Progress of a long compile, on a terminal only: one line, rewritten.
+void showProgress(int done, int total) {
+  static int shown = -1;
+  if (done == shown)
+    return;
+  shown = done;
+  std::cerr << "\rkilnc: compiling kernels " << done << "/" << total
+            << (done == total ? "\n" : "") << std::flush;
+}
+
+int compile(const Options &opts, PhaseTimer &timer) {
+  if (std::optional<std::string> problem = checkOutputPath(opts)) {
+    std::cerr << "kilnc: error: " << *problem << "\n";
+    return 1;
+  }
+  PhaseTimer::Scope frontEnd = timer.phase("front end (parse, import)");
   SourceFile file("", "");
   std::string readError;
   if (!SourceFile::read(opts.input, file, readError)) {
@@ -362,6 +453,9 @@ int compile(const Options &opts) {
   }
 
   mlir::MLIRContext context;
+  // One thread: the passes take little of a compile, and kernel compilation
+  // forks processes, which must not copy a thread pool in the middle of work.
+  context.disableMultithreading();
   // Users wrote a model file, not IR: never append the op to a diagnostic.
   context.printOpOnDiagnostic(false);
   // MLIR diagnostics point into the model file, with its line and a caret.
@@ -380,6 +474,7 @@ int compile(const Options &opts) {
     llvm::outs() << "\n";
     return 0;
   }
+  frontEnd.stop();
 
   PipelineOptions pipelineOptions;
   pipelineOptions.stopAfter = opts.emit == Emit::MlirTrain   ? PipelineStage::Train
@@ -387,10 +482,14 @@ int compile(const Options &opts) {
                                                              : PipelineStage::Kernels;
   pipelineOptions.fuseUpdates = !opts.noFuseUpdates;
   pipelineOptions.trainingHealth = opts.health;
+  PhaseTimer::Scope passes = timer.phase("passes");
   mlir::PassManager pm(&context);
   buildKilnPipeline(pm, pipelineOptions);
+  if (opts.time)
+    timePasses(pm, timer);
   if (mlir::failed(pm.run(*module)))
     return 1;
+  passes.stop();
   if (opts.emit == Emit::MlirTrain || opts.emit == Emit::MlirFused ||
       opts.emit == Emit::MlirKernels) {
     module->print(llvm::outs());
@@ -402,6 +501,7 @@ int compile(const Options &opts) {
   codegen.schedule = !opts.noSchedule;
   codegen.autoscheduler = opts.autoscheduler;
   if (opts.autotune) {
+    PhaseTimer::Scope tuning = timer.phase("autotuning schedules");
     ScheduleTunerOptions tune;
     tune.cacheDir = opts.scheduleCache.empty() ? defaultScheduleCacheDir() : opts.scheduleCache;
     tune.batch = opts.autotuneBatch;
@@ -412,9 +512,21 @@ int compile(const Options &opts) {
       return 1;
     }
   }
+  PhaseTimer::Scope lowering = timer.phase("lowering to Halide");
   mlir::FailureOr<LoweredModel> lowered = lowerToHalide(*module, codegen);
   if (mlir::failed(lowered))
     return 1;
+  // An autoscheduled kernel that Halide cannot generate falls back to the
+  // templates' schedule: the same module lowered again with them.
+  mlir::FailureOr<LoweredModel> templates = mlir::failure();
+  if (!opts.autoscheduler.empty()) {
+    CodegenOptions plain = codegen;
+    plain.autoscheduler.clear();
+    templates = lowerToHalide(*module, plain);
+    if (mlir::failed(templates))
+      return 1;
+  }
+  lowering.stop();
   if (opts.emit == Emit::HalideStmt) {
     std::string path = opts.output.empty() ? "/dev/stdout" : opts.output;
     std::string err = writeHalideStmt(*lowered, path);
@@ -432,23 +544,42 @@ int compile(const Options &opts) {
   }
   AotPaths paths;
   paths.workDir = workDir.str().str();
-  paths.profile = opts.profile;
   if (const char *cxx = std::getenv("CXX"))
     paths.cxx = cxx;
-  // An autoscheduled kernel that Halide cannot generate falls back to the
-  // templates' schedule: the same module lowered again with them.
-  mlir::FailureOr<LoweredModel> templates = mlir::failure();
-  if (!opts.autoscheduler.empty()) {
-    CodegenOptions plain = codegen;
-    plain.autoscheduler.clear();
-    templates = lowerToHalide(*module, plain);
-    if (mlir::failed(templates))
-      return 1;
-  }
-  std::string err = emitModelSources(*lowered, paths,
-                                     mlir::succeeded(templates) ? &*templates : nullptr);
+  bool executable = opts.emit == Emit::Exe;
+
+  // The wrapper compiles in the background while the kernels do.
+  Subprocess wrapperCompile;
+  double buildStart = nowSeconds();
+  std::string err = emitWrapperSources(*lowered, paths, executable);
+  if (err.empty())
+    err = startWrapperCompile(*lowered, paths, executable, wrapperCompile);
   if (err.empty()) {
-    if (opts.emit == Emit::Lib) {
+    KernelObjectOptions kernels;
+    kernels.target = Halide::get_host_target();
+    if (opts.profile)
+      kernels.target = kernels.target.with_feature(Halide::Target::Profile);
+    kernels.jobs = opts.jobs > 0 ? opts.jobs : availableCores();
+    if (!opts.noCache)
+      kernels.cacheDir = opts.kernelCache.empty() ? kilnCacheDir("kernels") : opts.kernelCache;
+    if (isatty(STDERR_FILENO))
+      kernels.progress = showProgress;
+    KernelObjectReport report;
+    err = compileKernelObjects(*lowered, mlir::succeeded(templates) ? &*templates : nullptr,
+                               paths.workDir, kernels, report);
+    recordKernelTimes(timer, report, nowSeconds() - buildStart);
+  }
+  double waitStart = nowSeconds();
+  std::string wrapperErr = wrapperCompile.wait();
+  if (err.empty())
+    err = wrapperErr;
+  timer.record("C++ wrapper compile, waited for", nowSeconds() - waitStart, 0,
+               "it ran beside kernel compilation, " +
+                   std::to_string(static_cast<int>(wrapperCompile.cpuSeconds() * 1000)) +
+                   " ms of CPU");
+  if (err.empty()) {
+    PhaseTimer::Scope link = timer.phase(executable ? "link" : "archive");
+    if (!executable) {
       std::string dir = opts.output.empty() ? "." : opts.output;
       llvm::sys::fs::create_directories(dir);
       err = archiveLibrary(*lowered, paths, dir);
@@ -473,10 +604,16 @@ int main(int argc, char **argv) {
   Options opts;
   if (!parseArgs(argc, argv, opts))
     return 1;
+  PhaseTimer timer;
+  double start = nowSeconds();
+  int status;
   try {
-    return compile(opts);
+    status = compile(opts, timer);
   } catch (const Halide::Error &e) {
     std::cerr << "kilnc: error: code generation failed: " << e.what() << "\n";
-    return 1;
+    status = 1;
   }
+  if (opts.time)
+    timer.print(llvm::errs(), nowSeconds() - start);
+  return status;
 }

@@ -1,0 +1,331 @@
+//===- KernelObjects.cpp - Kernels compiled to objects, in parallel -------===//
+//
+// The work is a list of tasks (kernels not found in the cache, and Halide's
+// runtime), handed out through a counter in memory shared with the workers:
+// each worker takes the next task until none is left, so that a slow kernel
+// does not hold up the others. A worker writes its object, or a file with
+// the error, into the work directory, and marks the task done in the shared
+// table; a task still marked running after the workers exited crashed one.
+//
+//===----------------------------------------------------------------------===//
+#include "Codegen/KernelObjects.h"
+
+#include "Codegen/ObjectCache.h"
+#include "Codegen/Subprocess.h"
+
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/raw_ostream.h"
+#include "llvm/Support/xxhash.h"
+
+#include <atomic>
+#include <cctype>
+#include <cerrno>
+#include <fstream>
+#include <sched.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
+
+using namespace kiln;
+namespace fs = llvm::sys::fs;
+
+namespace {
+
+constexpr const char *kRuntimeName = "halide_runtime";
+
+std::string join(const std::string &dir, const std::string &file) { return dir + "/" + file; }
+
+/// Size and modification time of a file: what changes when it is rebuilt or
+/// upgraded.
+std::string fileIdentity(const std::string &path) {
+  fs::file_status status;
+  if (path.empty() || fs::status(path, status))
+    return "unknown";
+  return std::to_string(status.getSize()) + "@" +
+         std::to_string(status.getLastModificationTime().time_since_epoch().count());
+}
+
+/// The compiler that builds the objects: this kilnc (its lowering and
+/// schedules) and the Halide library it runs.
+const std::string &compilerIdentity() {
+  static const std::string identity =
+      "kilnc " + fileIdentity(fs::getMainExecutable(
+                     "kilnc", reinterpret_cast<void *>(&kiln::availableCores))) +
+      " halide " + fileIdentity(KILN_HALIDE_LIBRARY);
+  return identity;
+}
+
+std::string hashKey(const std::string &text) {
+  llvm::XXH128_hash_t h = llvm::xxh3_128bits(llvm::arrayRefFromStringRef(text));
+  std::string key;
+  llvm::raw_string_ostream os(key);
+  os << llvm::format_hex_no_prefix(h.high64, 16) << llvm::format_hex_no_prefix(h.low64, 16);
+  return key;
+}
+
+/// One object to compile: a kernel (index into the model's kernels) or the
+/// runtime (-1).
+struct Task {
+  int kernel;
+  std::string name;
+  std::string key; // its cache key
+};
+
+enum TaskState : int { Pending = 0, Running = 1, Done = 2, Failed = 3 };
+
+/// What workers report about a task, in shared memory.
+struct TaskStatus {
+  std::atomic<int> state;
+  double seconds;
+  bool fellBack;
+};
+
+/// The table shared with the workers: the next task to take, then one
+/// status per task.
+struct SharedTable {
+  std::atomic<int> next;
+  TaskStatus tasks[1];
+
+  static size_t bytesFor(size_t n) { return sizeof(SharedTable) + n * sizeof(TaskStatus); }
+};
+
+/// Compiles the kernels and runtime of one model; the same code runs in
+/// kilnc's process (one job) and in each worker.
+class ObjectCompiler {
+public:
+  ObjectCompiler(LoweredModel &model, LoweredModel *fallback, const std::string &workDir,
+                 const Halide::Target &target, const std::vector<Task> &tasks,
+                 SharedTable *table)
+      : model(model), fallback(fallback), workDir(workDir), target(target), tasks(tasks),
+        table(table) {}
+
+  /// Takes tasks until none is left.
+  void work() {
+    for (int i = table->next.fetch_add(1); i < static_cast<int>(tasks.size());
+         i = table->next.fetch_add(1))
+      run(i);
+  }
+
+private:
+  void run(int i) {
+    const Task &task = tasks[i];
+    TaskStatus &status = table->tasks[i];
+    status.state.store(Running);
+    double start = nowSeconds();
+    std::string error = compile(task, status.fellBack);
+    status.seconds = nowSeconds() - start;
+    if (!error.empty()) {
+      std::ofstream(join(workDir, task.name + ".error")) << error;
+      status.state.store(Failed);
+      return;
+    }
+    status.state.store(Done);
+  }
+
+  std::string compile(const Task &task, bool &fellBack) {
+    std::string object = join(workDir, task.name + ".o");
+    try {
+      if (task.kernel < 0) {
+        Halide::compile_standalone_runtime(object, target);
+        return "";
+      }
+      auto build = [&](LoweredKernel &kernel) {
+        kernel.pipeline.compile_to({{Halide::OutputFileType::object, object}},
+                                   kernel.arguments, kernel.name,
+                                   target.with_feature(Halide::Target::NoRuntime));
+      };
+      try {
+        build(model.kernels[task.kernel]);
+      } catch (const Halide::Error &e) {
+        if (!fallback)
+          throw;
+        std::string reason = e.what();
+        while (!reason.empty() && std::isspace(static_cast<unsigned char>(reason.back())))
+          reason.pop_back();
+        std::ofstream(join(workDir, task.name + ".warning"))
+            << "kernel " << task.name << " cannot be generated with its autoscheduled schedule ("
+            << reason << "); it uses the schedule templates";
+        fellBack = true;
+        build(fallback->kernels[task.kernel]);
+      }
+    } catch (const Halide::Error &e) {
+      return "code generation failed for kernel " + task.name + ": " + e.what();
+    }
+    return "";
+  }
+
+  LoweredModel &model;
+  LoweredModel *fallback;
+  const std::string &workDir;
+  const Halide::Target &target;
+  const std::vector<Task> &tasks;
+  SharedTable *table;
+};
+
+/// The file a worker left for a task (an error or a warning), or "".
+std::string readNote(const std::string &path) {
+  auto buffer = llvm::MemoryBuffer::getFile(path);
+  return buffer ? (*buffer)->getBuffer().str() : "";
+}
+
+/// Forks `workers` processes that take tasks from `table`, and reports
+/// progress while they run. Returns how the first worker that did not exit
+/// normally ended ("killed by signal 6"), or "".
+std::string runWorkers(ObjectCompiler &compiler, SharedTable *table, size_t taskCount,
+                       int workers, const KernelObjectOptions &options) {
+  std::vector<pid_t> pids;
+  std::string crash;
+  // Streams are flushed so that a worker's copy of an unwritten buffer is
+  // never written twice.
+  llvm::outs().flush();
+  llvm::errs().flush();
+  std::fflush(nullptr);
+  for (int w = 0; w < workers; ++w) {
+    pid_t pid = fork();
+    if (pid == 0) {
+      compiler.work();
+      _exit(0); // no destructors or exit handlers of kilnc's state in a worker
+    }
+    if (pid < 0)
+      break; // as many as could start
+    pids.push_back(pid);
+  }
+  if (pids.empty())
+    compiler.work(); // no process could start: compile here
+  size_t running = pids.size();
+  while (running > 0) {
+    for (pid_t &pid : pids) {
+      if (pid <= 0)
+        continue;
+      int status = 0;
+      pid_t done = waitpid(pid, &status, WNOHANG);
+      if (done == pid || (done < 0 && errno != EINTR)) {
+        if (done == pid && crash.empty() && WIFSIGNALED(status))
+          crash = "killed by signal " + std::to_string(WTERMSIG(status));
+        else if (done == pid && crash.empty() && WEXITSTATUS(status) != 0)
+          crash = "exit status " + std::to_string(WEXITSTATUS(status));
+        pid = -1;
+        --running;
+      }
+    }
+    if (options.progress) {
+      int finished = 0;
+      for (size_t i = 0; i < taskCount; ++i)
+        finished += table->tasks[i].state.load() >= Done;
+      options.progress(finished, static_cast<int>(taskCount));
+    }
+    if (running > 0)
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return crash;
+}
+
+} // namespace
+
+int kiln::availableCores() {
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof(set), &set) == 0)
+    return std::max(1, CPU_COUNT(&set));
+  return std::max(1u, std::thread::hardware_concurrency());
+}
+
+std::string kiln::kernelObjectKey(const LoweredKernel &kernel, const Halide::Target &target) {
+  // The kernel's text (kiln ops, types, element type, vector width), its
+  // name (the object's symbol), its arguments (names and types: the object's
+  // signature and metadata), its schedule, the lowering options, the target,
+  // and the compiler.
+  std::string text = "kernel " + kernel.name + " " + std::to_string(kernel.key) + " " +
+                     kernel.choice.str() + " " + kernel.loweredWith + " " + target.to_string();
+  for (const Halide::Argument &a : kernel.arguments) {
+    text += " " + a.name + ":" + (a.is_buffer() ? "buffer" : "scalar") + ":" +
+            std::to_string(static_cast<int>(a.type.code())) + "." +
+            std::to_string(a.type.bits()) + "x" + std::to_string(a.type.lanes()) + ":" +
+            std::to_string(a.dimensions);
+  }
+  return hashKey(text + " " + compilerIdentity());
+}
+
+std::string kiln::compileKernelObjects(LoweredModel &model, LoweredModel *fallback,
+                                       const std::string &workDir,
+                                       const KernelObjectOptions &options,
+                                       KernelObjectReport &report) {
+  ObjectCache cache(options.cacheDir);
+  report = KernelObjectReport();
+  std::vector<Task> all;
+  for (size_t i = 0; i < model.kernels.size(); ++i)
+    all.push_back({static_cast<int>(i), model.kernels[i].name,
+                   kernelObjectKey(model.kernels[i], options.target)});
+  all.push_back({-1, kRuntimeName,
+                 hashKey(std::string(kRuntimeName) + " " + options.target.to_string() + " " +
+                         compilerIdentity())});
+
+  // What the cache has is copied; the rest is compiled.
+  std::vector<Task> tasks;
+  std::vector<int> taskOf(all.size(), -1);
+  for (size_t i = 0; i < all.size(); ++i) {
+    report.objects.push_back({all[i].name, 0, false});
+    if (cache.fetch(all[i].key, join(workDir, all[i].name + ".o"))) {
+      report.objects[i].cached = true;
+      continue;
+    }
+    taskOf[i] = static_cast<int>(tasks.size());
+    tasks.push_back(all[i]);
+  }
+  if (tasks.empty())
+    return "";
+
+  size_t bytes = SharedTable::bytesFor(tasks.size());
+  void *memory = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  if (memory == MAP_FAILED)
+    return std::string("cannot map memory for the compiler processes: ") + std::strerror(errno);
+  auto *table = new (memory) SharedTable;
+  table->next.store(0);
+  for (size_t i = 0; i < tasks.size(); ++i) {
+    new (&table->tasks[i].state) std::atomic<int>(Pending);
+    table->tasks[i].seconds = 0;
+    table->tasks[i].fellBack = false;
+  }
+
+  ObjectCompiler compiler(model, fallback, workDir, options.target, tasks, table);
+  // Always in processes of their own, even one: a kernel that crashes Halide
+  // ends its worker, not kilnc.
+  int workers = std::max(1, std::min<int>(options.jobs, static_cast<int>(tasks.size())));
+  std::string crash = runWorkers(compiler, table, tasks.size(), workers, options);
+  report.workers = workers;
+  std::string error;
+
+  // Warnings, then the first failure; what compiled is stored in the cache.
+  for (size_t i = 0; i < all.size(); ++i) {
+    if (taskOf[i] < 0)
+      continue;
+    const Task &task = tasks[taskOf[i]];
+    TaskStatus &status = table->tasks[taskOf[i]];
+    report.objects[i].seconds = status.seconds;
+    if (status.fellBack)
+      llvm::errs() << "kilnc: warning: " << readNote(join(workDir, task.name + ".warning"))
+                   << "\n";
+    int state = status.state.load();
+    if (state == Done) {
+      if (!status.fellBack)
+        if (std::string err = cache.store(task.key, join(workDir, task.name + ".o"));
+            !err.empty())
+          llvm::errs() << "kilnc: warning: kernel cache: " << err << "\n";
+      continue;
+    }
+    if (!error.empty())
+      continue;
+    if (state == Failed)
+      error = readNote(join(workDir, task.name + ".error"));
+    else if (state == Running)
+      error = "the process compiling " + task.name + " crashed (" +
+              (crash.empty() ? "unknown cause" : crash) + ")";
+    else
+      error = task.name + " was not compiled: every compiler process ended early";
+  }
+  munmap(memory, bytes);
+  cache.trim();
+  return error;
+}
