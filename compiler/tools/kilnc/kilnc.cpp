@@ -414,8 +414,9 @@ void recordKernelTimes(PhaseTimer &timer, const KernelObjectReport &report, doub
             [](const ObjectTime &a, const ObjectTime &b) { return a.seconds > b.seconds; });
   std::string note = std::to_string(report.objects.size()) + " objects: " +
                      std::to_string(compiled.size()) + " compiled in " +
-                     std::to_string(report.workers) + " processes, " + std::to_string(cached) +
-                     " from the cache";
+                     std::to_string(report.workers) +
+                     (report.workers == 1 ? " process, " : " processes, ") +
+                     std::to_string(cached) + " from the cache";
   timer.record("kernel compilation", wall, 0, note);
   for (size_t i = 0; i < compiled.size() && i < 5; ++i)
     timer.record(compiled[i].name, compiled[i].seconds, 1);
