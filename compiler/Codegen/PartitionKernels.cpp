@@ -10,6 +10,8 @@
 //                                          reads the old parameter at other
 //                                          indices (that would race), or the
 //                                          gradient has readers outside it
+//   a kernel of kMaxKernelOps ops          takes no more: a longer chain goes on
+//                                          in a new kernel
 //
 // Storage ops (kiln.input, kiln.param, kiln.state, kiln.hyperparam,
 // kiln.step, kiln.batch, kiln.fill, arith.constant) stay outside kernels: code generation
@@ -34,6 +36,14 @@ using namespace mlir;
 using namespace kiln;
 
 namespace {
+
+/// The most ops one kernel holds. Layers fuse two to four (a product, its
+/// bias and activation, the update); only long elementwise chains reach the
+/// bound. Halide inlines an epilogue into one expression, and its compile
+/// time grows faster than that expression's length (a kernel of 25 chained
+/// relu gradients took 2.5 s, of 50 6.5 s): bounded kernels keep a model's
+/// compile time linear in its length.
+constexpr size_t kMaxKernelOps = 8;
 
 bool isStorageOp(Operation *op) {
   return isa<InputOp, ParamOp, StateOp, HyperparamOp, StepOp, BatchOp, FillOp,
@@ -112,6 +122,8 @@ struct PartitionKernelsPass : kiln::impl::PartitionKernelsBase<PartitionKernelsP
     if (producer == groupOf.end())
       return std::nullopt;
     unsigned target = producer->second;
+    if (groups[target].size() >= kMaxKernelOps)
+      return std::nullopt;
     ValueRange written = writtenTargets(op);
     if (!written.empty()) {
       if (target + 1 != groups.size())

@@ -4,7 +4,8 @@
 // update joins the kernel that completes its gradient unless that kernel
 // reads the old parameter or state or the gradient is read elsewhere too, and storage ops (kiln.state, kiln.step
 // and arith.constant included) stay outside, hoisted to the top. Values used after a kernel
-// are its results; the rest never leaves it.
+// are its results; the rest never leaves it. A kernel holds at most eight
+// ops: a longer chain goes on in the next kernel.
 // RUN: kiln-opt %s --pass-pipeline='builtin.module(func.func(kiln-partition-kernels))' -split-input-file | FileCheck %s
 
 // A dense layer with relu is one kernel: matmul, bias_add and relu fused,
@@ -411,4 +412,38 @@ func.func @update_after_sum(%x: tensor<?x4xf32>, %d: tensor<?x3xf32>) {
     kiln.yield %3 : f32
   }
   return
+}
+
+// -----
+
+// A chain longer than a kernel holds: the first kernel takes the product and
+// seven relus, the next the remaining three; the eighth op's result passes
+// between them.
+// CHECK-LABEL: func.func @long_chain
+// CHECK: %[[K0:.*]] = kiln.kernel "long_chain_k0" -> tensor<?x4xf32> {
+// CHECK-NEXT: kiln.matmul
+// CHECK-COUNT-7: kiln.relu
+// CHECK-NEXT: kiln.yield
+// CHECK-NEXT: }
+// CHECK-NEXT: %[[K1:.*]] = kiln.kernel "long_chain_k1" -> tensor<?x4xf32> {
+// CHECK-NEXT: kiln.relu %[[K0]]
+// CHECK-NEXT: kiln.relu
+// CHECK-NEXT: kiln.relu
+// CHECK-NEXT: kiln.yield
+// CHECK-NEXT: }
+// CHECK-NEXT: return %[[K1]]
+func.func @long_chain(%x: tensor<?x4xf32>) -> tensor<?x4xf32> {
+  %w = kiln.param "w" init "he_normal" : tensor<4x4xf32>
+  %m = kiln.matmul %x, %w : tensor<?x4xf32>, tensor<4x4xf32> -> tensor<?x4xf32>
+  %r1 = kiln.relu %m : tensor<?x4xf32>
+  %r2 = kiln.relu %r1 : tensor<?x4xf32>
+  %r3 = kiln.relu %r2 : tensor<?x4xf32>
+  %r4 = kiln.relu %r3 : tensor<?x4xf32>
+  %r5 = kiln.relu %r4 : tensor<?x4xf32>
+  %r6 = kiln.relu %r5 : tensor<?x4xf32>
+  %r7 = kiln.relu %r6 : tensor<?x4xf32>
+  %r8 = kiln.relu %r7 : tensor<?x4xf32>
+  %r9 = kiln.relu %r8 : tensor<?x4xf32>
+  %r10 = kiln.relu %r9 : tensor<?x4xf32>
+  return %r10 : tensor<?x4xf32>
 }

@@ -322,9 +322,16 @@ bool parseArgs(int argc, char **argv, Options &opts) {
       arg = "--help";
     const Flag *flag = nullptr;
     std::string value;
+    bool attached = false; // a short flag's value in the same argument: -j4, -oOUT
     for (const Flag &f : flags) {
       if (f.joined ? arg.rfind(f.name + "=", 0) == 0 : arg == f.name) {
         flag = &f;
+        break;
+      }
+      if (!f.joined && !f.valueName.empty() && f.name.size() == 2 && arg.size() > 2 &&
+          arg.rfind(f.name, 0) == 0) {
+        flag = &f;
+        attached = true;
         break;
       }
     }
@@ -341,7 +348,9 @@ bool parseArgs(int argc, char **argv, Options &opts) {
       opts.input = arg;
       continue;
     }
-    if (flag->joined) {
+    if (attached) {
+      value = arg.substr(flag->name.size());
+    } else if (flag->joined) {
       value = arg.substr(flag->name.size() + 1);
     } else if (!flag->valueName.empty()) {
       if (i + 1 >= argc) {
