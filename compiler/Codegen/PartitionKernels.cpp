@@ -12,6 +12,13 @@
 //                                          gradient has readers outside it
 //   a kernel of kMaxKernelOps ops          takes no more: a longer chain goes on
 //                                          in a new kernel
+//   views (broadcast, reshape)             join no kernel: each kernel that reads
+//                                          one computes it itself, from the
+//                                          view's input (a copy of the op), so a
+//                                          view never costs a kernel or a buffer
+//                                          of its own; one whose result the
+//                                          function returns, or that reads
+//                                          parameters or state, stays an op
 //
 // Storage ops (kiln.input, kiln.param, kiln.state, kiln.hyperparam,
 // kiln.step, kiln.batch, kiln.fill, arith.constant) stay outside kernels: code generation
@@ -25,6 +32,7 @@
 #include "llvm/ADT/SetVector.h"
 #include "llvm/ADT/SmallPtrSet.h"
 
+#include <functional>
 #include <optional>
 
 namespace kiln {
@@ -49,6 +57,10 @@ bool isStorageOp(Operation *op) {
   return isa<InputOp, ParamOp, StateOp, HyperparamOp, StepOp, BatchOp, FillOp,
              arith::ConstantOp>(op);
 }
+
+/// An op whose result is its input's elements under other indices: cheap to
+/// compute wherever it is read.
+bool isViewOp(Operation *op) { return isa<BroadcastOp, ReshapeOp>(op); }
 
 /// The operand whose producer an epilogue op fuses with, or -1 when the op is
 /// an anchor that always opens a new kernel.
@@ -87,12 +99,36 @@ struct PartitionKernelsPass : kiln::impl::PartitionKernelsBase<PartitionKernelsP
     for (Operation *op : llvm::reverse(storage))
       op->moveBefore(&body, body.begin());
 
-    // Form groups.
+    // Views that every reader computes itself (in reverse, so that a view's
+    // readers are decided before it): not returned, not reading storage that
+    // an update may overwrite, read only by ops or by such views.
+    llvm::SmallPtrSet<Operation *, 16> views;
+    SmallVector<Operation *> viewsReadersFirst;
+    for (Operation &op : llvm::reverse(body.without_terminator())) {
+      if (!isViewOp(&op) || isa_and_nonnull<ParamOp, StateOp>(op.getOperand(0).getDefiningOp()))
+        continue;
+      if (llvm::all_of(op.getUsers(), [&](Operation *user) {
+            return !user->hasTrait<OpTrait::IsTerminator>() &&
+                   (!isViewOp(user) || views.contains(user));
+          })) {
+        views.insert(&op);
+        viewsReadersFirst.push_back(&op);
+      }
+    }
+
+    // Form groups. A view's "group" is the latest of its input's producers'
+    // (groupOf maps it there), for the rules' ordering checks.
     SmallVector<SmallVector<Operation *>> groups;
     llvm::DenseMap<Operation *, unsigned> groupOf;
     for (Operation &op : body.without_terminator()) {
       if (isStorageOp(&op))
         continue;
+      if (views.contains(&op)) {
+        if (auto producer = groupOf.find(op.getOperand(0).getDefiningOp());
+            producer != groupOf.end())
+          groupOf[&op] = producer->second;
+        continue;
+      }
       std::optional<unsigned> target = joinableGroup(&op, groups, groupOf, fuseUpdates);
       if (!target) {
         target = groups.size();
@@ -102,9 +138,45 @@ struct PartitionKernelsPass : kiln::impl::PartitionKernelsBase<PartitionKernelsP
       groupOf[&op] = *target;
     }
 
+    for (auto &group : groups)
+      copyViewsInto(group, views);
+    for (Operation *view : viewsReadersFirst)
+      if (view->use_empty())
+        view->erase();
+
     unsigned index = 0;
     for (auto &group : groups)
       outline(group, (func.getSymName() + "_k" + llvm::Twine(index++)).str());
+  }
+
+  /// Gives `group` its own copy of each view its ops read (and of the views
+  /// those read), each placed just before its first reader.
+  static void copyViewsInto(SmallVector<Operation *> &group,
+                            const llvm::SmallPtrSetImpl<Operation *> &views) {
+    llvm::DenseMap<Operation *, Operation *> copies;
+    SmallVector<Operation *> members;
+    OpBuilder builder(group.front());
+    std::function<Value(Value)> local = [&](Value v) -> Value {
+      Operation *def = v.getDefiningOp();
+      if (!def || !views.contains(def))
+        return v;
+      auto [it, inserted] = copies.try_emplace(def, nullptr);
+      if (inserted) {
+        Value input = local(def->getOperand(0));
+        it->second = builder.clone(*def);
+        it->second->setOperand(0, input);
+        members.push_back(it->second);
+      }
+      return it->second->getResult(0);
+    };
+    for (Operation *op : group) {
+      builder.setInsertionPoint(op);
+      for (OpOperand &operand : op->getOpOperands())
+        if (Value copy = local(operand.get()); copy != operand.get())
+          operand.set(copy);
+      members.push_back(op);
+    }
+    group = std::move(members);
   }
 
   /// The group `op` can join as an epilogue, if any. A pure epilogue may join

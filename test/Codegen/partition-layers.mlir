@@ -1,14 +1,16 @@
 // kiln-partition-kernels on the layer set: conv2d, pool2d, log_softmax and
 // the gradient helpers (pool2d_grad, conv2d_grad_input, conv2d_grad_filter)
 // open kernels, like matmul; bias_add on NCHW, relu, relu_grad, dropout and
-// kiln.elementwise join the kernel of their main operand; reshape, broadcast
-// and reduce_sum open their own; kiln.batch stays outside kernels, hoisted to
-// the top with the other storage ops (the dropout's rate and step too).
+// kiln.elementwise join the kernel of their main operand; reduce_sum opens its
+// own; the views, reshape and broadcast, join no kernel: each kernel that reads
+// one computes its own copy, and an op reading a view joins the kernel of the
+// view's input; kiln.batch stays outside kernels, hoisted to the top with the
+// other storage ops (the dropout's rate and step too).
 // RUN: kiln-opt %s --pass-pipeline='builtin.module(func.func(kiln-partition-kernels))' -split-input-file | FileCheck %s
 
 // A convolutional block: conv2d + bias_add + relu in one kernel; pool2d
-// opens the next, and the dropout and the tanh after it join it; the reshape
-// opens a third, and the division by the batch size joins that one. Only
+// opens the next, and the dropout and the tanh after it join it, and so do the
+// reshape (a view) and the division by the batch size that reads it. Only
 // each kernel's last value leaves it.
 // CHECK-LABEL: func.func @convnet
 // CHECK-SAME: (%[[X:.*]]: tensor<?x1x8x8xf32>)
@@ -23,20 +25,17 @@
 // CHECK-NEXT: %[[R:.*]] = kiln.relu %[[Z]]
 // CHECK-NEXT: kiln.yield %[[R]] : tensor<?x2x8x8xf32>
 // CHECK-NEXT: }
-// CHECK-NEXT: %[[K1:.*]] = kiln.kernel "convnet_k1" -> tensor<?x2x4x4xf32> {
+// CHECK-NEXT: %[[K1:.*]] = kiln.kernel "convnet_k1" -> tensor<?x32xf32> {
 // CHECK-NEXT: %[[P:.*]] = kiln.pool2d %[[K0]]
 // CHECK-NEXT: %[[D:.*]] = kiln.dropout %[[P]], %[[RATE]], %[[T]] {seed = 0 : i64}
 // CHECK-NEXT: %[[E:.*]] = kiln.elementwise(%[[D]])
-// CHECK: kiln.yield %[[E]] : tensor<?x2x4x4xf32>
-// CHECK-NEXT: }
-// CHECK-NEXT: %[[K2:.*]] = kiln.kernel "convnet_k2" -> tensor<?x32xf32> {
-// CHECK-NEXT: %[[F:.*]] = kiln.reshape %[[K1]] : tensor<?x2x4x4xf32> -> tensor<?x32xf32>
+// CHECK: %[[F:.*]] = kiln.reshape %[[E]] : tensor<?x2x4x4xf32> -> tensor<?x32xf32>
 // CHECK-NEXT: %[[G:.*]] = kiln.elementwise(%[[F]])
 // CHECK-NEXT: ^bb0(%[[V:.*]]: f32):
 // CHECK-NEXT: arith.divf %[[V]], %[[N]] : f32
 // CHECK: kiln.yield %[[G]] : tensor<?x32xf32>
 // CHECK-NEXT: }
-// CHECK-NEXT: return %[[K2]] : tensor<?x32xf32>
+// CHECK-NEXT: return %[[K1]] : tensor<?x32xf32>
 func.func @convnet(%x: tensor<?x1x8x8xf32>) -> tensor<?x32xf32> {
   %w = kiln.param "conv.weight" init "he_normal" : tensor<2x1x3x3xf32>
   %c = kiln.conv2d %x, %w {stride = 1 : i64, dilation = 1 : i64, padding = array<i64: 1, 1, 1, 1>} : tensor<?x1x8x8xf32>, tensor<2x1x3x3xf32> -> tensor<?x2x8x8xf32>
@@ -65,8 +64,8 @@ func.func @convnet(%x: tensor<?x1x8x8xf32>) -> tensor<?x32xf32> {
 // -----
 
 // A softmax written out: log_softmax opens a kernel and exp joins it;
-// reduce_sum opens one; broadcast opens one, and the division joins it,
-// reading the first kernel's result.
+// reduce_sum opens one, and the division, reading the sum's broadcast (a
+// view, copied into the kernel) and the first kernel's result, joins it.
 // CHECK-LABEL: func.func @rows
 // CHECK-SAME: (%[[Z:.*]]: tensor<?x10xf32>)
 // CHECK-NEXT: %[[K0:.*]] = kiln.kernel "rows_k0" -> tensor<?x10xf32> {
@@ -74,16 +73,13 @@ func.func @convnet(%x: tensor<?x1x8x8xf32>) -> tensor<?x32xf32> {
 // CHECK-NEXT: %[[E:.*]] = kiln.elementwise(%[[L]])
 // CHECK: kiln.yield %[[E]] : tensor<?x10xf32>
 // CHECK-NEXT: }
-// CHECK-NEXT: %[[K1:.*]] = kiln.kernel "rows_k1" -> tensor<?xf32> {
+// CHECK-NEXT: %[[K1:.*]] = kiln.kernel "rows_k1" -> tensor<?x10xf32> {
 // CHECK-NEXT: %[[S:.*]] = kiln.reduce_sum %[[K0]] {axis = 1 : i64}
-// CHECK-NEXT: kiln.yield %[[S]] : tensor<?xf32>
-// CHECK-NEXT: }
-// CHECK-NEXT: %[[K2:.*]] = kiln.kernel "rows_k2" -> tensor<?x10xf32> {
-// CHECK-NEXT: %[[B:.*]] = kiln.broadcast %[[K1]] {axis = 1 : i64}
+// CHECK-NEXT: %[[B:.*]] = kiln.broadcast %[[S]] {axis = 1 : i64}
 // CHECK-NEXT: %[[Q:.*]] = kiln.elementwise(%[[B]], %[[K0]])
 // CHECK: kiln.yield %[[Q]] : tensor<?x10xf32>
 // CHECK-NEXT: }
-// CHECK-NEXT: return %[[K2]]
+// CHECK-NEXT: return %[[K1]]
 func.func @rows(%z: tensor<?x10xf32>) -> tensor<?x10xf32> {
   %l = kiln.log_softmax %z : tensor<?x10xf32>
   %e = kiln.elementwise (%l) : (tensor<?x10xf32>) -> tensor<?x10xf32> {
@@ -130,4 +126,63 @@ func.func @conv_backward(%x: tensor<?x1x8x8xf32>, %c: tensor<?x2x8x8xf32>, %dp: 
   %dx = kiln.conv2d_grad_input %dz, %w {stride = 1 : i64, dilation = 1 : i64, padding = array<i64: 1, 1, 1, 1>} : tensor<?x2x8x8xf32>, tensor<2x1x3x3xf32> -> tensor<?x1x8x8xf32>
   %dw = kiln.conv2d_grad_filter %dz, %x {stride = 1 : i64, dilation = 1 : i64, padding = array<i64: 1, 1, 1, 1>} : tensor<?x2x8x8xf32>, tensor<?x1x8x8xf32> -> tensor<2x1x3x3xf32>
   return %dx, %dw : tensor<?x1x8x8xf32>, tensor<2x1x3x3xf32>
+}
+
+// -----
+
+// A view read by two kernels: each computes its own copy (the product's, and
+// the elementwise op's, which cannot join the sum's kernel: it also reads the
+// log_softmax computed after it). A view the function returns is computed by a
+// kernel of its own, and so is a view of a parameter (an update may overwrite
+// the parameter while a kernel reads a copy).
+// CHECK-LABEL: func.func @views
+// CHECK: %[[K0:.*]] = kiln.kernel "views_k0" -> tensor<?xf32> {
+// CHECK-NEXT: kiln.reduce_sum
+// CHECK: kiln.kernel "views_k1" -> tensor<?x10xf32> {
+// CHECK-NEXT: %[[B1:.*]] = kiln.broadcast %[[K0]]
+// CHECK-NEXT: kiln.matmul %[[B1]]
+// CHECK: %[[K2:.*]] = kiln.kernel "views_k2" -> tensor<?x10xf32> {
+// CHECK-NEXT: kiln.log_softmax
+// CHECK-NEXT: kiln.yield
+// CHECK: kiln.kernel "views_k3" -> tensor<?x10xf32> {
+// CHECK-NEXT: %[[B2:.*]] = kiln.broadcast %[[K0]]
+// CHECK-NEXT: kiln.elementwise(%[[B2]], %[[K2]])
+// CHECK: kiln.kernel "views_k4" -> tensor<?x10xf32> {
+// CHECK-NEXT: kiln.broadcast %[[K0]]
+// CHECK-NEXT: kiln.yield
+// CHECK: kiln.kernel "views_k5" -> tensor<10x2x5xf32> {
+// CHECK-NEXT: kiln.reshape %{{.*}} : tensor<10x10xf32> -> tensor<10x2x5xf32>
+// CHECK-NEXT: kiln.yield
+// CHECK-NEXT: }
+// CHECK-NEXT: return
+func.func @views
+// CHECK: %[[K0:.*]] = kiln.kernel "views_k0" -> tensor<?xf32> {
+// CHECK-NEXT: kiln.reduce_sum
+// CHECK: %[[K1:.*]] = kiln.kernel "views_k1" -> tensor<?x10xf32> {
+// CHECK-NEXT: %[[B1:.*]] = kiln.broadcast %[[K0]]
+// CHECK-NEXT: kiln.matmul %[[B1]]
+// CHECK: %[[K2:.*]] = kiln.kernel "views_k2" -> tensor<?x10xf32> {
+// CHECK-NEXT: kiln.log_softmax
+// CHECK-NEXT: %[[B2:.*]] = kiln.broadcast %[[K0]]
+// CHECK-NEXT: kiln.elementwise(%[[B2]],
+// CHECK: %[[K3:.*]] = kiln.kernel "views_k3" -> tensor<?x10xf32> {
+// CHECK-NEXT: kiln.broadcast %[[K0]]
+// CHECK: %[[K4:.*]] = kiln.kernel "views_k4" -> tensor<10x2x5xf32> {
+// CHECK-NEXT: kiln.reshape %{{.*}} : tensor<10x10xf32> -> tensor<10x2x5xf32>
+// CHECK-NOT: kiln.broadcast
+// CHECK: return %[[K1]], %[[K2]], %[[K3]], %[[K4]]
+func.func @views(%z: tensor<?x10xf32>) -> (tensor<?x10xf32>, tensor<?x10xf32>, tensor<?x10xf32>, tensor<10x2x5xf32>) {
+  %w = kiln.param "w" init "he_normal" : tensor<10x10xf32>
+  %s = kiln.reduce_sum %z {axis = 1 : i64} : tensor<?x10xf32> -> tensor<?xf32>
+  %b = kiln.broadcast %s {axis = 1 : i64} : tensor<?xf32> -> tensor<?x10xf32>
+  %m = kiln.matmul %b, %w : tensor<?x10xf32>, tensor<10x10xf32> -> tensor<?x10xf32>
+  %l = kiln.log_softmax %z : tensor<?x10xf32>
+  %q = kiln.elementwise (%b, %l) : (tensor<?x10xf32>, tensor<?x10xf32>) -> tensor<?x10xf32> {
+  ^bb0(%u: f32, %v: f32):
+    %0 = arith.mulf %u, %v : f32
+    kiln.yield %0 : f32
+  }
+  %r = kiln.broadcast %s {axis = 1 : i64} : tensor<?xf32> -> tensor<?x10xf32>
+  %f = kiln.reshape %w : tensor<10x10xf32> -> tensor<10x2x5xf32>
+  return %m, %q, %r, %f : tensor<?x10xf32>, tensor<?x10xf32>, tensor<?x10xf32>, tensor<10x2x5xf32>
 }
