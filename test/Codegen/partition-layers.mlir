@@ -135,7 +135,27 @@ func.func @conv_backward(%x: tensor<?x1x8x8xf32>, %c: tensor<?x2x8x8xf32>, %dp: 
 // log_softmax computed after it). A view the function returns is computed by a
 // kernel of its own, and so is a view of a parameter (an update may overwrite
 // the parameter while a kernel reads a copy).
-// CHECK-LABEL: func.func @views(%z: tensor<?x10xf32>) -> (tensor<?x10xf32>, tensor<?x10xf32>, tensor<?x10xf32>, tensor<10x2x5xf32>) {
+// CHECK-LABEL: func.func @views
+// CHECK: %[[K0:.*]] = kiln.kernel "views_k0" -> tensor<?xf32> {
+// CHECK-NEXT: kiln.reduce_sum
+// CHECK: kiln.kernel "views_k1" -> tensor<?x10xf32> {
+// CHECK-NEXT: %[[B1:.*]] = kiln.broadcast %[[K0]]
+// CHECK-NEXT: kiln.matmul %[[B1]]
+// CHECK: %[[K2:.*]] = kiln.kernel "views_k2" -> tensor<?x10xf32> {
+// CHECK-NEXT: kiln.log_softmax
+// CHECK-NEXT: kiln.yield
+// CHECK: kiln.kernel "views_k3" -> tensor<?x10xf32> {
+// CHECK-NEXT: %[[B2:.*]] = kiln.broadcast %[[K0]]
+// CHECK-NEXT: kiln.elementwise(%[[B2]], %[[K2]])
+// CHECK: kiln.kernel "views_k4" -> tensor<?x10xf32> {
+// CHECK-NEXT: kiln.broadcast %[[K0]]
+// CHECK-NEXT: kiln.yield
+// CHECK: kiln.kernel "views_k5" -> tensor<10x2x5xf32> {
+// CHECK-NEXT: kiln.reshape %{{.*}} : tensor<10x10xf32> -> tensor<10x2x5xf32>
+// CHECK-NEXT: kiln.yield
+// CHECK-NEXT: }
+// CHECK-NEXT: return
+func.func @views(%z: tensor<?x10xf32>) -> (tensor<?x10xf32>, tensor<?x10xf32>, tensor<?x10xf32>, tensor<10x2x5xf32>) {
   %w = kiln.param "w" init "he_normal" : tensor<10x10xf32>
   %s = kiln.reduce_sum %z {axis = 1 : i64} : tensor<?x10xf32> -> tensor<?xf32>
   %b = kiln.broadcast %s {axis = 1 : i64} : tensor<?xf32> -> tensor<?x10xf32>
