@@ -16,9 +16,11 @@
 //                                          one computes it itself, from the
 //                                          view's input (a copy of the op), so a
 //                                          view never costs a kernel or a buffer
-//                                          of its own; one whose result the
-//                                          function returns, or that reads
-//                                          parameters or state, stays an op
+//                                          of its own; an op reading a view of a
+//                                          value of the open kernel starts a new
+//                                          one; a view whose result the function
+//                                          returns, or that reads parameters or
+//                                          state, stays an op
 //
 // Storage ops (kiln.input, kiln.param, kiln.state, kiln.hyperparam,
 // kiln.step, kiln.batch, kiln.fill, arith.constant) stay outside kernels: code generation
@@ -129,7 +131,7 @@ struct PartitionKernelsPass : kiln::impl::PartitionKernelsBase<PartitionKernelsP
           groupOf[&op] = producer->second;
         continue;
       }
-      std::optional<unsigned> target = joinableGroup(&op, groups, groupOf, fuseUpdates);
+      std::optional<unsigned> target = joinableGroup(&op, groups, groupOf, views, fuseUpdates);
       if (!target) {
         target = groups.size();
         groups.emplace_back();
@@ -186,7 +188,8 @@ struct PartitionKernelsPass : kiln::impl::PartitionKernelsBase<PartitionKernelsP
   /// folds elementwise readers into the update's body beforehand).
   static std::optional<unsigned>
   joinableGroup(Operation *op, ArrayRef<SmallVector<Operation *>> groups,
-                const llvm::DenseMap<Operation *, unsigned> &groupOf, bool fuseUpdates) {
+                const llvm::DenseMap<Operation *, unsigned> &groupOf,
+                const llvm::SmallPtrSetImpl<Operation *> &views, bool fuseUpdates) {
     int operand = fusedOperandIndex(op, fuseUpdates);
     if (operand < 0)
       return std::nullopt;
@@ -217,6 +220,11 @@ struct PartitionKernelsPass : kiln::impl::PartitionKernelsBase<PartitionKernelsP
     for (Value v : op->getOperands()) {
       auto it = groupOf.find(v.getDefiningOp());
       if (it != groupOf.end() && it->second > target)
+        return std::nullopt;
+      // A view only ever starts a kernel, of a value computed before it: one
+      // after the kernel's anchor would change the shape the anchor's schedule
+      // tiles.
+      if (it != groupOf.end() && it->second == target && views.contains(it->first))
         return std::nullopt;
     }
     return target;
