@@ -125,6 +125,14 @@ FailureOr<Value> Importer::buildSparseCrossEntropy(BoundArgs &args) {
     return error(args.exprs[0]->loc, callee.str() + " expects logits with a class dimension, "
                                                     "such as f32[" + batchName + ", 10], got " +
                                          describe(logits));
+  // Classes lie along the last axis; of an image's [N, C, H, W] that is W.
+  if (zt->getRank() > 3)
+    return error(args.exprs[0]->loc,
+                 callee.str() + " expects logits f32[" + batchName + ", classes], or f32[" +
+                     batchName + ", steps, classes] for a sequence, got " + describe(logits) +
+                     "; flatten them and map them to the classes first, as in "
+                     "dense(flatten(" +
+                     spellingOf(*args.exprs[0]) + "), classes)");
   auto yt = cast<RankedTensorType>(labels.getType());
   bool fits = yt.getRank() == zt->getRank() - 1 && yt.getElementType().isInteger(32);
   for (int64_t d = 1; fits && d < yt.getRank(); ++d)
