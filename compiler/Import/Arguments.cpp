@@ -29,6 +29,22 @@ std::string spellingOf(const ast::Expr &e) {
   }
 }
 
+std::string expressionText(const ast::Expr &e) {
+  constexpr size_t kMaxLength = 60;
+  if (e.kind == ast::Expr::Kind::String)
+    return "\"" + e.name + "\"";
+  if (e.kind != ast::Expr::Kind::Call)
+    return spellingOf(e);
+  std::string text = e.name + "(";
+  for (const ast::Arg &arg : e.args) {
+    text += (text.back() == '(' ? "" : ", ") +
+            (arg.keyword.empty() ? "" : arg.keyword + " = ") + expressionText(*arg.value);
+    if (text.size() > kMaxLength)
+      return spellingOf(e);
+  }
+  return text + ")";
+}
+
 } // namespace kiln::importer
 
 namespace {
@@ -102,7 +118,7 @@ std::string positionalHint(const CallRule &rule, size_t slot, size_t position, c
         spec.variadic ? "one of its " + spec.name.str() : "'" + spec.name.str() + "'";
     return "; by position, argument " + std::to_string(position) + " of '" + rule.name.str() +
            "' is " + landedOn + ": to give '" + other.name.str() + "', write " + other.name.str() +
-           " = " + spellingOf(e);
+           " = " + expressionText(e);
   }
   return "";
 }

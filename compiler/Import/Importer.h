@@ -211,6 +211,9 @@ private:
 /// An argument as written, for messages: a number's spelling, a name, or
 /// `f(...)` for a call.
 std::string spellingOf(const ast::Expr &e);
+/// An expression as it could be written again (`relu(conv2d(x, 4, 3))`), for
+/// advice in messages; spellingOf's `f(...)` when that is long.
+std::string expressionText(const ast::Expr &e);
 
 /// The initializer spec of an Init argument (`he_normal`,
 /// `uniform(-0.1, 0.1)`), as kiln.param and the runtime spell it, or a

@@ -153,7 +153,7 @@ FailureOr<Value> Importer::buildDense(BoundArgs &args) {
   // its last axis only; the loss would then meet a tensor it cannot take.
   if (type->getRank() > 3)
     return error(args.exprs[0]->loc, expects + "; flatten it first: dense(flatten(" +
-                                         spellingOf(*args.exprs[0]) + "), " +
+                                         expressionText(*args.exprs[0]) + "), " +
                                          args.exprs[1]->spelling + ")");
   int64_t last = type->getRank() - 1;
   int64_t units = intArg(args, 1, 0);

@@ -132,7 +132,7 @@ FailureOr<Value> Importer::buildSparseCrossEntropy(BoundArgs &args) {
                      batchName + ", steps, classes] for a sequence, got " + describe(logits) +
                      "; flatten them and map them to the classes first, as in "
                      "dense(flatten(" +
-                     spellingOf(*args.exprs[0]) + "), classes)");
+                     expressionText(*args.exprs[0]) + "), classes)");
   auto yt = cast<RankedTensorType>(labels.getType());
   bool fits = yt.getRank() == zt->getRank() - 1 && yt.getElementType().isInteger(32);
   for (int64_t d = 1; fits && d < yt.getRank(); ++d)
