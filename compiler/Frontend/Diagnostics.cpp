@@ -2,7 +2,9 @@
 
 #include "Diagnostics.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -28,10 +30,21 @@ static std::string tooLarge(const std::string &path) {
 
 bool SourceFile::read(const std::string &path, SourceFile &out, std::string &error) {
   out = SourceFile("", "");
-  std::unique_ptr<std::FILE, int (*)(std::FILE *)> stream(std::fopen(path.c_str(), "rb"),
-                                                          &std::fclose);
+  // Opened without blocking: a FIFO that nobody writes to would otherwise
+  // block the open forever; it reads as empty instead. Reads block again, so
+  // that a pipe with a writer (kilnc <(...)) is read whole.
+  int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  int flags = fd < 0 ? -1 : ::fcntl(fd, F_GETFL);
+  if (flags < 0 || ::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) < 0) {
+    error = "cannot open '" + path + "': " + std::strerror(errno);
+    if (fd >= 0)
+      ::close(fd);
+    return false;
+  }
+  std::unique_ptr<std::FILE, int (*)(std::FILE *)> stream(::fdopen(fd, "rb"), &std::fclose);
   if (!stream) {
     error = "cannot open '" + path + "': " + std::strerror(errno);
+    ::close(fd);
     return false;
   }
   // A regular file's size is known before any of it is read; a device or a
