@@ -10,6 +10,8 @@
 //===----------------------------------------------------------------------===//
 #include "Import/Importer.h"
 
+#include "kiln/Vocabulary.h"
+
 #include <cmath>
 
 using namespace mlir;
@@ -164,14 +166,10 @@ LogicalResult Importer::bindArgs(const ast::Expr &call, const CallRule &rule, Bo
         return error(arg.loc, "positional argument after a keyword argument in call to '" +
                                   rule.name.str() + "'");
       slot = std::min(position++, variadic);
-      if (slot >= count) {
-        std::string names;
-        for (const ArgSpec &spec : rule.args)
-          names += (names.empty() ? "" : ", ") + spec.name.str();
+      if (slot >= count)
         return error(arg.loc, "too many arguments to '" + rule.name.str() + "': it takes " +
-                                  std::to_string(count) + " (" + names + "), got " +
-                                  std::to_string(positionalCount));
-      }
+                                  std::to_string(count) + " (" + vocabulary::joinNames(rule.args) +
+                                  "), got " + std::to_string(positionalCount));
       if (slot == variadic) {
         out.variadicExprs.push_back(arg.value.get());
         if (out.exprs[slot])
@@ -183,13 +181,9 @@ LogicalResult Importer::bindArgs(const ast::Expr &call, const CallRule &rule, Bo
       for (size_t i = 0; i < count; ++i)
         if (rule.args[i].name == arg.keyword)
           slot = i;
-      if (slot == count) {
-        std::string known;
-        for (const ArgSpec &spec : rule.args)
-          known += (known.empty() ? "" : ", ") + spec.name.str();
+      if (slot == count)
         return error(arg.loc, "'" + rule.name.str() + "' has no argument named '" + arg.keyword +
-                                  "' (it takes " + known + ")");
-      }
+                                  "' (it takes " + vocabulary::joinNames(rule.args) + ")");
       if (slot == variadic)
         return error(arg.loc, "the " + arg.keyword + " of '" + rule.name.str() +
                                   "' are given by position, not by keyword");
@@ -215,8 +209,8 @@ LogicalResult Importer::bindArgs(const ast::Expr &call, const CallRule &rule, Bo
     if (i == variadic) {
       for (size_t k = 0; k < out.variadicExprs.size(); ++k) {
         const ast::Expr &value = *out.variadicExprs[k];
-        // The first arguments after those before the spec could be meant
-        // for a keyword argument that follows it.
+        // A number among the tensors was likely meant for an argument
+        // after them, which is given by keyword (concat's axis).
         std::string hint = positionalHint(rule, i, i + k + 1, value, out.exprs);
         Value tensor;
         if (failed(checkArg(rule, spec, value, tensor, hint)))

@@ -3,10 +3,10 @@
 // The state of one import and the tables it is driven by. Every call in a
 // model file is looked up by name in the call table: the layers and
 // activations (Layers.cpp) and the losses (Losses.cpp). A rule lists the
-// call's arguments, which bindArgs matches and checks, and names the builder
-// that makes the kiln ops. Import.cpp walks the file, TrainingStatements.cpp
-// reads its training statements and tune block; this header is private to
-// compiler/Import.
+// call's arguments, which bindArgs (Arguments.cpp) matches and checks, and
+// names the builder that makes the kiln ops. Import.cpp walks the file,
+// TrainingStatements.cpp reads its training statements and tune block; this
+// header is private to compiler/Import.
 //
 //===----------------------------------------------------------------------===//
 #ifndef KILN_IMPORT_IMPORTER_H
