@@ -2,23 +2,57 @@
 
 #include "Diagnostics.h"
 
-#include <cerrno>
-#include <cstdio>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <memory>
 
 namespace kiln {
 
 SourceFile::SourceFile(std::string path, std::string text)
-    : path_(std::move(path)), text_(std::move(text)) {}
+    : path_(std::move(path)), text_(std::move(text)) {
+  constexpr std::string_view kByteOrderMark = "\xEF\xBB\xBF";
+  if (std::string_view(text_).substr(0, kByteOrderMark.size()) == kByteOrderMark)
+    text_.erase(0, kByteOrderMark.size());
+}
+
+/// "'path' holds more than 16777216 bytes (16 MiB), the limit on a model file".
+static std::string tooLarge(const std::string &path) {
+  return "'" + path + "' holds more than " + std::to_string(kMaxSourceBytes) + " bytes (" +
+         std::to_string(kMaxSourceBytes >> 20) + " MiB), the limit on a model file";
+}
 
 bool SourceFile::read(const std::string &path, SourceFile &out, std::string &error) {
   out = SourceFile("", "");
-  std::unique_ptr<std::FILE, int (*)(std::FILE *)> stream(std::fopen(path.c_str(), "rb"),
-                                                          &std::fclose);
+  // Opened without blocking: a FIFO that nobody writes to would otherwise
+  // block the open forever; it reads as empty instead. Reads block again, so
+  // that a pipe with a writer (kilnc <(...)) is read whole.
+  int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  int flags = fd < 0 ? -1 : ::fcntl(fd, F_GETFL);
+  if (flags < 0 || ::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) < 0) {
+    error = "cannot open '" + path + "': " + std::strerror(errno);
+    if (fd >= 0)
+      ::close(fd);
+    return false;
+  }
+  std::unique_ptr<std::FILE, int (*)(std::FILE *)> stream(::fdopen(fd, "rb"), &std::fclose);
   if (!stream) {
     error = "cannot open '" + path + "': " + std::strerror(errno);
+    ::close(fd);
+    return false;
+  }
+  // A regular file's size is known before any of it is read; a device or a
+  // pipe is read until it passes the limit.
+  struct stat info;
+  if (fstat(fileno(stream.get()), &info) == 0 && S_ISREG(info.st_mode) &&
+      static_cast<uintmax_t>(info.st_size) > kMaxSourceBytes) {
+    error = tooLarge(path);
     return false;
   }
   std::string text;
@@ -26,6 +60,10 @@ bool SourceFile::read(const std::string &path, SourceFile &out, std::string &err
   while (true) {
     size_t count = std::fread(buffer, 1, sizeof(buffer), stream.get());
     text.append(buffer, count);
+    if (text.size() > kMaxSourceBytes) {
+      error = tooLarge(path);
+      return false;
+    }
     if (count == sizeof(buffer))
       continue;
     if (std::ferror(stream.get())) {
@@ -67,30 +105,19 @@ uint32_t SourceFile::lineCount() const {
   return count;
 }
 
-namespace {
-
-const char *severityName(Severity severity) {
-  switch (severity) {
-  case Severity::Error:
-    return "error";
-  case Severity::Warning:
-    return "warning";
-  case Severity::Note:
-    return "note";
-  }
-  return "error";
-}
-
-/// The length of the well-formed UTF-8 sequence at `text[i]` that encodes a
-/// character safe to show in a terminal, or 0 when there is none there.
-size_t printableUtf8Length(std::string_view text, size_t i) {
+size_t decodeUtf8(std::string_view text, size_t i, uint32_t &codePoint) {
   auto at = [&](size_t k) -> unsigned {
     return k < text.size() ? static_cast<unsigned char>(text[k]) : 0;
   };
   auto isCont = [](unsigned byte) { return byte >= 0x80 && byte <= 0xbf; };
   unsigned lead = at(i);
   size_t length = 0;
-  unsigned codePoint = 0;
+  if (i >= text.size())
+    return 0;
+  if (lead < 0x80) {
+    codePoint = lead;
+    return 1;
+  }
   if (lead >= 0xc2 && lead <= 0xdf) {
     length = 2;
     codePoint = lead & 0x1f;
@@ -110,11 +137,37 @@ size_t printableUtf8Length(std::string_view text, size_t i) {
   }
   bool overlong = (length == 3 && codePoint < 0x800) || (length == 4 && codePoint < 0x10000);
   bool surrogate = codePoint >= 0xd800 && codePoint <= 0xdfff;
+  if (overlong || surrogate || codePoint > 0x10ffff)
+    return 0;
+  return length;
+}
+
+namespace {
+
+const char *severityName(Severity severity) {
+  switch (severity) {
+  case Severity::Error:
+    return "error";
+  case Severity::Warning:
+    return "warning";
+  case Severity::Note:
+    return "note";
+  }
+  return "error";
+}
+
+/// The length of the well-formed UTF-8 sequence at `text[i]` that encodes a
+/// character safe to show in a terminal, or 0 when there is none there.
+size_t printableUtf8Length(std::string_view text, size_t i) {
+  uint32_t codePoint = 0;
+  size_t length = decodeUtf8(text, i, codePoint);
   bool c1Control = codePoint >= 0x80 && codePoint <= 0x9f;
-  // Bidirectional overrides could make the shown line lie about its contents.
+  // Bidirectional overrides could make the shown line lie about its
+  // contents; zero-width characters and the byte-order mark would not show.
   bool bidi = (codePoint >= 0x202a && codePoint <= 0x202e) ||
               (codePoint >= 0x2066 && codePoint <= 0x2069);
-  if (overlong || surrogate || c1Control || bidi || codePoint > 0x10ffff)
+  bool invisible = (codePoint >= 0x200b && codePoint <= 0x200f) || codePoint == 0xfeff;
+  if (length < 2 || c1Control || bidi || invisible)
     return 0;
   return length;
 }

@@ -14,17 +14,27 @@
 
 #include "AST.h"
 
+#include <cstddef>
+#include <cstdint>
 #include <ostream>
 #include <string>
 #include <string_view>
 
 namespace kiln {
 
+/// The largest model file read: 16 MiB. A model of thousands of layers
+/// takes a few hundred KiB; the limit keeps a huge or endless file (a wrong
+/// path, /dev/zero) from taking the memory of the whole machine.
+inline constexpr size_t kMaxSourceBytes = size_t(16) << 20;
+
 /// A model file's name and contents; owns the text that the lexer reads.
+/// A UTF-8 byte-order mark at the start of the text is dropped: columns
+/// count from the first byte after it.
 class SourceFile {
 public:
   SourceFile(std::string path, std::string text);
-  /// Reads `path`; returns false (and leaves the object empty) when it cannot.
+  /// Reads `path`; returns false (and leaves the object empty) when it cannot
+  /// or when it holds more than kMaxSourceBytes, which are never read.
   static bool read(const std::string &path, SourceFile &out, std::string &error);
 
   const std::string &path() const { return path_; }
@@ -38,6 +48,11 @@ private:
   std::string path_;
   std::string text_;
 };
+
+/// The length of the well-formed UTF-8 sequence at `text[i]` (1 for ASCII),
+/// with its code point in `codePoint`; 0 when the bytes there are not one
+/// (a stray continuation byte, an overlong form, a surrogate, the end).
+size_t decodeUtf8(std::string_view text, size_t i, uint32_t &codePoint);
 
 enum class Severity { Error, Warning, Note };
 

@@ -39,6 +39,27 @@ std::string describeChar(char c) {
   return "byte " + hexByte(c);
 }
 
+/// What the byte at `text[i]` starts: a non-ASCII character by code point
+/// and bytes (never the raw bytes), or the byte itself.
+std::string describeCharAt(std::string_view text, size_t i) {
+  uint32_t codePoint = 0;
+  size_t length = decodeUtf8(text, i, codePoint);
+  if (length < 2)
+    return describeChar(text[i]);
+  static const char digits[] = "0123456789ABCDEF";
+  std::string code = "U+";
+  for (int shift = codePoint > 0xfffff ? 20 : codePoint > 0xffff ? 16 : 12; shift >= 0; shift -= 4)
+    code += digits[(codePoint >> shift) & 0xf];
+  std::string bytes;
+  for (size_t k = 0; k < length; ++k)
+    bytes += (k ? " " : "") + hexByte(text[i + k]);
+  if (codePoint == 0xfeff)
+    return "byte-order mark " + code + " (bytes " + bytes +
+           "), which only the start of the file may hold";
+  return "non-ASCII character " + code + " (bytes " + bytes +
+         "); only comments may hold non-ASCII text";
+}
+
 uint32_t clampTo32(size_t value) {
   if (value > std::numeric_limits<uint32_t>::max())
     return std::numeric_limits<uint32_t>::max();
@@ -150,7 +171,7 @@ Token Lexer::next() {
     } else if (c == '\'') {
       token = error(pos_, "unexpected character \"'\" (strings use double quotes)");
     } else {
-      token = error(pos_, "unexpected " + describeChar(c));
+      token = error(pos_, "unexpected " + describeCharAt(text_, pos_));
     }
   }
 

@@ -30,18 +30,6 @@ static constexpr size_t kMaxModelNameLength = 128;
 
 namespace kiln::importer {
 
-/// An argument as written, for messages.
-static std::string spellingOf(const ast::Expr &e) {
-  switch (e.kind) {
-  case ast::Expr::Kind::Number:
-    return e.spelling;
-  case ast::Expr::Kind::Call:
-    return e.name + "(...)";
-  default:
-    return e.name;
-  }
-}
-
 std::string specNumber(double v) {
   char text[32];
   std::snprintf(text, sizeof text, "%.9g", v);
@@ -168,98 +156,6 @@ Value Importer::newParam(llvm::StringRef name, ArrayRef<int64_t> shape, llvm::St
 //===----------------------------------------------------------------------===//
 // Calls
 //===----------------------------------------------------------------------===//
-
-LogicalResult Importer::bindArgs(const ast::Expr &call, const CallRule &rule,
-                                 BoundArgs &out) {
-  out.call = &call;
-  out.exprs.assign(rule.args.size(), nullptr);
-  out.tensors.assign(rule.args.size(), Value());
-  size_t positional = 0;
-  bool seenKeyword = false;
-  for (const ast::Arg &arg : call.args) {
-    size_t slot = rule.args.size();
-    if (arg.keyword.empty()) {
-      if (seenKeyword)
-        return error(arg.loc, "positional argument after a keyword argument in call to '" +
-                                  rule.name.str() + "'");
-      if (positional >= rule.args.size())
-        return error(arg.loc, "too many arguments to '" + rule.name.str() + "': it takes " +
-                                  std::to_string(rule.args.size()));
-      slot = positional++;
-    } else {
-      seenKeyword = true;
-      for (size_t i = 0; i < rule.args.size(); ++i)
-        if (rule.args[i].name == arg.keyword)
-          slot = i;
-      if (slot == rule.args.size()) {
-        std::string known;
-        for (const ArgSpec &spec : rule.args)
-          known += (known.empty() ? "" : ", ") + spec.name.str();
-        return error(arg.loc, "'" + rule.name.str() + "' has no argument named '" +
-                                  arg.keyword + "' (it takes " + known + ")");
-      }
-    }
-    if (out.exprs[slot])
-      return error(arg.loc, "argument '" + rule.args[slot].name.str() + "' of '" +
-                                rule.name.str() + "' given twice");
-    out.exprs[slot] = arg.value.get();
-  }
-
-  for (size_t i = 0; i < rule.args.size(); ++i) {
-    const ArgSpec &spec = rule.args[i];
-    const ast::Expr *e = out.exprs[i];
-    if (!e) {
-      if (spec.required)
-        return error(call.loc, "missing argument '" + spec.name.str() + "' in call to '" +
-                                   rule.name.str() + "'");
-      continue;
-    }
-    switch (spec.kind) {
-    case ArgKind::Tensor: {
-      FailureOr<Value> v = importExpr(*e);
-      if (failed(v))
-        return failure();
-      out.tensors[i] = *v;
-      break;
-    }
-    case ArgKind::PositiveInt:
-    case ArgKind::NonNegativeInt: {
-      int64_t least = spec.kind == ArgKind::PositiveInt ? 1 : 0;
-      if (e->kind != ast::Expr::Kind::Number || !e->isInteger || e->number < least ||
-          e->number > 1e9)
-        return error(e->loc, "argument '" + spec.name.str() + "' of '" + rule.name.str() +
-                                 "' must be a " + (least ? "positive" : "non-negative") +
-                                 " integer, got '" + spellingOf(*e) + "'");
-      break;
-    }
-    case ArgKind::Number:
-      if (e->kind != ast::Expr::Kind::Number || !std::isfinite(e->number))
-        return error(e->loc, "argument '" + spec.name.str() + "' of '" + rule.name.str() +
-                                 "' must be a number, got '" + spellingOf(*e) + "'");
-      break;
-    case ArgKind::Bool:
-      if (e->kind != ast::Expr::Kind::Name || (e->name != "true" && e->name != "false"))
-        return error(e->loc, "argument '" + spec.name.str() + "' of '" + rule.name.str() +
-                                 "' must be true or false");
-      break;
-    case ArgKind::Init: {
-      std::string message;
-      if (failed(initSpec(*e, message)))
-        return error(e->loc, message);
-      break;
-    }
-    case ArgKind::Padding:
-      if (!(e->kind == ast::Expr::Kind::Name && (e->name == "valid" || e->name == "same")) &&
-          !(e->kind == ast::Expr::Kind::Number && e->isInteger && e->number >= 0 &&
-            e->number <= 1e6))
-        return error(e->loc, "argument '" + spec.name.str() + "' of '" + rule.name.str() +
-                                 "' must be valid, same or a non-negative integer, got '" +
-                                 spellingOf(*e) + "'");
-      break;
-    }
-  }
-  return success();
-}
 
 FailureOr<Value> Importer::importCall(const ast::Expr &call) {
   const CallRule *rule = nullptr;

@@ -3,10 +3,10 @@
 // The state of one import and the tables it is driven by. Every call in a
 // model file is looked up by name in the call table: the layers and
 // activations (Layers.cpp) and the losses (Losses.cpp). A rule lists the
-// call's arguments, which bindArgs matches and checks, and names the builder
-// that makes the kiln ops. Import.cpp walks the file, TrainingStatements.cpp
-// reads its training statements and tune block; this header is private to
-// compiler/Import.
+// call's arguments, which bindArgs (Arguments.cpp) matches and checks, and
+// names the builder that makes the kiln ops. Import.cpp walks the file,
+// TrainingStatements.cpp reads its training statements and tune block; this
+// header is private to compiler/Import.
 //
 //===----------------------------------------------------------------------===//
 #ifndef KILN_IMPORT_IMPORTER_H
@@ -43,19 +43,31 @@ enum class ArgKind {
   Padding,        // valid, same, or a whole number
 };
 
+/// The largest integer argument of a call (units, kernel, stride, padding,
+/// seed, a reshape size, ...): 10^9. Every such argument is a size, a count
+/// or a seed; sizes are further held to the limits of SizeLimits.h.
+inline constexpr int64_t kMaxIntegerArgument = 1000000000;
+
 struct ArgSpec {
   llvm::StringRef name;
   ArgKind kind;
   bool required;
+  /// Takes every positional argument from its position on (concat's
+  /// tensors); the arguments after it are given by keyword only.
+  bool variadic = false;
 };
 
 class Importer;
 
 /// The arguments of one call, matched to a rule's ArgSpecs by position or
-/// keyword. `exprs[i]` is null when argument i was not given.
+/// keyword. `exprs[i]` is null when argument i was not given; for a variadic
+/// ArgSpec it is the first of its values, and `variadicExprs` (with
+/// `variadicTensors`) holds them all.
 struct BoundArgs {
   llvm::SmallVector<const ast::Expr *, 8> exprs;
   llvm::SmallVector<Value, 8> tensors;
+  llvm::SmallVector<const ast::Expr *, 8> variadicExprs;
+  llvm::SmallVector<Value, 8> variadicTensors;
   const ast::Expr *call = nullptr;
 };
 
@@ -130,7 +142,13 @@ private:
   LogicalResult importInput(const ast::InputDecl &decl);
   FailureOr<Value> importExpr(const ast::Expr &expr);
   FailureOr<Value> importCall(const ast::Expr &call);
+  /// Matches the arguments of `call` to `rule` (Arguments.cpp) and checks
+  /// each against its ArgKind, importing the tensors.
   LogicalResult bindArgs(const ast::Expr &call, const CallRule &rule, BoundArgs &out);
+  /// Checks one argument value against its spec; a tensor is imported into
+  /// `tensor`. `hint` completes the message of a mismatch.
+  LogicalResult checkArg(const CallRule &rule, const ArgSpec &spec, const ast::Expr &e,
+                         Value &tensor, const std::string &hint);
   // Training statements and the tune block (TrainingStatements.cpp).
   /// Checks the optimizer, regularizer, clip and schedule statements and
   /// records them as module attributes; returns the kiln.optimizer one.
@@ -189,6 +207,13 @@ private:
   llvm::DenseMap<Value, std::string> origins;
   llvm::DenseMap<Value, LossInfo> losses;
 };
+
+/// An argument as written, for messages: a number's spelling, a name, or
+/// `f(...)` for a call.
+std::string spellingOf(const ast::Expr &e);
+/// An expression as it could be written again (`relu(conv2d(x, 4, 3))`), for
+/// advice in messages; spellingOf's `f(...)` when that is long.
+std::string expressionText(const ast::Expr &e);
 
 /// The initializer spec of an Init argument (`he_normal`,
 /// `uniform(-0.1, 0.1)`), as kiln.param and the runtime spell it, or a

@@ -55,9 +55,7 @@ const ArgSpec kEmbeddingArgs[] = {{"indices", ArgKind::Tensor, true},
                                   {"dim", ArgKind::PositiveInt, true},
                                   {"init", ArgKind::Init, false},
                                   {"trainable", ArgKind::Bool, false}};
-const ArgSpec kConcatArgs[] = {{"a", ArgKind::Tensor, true},  {"b", ArgKind::Tensor, true},
-                               {"c", ArgKind::Tensor, false}, {"d", ArgKind::Tensor, false},
-                               {"e", ArgKind::Tensor, false}, {"f", ArgKind::Tensor, false},
+const ArgSpec kConcatArgs[] = {{"inputs", ArgKind::Tensor, true, /*variadic=*/true},
                                {"axis", ArgKind::PositiveInt, false}};
 const ArgSpec kRecurrentArgs[] = {{"input", ArgKind::Tensor, true},
                                   {"units", ArgKind::PositiveInt, true},
@@ -147,10 +145,16 @@ FailureOr<Value> Importer::buildDense(BoundArgs &args) {
   auto type = expectF32(args, 0, 0, "dense", "an f32 input such as f32[" + batchName + ", 784]");
   if (failed(type))
     return failure();
+  std::string expects = "dense expects samples of features, [" + batchName + ", features] or [" +
+                        batchName + ", steps, features], got " + describe(input);
   if (type->getRank() < 2)
-    return error(args.exprs[0]->loc, "dense expects samples of features, [" + batchName +
-                                         ", features] or [" + batchName +
-                                         ", steps, features], got " + describe(input));
+    return error(args.exprs[0]->loc, expects);
+  // An image or any other sample of rank 2 or more would be multiplied along
+  // its last axis only; the loss would then meet a tensor it cannot take.
+  if (type->getRank() > 3)
+    return error(args.exprs[0]->loc, expects + "; flatten it first: dense(flatten(" +
+                                         expressionText(*args.exprs[0]) + "), " +
+                                         args.exprs[1]->spelling + ")");
   int64_t last = type->getRank() - 1;
   int64_t units = intArg(args, 1, 0);
   bool trainable = boolArg(args, 4, true);
@@ -178,6 +182,18 @@ static SmallVector<int64_t> paddingOf(const ast::Expr *e, int64_t span) {
   return {p, p, p, p};
 }
 
+/// What is wrong when the input of [N, C, h, w] padded by [top, left, bottom,
+/// right] is over the limit on a dimension (a window's reads index it as
+/// one), or nullopt.
+static std::optional<std::string> paddedExtentViolation(llvm::StringRef callee, int64_t h,
+                                                        int64_t w, ArrayRef<int64_t> pads) {
+  int64_t extent = std::max(h + pads[0] + pads[2], w + pads[1] + pads[3]);
+  if (extent <= kMaxDimension)
+    return std::nullopt;
+  return callee.str() + " padding makes its input " + std::to_string(extent) +
+         " wide, over the limit of 2147483647 (2^31 - 1) on a dimension";
+}
+
 FailureOr<Value> Importer::buildConv2D(BoundArgs &args) {
   Value input = args.tensors[0];
   auto type = expectF32(args, 0, 4, "conv2d", "an NCHW f32 input of rank 4 such as f32[" +
@@ -200,6 +216,8 @@ FailureOr<Value> Importer::buildConv2D(BoundArgs &args) {
                                    std::to_string(stride));
   SmallVector<int64_t> pads = paddingOf(padding, span);
   int64_t h = type->getDimSize(2), w = type->getDimSize(3);
+  if (std::optional<std::string> problem = paddedExtentViolation("conv2d", h, w, pads))
+    return error(padding->loc, *problem);
   if (h + pads[0] + pads[2] < span || w + pads[1] + pads[3] < span)
     return error(args.call->loc, "conv2d window of " + std::to_string(span) + "x" +
                                      std::to_string(span) + " (kernel " +
@@ -235,6 +253,9 @@ FailureOr<Value> Importer::buildPool2D(BoundArgs &args) {
                                          " is more than half the pooling window " +
                                          std::to_string(kernel));
   int64_t h = type->getDimSize(2), w = type->getDimSize(3);
+  if (std::optional<std::string> problem =
+          paddedExtentViolation(callee, h, w, {pad, pad, pad, pad}))
+    return error(args.exprs[3]->loc, *problem);
   if (h + 2 * pad < kernel || w + 2 * pad < kernel)
     return error(args.call->loc, callee.str() + " window " + std::to_string(kernel) + "x" +
                                      std::to_string(kernel) + " is larger than input " +
@@ -459,12 +480,12 @@ FailureOr<Value> Importer::buildEmbedding(BoundArgs &args) {
 }
 
 FailureOr<Value> Importer::buildConcat(BoundArgs &args) {
-  size_t axisArg = args.exprs.size() - 1;
+  const size_t axisArg = 1;
   int64_t axis = intArg(args, axisArg, 1);
-  SmallVector<Value> inputs;
-  for (size_t i = 0; i < axisArg; ++i)
-    if (args.tensors[i])
-      inputs.push_back(args.tensors[i]);
+  ArrayRef<Value> inputs = args.variadicTensors;
+  if (inputs.size() < 2)
+    return error(args.call->loc,
+                 "concat joins two or more tensors, got one: " + describe(inputs[0]));
   auto first = cast<RankedTensorType>(inputs[0].getType());
   std::string shapes;
   bool agree = true;

@@ -125,6 +125,14 @@ FailureOr<Value> Importer::buildSparseCrossEntropy(BoundArgs &args) {
     return error(args.exprs[0]->loc, callee.str() + " expects logits with a class dimension, "
                                                     "such as f32[" + batchName + ", 10], got " +
                                          describe(logits));
+  // Classes lie along the last axis; of an image's [N, C, H, W] that is W.
+  if (zt->getRank() > 3)
+    return error(args.exprs[0]->loc,
+                 callee.str() + " expects logits f32[" + batchName + ", classes], or f32[" +
+                     batchName + ", steps, classes] for a sequence, got " + describe(logits) +
+                     "; flatten them and map them to the classes first, as in "
+                     "dense(flatten(" +
+                     expressionText(*args.exprs[0]) + "), classes)");
   auto yt = cast<RankedTensorType>(labels.getType());
   bool fits = yt.getRank() == zt->getRank() - 1 && yt.getElementType().isInteger(32);
   for (int64_t d = 1; fits && d < yt.getRank(); ++d)
@@ -133,9 +141,16 @@ FailureOr<Value> Importer::buildSparseCrossEntropy(BoundArgs &args) {
     std::string expected = "i32[" + batchName;
     for (int64_t d = 1; d + 1 < zt->getRank(); ++d)
       expected += ", " + std::to_string(zt->getDimSize(d));
-    return error(args.exprs[1]->loc,
-                 callee.str() + " expects integer class labels such as " + expected +
-                     "], got " + describe(labels) + " for logits " + describe(logits));
+    // Logits of a sequence (a dense layer applied at every step) against a
+    // label per sample: the sequence was likely meant to be flattened.
+    std::string perSample =
+        zt->getRank() == 3 && yt.getRank() == 1
+            ? "; for one label per sample the logits are f32[" + batchName +
+                  ", classes]: flatten the sequence before its last dense layer"
+            : "";
+    return error(args.exprs[1]->loc, callee.str() + " expects integer class labels such as " +
+                                         expected + "], got " + describe(labels) +
+                                         " for logits " + describe(logits) + perSample);
   }
   Value loss = SoftmaxCrossEntropyOp::create(builder, loc(args.call->loc), logits, labels);
   return addLoss(loss, logits, "classification");

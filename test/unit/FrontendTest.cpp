@@ -1035,12 +1035,26 @@ TEST(Errors, GarbageBytes) {
             "    ^\n");
   // Well-formed UTF-8 is shown as is, one caret column per character.
   EXPECT_EQ(errorOf("model m\n# \xc3\xa9t\xc3\xa9\nh\xc3\xa9 = 1"),
-            "m.kiln:3:2: error: unexpected byte 0xC3\n"
+            "m.kiln:3:2: error: unexpected non-ASCII character U+00E9 (bytes 0xC3 0xA9); only "
+            "comments may hold non-ASCII text\n"
             "h\xc3\xa9 = 1\n"
             " ^\n");
   EXPECT_EQ(errorOf("model m\nh = \xc3\xa9 $"),
-            "m.kiln:2:5: error: unexpected byte 0xC3\n"
+            "m.kiln:2:5: error: unexpected non-ASCII character U+00E9 (bytes 0xC3 0xA9); only "
+            "comments may hold non-ASCII text\n"
             "h = \xc3\xa9 $\n"
+            "    ^\n");
+  // A byte-order mark past the start, and a bidirectional override, are
+  // named by code point and not shown.
+  EXPECT_EQ(errorOf("model m\nh = \xef\xbb\xbf" "1"),
+            "m.kiln:2:5: error: unexpected byte-order mark U+FEFF (bytes 0xEF 0xBB 0xBF), which "
+            "only the start of the file may hold\n"
+            "h = ???1\n"
+            "    ^\n");
+  EXPECT_EQ(errorOf("model m\nh = \xe2\x80\xae" "1"),
+            "m.kiln:2:5: error: unexpected non-ASCII character U+202E (bytes 0xE2 0x80 0xAE); "
+            "only comments may hold non-ASCII text\n"
+            "h = ???1\n"
             "    ^\n");
   // A form feed is not whitespace.
   EXPECT_EQ(errorOf("model m\f"),
@@ -1183,6 +1197,37 @@ TEST(SourceFileRead, Directory) {
   std::string error;
   EXPECT_FALSE(SourceFile::read("/", file, error));
   EXPECT_EQ(error, "cannot read '/': Is a directory");
+}
+
+TEST(SourceFile, DropsALeadingByteOrderMark) {
+  EXPECT_EQ(SourceFile("f", "\xef\xbb\xbfmodel m").text(), "model m");
+  EXPECT_EQ(SourceFile("f", "\xef\xbb\xbf").text(), "");
+  // Only one, and only at the start.
+  EXPECT_EQ(SourceFile("f", "\xef\xbb\xbf\xef\xbb\xbfm").text(), "\xef\xbb\xbfm");
+  EXPECT_EQ(SourceFile("f", "m\xef\xbb\xbf").text(), "m\xef\xbb\xbf");
+}
+
+TEST(SourceFileRead, RefusesAFileOverTheLimit) {
+  std::string path = ::testing::TempDir() + "frontend_read_too_large.kiln";
+  {
+    std::ofstream out(path, std::ios::binary);
+    out.seekp(static_cast<std::streamoff>(kMaxSourceBytes));
+    out.put('\n'); // one byte over, the rest a hole
+  }
+  SourceFile file("", "");
+  std::string error;
+  EXPECT_FALSE(SourceFile::read(path, file, error));
+  EXPECT_EQ(error, "'" + path + "' holds more than 16777216 bytes (16 MiB), the limit on a "
+                   "model file");
+  std::remove(path.c_str());
+}
+
+TEST(SourceFileRead, RefusesAnEndlessDevice) {
+  SourceFile file("", "");
+  std::string error;
+  EXPECT_FALSE(SourceFile::read("/dev/zero", file, error));
+  EXPECT_EQ(error, "'/dev/zero' holds more than 16777216 bytes (16 MiB), the limit on a model "
+                   "file");
 }
 
 TEST(SourceFileRead, ReadsBytesExactly) {
