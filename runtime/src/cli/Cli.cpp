@@ -13,6 +13,8 @@
 #include <fmt/format.h>
 
 #include <iostream>
+#include <new>
+#include <stdexcept>
 
 namespace kiln {
 
@@ -99,7 +101,21 @@ int runMain(int argc, const char *const *argv, CompiledModel &model, std::ostrea
     printCommandUsage(out, program, info, *command, flags);
     return ExitSuccess;
   }
-  return command->run(program, config, model, out, err);
+  // Sizes are checked before memory is taken where they are known; what is
+  // left (a data set larger than the memory, a kernel's buffers) ends here
+  // with a message, not in an abort.
+  auto outOfMemory = [&] {
+    return fail(err, fmt::format("out of memory in '{} {}': use less data (--limit N) or a "
+                                 "smaller batch (--batch B)",
+                                 program, command->name));
+  };
+  try {
+    return command->run(program, config, model, out, err);
+  } catch (const std::bad_alloc &) {
+    return outOfMemory();
+  } catch (const std::length_error &) { // a vector longer than the address space
+    return outOfMemory();
+  }
 }
 
 int runMain(int argc, char **argv, CompiledModel &model) {
