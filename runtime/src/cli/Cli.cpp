@@ -9,12 +9,16 @@
 #include "cli/Commands.h"
 #include "cli/Flags.h"
 #include "cli/Help.h"
+#include "core/ParseNumber.h"
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cstdlib>
 #include <iostream>
 #include <new>
 #include <stdexcept>
+#include <thread>
 
 namespace kiln {
 
@@ -49,6 +53,16 @@ Result<std::unique_ptr<Model>> loadCheckpointModel(CompiledModel &model, const C
 } // namespace cli
 
 namespace {
+
+/// The kernels' threads when --threads is not given (or 0): HL_NUM_THREADS
+/// where it holds a positive integer, as Halide's own runtime reads it, else
+/// one per core.
+int64_t defaultThreads() {
+  if (const char *text = std::getenv("HL_NUM_THREADS"))
+    if (std::optional<int64_t> threads = parseNumber<int64_t>(text); threads && *threads > 0)
+      return *threads;
+  return std::max<int64_t>(1, std::thread::hardware_concurrency());
+}
 
 /// "mlp" for "./build/mlp".
 std::string programName(int argc, const char *const *argv, const ModelInfo &info) {
@@ -97,6 +111,8 @@ int runMain(int argc, const char *const *argv, CompiledModel &model, std::ostrea
         << std::endl;
     return ExitUsage;
   }
+  if (config.threads == 0)
+    config.threads = defaultThreads();
   if (config.help) {
     printCommandUsage(out, program, info, *command, flags);
     return ExitSuccess;

@@ -223,10 +223,14 @@ std::vector<Flag> flagTable(const ModelInfo &info) {
        "seed of the initial weights and of the sample order (tune: also of the search)", "1",
        Fit, 0,
        setSeed},
-      {"threads", "T", "threads of the generated kernels (0: one per core; tune: shared by the jobs)", "1",
-       Fit | Eval | Predict | Bench, 0, setInteger(&Config::threads, 0)},
-      {"limit", "N", "train on the first N training samples only", "all", Fit, 0,
-       setInteger(&Config::limit, 1)},
+      {"threads", "T",
+       "threads of the generated kernels (0: the default; tune: shared by the jobs)",
+       "HL_NUM_THREADS if set, else one per core", Fit | Eval | Predict | Bench, 0,
+       setInteger(&Config::threads, 0)},
+      {"limit", "N",
+       "read only the first N samples of the training data, before the test and validation "
+       "parts are split off",
+       "all", Fit, 0, setInteger(&Config::limit, 1)},
       {"schedule", "SPEC",
        "learning-rate schedule, e.g. 'cosine(period=1000,warmup=100)' or 'constant'",
        formatSchedule(info.schedule), Fit, 0, setSchedule},
@@ -361,6 +365,7 @@ std::optional<std::string> parseArgs(const std::vector<std::string> &args,
     if (std::optional<std::string> expected = flag->set(config, value.value_or("")))
       return fmt::format("invalid value '{}' for '--{}': expected {}", *value, name, *expected);
     given.push_back(flag);
+    config.givenFlags.emplace_back(name, value.value_or(""));
   }
   if (config.help)
     return std::nullopt;
