@@ -499,8 +499,8 @@ TEST_F(CsvTrainingTest, CliCsvErrors) {
   std::ostringstream out, err;
   writeBytes(path("bad.csv"), "1,2,3,4\n5,abc,7,8\n");
   EXPECT_EQ(runCli(model, {"train", "--data", path("bad.csv")}, out, err), ExitFailure);
-  EXPECT_EQ(err.str(),
-            "error: " + path("bad.csv") + ": record 1 (line 2): column 2: expected a number, got 'abc'\n");
+  EXPECT_EQ(err.str(), "error: " + path("bad.csv") +
+                           ": record 1 (line 2): column 2: expected a number, got 'abc'\n");
 
   writeBytes(path("wide.csv"), "1,2,3,4,5\n");
   EXPECT_EQ(runCli(model, {"train", "--data", path("wide.csv")}, out, err), ExitFailure);

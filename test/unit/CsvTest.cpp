@@ -142,7 +142,8 @@ TEST_F(CsvTest, BadCells) {
             path("data.csv") + ": record 1 (line 2): column 3: expected a number, got ''");
   writeBytes(path("data.csv"), "1,2,3\n4,nan,6\n");
   EXPECT_EQ(loadCsvDataset(path("data.csv")).error(),
-            path("data.csv") + ": record 1 (line 2): column 2: expected a finite number, got 'nan'");
+            path("data.csv") +
+                ": record 1 (line 2): column 2: expected a finite number, got 'nan'");
   writeBytes(path("data.csv"), "1,2,3\n4,1e999,6\n");
   EXPECT_EQ(loadCsvDataset(path("data.csv")).error(),
             path("data.csv") + ": record 1 (line 2): column 2: expected a number, got '1e999'");
@@ -162,7 +163,8 @@ TEST_F(CsvTest, QuotedCells) {
 
   writeBytes(path("open.csv"), "1,2,3\n4,\"5,6\n7,8,9\n");
   EXPECT_EQ(loadCsvDataset(path("open.csv")).error(),
-            path("open.csv") + ": record 1 (line 2): a quoted cell opened on line 2 is never closed");
+            path("open.csv") +
+                ": record 1 (line 2): a quoted cell opened on line 2 is never closed");
   writeBytes(path("after.csv"), "1,2,3\n4,\"5\"x,6\n");
   EXPECT_EQ(loadCsvDataset(path("after.csv")).error(),
             path("after.csv") + ": record 1 (line 2): text after the closing quote of column 2: "
@@ -224,7 +226,8 @@ TEST_F(CsvTest, EmptyFilesAndBadOptions) {
   CsvOptions options;
   options.targetColumns = 3;
   EXPECT_EQ(loadCsvDataset(path("data.csv"), options).error(),
-            path("data.csv") + ": record 0 (line 2): rows of 3 columns leave no features after 3 target columns");
+            path("data.csv") +
+                ": record 0 (line 2): rows of 3 columns leave no features after 3 target columns");
   options.targetColumns = -1;
   EXPECT_EQ(loadCsvDataset(path("data.csv"), options).error(),
             path("data.csv") + ": target columns must be at least 0, got -1");
@@ -242,8 +245,9 @@ TEST_F(CsvTest, EmptyFilesAndBadOptions) {
   options = {};
   options.labelColumn = 3;
   EXPECT_EQ(loadCsvDataset(path("data.csv"), options).error(),
-            path("data.csv") + ": record 0 (line 2): label column 3 (counted from 0) does not exist in rows of 3 "
-                               "columns");
+            path("data.csv") +
+                ": record 0 (line 2): label column 3 (counted from 0) does not exist in rows of 3 "
+                "columns");
 }
 
 TEST_F(CsvTest, ReadsTheDiabetesFileOfTheFetchScript) {

@@ -225,8 +225,9 @@ TEST_F(GzipTest, SizeLimitsBeforeAndAfterInflating) {
   ASSERT_LT(bomb.size(), 2000u);
   writeBytes(path("bomb.gz"), bomb);
   EXPECT_EQ(readDataFile(path("bomb.gz"), 1 << 19).error(),
-            path("bomb.gz") + ": inflates to more than the limit of 524288 bytes on a data file "
-                              "(the compressed file has " +
+            path("bomb.gz") +
+                ": inflates to more than the limit of 524288 bytes on a data file "
+                "(the compressed file has " +
                 std::to_string(bomb.size()) + " bytes)");
   Result<std::vector<uint8_t>> whole = readDataFile(path("bomb.gz"), 1 << 20);
   ASSERT_TRUE(whole) << whole.error();

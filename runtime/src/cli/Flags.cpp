@@ -232,8 +232,8 @@ std::vector<Flag> flagTable(const ModelInfo &info) {
        "minmax or none; auto is standard for CSV and .npy features, none for images and "
        "tokens",
        "auto", Fit, 0, setChoice(&Config::normalize, {"auto", "standard", "minmax", "none"})},
-      {"epochs", "N", "passes over the training set", "1", Fit, 0,
-       setInteger(&Config::epochs, 1), {{Tune, "passes over the training set in every trial", "1"}}},
+      {"epochs", "N", "passes over the training set", "1", Fit, 0, setInteger(&Config::epochs, 1),
+       {{Tune, "passes over the training set in every trial", "1"}}},
       {"batch", "B",
        "samples per step (the last step of an epoch may have fewer); 'full' for full-batch "
        "gradient descent, 1 for stochastic",

@@ -169,7 +169,8 @@ int runTune(const std::string &program, const Config &given, CompiledModel &mode
   out << fmt::format("best model ({}): {}", bestPath, formatMetrics(info, "test", *test, true, false))
       << std::endl;
   out << fmt::format("trials: {0}/trials.csv, {0}/trials.svg; train it again with: {1} train{2}",
-                     settings.outputDir, program, asTrainFlags(given, flagTable(info), space, best.values, settings.schedule))
+                     settings.outputDir, program,
+                     asTrainFlags(given, flagTable(info), space, best.values, settings.schedule))
       << std::endl;
   return ExitSuccess;
 }

@@ -66,8 +66,8 @@ private:
         while (at < text.size() && isBlank(text[at]))
           ++at;
         if (at < text.size() && text[at] != '\n' && text[at] != delimiter && !byBlanks)
-          return Error(fmt::format("text after the closing quote of column {}: '{}'",
-                                   cells.size(), printableText(restOfLine())));
+          return Error(fmt::format("text after the closing quote of column {}: '{}'", cells.size(),
+                                   printableText(restOfLine())));
       } else {
         size_t begin = at;
         while (at < text.size() && text[at] != '\n' && text[at] != delimiter &&
@@ -206,8 +206,8 @@ Result<Dataset> loadCsvDataset(const std::string &path, const CsvOptions &option
       const std::string &cell = cells[static_cast<size_t>(column)];
       double value = 0;
       if (!parseCell(cell, value))
-        return Error(fmt::format("{}: column {}: expected a number, got '{}'", where(),
-                                 column + 1, printableText(cell)));
+        return Error(fmt::format("{}: column {}: expected a number, got '{}'", where(), column + 1,
+                                 printableText(cell)));
       if (!std::isfinite(value))
         return Error(fmt::format("{}: column {}: expected a finite number, got '{}'", where(),
                                  column + 1, printableText(cell)));

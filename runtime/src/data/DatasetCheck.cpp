@@ -105,8 +105,8 @@ Status checkDataset(const Dataset &data, const ModelInfo &model) {
   int64_t bad = firstLabelOutside(data.y.data(), static_cast<int64_t>(data.y.size()),
                                   model.numClasses);
   if (bad >= 0)
-    return Error(fmt::format("{}: {}: label {} out of range [0, {}) of model '{}'",
-                             data.source, describeRecord(data, bad / data.labelsPerSample),
+    return Error(fmt::format("{}: {}: label {} out of range [0, {}) of model '{}'", data.source,
+                             describeRecord(data, bad / data.labelsPerSample),
                              data.y[static_cast<size_t>(bad)], model.numClasses, model.name));
   return {};
 }
