@@ -160,6 +160,12 @@ TEST_F(CsvTest, QuotedCells) {
   EXPECT_EQ(data->x, (std::vector<float>{1, 2, 4.5f, -6}));
   EXPECT_EQ(data->targets, (std::vector<float>{3, 7}));
   EXPECT_EQ(data->recordLines, (std::vector<int64_t>{3, 4}));
+  // The delimiter is found in the first record, not its first line.
+  writeBytes(path("split.csv"), "\n\"a\nb\",c,t\n1,2,3\n");
+  data = loadCsvDataset(path("split.csv"));
+  ASSERT_TRUE(data) << data.error();
+  EXPECT_EQ(data->x, (std::vector<float>{1, 2}));
+  EXPECT_EQ(data->recordLines, std::vector<int64_t>{4});
 
   writeBytes(path("open.csv"), "1,2,3\n4,\"5,6\n7,8,9\n");
   EXPECT_EQ(loadCsvDataset(path("open.csv")).error(),

@@ -117,16 +117,20 @@ private:
   int64_t lineNumber = 0;
 };
 
-/// ',' when the first line that is not blank has a comma, else ' ' (runs of
-/// spaces and tabs).
+/// ',' when the first record has a comma (quoted cells may span lines), else
+/// ' ' (runs of spaces and tabs).
 char detectDelimiter(std::string_view text) {
-  while (!text.empty()) {
-    std::string_view line = text.substr(0, text.find('\n'));
-    if (!trimBlanks(line).empty())
-      return line.find(',') != std::string_view::npos ? ',' : ' ';
-    text.remove_prefix(std::min(text.size(), line.size() + 1));
+  bool quoted = false, seen = false;
+  for (char c : text) {
+    if (c == ',')
+      return ',';
+    if (c == '"')
+      quoted = !quoted;
+    else if (c == '\n' && !quoted && seen)
+      break;
+    seen = seen || !isBlank(c);
   }
-  return ',';
+  return ' ';
 }
 
 /// Parses a whole cell as a number ("1.5", "-2", "+3e-4", "nan").
