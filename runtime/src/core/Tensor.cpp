@@ -260,10 +260,10 @@ Status checkBatchSize(const ModelInfo &model, int64_t batch) {
       {"predictions", model.outputFeatures}};
   for (const auto &[buffer, elements] : perSample)
     if (elements > 0 && batch > MaxBufferElements / elements)
-      return Error(fmt::format("a batch of {} samples needs {:.0f} elements in its {} buffer "
-                               "({} x {}), over the limit of {} (2^31 - 1) on a buffer",
-                               batch, static_cast<double>(batch) * static_cast<double>(elements),
-                               buffer, batch, elements, MaxBufferElements));
+      return Error(fmt::format("a batch of {} samples needs {} elements in its {} buffer ({} x "
+                               "{}), over the limit of {} (2^31 - 1) on a buffer",
+                               batch, static_cast<unsigned __int128>(batch) * elements, buffer,
+                               batch, elements, MaxBufferElements));
   return {};
 }
 
