@@ -4,13 +4,58 @@
 # library target <name> that an app links: it carries the generated header
 # <name>.h (class <Name> : kiln::CompiledModel) and the Kiln runtime. <name> is
 # the name the file declares with `model <name>`, or the one given to kilnc
-# with `KILNC_FLAGS --model-name <name>`. Other KILNC_FLAGS (for example
-# --no-fuse-updates) are passed to kilnc as they are.
+# with `KILNC_FLAGS --model-name <name>`; any other name is a configure-time
+# error that says which name the file declares. Other KILNC_FLAGS (for
+# example --no-fuse-updates) are passed to kilnc as they are.
 #
 # The same function serves Kiln's own build and projects that use an installed
 # Kiln through find_package(Kiln) (see docs/cmake.md): both define the targets
 # Kiln::kilnc and Kiln::Runtime (in-tree, aliases of kilnc and KilnRuntime).
 # The model is recompiled when the model file or kilnc changes.
+
+# The generated files are named after the model; a target named otherwise
+# would compile, then fail for a missing <name>.h. Checks <name> against
+# --model-name in `kilnc_flags`, else against the file's `model` line, and
+# re-runs the check when the file changes.
+function(_kiln_check_model_name name model_file kilnc_flags)
+  if(NOT EXISTS "${model_file}")
+    message(FATAL_ERROR "kiln_add_model(${name}): no model file ${model_file}")
+  endif()
+  set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${model_file}")
+  set(given "")
+  list(FIND kilnc_flags "--model-name" at)
+  if(at GREATER -1)
+    math(EXPR at "${at} + 1")
+    list(LENGTH kilnc_flags count)
+    if(at LESS count)
+      list(GET kilnc_flags ${at} given)
+    endif()
+  endif()
+  foreach(flag IN LISTS kilnc_flags)
+    if(flag MATCHES "^--model-name=(.*)$")
+      set(given "${CMAKE_MATCH_1}")
+    endif()
+  endforeach()
+  if(NOT given STREQUAL "")
+    if(NOT given STREQUAL name)
+      message(FATAL_ERROR "kiln_add_model(${name}): KILNC_FLAGS --model-name ${given} names "
+        "the generated files ${given}.h and lib${given}.a; name the target ${given}")
+    endif()
+    return()
+  endif()
+  file(STRINGS "${model_file}" declaration REGEX "^[ \t]*model[ \t]+[A-Za-z_][A-Za-z0-9_]*"
+    LIMIT_COUNT 1)
+  if(NOT declaration MATCHES "^[ \t]*model[ \t]+([A-Za-z_][A-Za-z0-9_]*)")
+    return() # no model line: kilnc says what is wrong with the file
+  endif()
+  if(NOT CMAKE_MATCH_1 STREQUAL name)
+    message(FATAL_ERROR "kiln_add_model(${name}): ${model_file} declares 'model "
+      "${CMAKE_MATCH_1}', whose generated files are ${CMAKE_MATCH_1}.h and "
+      "lib${CMAKE_MATCH_1}.a: name the target ${CMAKE_MATCH_1}, or pass "
+      "KILNC_FLAGS --model-name ${name} to rename the model")
+  endif()
+endfunction()
+
 function(kiln_add_model name model_file)
   cmake_parse_arguments(ARG "" "" "KILNC_FLAGS" ${ARGN})
   if(NOT TARGET Kiln::kilnc OR NOT TARGET Kiln::Runtime)
@@ -18,6 +63,7 @@ function(kiln_add_model name model_file)
       "are not defined; call find_package(Kiln) first")
   endif()
   get_filename_component(model_file "${model_file}" ABSOLUTE)
+  _kiln_check_model_name("${name}" "${model_file}" "${ARG_KILNC_FLAGS}")
   set(out "${CMAKE_CURRENT_BINARY_DIR}/kiln_${name}")
   file(MAKE_DIRECTORY "${out}")
   add_custom_command(

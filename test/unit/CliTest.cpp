@@ -183,6 +183,33 @@ TEST_F(TrainingTest, Help) {
   EXPECT_NE(out.str().find("usage: toy <command> [options]"), std::string::npos);
 }
 
+// Each command's help speaks of that command only: predict's of predictions,
+// not of epochs, trials or exported files.
+TEST_F(TrainingTest, EachCommandHasItsOwnHelp) {
+  auto help = [&](const std::string &command) {
+    out.str("");
+    EXPECT_EQ(run({command, "--help"}), ExitSuccess);
+    return out.str();
+  };
+  std::string predict = help("predict");
+  for (const char *other : {"epoch", "tune", "trial", "export", "safetensors) or", "training"})
+    EXPECT_EQ(predict.find(other), std::string::npos) << other << " in:\n" << predict;
+  EXPECT_NE(predict.find("--output PATH      the CSV file to write (default standard output)"),
+            std::string::npos)
+      << predict;
+  EXPECT_NE(predict.find("class,p_0,p_1"), std::string::npos) << predict;
+  EXPECT_NE(predict.find("--batch B          samples per call of the kernels"), std::string::npos)
+      << predict;
+  std::string tune = help("tune");
+  EXPECT_NE(tune.find("the directory for trials.csv"), std::string::npos) << tune;
+  EXPECT_NE(tune.find("(default 0.2)"), std::string::npos) << tune;
+  std::string train = help("train");
+  EXPECT_EQ(train.find("(tune"), std::string::npos) << train;
+  EXPECT_EQ(train.find("; tune"), std::string::npos) << train;
+  EXPECT_EQ(help("export").find("epoch"), std::string::npos);
+  EXPECT_EQ(help("bench").find("epoch"), std::string::npos);
+}
+
 TEST_F(TrainingTest, DataErrors) {
   EXPECT_EQ(run({"train", "--data", path("nowhere")}), ExitFailure);
   EXPECT_EQ(err.str(), "error: " + path("nowhere") +
@@ -472,8 +499,8 @@ TEST_F(CsvTrainingTest, CliCsvErrors) {
   std::ostringstream out, err;
   writeBytes(path("bad.csv"), "1,2,3,4\n5,abc,7,8\n");
   EXPECT_EQ(runCli(model, {"train", "--data", path("bad.csv")}, out, err), ExitFailure);
-  EXPECT_EQ(err.str(),
-            "error: " + path("bad.csv") + ":2: column 2: expected a number, got 'abc'\n");
+  EXPECT_EQ(err.str(), "error: " + path("bad.csv") +
+                           ": record 1 (line 2): column 2: expected a number, got 'abc'\n");
 
   writeBytes(path("wide.csv"), "1,2,3,4,5\n");
   EXPECT_EQ(runCli(model, {"train", "--data", path("wide.csv")}, out, err), ExitFailure);

@@ -113,7 +113,7 @@ TEST_F(CsvTest, HeaderAndExplicitDelimiter) {
 }
 
 TEST_F(CsvTest, WrongNumberOfColumns) {
-  // A header, 15 good rows, and a short row on line 17.
+  // A header, 15 good rows (records 0 to 14), and a short row on line 17.
   std::string text = "a,b,c,d,e,f,g,h,i,j,target\n";
   for (int row = 0; row < 15; ++row)
     text += "1,2,3,4,5,6,7,8,9,10,11\n";
@@ -121,31 +121,87 @@ TEST_F(CsvTest, WrongNumberOfColumns) {
   writeBytes(path("data.csv"), text);
   Result<Dataset> data = loadCsvDataset(path("data.csv"));
   ASSERT_FALSE(data);
-  EXPECT_EQ(data.error(), path("data.csv") + ":17: expected 11 columns, got 10");
+  EXPECT_EQ(data.error(), path("data.csv") + ": record 15 (line 17): expected 11 columns, got 10");
 
   // Blank lines count; a long row is wrong too.
   writeBytes(path("long.csv"), "1 2\n\n3 4 5\n");
   EXPECT_EQ(loadCsvDataset(path("long.csv")).error(),
-            path("long.csv") + ":3: expected 2 columns, got 3");
+            path("long.csv") + ": record 1 (line 3): expected 2 columns, got 3");
 }
 
 TEST_F(CsvTest, BadCells) {
   writeBytes(path("data.csv"), "x,y,t\n1,2,3\n4,abc,6\n");
   EXPECT_EQ(loadCsvDataset(path("data.csv")).error(),
-            path("data.csv") + ":3: column 2: expected a number, got 'abc'");
+            path("data.csv") + ": record 1 (line 3): column 2: expected a number, got 'abc'");
   // A header is only ever the first line.
   writeBytes(path("data.csv"), "1,2,3\nx,y,t\n");
   EXPECT_EQ(loadCsvDataset(path("data.csv")).error(),
-            path("data.csv") + ":2: column 1: expected a number, got 'x'");
+            path("data.csv") + ": record 1 (line 2): column 1: expected a number, got 'x'");
   writeBytes(path("data.csv"), "1,2,3\n1,2,\n");
   EXPECT_EQ(loadCsvDataset(path("data.csv")).error(),
-            path("data.csv") + ":2: column 3: expected a number, got ''");
+            path("data.csv") + ": record 1 (line 2): column 3: expected a number, got ''");
   writeBytes(path("data.csv"), "1,2,3\n4,nan,6\n");
   EXPECT_EQ(loadCsvDataset(path("data.csv")).error(),
-            path("data.csv") + ":2: column 2: expected a finite number, got 'nan'");
+            path("data.csv") +
+                ": record 1 (line 2): column 2: expected a finite number, got 'nan'");
   writeBytes(path("data.csv"), "1,2,3\n4,1e999,6\n");
   EXPECT_EQ(loadCsvDataset(path("data.csv")).error(),
-            path("data.csv") + ":2: column 2: expected a number, got '1e999'");
+            path("data.csv") + ": record 1 (line 2): column 2: expected a number, got '1e999'");
+}
+
+// Cells quoted as RFC 4180 has them: a comma or a line break inside quotes,
+// a doubled quote, blanks around the quotes; the header names may be quoted
+// too. Records keep their lines for messages.
+TEST_F(CsvTest, QuotedCells) {
+  writeBytes(path("data.csv"), "\"a, first\",\"b \"\"2nd\"\"\",\"tar\nget\"\n"
+                               "\"1\", 2 ,3\n  \"4.5\"  ,\"-6\",\"7\"\n");
+  Result<Dataset> data = loadCsvDataset(path("data.csv"));
+  ASSERT_TRUE(data) << data.error();
+  EXPECT_EQ(data->x, (std::vector<float>{1, 2, 4.5f, -6}));
+  EXPECT_EQ(data->targets, (std::vector<float>{3, 7}));
+  EXPECT_EQ(data->recordLines, (std::vector<int64_t>{3, 4}));
+  // The delimiter is found in the first record, not its first line.
+  writeBytes(path("split.csv"), "\n\"a\nb\",c,t\n1,2,3\n");
+  data = loadCsvDataset(path("split.csv"));
+  ASSERT_TRUE(data) << data.error();
+  EXPECT_EQ(data->x, (std::vector<float>{1, 2}));
+  EXPECT_EQ(data->recordLines, std::vector<int64_t>{4});
+
+  writeBytes(path("open.csv"), "1,2,3\n4,\"5,6\n7,8,9\n");
+  EXPECT_EQ(loadCsvDataset(path("open.csv")).error(),
+            path("open.csv") +
+                ": record 1 (line 2): a quoted cell opened on line 2 is never closed");
+  writeBytes(path("after.csv"), "1,2,3\n4,\"5\"x,6\n");
+  EXPECT_EQ(loadCsvDataset(path("after.csv")).error(),
+            path("after.csv") + ": record 1 (line 2): text after the closing quote of column 2: "
+                                "'x,6'");
+  // A quoted cell is text, and a number only when its text is one.
+  writeBytes(path("text.csv"), "1,2,3\n4,\"five\",6\n");
+  EXPECT_EQ(loadCsvDataset(path("text.csv")).error(),
+            path("text.csv") + ": record 1 (line 2): column 2: expected a number, got 'five'");
+}
+
+// A gzipped CSV file reads as the plain one does, whatever its name.
+TEST_F(CsvTest, GzippedFile) {
+  writeBytes(path("data.csv"), "x,y,t\n1,2,3\n4,5,6\n");
+  ASSERT_EQ(std::system(("gzip -c " + path("data.csv") + " > " + path("data.csv.gz")).c_str()), 0);
+  Result<Dataset> plain = loadCsvDataset(path("data.csv"));
+  Result<Dataset> packed = loadCsvDataset(path("data.csv.gz"));
+  ASSERT_TRUE(packed) << packed.error();
+  EXPECT_EQ(packed->x, plain->x);
+  EXPECT_EQ(packed->targets, plain->targets);
+}
+
+// Bytes that would drive a terminal are shown escaped, and a long cell is cut.
+TEST_F(CsvTest, MessagesEscapeControlBytes) {
+  writeBytes(path("data.csv"), "1,2,3\n4,\x1b]0;owned\x07\xff\\,6\n");
+  EXPECT_EQ(loadCsvDataset(path("data.csv")).error(),
+            path("data.csv") + ": record 1 (line 2): column 2: expected a number, got "
+                               "'\\x1b]0;owned\\x07\\xff\\\\'");
+  writeBytes(path("long.csv"), "1,2,3\n4," + std::string(100, 'z') + ",6\n");
+  EXPECT_EQ(loadCsvDataset(path("long.csv")).error(),
+            path("long.csv") + ": record 1 (line 2): column 2: expected a number, got '" +
+                std::string(64, 'z') + "...'");
 }
 
 TEST_F(CsvTest, BadClassLabels) {
@@ -155,7 +211,7 @@ TEST_F(CsvTest, BadClassLabels) {
     writeBytes(path("data.csv"), std::string("1,2,0\n3,4,") + label + "\n");
     EXPECT_EQ(loadCsvDataset(path("data.csv"), labels).error(),
               path("data.csv") +
-                  ":2: column 3: a class label must be a non-negative integer, "
+                  ": record 1 (line 2): column 3: a class label must be a non-negative integer, "
                   "got '" +
                   label + "'");
   }
@@ -176,7 +232,8 @@ TEST_F(CsvTest, EmptyFilesAndBadOptions) {
   CsvOptions options;
   options.targetColumns = 3;
   EXPECT_EQ(loadCsvDataset(path("data.csv"), options).error(),
-            path("data.csv") + ":2: rows of 3 columns leave no features after 3 target columns");
+            path("data.csv") +
+                ": record 0 (line 2): rows of 3 columns leave no features after 3 target columns");
   options.targetColumns = -1;
   EXPECT_EQ(loadCsvDataset(path("data.csv"), options).error(),
             path("data.csv") + ": target columns must be at least 0, got -1");
@@ -194,8 +251,9 @@ TEST_F(CsvTest, EmptyFilesAndBadOptions) {
   options = {};
   options.labelColumn = 3;
   EXPECT_EQ(loadCsvDataset(path("data.csv"), options).error(),
-            path("data.csv") + ":2: label column 3 (counted from 0) does not exist in rows of 3 "
-                               "columns");
+            path("data.csv") +
+                ": record 0 (line 2): label column 3 (counted from 0) does not exist in rows of 3 "
+                "columns");
 }
 
 TEST_F(CsvTest, ReadsTheDiabetesFileOfTheFetchScript) {

@@ -11,10 +11,13 @@
 
 #include "kiln/Data.h"
 #include "kiln/CompiledModel.h"
+#include "data/DataFile.h"
 #include "IdxFiles.h"
 #include "TestFiles.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <zlib.h>
 
 #include <algorithm>
@@ -206,6 +209,47 @@ TEST_F(GzipTest, CorruptStream) {
   EXPECT_EQ(readIdxLabels(path("trailing.gz"), 10).error(),
             path("trailing.gz") + ": corrupt gzip data: 4 bytes after the end of the compressed "
                                   "stream");
+}
+
+// A data file, and what a gzipped one inflates to, is bounded; the bound is
+// a parameter so that a test need not write gigabytes (the stated limit is
+// MaxDataFileBytes).
+TEST_F(GzipTest, SizeLimitsBeforeAndAfterInflating) {
+  writeBytes(path("big.csv"), std::string(2000, '1'));
+  EXPECT_EQ(readDataFile(path("big.csv"), 1999).error(),
+            path("big.csv") + ": 2000 bytes, more than the limit of 1999 bytes on a data file");
+  EXPECT_TRUE(readDataFile(path("big.csv"), 2000));
+
+  // A bomb: a few hundred bytes that inflate to 1 MiB.
+  std::string bomb = gzip(std::string(1 << 20, '\0'));
+  ASSERT_LT(bomb.size(), 2000u);
+  writeBytes(path("bomb.gz"), bomb);
+  EXPECT_EQ(readDataFile(path("bomb.gz"), 1 << 19).error(),
+            path("bomb.gz") +
+                ": inflates to more than the limit of 524288 bytes on a data file "
+                "(the compressed file has " +
+                std::to_string(bomb.size()) + " bytes)");
+  Result<std::vector<uint8_t>> whole = readDataFile(path("bomb.gz"), 1 << 20);
+  ASSERT_TRUE(whole) << whole.error();
+  EXPECT_EQ(whole->size(), size_t(1) << 20);
+  EXPECT_EQ(MaxDataFileBytes, uint64_t(4) << 30);
+}
+
+// A device never ends, and is refused before a byte is read; so is a
+// directory. A pipe is read up to the limit.
+TEST_F(GzipTest, DevicesDirectoriesAndPipes) {
+  EXPECT_EQ(readDataFile("/dev/zero").error(), "/dev/zero: is a device or socket, not a file");
+  EXPECT_EQ(readDataFile(dir.string()).error(), dir.string() + ": is a directory, not a file");
+  ASSERT_EQ(mkfifo(path("pipe").c_str(), 0600), 0);
+  pid_t writer = fork();
+  ASSERT_GE(writer, 0);
+  if (writer == 0) {
+    std::ofstream(path("pipe"), std::ios::binary) << std::string(5000, 'x');
+    _exit(0);
+  }
+  EXPECT_EQ(readDataFile(path("pipe"), 4096).error(),
+            path("pipe") + ": more than the limit of 4096 bytes on a data file");
+  waitpid(writer, nullptr, 0);
 }
 
 TEST_F(GzipTest, IdxErrorsApplyToTheInflatedBytes) {

@@ -10,6 +10,7 @@
 
 #include "kiln/Fit.h"
 #include "kiln/Model.h"
+#include "train/LearningRate.h"
 #include "train/Progress.h"
 
 #include <gtest/gtest.h>
@@ -285,4 +286,31 @@ TEST(FitTest, HistoryInCheckpointsIsJson) {
   Result<std::vector<EpochRecord>> old = decodeHistory("1,0.3,0.5,nan,nan,0.001\n");
   ASSERT_FALSE(old);
   EXPECT_NE(old.error().find("older version"), std::string::npos) << old.error();
+}
+
+// fit turns a warm-up given as a fraction of the run into updates (the
+// log's lr column shows it rising), and warns when a run ends inside the
+// warm-up, as short runs of large batches did.
+TEST(FitTest, ScheduleUnitsResolveAndAWarmUpLongerThanTheRunIsReported) {
+  ScriptedRun run({9, 5, 4, 3, 2});
+  std::ostringstream err;
+  run.options.err = &err;
+  run.options.epochs = 4; // one full-batch update per epoch
+  run.model.trainer().setSchedule(*parseSchedule("constant(warmup=50%)"));
+  Result<FitState> state = fit(run.model, run.train, run.options);
+  ASSERT_TRUE(state) << state.error();
+  EXPECT_EQ(formatSchedule(run.model.trainer().schedule()), "constant(warmup=2)");
+  EXPECT_NEAR(state->history.epochs[0].learningRate, 0.05, 1e-7);
+  EXPECT_NEAR(state->history.epochs[1].learningRate, 0.1, 1e-7);
+  EXPECT_EQ(err.str(), "");
+
+  ScriptedRun shortRun({9, 5, 4});
+  shortRun.options.err = &err;
+  shortRun.options.epochs = 2;
+  shortRun.model.trainer().setSchedule(*parseSchedule("constant(warmup=10)"));
+  ASSERT_TRUE(fit(shortRun.model, shortRun.train, shortRun.options));
+  EXPECT_EQ(err.str(), "warning: the run's 2 updates (2 epochs of 1) end inside the schedule's "
+                       "warm-up of 10 updates: the learning rate never reaches its full value; "
+                       "give the warm-up in epochs or as a fraction of the run (warmup=5%), or "
+                       "train longer\n");
 }

@@ -246,3 +246,48 @@ TEST(LearningRateTest, FormatIsReadBack) {
 }
 
 } // namespace
+
+// Periods may count epochs or a fraction of the run: short tuning trials
+// with large batches never left a warm-up counted in updates.
+TEST(LearningRateTest, PeriodsInEpochsOrAFractionOfTheRun) {
+  Result<ScheduleInfo> given = parseSchedule("cosine(period=2epochs, warmup = 5 %)");
+  ASSERT_TRUE(given) << given.error();
+  EXPECT_EQ(formatSchedule(*given), "cosine(period=2epochs,warmup=5%)");
+  Result<ScheduleInfo> again = parseSchedule(formatSchedule(*given));
+  ASSERT_TRUE(again) << again.error();
+  EXPECT_EQ(again->units, given->units);
+  EXPECT_EQ(again->args, given->args);
+
+  // 8 epochs of 50 updates: 2 epochs are 100 updates, 5% of the run 20.
+  Result<ScheduleInfo> resolved = resolveScheduleUnits(*given, 50, 400);
+  ASSERT_TRUE(resolved) << resolved.error();
+  EXPECT_TRUE(resolved->units.empty());
+  EXPECT_EQ(resolved->args,
+            (std::vector<std::pair<std::string, double>>{{"period", 100}, {"warmup", 20}}));
+  EXPECT_EQ(warmupUpdates(*resolved), 20);
+  EXPECT_DOUBLE_EQ(scheduledRate(*resolved, 1.0, 19), 1.0);
+
+  // Rounded to updates; a step size or period of at least one.
+  resolved = resolveScheduleUnits(
+      *parseSchedule("step(step_size=0.001epochs,gamma=0.5,warmup=0.5epochs)"), 3, 0);
+  ASSERT_TRUE(resolved) << resolved.error();
+  EXPECT_EQ(resolved->args, (std::vector<std::pair<std::string, double>>{
+                                {"step_size", 1}, {"gamma", 0.5}, {"warmup", 2}}));
+  EXPECT_EQ(resolveScheduleUnits(*parseSchedule("constant(warmup=10%)"), 3, 0).error(),
+            "schedule constant: warmup = 10% of the run needs the run's length, which "
+            "kiln::fit knows: train with fit, or give it in updates or epochs");
+
+  EXPECT_EQ(parseSchedule("step(step_size=10,gamma=50%)").error(),
+            "schedule step: a unit for \"gamma\", which is not a count argument given "
+            "(step_size, period or warmup)");
+  EXPECT_EQ(parseSchedule("cosine(period=0epochs)").error(),
+            "schedule cosine: period = 0 epochs must be > 0");
+  EXPECT_EQ(parseSchedule("cosine(period=10,warmup=-5%)").error(),
+            "schedule cosine: warmup = -5% of the run must be >= 0");
+  ScheduleInfo twice = *parseSchedule("cosine(period=1epochs)");
+  twice.units.emplace_back("period", "run");
+  EXPECT_EQ(checkSchedule(twice).error(), "schedule cosine: two units for \"period\"");
+  twice.units = {{"period", "weeks"}};
+  EXPECT_EQ(checkSchedule(twice).error(),
+            "schedule cosine: unknown unit \"weeks\" of period (expected epochs or run)");
+}

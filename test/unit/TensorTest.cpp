@@ -142,6 +142,16 @@ TEST_F(BufferCheckTest, EmptyOrNegativeBatch) {
   expectUntouched();
 }
 
+// A batch is checked against the kernels' limit on a buffer before any
+// memory is taken: the largest buffer per sample counts (the features here).
+TEST_F(BufferCheckTest, BatchBeyondTheBufferLimit) {
+  EXPECT_TRUE(checkBatchSize(kernels.info(), MaxBufferElements / 4));
+  EXPECT_EQ(checkBatchSize(kernels.info(), MaxBufferElements / 4 + 1).error(),
+            "a batch of 536870912 samples needs 2147483648 elements in its features buffer "
+            "(536870912 x 4), over the limit of 2147483647 (2^31 - 1) on a buffer");
+  EXPECT_FALSE(checkBatchSize(kernels.info(), int64_t(1) << 62));
+}
+
 TEST_F(BufferCheckTest, LabelOutOfRange) {
   labels[3] = 12;
   EXPECT_EQ(model.trainStep({x, {8, 4}}, {labels, {8}}).error(),

@@ -15,6 +15,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <functional>
 #include <string>
@@ -186,6 +187,22 @@ TEST(FloatTargetTest, TrainerRejectsTargetsTheModelDoesNotTake) {
   EXPECT_EQ(trainer.evaluate(makeDataset(4, 2, 3)).error(),
             "made.csv: samples have 3 float targets but model 'lin' takes 1 float target");
   EXPECT_EQ(trainer.updates(), 0);
+}
+
+// An app that never calls initialize() trains from the initializers drawn
+// with its options' seed, not from zero weights (which left a classifier's
+// loss at log(classes)); initialize() and load() replace them.
+TEST(ModelInitializationTest, ConstructedModelsHoldInitialWeights) {
+  SoftmaxModel kernels(4, 3);
+  Model model(kernels, {/*batchSize=*/8, /*seed=*/3});
+  const std::vector<float> &weight = model.parameters().values(0);
+  EXPECT_TRUE(std::any_of(weight.begin(), weight.end(), [](float v) { return v != 0; }));
+
+  ParameterStore drawn(kernels.info());
+  ASSERT_TRUE(drawn.initialize(3));
+  EXPECT_EQ(weight, drawn.values(0));
+  ASSERT_TRUE(model.initialize(4));
+  EXPECT_NE(weight, drawn.values(0));
 }
 
 } // namespace

@@ -74,6 +74,11 @@ struct StateInfo {
 struct ScheduleInfo {
   std::string kind = "constant"; // constant, step, exponential, cosine
   std::vector<std::pair<std::string, double>> args; // e.g. {"period", 1000}
+  /// The count arguments (step_size, period, warmup) given in another unit
+  /// than updates, by name: "epochs" ({"period", "epochs"} with period 2:
+  /// two epochs' updates) or "run" (a fraction of the run's updates: 0.05
+  /// for "5%"). kiln::fit turns them into updates when the run starts.
+  std::vector<std::pair<std::string, std::string>> units;
 };
 
 /// One value a model compiled with training health (`kilnc --health`)

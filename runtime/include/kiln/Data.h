@@ -7,9 +7,13 @@
 //
 //   data/train-labels-idx1-ubyte: record 17: label 12 out of range [0, 10)
 //
-// Records are counted from 0, as in the file. A gzip-compressed file (as
-// published, train-images-idx3-ubyte.gz) is inflated transparently; messages
-// then count the bytes of the inflated data.
+// Records are counted from 0 in every format, as numpy indexes the rows of
+// an array. A gzip-compressed file of any format (as published,
+// train-images-idx3-ubyte.gz, or digits.csv.gz) is inflated transparently;
+// messages then count the bytes of the inflated data. A data file holds at
+// most MaxDataFileBytes bytes, inflated or not; a device such as /dev/zero is
+// refused. Text from a file is echoed with its control bytes and bytes
+// beyond ASCII escaped (\x1b), so that no message drives the terminal.
 //
 // Reads NumPy .npy files (format versions 1.0, 2.0 and 3.0; little-endian
 // f4, f8, i1, i2, i4, i8, u1, u2, u4, u8 and b1 in C order), also when
@@ -19,11 +23,12 @@
 //
 //   y.npy: record 3: label 12 out of range [0, 10)
 //
-// Reads numeric CSV files (one sample per line, features then targets) for
-// tabular sets; their errors name the file and the 1-based line, as an
-// editor counts:
+// Reads numeric CSV files (one sample per line, features then targets; cells
+// may be quoted as RFC 4180 says) for tabular sets; their errors name the
+// file, the record and its 1-based line, as an editor counts (the header is
+// line 1 and no record):
 //
-//   data.csv:17: expected 11 columns, got 10
+//   data.csv: record 15 (line 17): expected 11 columns, got 10
 //
 // Reads a text file as a byte-level language-modelling set (loadTextDataset).
 //
@@ -59,10 +64,22 @@ struct Dataset {
   int64_t labelsPerSample = 1;
   /// Where the samples came from (the image or CSV file), for messages.
   std::string source;
+  /// For a set read from a text file (CSV): the 1-based line of each record,
+  /// for messages; empty otherwise.
+  std::vector<int64_t> recordLines;
 
   /// Keeps only the first `n` samples (no-op when n >= count).
   void truncate(int64_t n);
 };
+
+/// The most bytes a data file of any format may hold, and the most a
+/// gzip-compressed one may inflate to: 4 GiB. Larger files are refused before
+/// their memory is taken.
+constexpr uint64_t MaxDataFileBytes = uint64_t(4) << 30;
+
+/// "record 3", or "record 3 (line 5)" for a set read from a text file: how
+/// messages name record `index` (counted from 0) of `data`.
+std::string describeRecord(const Dataset &data, int64_t index);
 
 /// The contents of an IDX image file (magic 0x00000803), as floats in [0, 1].
 struct IdxImages {

@@ -10,8 +10,8 @@
 //
 // and an app reads
 //
-//   MnistMlpModel model;
-//   model.initialize(/*seed=*/7);                 // check the Status
+//   MnistMlpModel model;                          // weights drawn from seed 1
+//   model.initialize(/*seed=*/7);                 // another seed; check the Status
 //   model.setHyperparam("lr", 0.05f);
 //   kiln::Result<float> loss = model.trainStep({x, {64, 784}}, {labels, {64}});
 //   kiln::Status s = model.predict({x, {64, 784}}, {logits, {64, 10}});
@@ -41,15 +41,18 @@ namespace kiln {
 
 class Model {
 public:
-  /// `compiled` must outlive the Model. Parameters start at zero until
-  /// initialize() or load().
+  /// `compiled` must outlive the Model. Parameters start drawn from their
+  /// initializers with options.seed (1 by default), as initialize() draws
+  /// them, never at zero: a model trains as constructed. initialize() draws
+  /// them again from another seed, load() replaces them.
   explicit Model(CompiledModel &compiled, TrainerOptions options = {});
   Model(const Model &) = delete;
   Model &operator=(const Model &) = delete;
 
   const ModelInfo &info() const { return compiled.info(); }
 
-  /// Draws every parameter from its initializer (see kiln/Init.h).
+  /// Draws every parameter from its initializer (see kiln/Init.h) with
+  /// `seed`, replacing the values drawn at construction.
   Status initialize(uint64_t seed);
 
   /// One optimisation step on a batch: `x` the features, f32[batch,

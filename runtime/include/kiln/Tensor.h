@@ -112,6 +112,18 @@ enum class BufferRole {
 /// viewed as.
 std::vector<int64_t> expectedShape(const ModelInfo &model, BufferRole role, int64_t batch);
 
+/// The most elements one buffer of a step may hold: 2^31 - 1, what the
+/// kernels' 32-bit indexing allows (the model language's limit on a
+/// tensor's element count).
+constexpr int64_t MaxBufferElements = 2147483647;
+
+/// Checks, before any memory is taken, that a step of `batch` samples keeps
+/// each of its buffers (features, labels or targets, predictions) within
+/// MaxBufferElements: "a batch of 100000000 samples needs 78400000000
+/// elements in its features buffer (100000000 x 784), over the limit of
+/// 2147483647 (2^31 - 1) on a buffer".
+Status checkBatchSize(const ModelInfo &model, int64_t batch);
+
 /// Checks the buffers of one training step against `model`, and returns the
 /// batch. `x` holds the features, f32[batch, inputShape...] (or, flattened,
 /// f32[batch, inputFeatures]); `labelsOrTargets` holds, for a model trained

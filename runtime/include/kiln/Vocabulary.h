@@ -127,6 +127,13 @@ inline constexpr ScheduleArgument CosineScheduleArguments[] = {
     {"min_lr", {0, Infinity, false, true}, 0.0, false},
     WarmupArgument};
 
+/// The units a count argument (step_size, period, warmup) may be given in,
+/// besides updates: epochs ("period=2epochs") and a fraction of the run's
+/// updates ("warmup=5%", stored as 0.05). Whole numbers of updates or not,
+/// they are rounded to updates when the run's length is known.
+inline constexpr std::string_view ScheduleUnitEpochs = "epochs";
+inline constexpr std::string_view ScheduleUnitRun = "run";
+
 /// Every learning-rate schedule kind, in the order messages list them.
 inline constexpr ScheduleKindRow ScheduleKinds[] = {
     {ScheduleKind::Constant, "constant", ConstantScheduleArguments},

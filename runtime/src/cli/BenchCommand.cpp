@@ -3,6 +3,7 @@
 #include "cli/Commands.h"
 #include "io/Json.h"
 #include "kiln/Bench.h"
+#include "kiln/Tensor.h"
 
 #include <fmt/format.h>
 
@@ -15,6 +16,8 @@ int runBench(const std::string &, const Config &config, CompiledModel &model, st
   const ModelInfo &info = model.info();
   if (config.batch < 1)
     return fail(err, "bench needs a batch size (--batch B), not 'full'");
+  if (Status status = checkBatchSize(info, config.batch); !status)
+    return fail(err, fmt::format("--batch {}: {}: lower --batch", config.batch, status.error()));
   model.setNumThreads(static_cast<int>(config.threads));
   BenchOptions options;
   options.batch = config.batch;

@@ -9,10 +9,16 @@
 #include "cli/Commands.h"
 #include "cli/Flags.h"
 #include "cli/Help.h"
+#include "core/ParseNumber.h"
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cstdlib>
 #include <iostream>
+#include <new>
+#include <stdexcept>
+#include <thread>
 
 namespace kiln {
 
@@ -47,6 +53,16 @@ Result<std::unique_ptr<Model>> loadCheckpointModel(CompiledModel &model, const C
 } // namespace cli
 
 namespace {
+
+/// The kernels' threads when --threads is not given (or 0): HL_NUM_THREADS
+/// where it holds a positive integer, as Halide's own runtime reads it, else
+/// one per core.
+int64_t defaultThreads() {
+  if (const char *text = std::getenv("HL_NUM_THREADS"))
+    if (std::optional<int64_t> threads = parseNumber<int64_t>(text); threads && *threads > 0)
+      return *threads;
+  return std::max<int64_t>(1, std::thread::hardware_concurrency());
+}
 
 /// "mlp" for "./build/mlp".
 std::string programName(int argc, const char *const *argv, const ModelInfo &info) {
@@ -95,11 +111,27 @@ int runMain(int argc, const char *const *argv, CompiledModel &model, std::ostrea
         << std::endl;
     return ExitUsage;
   }
+  if (config.threads == 0)
+    config.threads = defaultThreads();
   if (config.help) {
     printCommandUsage(out, program, info, *command, flags);
     return ExitSuccess;
   }
-  return command->run(program, config, model, out, err);
+  // Sizes are checked before memory is taken where they are known; what is
+  // left (a data set larger than the memory, a kernel's buffers) ends here
+  // with a message, not in an abort.
+  auto outOfMemory = [&] {
+    return fail(err, fmt::format("out of memory in '{} {}': use less data (--limit N) or a "
+                                 "smaller batch (--batch B)",
+                                 program, command->name));
+  };
+  try {
+    return command->run(program, config, model, out, err);
+  } catch (const std::bad_alloc &) {
+    return outOfMemory();
+  } catch (const std::length_error &) { // a vector longer than the address space
+    return outOfMemory();
+  }
 }
 
 int runMain(int argc, char **argv, CompiledModel &model) {

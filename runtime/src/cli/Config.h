@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace kiln::cli {
@@ -41,8 +42,8 @@ struct Config {
   int64_t epochs = 1;
   int64_t batch = 128;
   uint64_t seed = 1;
-  int64_t threads = 1;
-  int64_t limit = 0; // 0: all training samples
+  int64_t threads = 0; // 0: HL_NUM_THREADS if set, else one per core (runMain resolves it)
+  int64_t limit = 0;   // 0: every sample read; else the first N, before any split
   std::vector<float> hyperparams;
   std::optional<ScheduleInfo> schedule; // overrides the model file's
   std::string checkpointDir;
@@ -63,6 +64,9 @@ struct Config {
   std::string format = "safetensors";
   std::string layout = "kiln";
   bool help = false;
+  /// The flags as given, in order: name (without "--") and value ("" for a
+  /// flag without one); what tune repeats in its "train it again" line.
+  std::vector<std::pair<std::string, std::string>> givenFlags;
   // Language models: text generated after training.
   int64_t sample = 400;
   double temperature = 0.8;

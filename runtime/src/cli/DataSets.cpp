@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <limits>
 #include <string_view>
 
 namespace kiln::cli {
@@ -81,6 +82,8 @@ Result<Normalization> chooseNormalization(const Config &config, const ModelInfo 
 
 Result<TrainData> loadTrainData(const Config &config, const ModelInfo &info) {
   TrainData data;
+  // --limit: the samples read, before any part is split off.
+  int64_t limit = config.limit > 0 ? config.limit : std::numeric_limits<int64_t>::max();
   bool images = false; // where the features came from, for the normalization
   if (info.isLanguageModel()) {
     Result<DatasetSplit> split = loadTextDataset(config.dataPath, info.inputFeatures,
@@ -88,12 +91,14 @@ Result<TrainData> loadTrainData(const Config &config, const ModelInfo &info) {
     if (!split)
       return split.takeError();
     data.train = std::move(split->train);
+    data.train.truncate(limit);
     data.test = std::move(split->heldOut);
   } else if (isDirectory(config.dataPath)) {
     Result<MnistData> mnist = loadMnist(config.dataPath, info);
     if (!mnist)
       return mnist.takeError();
     data.train = std::move(mnist->train);
+    data.train.truncate(limit);
     data.test = std::move(mnist->test);
     images = true;
   } else {
@@ -101,6 +106,7 @@ Result<TrainData> loadTrainData(const Config &config, const ModelInfo &info) {
     Result<Dataset> all = loadLabelledFile(config.dataPath, config.labelsPath, config, info);
     if (!all)
       return all.takeError();
+    all->truncate(limit);
     if (!config.testDataPath.empty()) {
       Result<Dataset> test =
           loadLabelledFile(config.testDataPath, config.testLabelsPath, config, info);

@@ -29,7 +29,10 @@ struct TrainData {
 
 /// train and tune: the training set and the held-out sets that --data,
 /// --test-data, --test-fraction, --val-data and --val-fraction name, and the
-/// normalization --normalize asks for.
+/// normalization --normalize asks for. --limit N keeps the first N samples
+/// read from --data (of a text: the first N windows of its training part),
+/// before the test and validation parts are split off; sets read from files
+/// of their own keep all their samples.
 Result<TrainData> loadTrainData(const Config &config, const ModelInfo &info);
 
 /// Fits data.normalization on the training part and applies it to the held-out parts, as

@@ -185,12 +185,27 @@ std::vector<Flag> flagTable(const ModelInfo &info) {
                           "file (features, then targets on each line), or a .npy file of "
                           "features (with --labels)",
                           MnistTrainImages),
-       "", Fit | Eval | Predict, Fit | Eval | Predict, setString(&Config::dataPath)},
+       "", Fit | Eval | Predict, Fit | Eval | Predict, setString(&Config::dataPath),
+       {{Eval,
+         text ? "a text file: every byte-level window of the model's steps is measured"
+              : "the labelled set to measure: a directory (its t10k test files), an IDX image "
+                "file (its labels beside it or --labels), a CSV file (features, then targets "
+                "on each line), or a .npy file of features (with --labels)",
+         ""},
+        {Predict,
+         "the samples to predict: a directory (its t10k test images), an IDX image file, a "
+         "CSV file (features on each line; target columns, if there, are left out), or a .npy "
+         "file of features",
+         ""}}},
       {"labels", "FILE", "with a .npy or IDX --data: the file of its labels or targets", "",
        Fit | Eval, 0, setString(&Config::labelsPath)},
       {"label-column", "K",
        "with a CSV file: the 0-based column of the label (default: the last columns)", "",
-       Fit | Eval | Predict, 0, setInteger(&Config::labelColumn, 0)},
+       Fit | Eval | Predict, 0, setInteger(&Config::labelColumn, 0),
+       {{Predict,
+         "with a CSV file that also holds the targets: the 0-based column of the label, left "
+         "out (default: the last columns)",
+         ""}}},
       {"test-data", "PATH", "a separate test set (CSV or .npy) instead of --test-fraction", "",
        Fit, 0, setString(&Config::testDataPath)},
       {"test-labels", "FILE", "with a .npy --test-data: its labels", "", Fit, 0,
@@ -207,26 +222,36 @@ std::vector<Flag> flagTable(const ModelInfo &info) {
       {"val-fraction", "F",
        "the fraction of the training samples held out (drawn from the seed) to validate on "
        "after every epoch; the test set is then measured only at the end",
-       "0 (tune: 0.2)", Fit, 0, setFraction(&Config::valFraction, true)},
+       "0", Fit, 0, setFraction(&Config::valFraction, true),
+       {{Tune,
+         "the fraction of the training samples held out (drawn from the seed) to score the "
+         "trials on",
+         "0.2"}}},
       {"normalize", "KIND",
        "feature scaling fitted on the training samples and saved with the model: standard, "
        "minmax or none; auto is standard for CSV and .npy features, none for images and "
        "tokens",
        "auto", Fit, 0, setChoice(&Config::normalize, {"auto", "standard", "minmax", "none"})},
-      {"epochs", "N", "passes over the training set (tune: of every trial)", "1", Fit,
-       0, setInteger(&Config::epochs, 1)},
+      {"epochs", "N", "passes over the training set", "1", Fit, 0, setInteger(&Config::epochs, 1),
+       {{Tune, "passes over the training set in every trial", "1"}}},
       {"batch", "B",
        "samples per step (the last step of an epoch may have fewer); 'full' for full-batch "
        "gradient descent, 1 for stochastic",
-       "128", Fit | Eval | Predict | Bench, 0, setBatch},
-      {"seed", "S",
-       "seed of the initial weights and of the sample order (tune: also of the search)", "1",
-       Fit, 0,
-       setSeed},
-      {"threads", "T", "threads of the generated kernels (0: one per core; tune: shared by the jobs)", "1",
-       Fit | Eval | Predict | Bench, 0, setInteger(&Config::threads, 0)},
-      {"limit", "N", "train on the first N training samples only", "all", Fit, 0,
-       setInteger(&Config::limit, 1)},
+       "128", Fit | Eval | Predict | Bench, 0, setBatch,
+       {{Eval | Predict, "samples per call of the kernels: speed and memory, not the results",
+         "128"},
+        {Bench, "samples in the timed batch", "128"}}},
+      {"seed", "S", "seed of the initial weights and of the sample order", "1", Fit, 0, setSeed,
+       {{Tune, "seed of the initial weights, of the sample order and of the search", "1"}}},
+      {"threads", "T", "threads of the generated kernels (0: the default)",
+       "HL_NUM_THREADS if set, else one per core", Fit | Eval | Predict | Bench, 0,
+       setInteger(&Config::threads, 0),
+       {{Tune, "threads of the generated kernels, shared by the --jobs trials (0: the default)",
+         "HL_NUM_THREADS if set, else one per core"}}},
+      {"limit", "N",
+       "read only the first N samples of the training data, before the test and validation "
+       "parts are split off",
+       "all", Fit, 0, setInteger(&Config::limit, 1)},
       {"schedule", "SPEC",
        "learning-rate schedule, e.g. 'cosine(period=1000,warmup=100)' or 'constant'",
        formatSchedule(info.schedule), Fit, 0, setSchedule},
@@ -262,11 +287,11 @@ std::vector<Flag> flagTable(const ModelInfo &info) {
        "auto", Train, 0, setChoice(&Config::progress, {"auto", "bar", "lines"})},
       {"checkpoint", "FILE", "the checkpoint to load (written by train --checkpoint-dir)", "",
        Eval | Predict | Export, Eval | Predict | Export, setString(&Config::checkpoint)},
-      {"output", "PATH",
-       "predict: the CSV file to write (default: standard output); export: the file "
-       "(safetensors) or directory (npy) to write; tune: the directory for trials.csv, "
-       "trials.svg and best.safetensors (default: tune-<model>)",
-       "", Predict | Export | Tune, Export, setString(&Config::output)},
+      {"output", "PATH", "the file (safetensors) or directory (npy) to write", "",
+       Predict | Export | Tune, Export, setString(&Config::output),
+       {{Predict, "the CSV file to write", "standard output"},
+        {Tune, "the directory for trials.csv, trials.svg and best.safetensors",
+         "tune-<model>"}}},
       {"method", "METHOD",
        "the search: grid, random, coarse-to-fine, bayesian, genetic or manual (with --configs)",
        "random", Tune, 0,
@@ -322,6 +347,13 @@ std::vector<Flag> flagTable(const ModelInfo &info) {
   return flags;
 }
 
+FlagHelp Flag::helpOf(CommandBit command) const {
+  for (const FlagHelp &text : helpFor)
+    if (text.commands & command)
+      return text;
+  return {commands, help, defaultText};
+}
+
 namespace {
 
 const Flag *findFlag(const std::vector<Flag> &flags, const std::string &name, unsigned command) {
@@ -361,6 +393,7 @@ std::optional<std::string> parseArgs(const std::vector<std::string> &args,
     if (std::optional<std::string> expected = flag->set(config, value.value_or("")))
       return fmt::format("invalid value '{}' for '--{}': expected {}", *value, name, *expected);
     given.push_back(flag);
+    config.givenFlags.emplace_back(name, value.value_or(""));
   }
   if (config.help)
     return std::nullopt;

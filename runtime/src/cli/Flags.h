@@ -20,6 +20,15 @@ namespace kiln::cli {
 /// expected instead ("an integer >= 1").
 using FlagSetter = std::function<std::optional<std::string>(Config &, const std::string &)>;
 
+/// What a flag means to some of its commands, in their terms, in place of
+/// the row's help and default ("--output" is a CSV file to predict, a
+/// directory to tune).
+struct FlagHelp {
+  unsigned commands; // CommandBits this text is for
+  std::string help;
+  std::string defaultText;
+};
+
 /// One row of the flag table.
 struct Flag {
   std::string name;      // "epochs" for --epochs
@@ -29,6 +38,10 @@ struct Flag {
   unsigned commands;       // CommandBits that take the flag
   unsigned required;       // CommandBits that require it
   FlagSetter set;
+  std::vector<FlagHelp> helpFor = {}; // the texts of some commands, if they differ
+
+  /// The help and default `command` shows: its own text, else the row's.
+  FlagHelp helpOf(CommandBit command) const;
 };
 
 /// The flag table: the fixed flags, then one per hyperparameter.

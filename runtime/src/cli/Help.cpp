@@ -56,8 +56,12 @@ void printCommandUsage(std::ostream &out, const std::string &program, const Mode
     what = "Measures {} from a checkpoint on a data set: the loss and the task's metric.";
     break;
   case PredictCommand:
-    what = "Writes the predictions of {} from a checkpoint for every sample of a data set, "
-           "as CSV.";
+    what = info.task == "classification"
+               ? "Writes the predictions of {} from a checkpoint for every sample of a\n"
+                 "data set, as CSV: the predicted class and the softmax probability of every "
+                 "class\n(class,p_0,p_1,...)."
+               : "Writes the predictions of {} from a checkpoint for every sample of a\n"
+                 "data set, as CSV: the model's outputs (output_0,output_1,...).";
     break;
   case ExportCommand:
     what = "Writes the weights of {} from a checkpoint in a format PyTorch and numpy load "
@@ -83,11 +87,12 @@ void printCommandUsage(std::ostream &out, const std::string &program, const Mode
     if (!(flag.commands & command.bit))
       continue;
     std::string spelling = flag.valueName.empty() ? flag.name : flag.name + " " + flag.valueName;
-    std::string help = flag.help;
+    FlagHelp text = flag.helpOf(command.bit);
+    std::string help = text.help;
     if (flag.required & command.bit)
       help += " (required)";
-    else if (!flag.defaultText.empty())
-      help += fmt::format(" (default {})", flag.defaultText);
+    else if (!text.defaultText.empty())
+      help += fmt::format(" (default {})", text.defaultText);
     out << fmt::format("  --{:<{}}  {}\n", spelling, width, help);
   }
 }

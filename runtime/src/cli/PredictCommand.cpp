@@ -49,7 +49,9 @@ int runPredict(const std::string &, const Config &config, CompiledModel &model, 
   for (int64_t k = 0; k < outputs; ++k)
     header += fmt::format("{}{}_{}", header.empty() ? "" : ",", classifier ? "p" : "output", k);
   csv << header << '\n';
-  const int64_t batchSize = config.batch > 0 ? config.batch : 1024;
+  // A batch larger than the set would only take memory.
+  const int64_t batchSize =
+      std::max<int64_t>(1, std::min(config.batch > 0 ? config.batch : 1024, data->count));
   std::vector<float> predictions(static_cast<size_t>(batchSize * outputs));
   for (int64_t first = 0; first < data->count; first += batchSize) {
     int64_t batch = std::min(batchSize, data->count - first);

@@ -148,7 +148,6 @@ int runTrain(const std::string &, const Config &config, CompiledModel &model, st
   }
   if (Status status = normalizeData(trainer, *data); !status)
     return fail(err, status.error());
-  data->train.truncate(config.limit > 0 ? config.limit : data->train.count);
   out << summaryLine(trainer, params, *data, config, info) << std::endl;
 
   Result<FitState> run = fit(trainer, data->train, options, {}, std::move(start));

@@ -2,12 +2,16 @@
 
 #include "cli/Commands.h"
 #include "cli/DataSets.h"
+#include "cli/Flags.h"
 #include "kiln/Tune.h"
+#include "train/LearningRate.h"
 #include "train/Metrics.h"
 
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
+#include <cstring>
 #include <ostream>
 
 namespace kiln::cli {
@@ -29,15 +33,57 @@ std::vector<TuneRange> tuneSpaceOf(const ModelInfo &info, const Config &config) 
   return space;
 }
 
-/// "--lr 0.0123 --batch 64": a configuration as train flags.
-std::string asTrainFlags(const std::vector<TuneRange> &space, const TuneConfig &config) {
-  std::string flags;
-  for (size_t i = 0; i < space.size(); ++i) {
-    if (space[i].name.rfind("schedule.", 0) == 0)
-      continue; // part of --schedule, shown with the configuration
-    flags += fmt::format(" --{} {}", space[i].name, static_cast<float>(config[i]));
+/// `word` as a shell reads it back: as is when it holds only characters no
+/// shell treats specially, else in single quotes.
+std::string shellWord(const std::string &word) {
+  bool plain = !word.empty() && std::all_of(word.begin(), word.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || std::strchr("_-+=.,/:@%", c);
+  });
+  if (plain)
+    return word;
+  std::string quoted = "'";
+  for (char c : word)
+    quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return quoted + "'";
+}
+
+/// " --data d.csv --limit 3000 --lr 0.0123 --batch 64": the train flags that
+/// repeat the best trial. Every flag given to tune that train takes (the
+/// data, --limit, --epochs, fixed hyperparameters, ...), except the tuned
+/// ones; the validation fraction tune chose when none was given; then the
+/// best configuration, a tuned schedule argument as part of --schedule.
+std::string asTrainFlags(const Config &given, const std::vector<Flag> &flags,
+                         const std::vector<TuneRange> &space, const TuneConfig &best,
+                         ScheduleInfo schedule) {
+  auto tuned = [&](const std::string &name) {
+    return std::any_of(space.begin(), space.end(), [&](const TuneRange &r) {
+      return r.name == name || (name == "schedule" && r.name.rfind("schedule.", 0) == 0);
+    });
+  };
+  std::string line;
+  for (const auto &[name, value] : given.givenFlags) {
+    bool trainTakes = std::any_of(flags.begin(), flags.end(), [&](const Flag &flag) {
+      return flag.name == name && (flag.commands & TrainCommand);
+    });
+    if (trainTakes && !tuned(name))
+      line += " --" + name + (value.empty() ? "" : " " + shellWord(value));
   }
-  return flags;
+  if (given.valDataPath.empty() && !(given.valFraction > 0))
+    line += " --val-fraction 0.2";
+  bool scheduleTuned = false;
+  for (size_t i = 0; i < space.size(); ++i) {
+    if (space[i].name.rfind("schedule.", 0) != 0) {
+      line += fmt::format(" --{} {}", space[i].name, static_cast<float>(best[i]));
+      continue;
+    }
+    scheduleTuned = true;
+    for (auto &[argName, value] : schedule.args)
+      if (argName == space[i].name.substr(9))
+        value = best[i];
+  }
+  if (scheduleTuned)
+    line += " --schedule " + shellWord(formatSchedule(schedule));
+  return line;
 }
 
 } // namespace
@@ -66,7 +112,6 @@ int runTune(const std::string &program, const Config &given, CompiledModel &mode
   Result<Standardization> stats = normalizeSets(*data);
   if (!stats)
     return fail(err, stats.error());
-  data->train.truncate(config.limit > 0 ? config.limit : data->train.count);
 
   TuneSettings settings;
   settings.search.method = config.method;
@@ -124,7 +169,8 @@ int runTune(const std::string &program, const Config &given, CompiledModel &mode
   out << fmt::format("best model ({}): {}", bestPath, formatMetrics(info, "test", *test, true, false))
       << std::endl;
   out << fmt::format("trials: {0}/trials.csv, {0}/trials.svg; train it again with: {1} train{2}",
-                     settings.outputDir, program, asTrainFlags(space, best.values))
+                     settings.outputDir, program,
+                     asTrainFlags(given, flagTable(info), space, best.values, settings.schedule))
       << std::endl;
   return ExitSuccess;
 }

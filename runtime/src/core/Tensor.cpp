@@ -252,6 +252,21 @@ std::vector<int64_t> expectedShape(const ModelInfo &model, BufferRole role, int6
   return shape;
 }
 
+Status checkBatchSize(const ModelInfo &model, int64_t batch) {
+  const std::pair<const char *, int64_t> perSample[] = {
+      {"features", model.inputFeatures},
+      {"labels", model.targetFeatures > 0 ? 0 : model.labelsPerSample},
+      {"targets", model.targetFeatures},
+      {"predictions", model.outputFeatures}};
+  for (const auto &[buffer, elements] : perSample)
+    if (elements > 0 && batch > MaxBufferElements / elements)
+      return Error(fmt::format("a batch of {} samples needs {} elements in its {} buffer ({} x "
+                               "{}), over the limit of {} (2^31 - 1) on a buffer",
+                               batch, static_cast<unsigned __int128>(batch) * elements, buffer,
+                               batch, elements, MaxBufferElements));
+  return {};
+}
+
 Result<int64_t> checkTrainBuffers(const ModelInfo &model, std::string_view call,
                                   const TensorRef &x, const TensorRef &labelsOrTargets) {
   return checkTrain(model, call, Argument::of(x), Argument::of(labelsOrTargets));

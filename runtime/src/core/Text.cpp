@@ -2,6 +2,8 @@
 
 #include "core/Text.h"
 
+#include <fmt/format.h>
+
 namespace kiln {
 
 namespace {
@@ -25,6 +27,22 @@ std::vector<std::string_view> splitCommas(std::string_view text) {
       return cells;
     text.remove_prefix(comma + 1);
   }
+}
+
+std::string printableText(std::string_view text, size_t maxBytes) {
+  std::string shown;
+  for (size_t i = 0; i < text.size() && i < maxBytes; ++i) {
+    auto byte = static_cast<unsigned char>(text[i]);
+    if (byte == '\\')
+      shown += "\\\\";
+    else if (byte < 0x20 || byte >= 0x7f)
+      shown += fmt::format("\\x{:02x}", byte);
+    else
+      shown += static_cast<char>(byte);
+  }
+  if (text.size() > maxBytes)
+    shown += "...";
+  return shown;
 }
 
 } // namespace kiln

@@ -3,6 +3,8 @@
 #include "data/DataFile.h"
 #include "io/ReadFile.h"
 
+#include "kiln/Data.h"
+
 #include <fmt/format.h>
 #include <zlib.h>
 
@@ -17,8 +19,10 @@ bool isGzip(const std::vector<uint8_t> &bytes) {
   return bytes.size() >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b;
 }
 
-/// Inflates gzip data (one member or several, as `cat a.gz b.gz` makes).
-Result<std::vector<uint8_t>> gunzip(const std::string &path, const std::vector<uint8_t> &gz) {
+/// Inflates gzip data (one member or several, as `cat a.gz b.gz` makes), to
+/// at most `maxBytes` bytes: a small file may inflate to gigabytes.
+Result<std::vector<uint8_t>> gunzip(const std::string &path, const std::vector<uint8_t> &gz,
+                                    uint64_t maxBytes) {
   z_stream stream{};
   // 15 + 16: the largest window, and a gzip header and trailer.
   if (inflateInit2(&stream, 15 + 16) != Z_OK)
@@ -37,6 +41,9 @@ Result<std::vector<uint8_t>> gunzip(const std::string &path, const std::vector<u
     stream.avail_out = sizeof(chunk);
     int status = inflate(&stream, Z_NO_FLUSH);
     offset += slice - stream.avail_in;
+    if (bytes.size() + (sizeof(chunk) - stream.avail_out) > maxBytes)
+      return Error(fmt::format("{}: inflates to more than {} (the compressed file has {} bytes)",
+                               path, describeByteLimit(maxBytes, "a data file"), gz.size()));
     bytes.insert(bytes.end(), chunk, chunk + (sizeof(chunk) - stream.avail_out));
     if (status == Z_STREAM_END) {
       // Another member may follow; anything else after a member is damage.
@@ -61,12 +68,11 @@ Result<std::vector<uint8_t>> gunzip(const std::string &path, const std::vector<u
 
 } // namespace
 
-/// Reads a whole file into memory, inflating it when it is gzip-compressed.
-Result<std::vector<uint8_t>> readDataFile(const std::string &path) {
-  Result<std::vector<uint8_t>> bytes = readFileBytes(path);
+Result<std::vector<uint8_t>> readDataFile(const std::string &path, uint64_t maxBytes) {
+  Result<std::vector<uint8_t>> bytes = readFileBytes(path, maxBytes, "a data file");
   if (!bytes || !isGzip(*bytes))
     return bytes;
-  return gunzip(path, *bytes);
+  return gunzip(path, *bytes, maxBytes);
 }
 
 } // namespace kiln

@@ -49,6 +49,12 @@ Status checkTask(const ModelInfo &model) {
                            model.name, model.task));
 }
 
+std::string describeRecord(const Dataset &data, int64_t index) {
+  if (index >= 0 && index < static_cast<int64_t>(data.recordLines.size()))
+    return fmt::format("record {} (line {})", index, data.recordLines[static_cast<size_t>(index)]);
+  return fmt::format("record {}", index);
+}
+
 Status checkTokenIds(const Dataset &data, const ModelInfo &model) {
   if (!model.tokenInput || model.tokenLimit <= 0)
     return {};
@@ -58,10 +64,11 @@ Status checkTokenIds(const Dataset &data, const ModelInfo &model) {
     float id = data.x[static_cast<size_t>(bad)];
     int64_t record = bad / std::max<int64_t>(data.features, 1);
     if (std::isfinite(id) && std::floor(id) == id)
-      return Error(fmt::format("{}: record {}: token id {} out of range [0, {}) of model '{}'",
-                               data.source, record, id, model.tokenLimit, model.name));
-    return Error(fmt::format("{}: record {}: token id {} is not an integer", data.source,
-                             record, id));
+      return Error(fmt::format("{}: {}: token id {} out of range [0, {}) of model '{}'",
+                               data.source, describeRecord(data, record), id, model.tokenLimit,
+                               model.name));
+    return Error(fmt::format("{}: {}: token id {} is not an integer", data.source,
+                             describeRecord(data, record), id));
   }
   return {};
 }
@@ -98,8 +105,8 @@ Status checkDataset(const Dataset &data, const ModelInfo &model) {
   int64_t bad = firstLabelOutside(data.y.data(), static_cast<int64_t>(data.y.size()),
                                   model.numClasses);
   if (bad >= 0)
-    return Error(fmt::format("{}: record {}: label {} out of range [0, {}) of model '{}'",
-                             data.source, bad / data.labelsPerSample,
+    return Error(fmt::format("{}: {}: label {} out of range [0, {}) of model '{}'", data.source,
+                             describeRecord(data, bad / data.labelsPerSample),
                              data.y[static_cast<size_t>(bad)], model.numClasses, model.name));
   return {};
 }

@@ -9,6 +9,7 @@
 #include "kiln/Data.h"
 
 #include "core/Shape.h"
+#include "core/Text.h"
 #include "data/DataFile.h"
 #include "data/DatasetCheck.h"
 
@@ -123,7 +124,7 @@ std::string parseNpyHeader(std::string_view text, NpyHeader &header) {
     if (!parseString(key))
       return expected("a quoted key or '}'");
     if (!accept(':'))
-      return expected(fmt::format("':' after '{}'", key).c_str());
+      return expected(fmt::format("':' after '{}'", printableText(key)).c_str());
     if (key == "descr") {
       sawDescr = true;
       skipSpaces();
@@ -165,7 +166,7 @@ std::string parseNpyHeader(std::string_view text, NpyHeader &header) {
     } else {
       return fmt::format("unknown key '{}' (a .npy header has 'descr', 'fortran_order' and "
                          "'shape')",
-                         key);
+                         printableText(key));
     }
     if (!accept(',') && !(skipSpaces(), at < text.size() && text[at] == '}'))
       return expected("',' or '}'");
@@ -257,7 +258,7 @@ Result<NpyArray> readNpy(const std::string &path) {
   if (std::find(std::begin(Supported), std::end(Supported), type) == std::end(Supported))
     return Error(fmt::format("{}: unsupported dtype '{}' (reads f4, f8, i1, i2, i4, i8, u1, u2, "
                              "u4, u8 and b1)",
-                             path, header.descr));
+                             path, printableText(header.descr)));
   array.kind = type[0];
   array.itemBytes = type[1] - '0';
   if (order == '>' && array.itemBytes > 1)

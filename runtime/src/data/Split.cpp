@@ -17,6 +17,8 @@ void Dataset::truncate(int64_t n) {
     return;
   count = n;
   x.resize(static_cast<size_t>(n * features));
+  if (!recordLines.empty())
+    recordLines.resize(static_cast<size_t>(n));
   if (targetFeatures > 0)
     targets.resize(static_cast<size_t>(n * targetFeatures));
   else

@@ -2,7 +2,7 @@
 
 #include "kiln/Data.h"
 
-#include "io/ReadFile.h"
+#include "data/DataFile.h"
 
 #include <fmt/format.h>
 
@@ -10,10 +10,10 @@ namespace kiln {
 
 Result<DatasetSplit> loadTextDataset(const std::string &path, int64_t steps, int64_t classes,
                                      double heldOutFraction) {
-  Result<std::string> contents = readFileText(path);
+  Result<std::vector<uint8_t>> contents = readDataFile(path);
   if (!contents)
     return contents.takeError();
-  const std::string &text = *contents;
+  std::string_view text(reinterpret_cast<const char *>(contents->data()), contents->size());
   for (size_t i = 0; i < text.size(); ++i)
     if (static_cast<unsigned char>(text[i]) >= classes)
       return Error(fmt::format("{}: byte {}: value {} is not below the model's {} classes", path,
@@ -23,7 +23,7 @@ Result<DatasetSplit> loadTextDataset(const std::string &path, int64_t steps, int
                              heldOutFraction));
   // Windows of steps + 1 bytes, `steps` apart: inputs the first `steps`,
   // labels the last.
-  auto windows = [&](size_t begin, size_t end, const std::string &part) {
+  auto windows = [&](size_t begin, size_t end, const char *part) {
     Dataset data;
     data.source = path + part;
     data.features = steps;

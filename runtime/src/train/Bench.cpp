@@ -2,6 +2,7 @@
 #include "kiln/Bench.h"
 
 #include "kiln/Init.h"
+#include "kiln/Tensor.h"
 
 #include <fmt/format.h>
 
@@ -25,6 +26,8 @@ Result<BenchResult> benchmarkTrainStep(CompiledModel &model, const BenchOptions 
   const ModelInfo &info = model.info();
   if (options.batch < 1 || options.steps < 1 || options.warmup < 0)
     return Error("bench: batch and steps must be at least 1, warmup at least 0");
+  if (Status status = checkBatchSize(info, options.batch); !status)
+    return Error(fmt::format("bench: {}", status.error()));
   ParameterStore params(info);
   if (Status status = params.initialize(options.seed); !status)
     return Error(status.error());

@@ -10,6 +10,7 @@
 #include "kiln/Model.h"
 #include "core/ParseNumber.h"
 #include "io/Json.h"
+#include "train/LearningRate.h"
 #include "train/Metrics.h"
 #include "train/Progress.h"
 
@@ -71,6 +72,9 @@ public:
 
 private:
   bool keepsBest() const { return options.patience > 0 || options.restoreBest; }
+  /// Turns the schedule's periods in epochs or fractions of the run into
+  /// updates, and warns when the run would end inside the warm-up.
+  Status resolveSchedule(int64_t stepsPerEpoch);
   Status writeReports() const;
   Status saveCheckpoints(bool improved) const;
   /// Trains and measures one epoch; returns whether to stop after it.
@@ -92,6 +96,27 @@ Status FitRun::writeReports() const {
   if (!options.plotPath.empty())
     if (Status status = writeCurvesSvg(options.plotPath, state.history); !status)
       return status;
+  return {};
+}
+
+Status FitRun::resolveSchedule(int64_t stepsPerEpoch) {
+  const int64_t runUpdates = options.epochs * stepsPerEpoch;
+  Result<ScheduleInfo> schedule =
+      resolveScheduleUnits(trainer.schedule(), stepsPerEpoch, runUpdates);
+  if (!schedule)
+    return schedule.takeError();
+  trainer.setSchedule(*schedule);
+  // Short runs (tuning trials, large batches) may never reach the rate the
+  // schedule warms up to.
+  int64_t warmup = warmupUpdates(*schedule);
+  if (options.err && warmup > runUpdates)
+    *options.err << fmt::format("warning: the run's {} updates ({} epoch{} of {}) end inside "
+                                "the schedule's warm-up of {} updates: the learning rate never "
+                                "reaches its full value; give the warm-up in epochs or as a "
+                                "fraction of the run (warmup=5%), or train longer",
+                                runUpdates, options.epochs, options.epochs == 1 ? "" : "s",
+                                stepsPerEpoch, warmup)
+                 << std::endl;
   return {};
 }
 
@@ -252,6 +277,8 @@ Result<FitState> FitRun::run(const Dataset &train) {
     reset.emplace(StepCallbackReset{trainer});
   }
   const int64_t stepsPerEpoch = trainer.stepsPerEpoch(train.count);
+  if (Status status = resolveSchedule(stepsPerEpoch); !status)
+    return status.takeError();
   for (int64_t epoch = trainer.epochsDone() + 1; epoch <= options.epochs; ++epoch) {
     Result<bool> stop = runEpoch(train, epoch, stepsPerEpoch);
     if (!stop)

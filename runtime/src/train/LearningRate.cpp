@@ -54,6 +54,14 @@ template <typename Range, typename Name> std::string listNames(const Range &rang
   return out;
 }
 
+/// The unit argument `name` is given in: "epochs", "run", or "" for updates.
+std::string_view unitOf(const ScheduleInfo &schedule, std::string_view name) {
+  for (const auto &[argName, unit] : schedule.units)
+    if (argName == name)
+      return unit;
+  return {};
+}
+
 /// The value of argument `name`: as given, or its default.
 double argValue(const ScheduleInfo &schedule, const KindRule &kind, std::string_view name) {
   for (const auto &[argName, value] : schedule.args)
@@ -103,12 +111,40 @@ Status checkSchedule(const ScheduleInfo &schedule) {
         return Error(fmt::format("{}: argument \"{}\" given twice", where, name));
     if (!std::isfinite(value))
       return Error(fmt::format("{}: {} = {} is not a finite number", where, name, value));
+    if (std::string_view unit = unitOf(schedule, name); !unit.empty()) {
+      // Epochs and fractions of the run need not be whole; a period must
+      // come to at least one update, which the rounding sees to.
+      bool positive = rule->range.low > 0;
+      if (value < 0 || (positive && value == 0))
+        return Error(fmt::format("{}: {} = {} must be {} 0", where, name,
+                                 unit == vocabulary::ScheduleUnitRun
+                                     ? fmt::format("{}% of the run", value * 100)
+                                     : fmt::format("{} epochs", value),
+                                 positive ? ">" : ">="));
+      continue;
+    }
     if (rule->range.integer && value != std::floor(value))
       return Error(fmt::format("{}: {} = {} is not an integer", where, name, value));
     if (value < rule->range.low || (rule->range.lowOpen && value == rule->range.low) ||
         value > maxValue(*rule))
       return Error(fmt::format("{}: {} = {} is out of range {}", where, name, value,
                                vocabulary::formatRange(rule->range)));
+  }
+  for (size_t i = 0; i < schedule.units.size(); ++i) {
+    const auto &[name, unit] = schedule.units[i];
+    const ArgRule *rule = findArg(*kind, name);
+    bool given = std::any_of(schedule.args.begin(), schedule.args.end(),
+                             [&](const auto &arg) { return arg.first == name; });
+    if (!rule || !given || !rule->range.integer)
+      return Error(fmt::format("{}: a unit for \"{}\", which is not a count argument given "
+                               "(step_size, period or warmup)",
+                               where, name));
+    if (unit != vocabulary::ScheduleUnitEpochs && unit != vocabulary::ScheduleUnitRun)
+      return Error(fmt::format("{}: unknown unit \"{}\" of {} (expected {} or {})", where, unit,
+                               name, vocabulary::ScheduleUnitEpochs, vocabulary::ScheduleUnitRun));
+    for (size_t j = 0; j < i; ++j)
+      if (schedule.units[j].first == name)
+        return Error(fmt::format("{}: two units for \"{}\"", where, name));
   }
   for (const ArgRule &rule : kind->arguments) {
     if (!rule.requiredOnCommandLine)
@@ -165,6 +201,13 @@ private:
           skipSpace();
           if (!parseNumber(value))
             return false;
+          skipSpace();
+          if (consume('%')) {
+            value /= 100;
+            schedule.units.emplace_back(name, vocabulary::ScheduleUnitRun);
+          } else if (consumeWord("epochs") || consumeWord("epoch")) {
+            schedule.units.emplace_back(name, vocabulary::ScheduleUnitEpochs);
+          }
           schedule.args.emplace_back(std::move(name), value);
           skipSpace();
         } while (consume(','));
@@ -191,6 +234,13 @@ private:
     return false;
   }
 
+  bool consumeWord(std::string_view word) {
+    if (text.substr(pos, word.size()) != word)
+      return false;
+    pos += word.size();
+    return true;
+  }
+
   static bool isNameStart(char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
   }
@@ -205,11 +255,12 @@ private:
     return true;
   }
 
-  /// A decimal number such as 100, 0.5 or 1e-4.
+  /// A decimal number such as 100, 0.5 or 1e-4 (not the "e" of a unit).
   bool parseNumber(double &out) {
     size_t start = pos;
     while (pos < text.size() &&
-           std::string_view("0123456789.eE+-").find(text[pos]) != std::string_view::npos)
+           std::string_view("0123456789.eE+-").find(text[pos]) != std::string_view::npos &&
+           text.substr(pos, 5) != "epoch")
       ++pos;
     const char *begin = text.data() + start, *end = text.data() + pos;
     auto [stop, code] = std::from_chars(begin, end, out);
@@ -234,9 +285,41 @@ std::string formatSchedule(const ScheduleInfo &schedule) {
   if (schedule.args.empty())
     return schedule.kind;
   std::string out = schedule.kind + "(";
-  for (size_t i = 0; i < schedule.args.size(); ++i)
-    out += fmt::format("{}{}={}", i ? "," : "", schedule.args[i].first, schedule.args[i].second);
+  for (size_t i = 0; i < schedule.args.size(); ++i) {
+    const auto &[name, value] = schedule.args[i];
+    std::string_view unit = unitOf(schedule, name);
+    if (unit == vocabulary::ScheduleUnitRun)
+      out += fmt::format("{}{}={}%", i ? "," : "", name, value * 100);
+    else
+      out += fmt::format("{}{}={}{}", i ? "," : "", name, value, unit);
+  }
   return out + ")";
+}
+
+Result<ScheduleInfo> resolveScheduleUnits(const ScheduleInfo &schedule, int64_t updatesPerEpoch,
+                                          int64_t runUpdates) {
+  ScheduleInfo resolved = schedule;
+  resolved.units.clear();
+  const KindRule *kind = findKind(schedule.kind);
+  for (auto &[name, value] : resolved.args) {
+    std::string_view unit = unitOf(schedule, name);
+    if (unit.empty() || !kind)
+      continue;
+    double updates = unit == vocabulary::ScheduleUnitEpochs ? value * double(updatesPerEpoch)
+                                                            : value * double(runUpdates);
+    if (unit == vocabulary::ScheduleUnitRun && runUpdates <= 0)
+      return Error(fmt::format("schedule {}: {} = {}% of the run needs the run's length, which "
+                               "kiln::fit knows: train with fit, or give it in updates or epochs",
+                               schedule.kind, name, value * 100));
+    const ArgRule *rule = findArg(*kind, name);
+    value = std::min(std::max(std::round(updates), rule ? rule->range.low : 0.0), MaxInteger);
+  }
+  return resolved;
+}
+
+int64_t warmupUpdates(const ScheduleInfo &schedule) {
+  const KindRule *kind = findKind(schedule.kind);
+  return kind ? static_cast<int64_t>(argValue(schedule, *kind, "warmup")) : 0;
 }
 
 double scheduledRate(const ScheduleInfo &schedule, double baseLr, int64_t step) {

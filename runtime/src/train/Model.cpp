@@ -9,7 +9,13 @@
 namespace kiln {
 
 Model::Model(CompiledModel &compiled, TrainerOptions options)
-    : compiled(compiled), params(compiled.info()), training(compiled, params, options) {}
+    : compiled(compiled), params(compiled.info()), training(compiled, params, options) {
+  // Never zero weights, which train to nothing (a classifier's loss stays at
+  // log(classes)): drawn from the options' seed until initialize() or load()
+  // says otherwise. The compiler checks every initializer, so this cannot
+  // fail on a generated model; if it did, initialize() reports why.
+  (void)params.initialize(options.seed);
+}
 
 Status Model::initialize(uint64_t seed) { return params.initialize(seed); }
 

@@ -134,6 +134,16 @@ Result<EpochStats> Trainer::trainEpoch(const Dataset &data) {
   const int64_t features = data.features;
   const int64_t batchSize =
       opts.batchSize > 0 ? std::min(opts.batchSize, data.count) : data.count;
+  if (Status status = checkBatchSize(model.info(), batchSize); !status)
+    return Error(fmt::format("{}: {}", data.source, status.error()));
+  // Outside kiln::fit, which resolves them for the whole run, periods in
+  // epochs become updates here; a fraction of the run cannot.
+  if (!lrSchedule.units.empty()) {
+    Result<ScheduleInfo> resolved = resolveScheduleUnits(lrSchedule, stepsPerEpoch(data.count), 0);
+    if (!resolved)
+      return resolved.takeError();
+    lrSchedule = std::move(*resolved);
+  }
   batchX.resize(static_cast<size_t>(batchSize * features));
   batchY.resize(data.targetFeatures > 0 ? 0 : static_cast<size_t>(batchSize * data.labelsPerSample));
   batchTargets.resize(static_cast<size_t>(batchSize * data.targetFeatures));

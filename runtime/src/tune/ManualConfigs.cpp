@@ -67,11 +67,12 @@ Result<std::vector<TuneConfig>> readManualConfigs(const std::string &path,
           for (const TuneRange &range : space)
             known.push_back(range.name);
           return Error(fmt::format("{}:{}: unknown hyperparameter '{}' (the search space has {})",
-                                   path, lineNumber, cell, fmt::join(known, ", ")));
+                                   path, lineNumber, printableText(cell), fmt::join(known, ", ")));
         }
         size_t index = static_cast<size_t>(it - space.begin());
         if (std::find(columnRange.begin(), columnRange.end(), index) != columnRange.end())
-          return Error(fmt::format("{}:{}: column '{}' appears twice", path, lineNumber, cell));
+          return Error(fmt::format("{}:{}: column '{}' appears twice", path, lineNumber,
+                                   printableText(cell)));
         columnRange.push_back(index);
       }
       for (size_t r = 0; r < space.size(); ++r)
@@ -90,7 +91,7 @@ Result<std::vector<TuneConfig>> readManualConfigs(const std::string &path,
       std::optional<double> parsed = parseNumber<double>(cells[c], /*allowPlus=*/true);
       if (!parsed)
         return Error(fmt::format("{}:{}: {}: '{}' is not a number", path, lineNumber, range.name,
-                                 cells[c]));
+                                 printableText(cells[c])));
       double value = *parsed;
       std::string problem = checkValue(range, value);
       if (!problem.empty())

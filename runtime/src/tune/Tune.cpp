@@ -356,7 +356,7 @@ Result<TuneHistory> runSearch(CompiledModel &model, const TuneSettings &settings
         int status = 0;
         Result<std::string> result = Error("the trial wrote no result");
         if (children[j] >= 0 && waitpid(children[j], &status, 0) >= 0)
-          result = readFileText(trialPath(n, "result"));
+          result = readFileText(trialPath(n, "result"), 1 << 20, "a trial's result");
         if (!result || !decodeOutcome(*result, outcomes[j])) {
           outcomes[j].record.status = "failed";
           outcomes[j].message = children[j] < 0 ? "cannot start a process"
