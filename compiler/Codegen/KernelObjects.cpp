@@ -23,6 +23,7 @@
 #include <cctype>
 #include <cerrno>
 #include <fstream>
+#include <new>
 #include <sched.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
@@ -153,6 +154,8 @@ private:
       }
     } catch (const Halide::Error &e) {
       return "code generation failed for kernel " + task.name + ": " + e.what();
+    } catch (const std::bad_alloc &) {
+      return "out of memory compiling kernel " + task.name;
     }
     return "";
   }

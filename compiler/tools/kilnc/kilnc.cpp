@@ -37,6 +37,7 @@
 #include <cstdlib>
 #include <functional>
 #include <iostream>
+#include <new>
 #include <optional>
 #include <sstream>
 #include <unistd.h>
@@ -621,6 +622,9 @@ int main(int argc, char **argv) {
     status = compile(opts, timer);
   } catch (const Halide::Error &e) {
     std::cerr << "kilnc: error: code generation failed: " << e.what() << "\n";
+    status = 1;
+  } catch (const std::bad_alloc &) {
+    std::cerr << "kilnc: error: out of memory compiling '" << opts.input << "'\n";
     status = 1;
   }
   if (opts.time)
