@@ -49,16 +49,19 @@ std::optional<ModelSummary> kiln::summarizeModel(const ast::Model &model, Diagno
   }
 
   llvm::DenseMap<const ast::Expr *, const ast::Binding *> bindingOf;
-  for (const ast::Binding &binding : model.bindings) {
+  for (const ast::Binding &binding : model.bindings)
     bindingOf[binding.value.get()] = &binding;
-    if (binding.name == "loss") {
-      summary.loss = expressionText(*binding.value);
-      summary.lossLine = binding.loc.line;
-    }
-  }
+  // @forward returns the loss, then the prediction.
+  auto forward = *module->getOps<func::FuncOp>().begin();
+  Value loss = forward.front().getTerminator()->getOperand(0);
   for (const ImportedCall &call : calls) {
-    if (call.isLoss)
+    if (call.isLoss) {
+      if (call.result == loss) {
+        summary.loss = expressionText(*call.call);
+        summary.lossLine = call.call->loc.line;
+      }
       continue;
+    }
     SummaryLayer row;
     row.name = call.layer;
     if (const ast::Binding *binding = bindingOf.lookup(call.call))
