@@ -64,16 +64,21 @@ std::string shapeText(const std::vector<int64_t> &shape, const std::string &batc
   return text + "]";
 }
 
+std::string trainableText(const SummaryParameter &p) {
+  return !p.affectsLoss ? "unused" : p.trainable ? "yes" : "no";
+}
+
 /// A layer is trainable when all its parameters are, not when none is, and
-/// partly otherwise (batch_norm: its scale and shift, not its statistics).
+/// partly otherwise (batch_norm: its scale and shift, not its statistics);
+/// unused when the loss depends on none of them.
 std::string trainableText(const SummaryLayer &layer) {
-  size_t trainable = std::count_if(layer.parameters.begin(), layer.parameters.end(),
-                                   [](const SummaryParameter &p) { return p.trainable; });
   if (layer.parameters.empty())
     return "";
-  if (trainable == layer.parameters.size())
-    return "yes";
-  return trainable == 0 ? "no" : "partly";
+  std::string first = trainableText(layer.parameters.front());
+  for (const SummaryParameter &p : layer.parameters)
+    if (trainableText(p) != first)
+      return "partly";
+  return first;
 }
 
 enum Column { Line, Layer, Binding, Shape, Parameters, Trainable, NumColumns };
@@ -92,7 +97,7 @@ std::vector<Row> tableRows(const ModelSummary &summary) {
                     trainableText(layer)});
     for (const SummaryParameter &p : layer.parameters)
       rows.push_back({"", "  " + p.name, "", shapeText(p.shape, summary.batchName),
-                      grouped(elementCount(p.shape)), p.trainable ? "yes" : "no"});
+                      grouped(elementCount(p.shape)), trainableText(p)});
   }
   return rows;
 }
@@ -104,6 +109,10 @@ SummaryTotals summaryTotals(const ModelSummary &summary) {
   for (const SummaryLayer &layer : summary.layers)
     for (const SummaryParameter &p : layer.parameters) {
       int64_t count = elementCount(p.shape);
+      if (!p.affectsLoss) {
+        totals.unused += count;
+        continue;
+      }
       totals.parameters += count;
       if (p.trainable)
         totals.trainable += count;
@@ -143,8 +152,11 @@ void printSummary(const ModelSummary &summary, std::ostream &os) {
   os << "Parameters: " << grouped(totals.parameters) << " ("
      << byteSize(totals.parameters * kBytesPerValue) << " in float32)\n"
      << "  trainable: " << grouped(totals.trainable) << "\n"
-     << "  not trainable: " << grouped(totals.parameters - totals.trainable) << "\n"
-     << "Loss: " << summary.loss << " (line " << summary.lossLine << ")\n"
+     << "  not trainable: " << grouped(totals.parameters - totals.trainable) << "\n";
+  if (totals.unused)
+    os << "Unused: " << grouped(totals.unused)
+       << " parameters do not affect the loss; the compiled model leaves them out\n";
+  os << "Loss: " << summary.loss << " (line " << summary.lossLine << ")\n"
      << "Optimizer: " << summary.optimizer;
   if (summary.optimizerStates.empty()) {
     os << ", no state\n";

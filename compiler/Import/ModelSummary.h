@@ -28,6 +28,9 @@ struct SummaryParameter {
   /// False for frozen parameters (`trainable = false`) and running
   /// statistics, which no optimizer updates.
   bool trainable = true;
+  /// False for a trainable parameter the loss does not depend on: training
+  /// leaves it out of the compiled model (kilnc warns about it).
+  bool affectsLoss = true;
 };
 
 /// One row of the table: an input or label, or a layer call.
@@ -62,6 +65,8 @@ struct ModelSummary {
 struct SummaryTotals {
   int64_t parameters = 0;
   int64_t trainable = 0;
+  /// Parameters that do not affect the loss, counted in neither of the above.
+  int64_t unused = 0;
   /// Optimizer state: one value per state tensor per trainable element.
   int64_t optimizerValues = 0;
 };

@@ -11,10 +11,28 @@
 #include "Import/Importer.h"
 
 #include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/SmallPtrSet.h"
 
 using namespace mlir;
 using namespace kiln;
 using namespace kiln::importer;
+
+/// The parameters `loss` depends on: those training updates (Autodiff warns
+/// about the others and leaves them out).
+static llvm::SmallPtrSet<Operation *, 16> paramsOfLoss(Value loss) {
+  llvm::SmallPtrSet<Operation *, 16> params, seen;
+  SmallVector<Operation *> work{loss.getDefiningOp()};
+  while (!work.empty()) {
+    Operation *op = work.pop_back_val();
+    if (!op || !seen.insert(op).second)
+      continue;
+    if (isa<ParamOp>(op))
+      params.insert(op);
+    for (Value operand : op->getOperands())
+      work.push_back(operand.getDefiningOp());
+  }
+  return params;
+}
 
 static std::vector<int64_t> summaryShape(Type type) {
   std::vector<int64_t> shape;
@@ -54,6 +72,7 @@ std::optional<ModelSummary> kiln::summarizeModel(const ast::Model &model, Diagno
   // @forward returns the loss, then the prediction.
   auto forward = *module->getOps<func::FuncOp>().begin();
   Value loss = forward.front().getTerminator()->getOperand(0);
+  llvm::SmallPtrSet<Operation *, 16> trained = paramsOfLoss(loss);
   for (const ImportedCall &call : calls) {
     if (call.isLoss) {
       if (call.result == loss) {
@@ -69,8 +88,8 @@ std::optional<ModelSummary> kiln::summarizeModel(const ast::Model &model, Diagno
     row.line = call.call->loc.line;
     row.shape = summaryShape(call.result.getType());
     for (ParamOp param : call.params)
-      row.parameters.push_back(
-          {param.getName().str(), summaryShape(param.getType()), !param.getFrozen()});
+      row.parameters.push_back({param.getName().str(), summaryShape(param.getType()),
+                                !param.getFrozen(), param.getFrozen() || trained.contains(param)});
     summary.layers.push_back(std::move(row));
   }
 
