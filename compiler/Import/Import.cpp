@@ -174,6 +174,7 @@ FailureOr<Value> Importer::importCall(const ast::Expr &call) {
     return failure();
   Block *block = builder.getInsertionBlock();
   Operation *before = block->empty() ? nullptr : &block->back();
+  namedLayer.clear();
   FailureOr<Value> result = (this->*(rule->build))(args);
   if (failed(result))
     return failure();
@@ -190,6 +191,14 @@ FailureOr<Value> Importer::importCall(const ast::Expr &call) {
                                      ", too large: " + *problem);
         }
   origins[*result] = call.name + "(...)";
+  if (importedCalls) {
+    ImportedCall record{&call, namedLayer.empty() ? call.name : namedLayer, *result};
+    record.isLoss = losses.count(*result) != 0;
+    for (Operation &op : made)
+      if (auto param = dyn_cast<ParamOp>(op))
+        record.params.push_back(param);
+    importedCalls->push_back(std::move(record));
+  }
   return result;
 }
 

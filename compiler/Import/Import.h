@@ -4,6 +4,7 @@
 
 #include "Frontend/AST.h"
 #include "Frontend/Diagnostics.h"
+#include "Import/ModelSummary.h"
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/OwningOpRef.h"
@@ -16,6 +17,13 @@ namespace kiln {
 /// through `diags`; returns null after any error.
 mlir::OwningOpRef<mlir::ModuleOp> importModel(const ast::Model &model, DiagnosticEngine &diags,
                                               mlir::MLIRContext &context);
+
+/// Imports `model` as importModel does and returns its summary table: each
+/// input and layer call with its output shape and parameters, the loss and
+/// the optimizer's state (Summarize.cpp); nullopt after any error, reported
+/// through `diags` as importModel reports it.
+std::optional<ModelSummary> summarizeModel(const ast::Model &model, DiagnosticEngine &diags,
+                                           mlir::MLIRContext &context);
 
 } // namespace kiln
 

@@ -25,6 +25,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace kiln::importer {
 
@@ -100,12 +101,26 @@ struct LossInfo {
   llvm::StringRef task;
 };
 
+/// One call of the model file as imported, for the model summary: the
+/// layer's name ("dense0", or the call's name when the layer has none), its
+/// value and the parameters it made.
+struct ImportedCall {
+  const ast::Expr *call;
+  std::string layer;
+  Value result;
+  llvm::SmallVector<ParamOp, 4> params = {};
+  bool isLoss = false;
+};
+
 class Importer {
 public:
   Importer(const ast::Model &model, kiln::DiagnosticEngine &diags, mlir::MLIRContext &context)
       : model(model), diags(diags), builder(&context) {}
 
   mlir::OwningOpRef<mlir::ModuleOp> run();
+
+  /// When set, every call imported is recorded here, inner calls first.
+  std::vector<ImportedCall> *importedCalls = nullptr;
 
   // Layers (Layers.cpp).
   FailureOr<Value> buildDense(BoundArgs &args);
@@ -174,7 +189,8 @@ private:
                  ast::SourceLoc l, bool trainable = true);
   /// The next name of a layer kind: "dense0", "dense1", ...
   std::string layerName(llvm::StringRef kind) {
-    return (kind + llvm::Twine(layerCounts[kind]++)).str();
+    namedLayer = (kind + llvm::Twine(layerCounts[kind]++)).str();
+    return namedLayer;
   }
   /// The value of argument i, or `otherwise` when it was not given.
   int64_t intArg(const BoundArgs &args, size_t i, int64_t otherwise) const;
@@ -202,6 +218,8 @@ private:
   /// from one bound later (or by itself) for a precise message.
   const ast::Binding *currentBinding = nullptr;
   llvm::StringMap<unsigned> layerCounts;
+  /// The name layerName last gave, for ImportedCall.
+  std::string namedLayer;
   std::string batchName = "batch";
   /// The expression text a value came from, for diagnostics.
   llvm::DenseMap<Value, std::string> origins;

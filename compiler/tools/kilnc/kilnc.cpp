@@ -46,7 +46,7 @@ using namespace kiln;
 
 namespace {
 
-enum class Emit { Ast, Mlir, MlirTrain, MlirFused, MlirKernels, HalideStmt, Lib, Exe };
+enum class Emit { Ast, Mlir, Summary, MlirTrain, MlirFused, MlirKernels, HalideStmt, Lib, Exe };
 
 /// The stages --emit writes, in pipeline order.
 struct EmitKind {
@@ -57,6 +57,7 @@ struct EmitKind {
 const EmitKind kEmitKinds[] = {
     {"ast", Emit::Ast, "the parsed syntax tree"},
     {"mlir", Emit::Mlir, "the imported kiln dialect (@forward)"},
+    {"summary", Emit::Summary, "a table of layers, output shapes, parameters (OUT, else stdout)"},
     {"mlir-train", Emit::MlirTrain, "after autodiff (@train_step with kiln.param_grad)"},
     {"mlir-fused", Emit::MlirFused, "after the optimizer pass (in-place updates placed)"},
     {"mlir-kernels", Emit::MlirKernels, "after partitioning into kiln.kernel fusion groups"},
@@ -474,6 +475,13 @@ int compile(const Options &opts, PhaseTimer &timer) {
   sourceMgr.AddNewSourceBuffer(llvm::MemoryBuffer::getMemBufferCopy(file.text(), file.path()),
                                llvm::SMLoc());
   mlir::SourceMgrDiagnosticHandler diagHandler(sourceMgr, &context, llvm::errs());
+  if (opts.emit == Emit::Summary) {
+    std::optional<ModelSummary> summary = summarizeModel(*model, diags, context);
+    std::string err = summary ? writeSummary(*summary, opts.output) : "";
+    if (!err.empty())
+      std::cerr << "kilnc: error: " << err << "\n";
+    return summary && err.empty() ? 0 : 1;
+  }
   mlir::OwningOpRef<mlir::ModuleOp> module = importModel(*model, diags, context);
   if (!module)
     return 1;
