@@ -61,7 +61,9 @@ std::string asTrainFlags(const Config &given, const std::vector<Flag> &flags,
     });
   };
   std::string line;
-  for (const auto &[name, value] : given.givenFlags) {
+  for (const auto &givenFlag : given.givenFlags) {
+    // Not a structured binding: C++17 lambdas cannot capture one.
+    const std::string &name = givenFlag.first, &value = givenFlag.second;
     bool trainTakes = std::any_of(flags.begin(), flags.end(), [&](const Flag &flag) {
       return flag.name == name && (flag.commands & TrainCommand);
     });

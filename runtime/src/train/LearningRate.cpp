@@ -131,7 +131,9 @@ Status checkSchedule(const ScheduleInfo &schedule) {
                                vocabulary::formatRange(rule->range)));
   }
   for (size_t i = 0; i < schedule.units.size(); ++i) {
-    const auto &[name, unit] = schedule.units[i];
+    // Not a structured binding: C++17 lambdas cannot capture one.
+    const std::string &name = schedule.units[i].first;
+    const std::string &unit = schedule.units[i].second;
     const ArgRule *rule = findArg(*kind, name);
     bool given = std::any_of(schedule.args.begin(), schedule.args.end(),
                              [&](const auto &arg) { return arg.first == name; });
