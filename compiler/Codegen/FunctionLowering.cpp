@@ -12,6 +12,7 @@
 #include "Codegen/ModelManifest.h"
 
 #include "llvm/Support/raw_ostream.h"
+#include "llvm/ADT/StringMap.h"
 #include "llvm/Support/xxhash.h"
 
 #include <cctype>
@@ -128,11 +129,34 @@ Tensor FunctionLowering::tensorOf(Value v) {
   return t;
 }
 
+/// `text` with every SSA value name (`%12`, `%arg0`; a result index `#3`
+/// stays) replaced by its order of first appearance: `%v0`, `%v1`, ...
+static std::string renumberValues(const std::string &text) {
+  std::string out;
+  llvm::StringMap<int> number;
+  for (size_t i = 0; i < text.size();) {
+    if (text[i] != '%') {
+      out += text[i++];
+      continue;
+    }
+    size_t end = i + 1;
+    while (end < text.size() && (std::isalnum(static_cast<unsigned char>(text[end])) ||
+                                 text[end] == '_' || text[end] == '$' || text[end] == '.' ||
+                                 text[end] == '-'))
+      ++end;
+    auto [it, inserted] = number.try_emplace(text.substr(i + 1, end - i - 1), number.size());
+    out += "%v" + std::to_string(it->second);
+    i = end;
+  }
+  return out;
+}
+
 LogicalResult FunctionLowering::lowerKernel(KernelOp op) {
   tensors.clear();
   scalars.clear();
   arguments.clear();
-  call = KernelCall{model.name + "_" + op.getKernelName().str(), {}, {}, describeOps(op)};
+  std::string name = model.name + "_" + op.getKernelName().str();
+  call = KernelCall{name, name, {}, {}, describeOps(op)};
   funcs = KernelFuncs();
   funcs.elementType = ft;
   kernel = LoweredKernel{call.name, Halide::Pipeline(), {}, Halide::Param<int32_t>("batch"), {}, {}};
@@ -149,8 +173,26 @@ LogicalResult FunctionLowering::lowerKernel(KernelOp op) {
     std::string text;
     llvm::raw_string_ostream os(text);
     op->print(os, OpPrintingFlags().useLocalScope());
+    // Constants from outside the kernel print as placeholders too, but their
+    // values are compiled into its code.
+    op.walk([&](Operation *inner) {
+      for (Value v : inner->getOperands()) {
+        Operation *def = v.getDefiningOp();
+        if (!def || op->isAncestor(def))
+          continue;
+        if (auto fill = dyn_cast<FillOp>(def))
+          os << "|fill " << fill.getValue().convertToDouble();
+        else if (auto constant = dyn_cast<arith::ConstantOp>(def))
+          os << "|constant " << constant.getValue();
+      }
+    });
     os << (options.useDouble ? "|f64" : "|f32") << "|vec" << options.vectorWidth;
-    kernel.key = llvm::xxh3_64bits(text);
+    // Not the kernel's own name, nor the function's numbering of values:
+    // kernels that differ only in those are alike.
+    std::string quotedName = "\"" + op.getKernelName().str() + "\"";
+    if (size_t at = text.find(quotedName); at != std::string::npos)
+      text.erase(at, quotedName.size());
+    kernel.key = llvm::xxh3_64bits(renumberValues(text));
   }
   kernel.loweredWith = std::string(options.schedule ? "schedule" : "no-schedule") + " batch" +
                        std::to_string(options.batchEstimate);

@@ -20,6 +20,7 @@
 #include "llvm/Support/xxhash.h"
 
 #include <atomic>
+#include <map>
 #include <cctype>
 #include <cerrno>
 #include <fstream>
@@ -235,19 +236,51 @@ int kiln::availableCores() {
   return std::max(1u, std::thread::hardware_concurrency());
 }
 
-std::string kiln::kernelObjectKey(const LoweredKernel &kernel, const Halide::Target &target) {
-  // The kernel's text (kiln ops, types, element type, vector width), its
-  // name (the object's symbol), its arguments (names and types: the object's
-  // signature and metadata), its schedule, the lowering options, the target,
-  // and the compiler.
-  std::string text = "kernel " + kernel.name + " " + std::to_string(kernel.key) + " " +
-                     kernel.choice.str() + " " + kernel.loweredWith + " " + target.to_string();
-  for (const Halide::Argument &a : kernel.arguments) {
-    text += " " + a.name + ":" + (a.is_buffer() ? "buffer" : "scalar") + ":" +
+/// What a kernel computes, apart from names: its text (kiln ops, types,
+/// constants, element type, vector width), its schedule, the lowering
+/// options, and its arguments' kinds, types and ranks (the object's
+/// signature).
+static std::string kernelCode(const LoweredKernel &kernel) {
+  std::string text = std::to_string(kernel.key) + " " + kernel.choice.str() + " " +
+                     kernel.loweredWith;
+  for (const Halide::Argument &a : kernel.arguments)
+    text += std::string(" ") + (a.is_buffer() ? "buffer" : "scalar") + ":" +
             std::to_string(static_cast<int>(a.type.code())) + "." +
             std::to_string(a.type.bits()) + "x" + std::to_string(a.type.lanes()) + ":" +
             std::to_string(a.dimensions);
+  return text;
+}
+
+int kiln::shareIdenticalKernels(LoweredModel &model, LoweredModel *fallback) {
+  std::map<std::string, std::string> symbolOfCode, symbolOf;
+  std::vector<LoweredKernel> kept, keptFallback;
+  for (size_t i = 0; i < model.kernels.size(); ++i) {
+    LoweredKernel &kernel = model.kernels[i];
+    auto [first, inserted] = symbolOfCode.try_emplace(kernelCode(kernel), kernel.name);
+    symbolOf[kernel.name] = first->second;
+    if (!inserted)
+      continue;
+    kept.push_back(std::move(kernel));
+    if (fallback)
+      keptFallback.push_back(std::move(fallback->kernels[i]));
   }
+  int removed = static_cast<int>(model.kernels.size() - kept.size());
+  model.kernels = std::move(kept);
+  if (fallback)
+    fallback->kernels = std::move(keptFallback);
+  for (FunctionPlan &plan : model.functions)
+    for (KernelCall &call : plan.calls)
+      call.symbol = symbolOf.at(call.name);
+  return removed;
+}
+
+std::string kiln::kernelObjectKey(const LoweredKernel &kernel, const Halide::Target &target) {
+  // What the kernel computes, its name (the object's symbol) and argument
+  // names (in the object's metadata), the target, and the compiler.
+  std::string text = "kernel " + kernel.name + " " + kernelCode(kernel) + " " +
+                     target.to_string();
+  for (const Halide::Argument &a : kernel.arguments)
+    text += " " + a.name;
   return hashKey(text + " " + compilerIdentity());
 }
 

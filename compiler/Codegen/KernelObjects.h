@@ -55,6 +55,14 @@ std::string compileKernelObjects(LoweredModel &model, LoweredModel *fallback,
                                  const std::string &workDir,
                                  const KernelObjectOptions &options, KernelObjectReport &report);
 
+/// Keeps one kernel of each set that would compile to the same code but for
+/// names (the same ops on buffers of the same shapes, scheduled alike: the
+/// forward kernels of predict and evaluate, the layers of a uniform stack),
+/// and points the other calls at its symbol (KernelCall::symbol). Kernels
+/// are removed from `fallback` (index for index) as from `model`. Returns how
+/// many kernels were removed.
+int shareIdenticalKernels(LoweredModel &model, LoweredModel *fallback);
+
 /// What a kernel's object is stored under in the cache: a hash of everything
 /// the object depends on (see KernelObjects.cpp).
 std::string kernelObjectKey(const LoweredKernel &kernel, const Halide::Target &target);

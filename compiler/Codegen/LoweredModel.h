@@ -44,6 +44,9 @@ struct Slot {
 /// One kernel call: `kernel(batch, inputs..., outputs...)`.
 struct KernelCall {
   std::string name;
+  /// The compiled function the call runs: its own kernel's name, or that of
+  /// an identical kernel whose object it shares (shareIdenticalKernels).
+  std::string symbol;
   std::vector<int> inputs;  // slot numbers, in Halide argument order after `batch`
   std::vector<int> outputs; // slot numbers, in pipeline output order
   /// The kiln ops the kernel computes, with their model-file locations, for

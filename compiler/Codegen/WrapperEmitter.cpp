@@ -243,7 +243,7 @@ void WrapperWriter::emitFunction(std::ostream &os, const FunctionPlan &plan) con
     }
   }
   for (const KernelCall &call : plan.calls) {
-    os << "  if (" << call.name << "(n";
+    os << "  if (" << call.symbol << "(n";
     for (int id : call.inputs) {
       const Slot &s = plan.slots[id];
       if (s.kind == Slot::Kind::Hyperparam)

@@ -73,6 +73,7 @@ struct Options {
   bool keepTemps = false;
   bool noSchedule = false;
   bool noFuseUpdates = false;
+  bool noKernelSharing = false;
   bool health = false;
   bool profile = false;
   std::string autoscheduler; // empty: the schedule templates
@@ -182,6 +183,11 @@ std::vector<Flag> flagTable() {
        "run optimizer updates after the whole backward pass, in kernels of their own (every "
        "gradient is stored; for comparisons)",
        setTrue(&Options::noFuseUpdates)},
+      {"--no-kernel-sharing", "", false,
+       "compile every kernel on its own, also those that differ from another only in names "
+       "(the layers of a uniform stack; predict's and evaluate's forward passes), which "
+       "otherwise share one object (for comparisons)",
+       setTrue(&Options::noKernelSharing)},
       {"--health", "", false,
        "the train step also reports per-parameter gradient norms and each relu's dead units; "
        "the trainer logs them and warns (docs/cli.md)",
@@ -531,7 +537,7 @@ int compile(const Options &opts, PhaseTimer &timer) {
       return 1;
     }
   }
-  PhaseTimer::Scope lowering = timer.phase("lowering to Halide");
+  double loweringStart = nowSeconds();
   mlir::FailureOr<LoweredModel> lowered = lowerToHalide(*module, codegen);
   if (mlir::failed(lowered))
     return 1;
@@ -545,7 +551,14 @@ int compile(const Options &opts, PhaseTimer &timer) {
     if (mlir::failed(templates))
       return 1;
   }
-  lowering.stop();
+  // One object for kernels that differ only in names (not for --emit=halide-stmt, which
+  // prints each kernel).
+  int shared = 0;
+  if (opts.emit != Emit::HalideStmt && !opts.noKernelSharing)
+    shared = shareIdenticalKernels(*lowered, mlir::succeeded(templates) ? &*templates : nullptr);
+  timer.record("lowering to Halide", nowSeconds() - loweringStart, 0,
+               std::to_string(lowered->kernels.size()) + " distinct kernels, " +
+                   std::to_string(shared) + " calls share another's code");
   if (opts.emit == Emit::HalideStmt) {
     std::string path = opts.output.empty() ? "/dev/stdout" : opts.output;
     std::string err = writeHalideStmt(*lowered, path);
