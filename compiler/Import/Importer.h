@@ -167,7 +167,6 @@ private:
   using Settings = std::vector<Setting>;
   /// Checks a schedule setting written with a unit (`3 epochs`, `5%`).
   mlir::LogicalResult checkUnitSetting(const HyperparamRule &h, const ast::Expr &v);
-  mlir::LogicalResult checkTunedUnit(mlir::ModuleOp module, const ast::TuneEntry &entry);
   FailureOr<Settings> importSettings(const ast::Expr &call, llvm::StringRef what,
                                      llvm::ArrayRef<HyperparamRule> rules,
                                      llvm::ArrayRef<llvm::StringRef> runtimeNames,

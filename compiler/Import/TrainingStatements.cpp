@@ -274,20 +274,6 @@ FailureOr<DictionaryAttr> Importer::importTraining(ModuleOp module) {
 // The tune block
 //===----------------------------------------------------------------------===//
 
-/// A tune range is in updates: the schedule argument it tunes must be too.
-LogicalResult Importer::checkTunedUnit(ModuleOp module, const ast::TuneEntry &entry) {
-  llvm::StringRef name = entry.name;
-  DictionaryAttr schedule = KilnDialect::ScheduleAttrHelper(builder.getContext()).getAttr(module);
-  DictionaryAttr units = schedule ? schedule.getAs<DictionaryAttr>("units") : nullptr;
-  if (!units || !name.consume_front("schedule.") || !units.get(name))
-    return success();
-  return error(entry.loc,
-               "'" + entry.name + "' is tuned in updates, but the schedule gives it " +
-                   (units.getAs<StringAttr>(name).getValue() == "run" ? "as a percentage of the run"
-                                                                      : "in epochs") +
-                   ": give it in updates there, or do not tune it");
-}
-
 LogicalResult Importer::importTune(ModuleOp module, func::FuncOp forward) {
   if (model.tune.empty()) {
     if (model.tuneLoc.line != 0)
@@ -339,8 +325,6 @@ LogicalResult Importer::importTune(ModuleOp module, func::FuncOp forward) {
                                   "' in the tune block (this model has: " + known + ")");
     }
     const HyperparamRule &h = rule->second;
-    if (failed(checkTunedUnit(module, entry)))
-      return failure();
     const ast::Expr &range = *entry.range;
     if (!vocabulary::findByName(vocabulary::TuneRangeKinds, std::string_view(range.name)))
       return error(range.loc,
