@@ -137,9 +137,12 @@ struct LoweredModel {
   std::string task = "classification";
   std::string labelName;
   /// The learning-rate schedule (module attribute kiln.schedule), evaluated by
-  /// the runtime: its kind and arguments.
+  /// the runtime: its kind and arguments, and the unit of each count argument
+  /// not given in updates ({"period", "epochs"}, {"warmup", "run"}: see
+  /// kiln::ScheduleInfo::units).
   std::string scheduleKind = "constant";
   std::vector<std::pair<std::string, double>> scheduleArgs;
+  std::vector<std::pair<std::string, std::string>> scheduleUnits;
   std::vector<InputDesc> inputs;
   std::vector<ParamDesc> params;
   std::vector<StateDesc> states;

@@ -61,6 +61,10 @@ void kiln::readModuleAttributes(ModuleOp module, LoweredModel &model) {
         model.scheduleKind = kind.getValue().str();
       else if (auto value = dyn_cast<FloatAttr>(entry.getValue()))
         model.scheduleArgs.emplace_back(entry.getName().str(), value.getValueAsDouble());
+      else if (auto units = dyn_cast<DictionaryAttr>(entry.getValue()))
+        for (NamedAttribute unit : units)
+          model.scheduleUnits.emplace_back(unit.getName().str(),
+                                           cast<StringAttr>(unit.getValue()).getValue().str());
     }
   }
   if (ArrayAttr health = KilnDialect::HealthAttrHelper(ctx).getAttr(module))

@@ -120,6 +120,40 @@ struct Tuning {
   std::vector<std::string> rejected;
 };
 
+/// A rejected candidate's reason on one line: "Adams2019: Error: ...", its
+/// lines joined and runs of space made one, cut to `limit` characters.
+std::string oneLine(const std::string &why, size_t limit = 160) {
+  std::string line;
+  for (char c : why) {
+    bool space = c == ' ' || c == '\n' || c == '\r' || c == '\t';
+    if (!space)
+      line += c;
+    else if (!line.empty() && line.back() != ' ')
+      line += ' ';
+  }
+  if (!line.empty() && line.back() == ' ')
+    line.pop_back();
+  if (line.size() > limit)
+    line = line.substr(0, limit - 3) + "...";
+  return line;
+}
+
+/// While tuning, Halide's compile-time warnings about candidates (storage
+/// folding and the like, repeated for many candidates) are counted rather
+/// than printed; its errors are thrown as usual, as the candidate's reason.
+class CandidateWarnings : public Halide::CompileTimeErrorReporter {
+public:
+  CandidateWarnings() { Halide::set_custom_compile_time_error_reporter(this); }
+  ~CandidateWarnings() override { Halide::set_custom_compile_time_error_reporter(nullptr); }
+  CandidateWarnings(const CandidateWarnings &) = delete;
+  CandidateWarnings &operator=(const CandidateWarnings &) = delete;
+
+  void warning(const char *) override { ++count; }
+  [[noreturn]] void error(const char *message) override { throw Halide::CompileError(message); }
+
+  int count = 0;
+};
+
 /// The threads Halide's JIT runtime runs kernels with: options.threads, else
 /// HL_NUM_THREADS, else one per core (as the runtime decides).
 int timingThreads(const ScheduleTunerOptions &options) {
@@ -150,6 +184,9 @@ private:
   /// Checks and times `kernel` (lowered with one candidate) for `t`.
   void measure(Tuning &t, LoweredKernel &kernel, const LoweredModel &model,
                const ScheduleChoice &choice);
+  /// The last line of the log: how many kernels were timed and how many
+  /// candidates rejected.
+  void logTotal(const std::vector<Tuning> &timed, int warnings) const;
   /// The module lowered with `choices`; failure when a kernel cannot be.
   mlir::FailureOr<LoweredModel> lower(const std::map<std::string, ScheduleChoice> &choices,
                                       std::string &error);
@@ -304,6 +341,7 @@ std::string ScheduleTuner::run(std::map<std::string, ScheduleChoice> &choices) {
   mlir::FailureOr<LoweredModel> base = lower({}, error);
   if (mlir::failed(base))
     return "cannot lower the model for tuning: " + error;
+  CandidateWarnings warnings;
   std::vector<KernelSite> sites = kernelSites(*base);
   std::vector<Tuning> pending;
   for (size_t i = 0; i < base->kernels.size(); ++i) {
@@ -380,11 +418,14 @@ std::string ScheduleTuner::run(std::map<std::string, ScheduleChoice> &choices) {
       if (!t.rejected.empty())
         *options.log << ", " << t.rejected.size() << " rejected";
       *options.log << ")\n";
-      for (std::string why : t.rejected) {
-        std::replace(why.begin(), why.end(), '\n', ' ');
-        *options.log << "  rejected " << why.substr(0, 200) << "\n";
-      }
       options.log->unsetf(std::ios::floatfield);
+      // One line for all the rejected candidates: the first one's reason.
+      if (!t.rejected.empty())
+        *options.log << "  rejected " << oneLine(t.rejected.front())
+                     << (t.rejected.size() > 1
+                             ? " (and " + std::to_string(t.rejected.size() - 1) + " more)"
+                             : std::string())
+                     << "\n";
     }
     // Written whole under a temporary name, then renamed: a concurrent or
     // interrupted compile never reads half a file.
@@ -402,7 +443,26 @@ std::string ScheduleTuner::run(std::map<std::string, ScheduleChoice> &choices) {
     if (std::error_code ec = llvm::sys::fs::rename(temp, path))
       return "cannot write the schedule cache file " + path + ": " + ec.message();
   }
+  if (options.log && !pending.empty())
+    logTotal(pending, warnings.count);
   return "";
+}
+
+void ScheduleTuner::logTotal(const std::vector<Tuning> &timed, int warnings) const {
+  size_t rejected = 0, kernels = 0;
+  for (const Tuning &t : timed) {
+    rejected += t.rejected.size();
+    kernels += !t.rejected.empty();
+  }
+  *options.log << "autotune: " << timed.size() << " kernel" << (timed.size() == 1 ? "" : "s")
+               << " timed; " << rejected << " candidate" << (rejected == 1 ? "" : "s")
+               << " rejected";
+  if (rejected)
+    *options.log << " in " << kernels << " of them (the first reason of each above)";
+  if (warnings)
+    *options.log << "; " << warnings << " Halide warning" << (warnings == 1 ? "" : "s")
+                 << " about candidates not shown";
+  *options.log << "\n";
 }
 
 } // namespace

@@ -408,6 +408,9 @@ std::string WrapperWriter::source() const {
      << "    m.schedule.kind = " << cppString(model.scheduleKind) << ";\n";
   for (const auto &[argName, value] : model.scheduleArgs)
     os << "    m.schedule.args.emplace_back(" << cppString(argName) << ", " << value << ");\n";
+  for (const auto &[argName, unit] : model.scheduleUnits)
+    os << "    m.schedule.units.emplace_back(" << cppString(argName) << ", " << cppString(unit)
+       << ");\n";
   os << "    return m;\n  }();\n  return info;\n}\n\n";
 
   os << "float *" << cls << "::reserve(int64_t floats) {\n"

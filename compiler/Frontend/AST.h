@@ -41,7 +41,11 @@ struct Expr {
   std::string name;     // Name: the identifier; Call: the callee; String: the contents
   double number = 0;    // Number: its value
   bool isInteger = false; // Number: written without '.', 'e' or 'E'
-  std::string spelling; // Number: the text as written
+  std::string spelling;   // Number: the text as written, its unit included
+  /// Number: the unit written after it in a schedule argument, as the runtime
+  /// names it: "epochs" (`3 epochs`), "run" (`5%`, a fraction of the run's
+  /// updates; `number` is then 0.05), or empty for updates.
+  std::string unit;
   std::vector<Arg> args; // Call: arguments in order
 };
 

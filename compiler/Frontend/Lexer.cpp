@@ -152,6 +152,9 @@ Token Lexer::next() {
     case '=': kind = Token::Kind::Equal; break;
     case '{': kind = Token::Kind::LBrace; break;
     case '}': kind = Token::Kind::RBrace; break;
+    case '%':
+      kind = Token::Kind::Percent;
+      break;
     default: break;
     }
     if (kind == Token::Kind::Error && c == '.' &&
@@ -215,7 +218,10 @@ Token Lexer::lexNumber() {
                                 quote(spelledSoFar()));
     skipDigits();
   }
-  if (end < text_.size() && (text_[end] == 'e' || text_[end] == 'E')) {
+  // A unit may follow without a space, as on the trainer's command line:
+  // `3epochs` is the number 3 and the word epochs.
+  bool unitFollows = text_.substr(end, 5) == "epoch";
+  if (!unitFollows && end < text_.size() && (text_[end] == 'e' || text_[end] == 'E')) {
     isInteger = false;
     ++end;
     if (end < text_.size() && (text_[end] == '+' || text_[end] == '-'))
@@ -225,7 +231,7 @@ Token Lexer::lexNumber() {
                               quote(spelledSoFar()));
     skipDigits();
   }
-  if (end < text_.size() && (isIdentChar(text_[end]) || text_[end] == '.'))
+  if (!unitFollows && end < text_.size() && (isIdentChar(text_[end]) || text_[end] == '.'))
     return error(end, "unexpected " + describeChar(text_[end]) +
                           " after number " + quote(spelledSoFar()));
 

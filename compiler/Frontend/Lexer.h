@@ -34,6 +34,7 @@ struct Token {
     LBrace,   // {
     RBrace,   // }
     Dot,      // . (in dotted hyperparameter names: dropout0.rate)
+    Percent,  // % (a schedule argument's unit: warmup = 5%)
     Eof,
     Error, // a malformed token; `message` says why
   };

@@ -14,6 +14,7 @@
 //   expr      := call | IDENT | NUMBER | STRING
 //   call      := IDENT '(' [arg (',' arg)*] ')'
 //   arg       := IDENT '=' expr | expr
+//              | IDENT '=' NUMBER ('epochs' | 'epoch' | '%')   (schedule only)
 //
 // The parser stops at the first error. It keeps one token of lookahead beyond
 // the current one, which is enough to tell `kw = value` from a positional
@@ -138,8 +139,12 @@ private:
   std::unique_ptr<ast::Expr> parseCall(unsigned depth);
   bool parseArg(ast::Expr &call, const std::string &expected, unsigned depth);
 
+  bool parseUnit(ast::Expr &number);
+
   Lexer lexer_;
   DiagnosticEngine &diags_;
+  /// Whether numbers may carry a unit: inside the schedule statement.
+  bool unitsAllowed_ = false;
   Token tok_;
   Token peek_;
 };
@@ -305,7 +310,9 @@ bool Parser::parseDirective(ast::Model &model, const DirectiveRule &rule) {
 
   ast::DirectiveDecl decl;
   decl.loc = keyword.loc;
+  unitsAllowed_ = word == "schedule";
   decl.call = parseCall(0);
+  unitsAllowed_ = false;
   if (!decl.call)
     return false;
   if (rule.repeated)
@@ -446,7 +453,32 @@ bool Parser::parseArg(ast::Expr &call, const std::string &expected, unsigned dep
   }
   if (!arg.value)
     return false;
+  if (arg.value->kind == ast::Expr::Kind::Number && !parseUnit(*arg.value))
+    return false;
   call.args.push_back(std::move(arg));
+  return true;
+}
+
+bool Parser::parseUnit(ast::Expr &number) {
+  // NUMBER ('epochs' | 'epoch' | '%'), with the current token after the number
+  bool percent = tok_.is(Kind::Percent);
+  if (!percent && !tok_.isIdent("epochs") && !tok_.isIdent("epoch")) {
+    if (!unitsAllowed_ || !tok_.is(Kind::Ident))
+      return true;
+    const std::string &n = number.spelling;
+    return errorAt(tok_.loc, "unknown unit " + quote(tok_.text) + " after " + quote(n) +
+                                 ": a count is in updates (" + n + "), epochs (" + n +
+                                 " epochs) or a percentage of the run (" + n + "%)");
+  }
+  if (!unitsAllowed_)
+    return errorAt(tok_.loc, "unit " + quote(tok_.text) + " after " + quote(number.spelling) +
+                                 ": only a schedule's step_size, period and warmup take a "
+                                 "unit (epochs or %)");
+  number.unit = percent ? "run" : "epochs";
+  number.spelling += percent ? "%" : " epochs";
+  if (percent)
+    number.number /= 100;
+  advance();
   return true;
 }
 

@@ -177,8 +177,11 @@ private:
     std::string name;
     double value;
     bool given;
+    std::string unit = {}; // a schedule count's: "epochs", "run" (a fraction) or "" (updates)
   };
   using Settings = std::vector<Setting>;
+  /// Checks a schedule setting written with a unit (`3 epochs`, `5%`).
+  mlir::LogicalResult checkUnitSetting(const HyperparamRule &h, const ast::Expr &v);
   FailureOr<Settings> importSettings(const ast::Expr &call, llvm::StringRef what,
                                      llvm::ArrayRef<HyperparamRule> rules,
                                      llvm::ArrayRef<llvm::StringRef> runtimeNames,

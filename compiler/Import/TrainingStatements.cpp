@@ -111,6 +111,12 @@ Importer::importSettings(const ast::Expr &call, llvm::StringRef what,
     const ast::Expr &v = *arg.value;
     if (v.kind != ast::Expr::Kind::Number)
       return error(v.loc, "setting '" + h.name.str() + "' must be a number");
+    if (!v.unit.empty()) {
+      if (failed(checkUnitSetting(h, v)))
+        return failure();
+      settings.push_back({h.name.str(), v.number, true, v.unit});
+      continue;
+    }
     vocabulary::NumberRange real = h.range;
     real.integer = false; // whole numbers have their own message below
     if (!real.contains(v.number) || !std::isfinite(v.number))
@@ -129,6 +135,20 @@ Importer::importSettings(const ast::Expr &call, llvm::StringRef what,
       settings.push_back({name.str(), rules[i].defaultValue, false});
     }
   return settings;
+}
+
+LogicalResult Importer::checkUnitSetting(const HyperparamRule &h, const ast::Expr &v) {
+  // Epochs and fractions of the run need not be whole: the runtime rounds
+  // them to updates once it knows the run's length.
+  if (!h.range.integer)
+    return error(v.loc, "'" + h.name.str() + "' = " + v.spelling +
+                            ": only step_size, period and warmup, counts of updates, may be "
+                            "given in epochs or %");
+  bool positive = h.range.low > 0;
+  if (!std::isfinite(v.number) || v.number < 0 || (positive && v.number == 0))
+    return error(v.loc, "'" + h.name.str() + "' = " + v.spelling + " must be " +
+                            (positive ? "> 0" : ">= 0"));
+  return success();
 }
 
 /// The function of `table` that `call` names, or a diagnostic listing them.
@@ -230,6 +250,12 @@ FailureOr<DictionaryAttr> Importer::importTraining(ModuleOp module) {
     SmallVector<NamedAttribute> entries{
         builder.getNamedAttr("name", builder.getStringAttr(c.name))};
     add(entries, *settings);
+    SmallVector<NamedAttribute> units;
+    for (const Setting &setting : *settings)
+      if (!setting.unit.empty())
+        units.push_back(builder.getNamedAttr(setting.name, builder.getStringAttr(setting.unit)));
+    if (!units.empty())
+      entries.push_back(builder.getNamedAttr("units", builder.getDictionaryAttr(units)));
     module->setAttr(attrName, builder.getDictionaryAttr(entries));
     return success();
   };

@@ -210,3 +210,47 @@ module attributes {kiln.seed = 3 : i64} {
     return
   }
 }
+
+// -----
+
+// A unit for an argument that is not a count of updates.
+// expected-error @+1 {{'kiln.schedule' has a unit for 'gamma', which is not a count argument given (step_size, period or warmup)}}
+module attributes {kiln.schedule = {name = "exponential", gamma = 0.5, warmup = 0.0, units = {gamma = "run"}}} {
+  func.func @f() {
+    %b = kiln.param "b" init "zeros" : tensor<4xf32>
+    return
+  }
+}
+
+// -----
+
+// A unit the runtime does not know.
+// expected-error @+1 {{'kiln.schedule' has unit "steps" for 'period' (expected "epochs" or "run")}}
+module attributes {kiln.schedule = {name = "cosine", period = 3.0, min_lr = 0.0, warmup = 0.0, units = {period = "steps"}}} {
+  func.func @f() {
+    %b = kiln.param "b" init "zeros" : tensor<4xf32>
+    return
+  }
+}
+
+// -----
+
+// A period in epochs need not be whole, but must be more than none.
+// expected-error @+1 {{'kiln.schedule' has period = 0 (in "epochs"), not > 0}}
+module attributes {kiln.schedule = {name = "cosine", period = 0.0, min_lr = 0.0, warmup = 0.5, units = {period = "epochs", warmup = "epochs"}}} {
+  func.func @f() {
+    %b = kiln.param "b" init "zeros" : tensor<4xf32>
+    return
+  }
+}
+
+// -----
+
+// Units are a dictionary of argument names.
+// expected-error @+1 {{'kiln.schedule' expects 'units' to be a dictionary}}
+module attributes {kiln.schedule = {name = "constant", warmup = 0.5, units = "run"}} {
+  func.func @f() {
+    %b = kiln.param "b" init "zeros" : tensor<4xf32>
+    return
+  }
+}

@@ -439,6 +439,34 @@ TEST(Parser, Directives) {
   EXPECT_EQ(schedule.args[1].value->number, 100);
 }
 
+TEST(Parser, ScheduleUnits) {
+  ParseResult result = parse("model m\nschedule cosine(period = 3 epochs, 1epoch, warmup = 5%)\n");
+  ASSERT_TRUE(result.model.has_value()) << result.diagnostics;
+  const ast::Expr &schedule = *result.model->schedule->call;
+  ASSERT_EQ(schedule.args.size(), 3u);
+  EXPECT_EQ(schedule.args[0].value->number, 3);
+  EXPECT_EQ(schedule.args[0].value->unit, "epochs");
+  EXPECT_EQ(schedule.args[0].value->spelling, "3 epochs");
+  EXPECT_EQ(schedule.args[1].value->unit, "epochs");
+  EXPECT_EQ(schedule.args[1].value->spelling, "1 epochs");
+  EXPECT_EQ(schedule.args[2].value->number, 0.05);
+  EXPECT_EQ(schedule.args[2].value->unit, "run");
+  EXPECT_EQ(schedule.args[2].value->spelling, "5%");
+}
+
+TEST(Errors, UnitsOutsideSchedule) {
+  EXPECT_EQ(errorOf("model m\nh = dense(x, 3 epochs)\n"),
+            "m.kiln:2:16: error: unit 'epochs' after '3': only a schedule's step_size, period "
+            "and warmup take a unit (epochs or %)\n"
+            "h = dense(x, 3 epochs)\n"
+            "               ^\n");
+  EXPECT_EQ(errorOf("model m\nschedule cosine(period = 3 steps)\n"),
+            "m.kiln:2:28: error: unknown unit 'steps' after '3': a count is in updates (3), "
+            "epochs (3 epochs) or a percentage of the run (3%)\n"
+            "schedule cosine(period = 3 steps)\n"
+            "                           ^\n");
+}
+
 TEST(Parser, DirectivesAreOptional) {
   ParseResult result = parse("model m\nregularizer l1(0.01)\n");
   ASSERT_TRUE(result.model.has_value()) << result.diagnostics;

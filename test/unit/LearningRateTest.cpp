@@ -277,6 +277,11 @@ TEST(LearningRateTest, PeriodsInEpochsOrAFractionOfTheRun) {
             "schedule constant: warmup = 10% of the run needs the run's length, which "
             "kiln::fit knows: train with fit, or give it in updates or epochs");
 
+  // A tuned value is in updates: the argument's unit goes, the others stay.
+  ScheduleInfo tuned = *given;
+  setScheduleArgInUpdates(tuned, "warmup", 7);
+  EXPECT_EQ(formatSchedule(tuned), "cosine(period=2epochs,warmup=7)");
+
   EXPECT_EQ(parseSchedule("step(step_size=10,gamma=50%)").error(),
             "schedule step: a unit for \"gamma\", which is not a count argument given "
             "(step_size, period or warmup)");

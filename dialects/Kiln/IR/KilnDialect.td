@@ -53,8 +53,11 @@ def Kiln_Dialect : Dialect {
     "::mlir::DictionaryAttr":$regularizer,
     // {name = "value" | "norm" | "global_norm", clip = threshold}.
     "::mlir::DictionaryAttr":$clip,
-    // {name = kind, argument = value, ...}: a learning-rate schedule of the
-    // shared vocabulary (kiln/Vocabulary.h), evaluated by the runtime.
+    // {name = kind, argument = value, ..., units = {argument = "epochs" |
+    // "run"}}: a learning-rate schedule of the shared vocabulary
+    // (kiln/Vocabulary.h), evaluated by the runtime. `units`, when present,
+    // names the counts (step_size, period, warmup) given in epochs or as a
+    // fraction of the run (0.05 for 5%) rather than in updates.
     "::mlir::DictionaryAttr":$schedule,
     // [{name, kind, low, high} or {name, kind = "choice", choices}, ...]:
     // the tune block's ranges.

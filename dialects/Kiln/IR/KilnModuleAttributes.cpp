@@ -40,14 +40,16 @@ public:
   }
 
   /// {name = "...", key = number, ...} with the number keys `known` allows.
-  LogicalResult checkSettings(bool named, function_ref<LogicalResult(StringRef)> known) {
+  /// `skip`: an entry of another kind, checked by the caller.
+  LogicalResult checkSettings(bool named, function_ref<LogicalResult(StringRef)> known,
+                              StringRef skip = {}) {
     auto dict = dyn_cast<DictionaryAttr>(attr.getValue());
     if (!dict)
       return fail() << "expects a dictionary";
     if (named && !dict.getAs<StringAttr>("name"))
       return fail() << "expects a string 'name' entry";
     for (NamedAttribute entry : dict) {
-      if (named && entry.getName() == "name")
+      if ((named && entry.getName() == "name") || (!skip.empty() && entry.getName() == skip))
         continue;
       if (!isa<FloatAttr>(entry.getValue()))
         return fail() << "expects entry '" << entry.getName().getValue() << "' to be a number";
@@ -85,27 +87,59 @@ public:
   }
 
   LogicalResult checkSchedule() {
-    if (failed(checkSettings(true, [](StringRef) { return success(); })))
+    if (failed(checkSettings(
+            true, [](StringRef) { return success(); }, "units")))
       return failure();
     StringRef name = dict().getAs<StringAttr>("name").getValue();
     const vocabulary::ScheduleKindRow *kind =
         vocabulary::findByName(vocabulary::ScheduleKinds, std::string_view(name));
     if (!kind)
       return fail() << "has unknown schedule \"" << name << "\"";
+    DictionaryAttr units = dict().getAs<DictionaryAttr>("units");
+    if (dict().get("units") && !units)
+      return fail() << "expects 'units' to be a dictionary";
     for (NamedAttribute entry : dict()) {
       StringRef key = entry.getName().getValue();
-      if (key == "name")
+      if (key == "name" || key == "units")
         continue;
       const vocabulary::ScheduleArgument *arg =
           vocabulary::findByName(kind->arguments, std::string_view(key));
       if (!arg)
         return fail() << "has unknown argument '" << key << "' for schedule " << name;
+      if (units && units.get(key)) {
+        // In epochs or a fraction of the run: rounded to updates at run time.
+        bool positive = arg->range.low > 0;
+        if (!(number(key) >= 0) || (positive && number(key) == 0) || !std::isfinite(number(key)))
+          return fail() << "has " << key << " = " << vocabulary::formatNumber(number(key))
+                        << " (in " << units.get(key) << "), not " << (positive ? "> 0" : ">= 0");
+        continue;
+      }
       if (arg->range.integer && number(key) != std::floor(number(key)))
         return fail() << "has " << key << " = " << vocabulary::formatNumber(number(key))
                       << ", not a whole number";
       if (!arg->range.contains(number(key)))
         return fail() << "has " << key << " = " << vocabulary::formatNumber(number(key))
                       << " outside " << vocabulary::formatRange(arg->range);
+    }
+    return units ? checkScheduleUnits(*kind, units) : success();
+  }
+
+  /// {argument = "epochs" | "run", ...}: the count arguments given in another
+  /// unit than updates.
+  LogicalResult checkScheduleUnits(const vocabulary::ScheduleKindRow &kind, DictionaryAttr units) {
+    for (NamedAttribute entry : units) {
+      StringRef key = entry.getName().getValue();
+      const vocabulary::ScheduleArgument *arg =
+          vocabulary::findByName(kind.arguments, std::string_view(key));
+      if (!arg || !arg->range.integer || !dict().get(key))
+        return fail() << "has a unit for '" << key
+                      << "', which is not a count argument given (step_size, period or warmup)";
+      auto unit = dyn_cast<StringAttr>(entry.getValue());
+      std::string_view text = unit ? std::string_view(unit.getValue()) : "";
+      if (text != vocabulary::ScheduleUnitEpochs && text != vocabulary::ScheduleUnitRun)
+        return fail() << "has unit " << entry.getValue() << " for '" << key << "' (expected \""
+                      << vocabulary::ScheduleUnitEpochs << "\" or \"" << vocabulary::ScheduleUnitRun
+                      << "\")";
     }
     return success();
   }

@@ -79,9 +79,7 @@ std::string asTrainFlags(const Config &given, const std::vector<Flag> &flags,
       continue;
     }
     scheduleTuned = true;
-    for (auto &[argName, value] : schedule.args)
-      if (argName == space[i].name.substr(9))
-        value = best[i];
+    setScheduleArgInUpdates(schedule, std::string_view(space[i].name).substr(9), best[i]);
   }
   if (scheduleTuned)
     line += " --schedule " + shellWord(formatSchedule(schedule));

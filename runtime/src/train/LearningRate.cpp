@@ -319,6 +319,15 @@ Result<ScheduleInfo> resolveScheduleUnits(const ScheduleInfo &schedule, int64_t 
   return resolved;
 }
 
+void setScheduleArgInUpdates(ScheduleInfo &schedule, std::string_view name, double updates) {
+  for (auto &[argName, value] : schedule.args)
+    if (argName == name)
+      value = updates;
+  schedule.units.erase(std::remove_if(schedule.units.begin(), schedule.units.end(),
+                                      [&](const auto &unit) { return unit.first == name; }),
+                       schedule.units.end());
+}
+
 int64_t warmupUpdates(const ScheduleInfo &schedule) {
   const KindRule *kind = findKind(schedule.kind);
   return kind ? static_cast<int64_t>(argValue(schedule, *kind, "warmup")) : 0;

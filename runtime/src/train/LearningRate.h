@@ -58,6 +58,10 @@ std::string formatSchedule(const ScheduleInfo &schedule);
 Result<ScheduleInfo> resolveScheduleUnits(const ScheduleInfo &schedule, int64_t updatesPerEpoch,
                                           int64_t runUpdates);
 
+/// Sets argument `name` of `schedule`, if given, to `updates`, a count in
+/// updates (as a tune range's value is): any unit it had is dropped.
+void setScheduleArgInUpdates(ScheduleInfo &schedule, std::string_view name, double updates);
+
 /// The updates of warm-up of a schedule in updates (0 for none).
 int64_t warmupUpdates(const ScheduleInfo &schedule);
 

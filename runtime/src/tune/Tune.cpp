@@ -8,6 +8,7 @@
 #include "io/ReadFile.h"
 #include "kiln/Init.h"
 #include "kiln/Trainer.h"
+#include "train/LearningRate.h"
 
 #include <fmt/format.h>
 
@@ -232,11 +233,9 @@ TrialOutcome runTrial(CompiledModel &model, const TuneSettings &settings, const 
       batch = static_cast<int64_t>(v);
     else if (name == "epochs")
       epochs = static_cast<int64_t>(v);
-    else if (name.rfind("schedule.", 0) == 0) {
-      for (auto &[argName, value] : schedule.args)
-        if (argName == name.substr(9))
-          value = v;
-    } else {
+    else if (name.rfind("schedule.", 0) == 0)
+      setScheduleArgInUpdates(schedule, std::string_view(name).substr(9), v);
+    else {
       for (size_t h = 0; h < info.hyperparams.size(); ++h)
         if (info.hyperparams[h].name == name)
           hyper[h] = static_cast<float>(v);
