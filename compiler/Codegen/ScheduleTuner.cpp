@@ -344,8 +344,17 @@ std::string ScheduleTuner::run(std::map<std::string, ScheduleChoice> &choices) {
   CandidateWarnings warnings;
   std::vector<KernelSite> sites = kernelSites(*base);
   std::vector<Tuning> pending;
+  // A kernel alike another (the same cache entry: same code but for names) is
+  // timed once; the others take its winner.
+  std::map<std::string, std::string> leaderOfPath; // cache path -> first kernel
+  std::vector<std::pair<std::string, std::string>> followers; // kernel, its leader
   for (size_t i = 0; i < base->kernels.size(); ++i) {
     const LoweredKernel &kernel = base->kernels[i];
+    auto [leader, first] = leaderOfPath.try_emplace(cachePath(kernel), kernel.name);
+    if (!first) {
+      followers.emplace_back(kernel.name, leader->second);
+      continue;
+    }
     std::ifstream cached(cachePath(kernel));
     std::string line;
     ScheduleChoice choice;
@@ -442,6 +451,12 @@ std::string ScheduleTuner::run(std::map<std::string, ScheduleChoice> &choices) {
     }
     if (std::error_code ec = llvm::sys::fs::rename(temp, path))
       return "cannot write the schedule cache file " + path + ": " + ec.message();
+  }
+  for (const auto &[kernel, leader] : followers) {
+    choices[kernel] = choices.at(leader);
+    if (options.log)
+      *options.log << "autotune: " << kernel << ": " << choices[kernel].str() << " (as " << leader
+                   << ")\n";
   }
   if (options.log && !pending.empty())
     logTotal(pending, warnings.count);
