@@ -141,6 +141,16 @@ FlagSetter setCount(const char *flag, long most, int Options::*field) {
   };
 }
 
+/// Reads a directory (any non-empty path) into `field`.
+FlagSetter setDirectory(const char *flag, std::string Options::*field) {
+  return [flag, field](Options &opts, const std::string &value) -> std::optional<std::string> {
+    if (value.empty())
+      return "'" + std::string(flag) + "' needs a directory";
+    opts.*field = value;
+    return std::nullopt;
+  };
+}
+
 const char *const kIdentifier = "a name made of letters, digits and '_', not starting with a digit";
 
 /// "a, b or c".
@@ -220,12 +230,7 @@ std::vector<Flag> flagTable() {
       {"--schedule-cache", "DIR", true,
        "where --autotune keeps winners (default $KILN_CACHE_DIR/schedules, else "
        "$XDG_CACHE_HOME/kiln/schedules, else ~/.cache/kiln/schedules)",
-       [](Options &opts, const std::string &value) -> std::optional<std::string> {
-         if (value.empty())
-           return std::string("'--schedule-cache' needs a directory");
-         opts.scheduleCache = value;
-         return std::nullopt;
-       }},
+       setDirectory("--schedule-cache", &Options::scheduleCache)},
       {"-j", "N", false,
        "compile kernels in N processes at once (default: one per core this process may use)",
        setCount("-j", 1024, &Options::jobs), "a number of processes"},
@@ -237,12 +242,7 @@ std::vector<Flag> flagTable() {
        "kernels that changed (default $KILN_CACHE_DIR/kernels, else "
        "$XDG_CACHE_HOME/kiln/kernels, else ~/.cache/kiln/kernels; at most 1 GiB, the least "
        "recently used removed first)",
-       [](Options &opts, const std::string &value) -> std::optional<std::string> {
-         if (value.empty())
-           return std::string("'--kernel-cache' needs a directory");
-         opts.kernelCache = value;
-         return std::nullopt;
-       }},
+       setDirectory("--kernel-cache", &Options::kernelCache)},
       {"--time", "", false,
        "print where the compile's time went: front end, each pass, lowering, kernel "
        "compilation (the slowest kernels named), the C++ wrapper, the link",
