@@ -274,6 +274,15 @@ int kiln::shareIdenticalKernels(LoweredModel &model, LoweredModel *fallback) {
   return removed;
 }
 
+int kiln::defaultCompileJobs() {
+  long pages = sysconf(_SC_PHYS_PAGES), pageSize = sysconf(_SC_PAGESIZE);
+  int byMemory = pages > 0 && pageSize > 0
+                     ? static_cast<int>(std::max<long long>(
+                           1, static_cast<long long>(pages) * pageSize >> 30))
+                     : availableCores();
+  return std::max(1, std::min(availableCores(), byMemory));
+}
+
 std::string kiln::kernelObjectKey(const LoweredKernel &kernel, const Halide::Target &target) {
   // What the kernel computes, its name (the object's symbol) and argument
   // names (in the object's metadata), the target, and the compiler.

@@ -46,6 +46,11 @@ struct KernelObjectReport {
 /// The number of cores this process may run on.
 int availableCores();
 
+/// Worker processes when not told: one per core, but no more than one per
+/// GiB of memory (a worker compiling a large convolution takes a few hundred
+/// MiB).
+int defaultCompileJobs();
+
 /// Writes `<workDir>/<kernel name>.o` for every kernel of `model` and
 /// `<workDir>/halide_runtime.o`. With `fallback` (the same module lowered with
 /// the schedule templates), a kernel whose schedule Halide cannot generate is

@@ -232,7 +232,8 @@ std::vector<Flag> flagTable() {
        "$XDG_CACHE_HOME/kiln/schedules, else ~/.cache/kiln/schedules)",
        setDirectory("--schedule-cache", &Options::scheduleCache)},
       {"-j", "N", false,
-       "compile kernels in N processes at once (default: one per core this process may use)",
+       "compile kernels in N processes at once (default: one per core this process may use, "
+       "at most one per GiB of memory)",
        setCount("-j", 1024, &Options::jobs), "a number of processes"},
       {"--no-cache", "", false,
        "compile every kernel, neither reading nor writing the kernel cache",
@@ -591,7 +592,7 @@ int compile(const Options &opts, PhaseTimer &timer) {
     kernels.target = Halide::get_host_target();
     if (opts.profile)
       kernels.target = kernels.target.with_feature(Halide::Target::Profile);
-    kernels.jobs = opts.jobs > 0 ? opts.jobs : availableCores();
+    kernels.jobs = opts.jobs > 0 ? opts.jobs : defaultCompileJobs();
     if (!opts.noCache)
       kernels.cacheDir = opts.kernelCache.empty() ? kilnCacheDir("kernels") : opts.kernelCache;
     if (isatty(STDERR_FILENO))
