@@ -1,4 +1,4 @@
-# kiln_add_model(<name> <model.kiln> [KILNC_FLAGS <flag>...])
+# kiln_add_model(<name> <model.kiln> [TARGET <target>] [KILNC_FLAGS <flag>...])
 #
 # Compiles a model file with kilnc as part of the build and defines a static
 # library target <name> that an app links: it carries the generated header
@@ -6,7 +6,10 @@
 # the name the file declares with `model <name>`, or the one given to kilnc
 # with `KILNC_FLAGS --model-name <name>`; any other name is a configure-time
 # error that says which name the file declares. Other KILNC_FLAGS (for
-# example --no-fuse-updates) are passed to kilnc as they are.
+# example --no-fuse-updates) are passed to kilnc as they are. TARGET chooses
+# the CPU features of the kernels (kilnc --target): host (the default) or a
+# Halide target such as x86-64-linux-avx2 for a library that must run on
+# other CPUs of this kind.
 #
 # The same function serves Kiln's own build and projects that use an installed
 # Kiln through find_package(Kiln) (see docs/cmake.md): both define the targets
@@ -57,7 +60,10 @@ function(_kiln_check_model_name name model_file kilnc_flags)
 endfunction()
 
 function(kiln_add_model name model_file)
-  cmake_parse_arguments(ARG "" "" "KILNC_FLAGS" ${ARGN})
+  cmake_parse_arguments(ARG "" "TARGET" "KILNC_FLAGS" ${ARGN})
+  if(ARG_TARGET)
+    list(APPEND ARG_KILNC_FLAGS "--target=${ARG_TARGET}")
+  endif()
   if(NOT TARGET Kiln::kilnc OR NOT TARGET Kiln::Runtime)
     message(FATAL_ERROR "kiln_add_model(${name}): targets Kiln::kilnc and Kiln::Runtime "
       "are not defined; call find_package(Kiln) first")

