@@ -99,9 +99,9 @@ struct SharedTable {
 class ObjectCompiler {
 public:
   ObjectCompiler(LoweredModel &model, LoweredModel *fallback, const std::string &workDir,
-                 const Halide::Target &target, const std::vector<Task> &tasks,
+                 const std::vector<Halide::Target> &targets, const std::vector<Task> &tasks,
                  SharedTable *table)
-      : model(model), fallback(fallback), workDir(workDir), target(target), tasks(tasks),
+      : model(model), fallback(fallback), workDir(workDir), targets(targets), tasks(tasks),
         table(table) {}
 
   /// Takes tasks until none is left.
@@ -131,13 +131,37 @@ private:
     std::string object = join(workDir, task.name + ".o");
     try {
       if (task.kernel < 0) {
-        Halide::compile_standalone_runtime(object, target);
+        Halide::compile_standalone_runtime(object, targets.back());
         return "";
       }
+      std::string linkError;
       auto build = [&](LoweredKernel &kernel) {
-        kernel.pipeline.compile_to({{Halide::OutputFileType::object, object}},
-                                   kernel.arguments, kernel.name,
-                                   target.with_feature(Halide::Target::NoRuntime));
+        if (targets.size() == 1) {
+          kernel.pipeline.compile_to({{Halide::OutputFileType::object, object}},
+                                     kernel.arguments, kernel.name,
+                                     targets[0].with_feature(Halide::Target::NoRuntime));
+          return;
+        }
+        // A variant per target and the function that picks one, under the
+        // kernel's name, linked into the kernel's one object.
+        // Halide names the files <base>-t0.o, ... and <base>_wrapper.o.
+        std::string base = join(workDir, kernel.name + "_variant");
+        std::vector<std::string> suffixes;
+        for (size_t t = 0; t < targets.size(); ++t)
+          suffixes.push_back("t" + std::to_string(t));
+        std::vector<Halide::Target> variants;
+        for (const Halide::Target &t : targets)
+          variants.push_back(t.with_feature(Halide::Target::NoRuntime));
+        Halide::compile_multitarget(
+            kernel.name, {{Halide::OutputFileType::object, base + ".o"}}, variants, suffixes,
+            [&](const std::string &name, const Halide::Target &target) {
+              return kernel.pipeline.compile_to_module(kernel.arguments, name, target);
+            });
+        std::vector<std::string> link{"ld", "-r", "-o", object};
+        for (const std::string &suffix : suffixes)
+          link.push_back(base + "-" + suffix + ".o");
+        link.push_back(base + "_wrapper.o");
+        linkError = runCommand(link);
       };
       try {
         build(model.kernels[task.kernel]);
@@ -153,6 +177,8 @@ private:
         fellBack = true;
         build(fallback->kernels[task.kernel]);
       }
+      if (!linkError.empty())
+        return "cannot join the target variants of kernel " + task.name + ": " + linkError;
     } catch (const Halide::Error &e) {
       return "code generation failed for kernel " + task.name + ": " + e.what();
     } catch (const std::bad_alloc &) {
@@ -164,7 +190,7 @@ private:
   LoweredModel &model;
   LoweredModel *fallback;
   const std::string &workDir;
-  const Halide::Target &target;
+  const std::vector<Halide::Target> &targets;
   const std::vector<Task> &tasks;
   SharedTable *table;
 };
@@ -283,11 +309,20 @@ int kiln::defaultCompileJobs() {
   return std::max(1, std::min(availableCores(), byMemory));
 }
 
-std::string kiln::kernelObjectKey(const LoweredKernel &kernel, const Halide::Target &target) {
+/// The targets, as kilnc --target lists them.
+static std::string targetList(const std::vector<Halide::Target> &targets) {
+  std::string list;
+  for (const Halide::Target &t : targets)
+    list += (list.empty() ? "" : ",") + t.to_string();
+  return list;
+}
+
+std::string kiln::kernelObjectKey(const LoweredKernel &kernel,
+                                  const std::vector<Halide::Target> &targets) {
   // What the kernel computes, its name (the object's symbol) and argument
-  // names (in the object's metadata), the target, and the compiler.
+  // names (in the object's metadata), the targets, and the compiler.
   std::string text = "kernel " + kernel.name + " " + kernelCode(kernel) + " " +
-                     target.to_string();
+                     targetList(targets);
   for (const Halide::Argument &a : kernel.arguments)
     text += " " + a.name;
   return hashKey(text + " " + compilerIdentity());
@@ -302,9 +337,9 @@ std::string kiln::compileKernelObjects(LoweredModel &model, LoweredModel *fallba
   std::vector<Task> all;
   for (size_t i = 0; i < model.kernels.size(); ++i)
     all.push_back({static_cast<int>(i), model.kernels[i].name,
-                   kernelObjectKey(model.kernels[i], options.target)});
+                   kernelObjectKey(model.kernels[i], options.targets)});
   all.push_back({-1, kRuntimeName,
-                 hashKey(std::string(kRuntimeName) + " " + options.target.to_string() + " " +
+                 hashKey(std::string(kRuntimeName) + " " + options.targets.back().to_string() + " " +
                          compilerIdentity())});
 
   // What the cache has is copied; the rest is compiled.
@@ -334,7 +369,7 @@ std::string kiln::compileKernelObjects(LoweredModel &model, LoweredModel *fallba
     table->tasks[i].fellBack = false;
   }
 
-  ObjectCompiler compiler(model, fallback, workDir, options.target, tasks, table);
+  ObjectCompiler compiler(model, fallback, workDir, options.targets, tasks, table);
   // Always in processes of their own, even one: a kernel that crashes Halide
   // ends its worker, not kilnc.
   int workers = std::max(1, std::min<int>(options.jobs, static_cast<int>(tasks.size())));

@@ -19,9 +19,12 @@
 namespace kiln {
 
 struct KernelObjectOptions {
-  /// The target the kernels are built for (without Halide's runtime, which is
-  /// built once, for this target, as halide_runtime.o).
-  Halide::Target target;
+  /// The targets the kernels are built for, the preferred first: with
+  /// several, each kernel's object holds a variant per target and picks the
+  /// first this CPU can run, when first called. Halide's runtime is built
+  /// once, as halide_runtime.o, for the last (the one every CPU of the list
+  /// runs).
+  std::vector<Halide::Target> targets;
   /// Worker processes; 1 compiles in kilnc's own process.
   int jobs = 1;
   /// Where compiled objects are kept between compiles (ObjectCache); empty:
@@ -70,7 +73,8 @@ int shareIdenticalKernels(LoweredModel &model, LoweredModel *fallback);
 
 /// What a kernel's object is stored under in the cache: a hash of everything
 /// the object depends on (see KernelObjects.cpp).
-std::string kernelObjectKey(const LoweredKernel &kernel, const Halide::Target &target);
+std::string kernelObjectKey(const LoweredKernel &kernel,
+                            const std::vector<Halide::Target> &targets);
 
 } // namespace kiln
 

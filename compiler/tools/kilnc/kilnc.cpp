@@ -142,6 +142,17 @@ FlagSetter setCount(const char *flag, long most, int Options::*field) {
   };
 }
 
+/// "a,b,c" -> {a, b, c}; one empty element for an empty list.
+std::vector<std::string> splitTargets(const std::string &list) {
+  std::vector<std::string> targets(1);
+  for (char c : list)
+    if (c == ',')
+      targets.emplace_back();
+    else
+      targets.back().push_back(c);
+  return targets;
+}
+
 /// Why `value` is not a target kilnc builds for, or nothing: "host", or a
 /// Halide target string for this machine's architecture, bit width and system
 /// (the wrapper and the link are this machine's), without GPU features.
@@ -255,10 +266,15 @@ std::vector<Flag> flagTable() {
        "the CPU the kernels are built for: host (default: this machine's CPU and its features) "
        "or a Halide target of this machine's architecture and system naming the features to "
        "use, e.g. x86-64-linux-avx2 for a library that must also run on CPUs without AVX-512, "
-       "x86-64-linux for any x86-64",
+       "x86-64-linux for any x86-64; several, separated by commas, the preferred first and one "
+       "every CPU runs last, build each kernel for each and pick the first the CPU can run",
        [](Options &opts, const std::string &value) -> std::optional<std::string> {
-         if (std::optional<std::string> problem = checkTarget(value))
-           return problem;
+         std::vector<std::string> targets = splitTargets(value);
+         for (const std::string &target : targets)
+           if (std::optional<std::string> problem = checkTarget(target))
+             return problem;
+         if (targets.size() > 1 && llvm::is_contained(targets, "host"))
+           return std::string("'host' cannot be one of several targets: name each");
          opts.target = value == "host" ? "" : value;
          return std::nullopt;
        }},
@@ -560,8 +576,13 @@ int compile(const Options &opts, PhaseTimer &timer) {
     return 0;
   }
 
-  Halide::Target target =
-      opts.target.empty() ? Halide::get_host_target() : Halide::Target(opts.target);
+  std::vector<Halide::Target> targets;
+  if (opts.target.empty())
+    targets.push_back(Halide::get_host_target());
+  for (const std::string &t : opts.target.empty() ? std::vector<std::string>{}
+                                                   : splitTargets(opts.target))
+    targets.emplace_back(t);
+  const Halide::Target &target = targets.front();
   CodegenOptions codegen;
   codegen.schedule = !opts.noSchedule;
   // Schedules vectorize at the target's width (host: found by the schedules).
@@ -631,9 +652,10 @@ int compile(const Options &opts, PhaseTimer &timer) {
     err = startWrapperCompile(*lowered, paths, executable, wrapperCompile);
   if (err.empty()) {
     KernelObjectOptions kernels;
-    kernels.target = target;
+    kernels.targets = targets;
     if (opts.profile)
-      kernels.target = kernels.target.with_feature(Halide::Target::Profile);
+      for (Halide::Target &t : kernels.targets)
+        t = t.with_feature(Halide::Target::Profile);
     kernels.jobs = opts.jobs > 0 ? opts.jobs : defaultCompileJobs();
     if (!opts.noCache)
       kernels.cacheDir = opts.kernelCache.empty() ? kilnCacheDir("kernels") : opts.kernelCache;
