@@ -22,6 +22,7 @@
 #include <atomic>
 #include <map>
 #include <cctype>
+#include <chrono>
 #include <cerrno>
 #include <fstream>
 #include <new>
@@ -39,6 +40,11 @@ namespace {
 constexpr const char *kRuntimeName = "halide_runtime";
 
 std::string join(const std::string &dir, const std::string &file) { return dir + "/" + file; }
+
+double nowSeconds() {
+  using namespace std::chrono;
+  return duration<double>(steady_clock::now().time_since_epoch()).count();
+}
 
 /// Size and modification time of a file: what changes when it is rebuilt or
 /// upgraded.

@@ -350,12 +350,13 @@ std::string ScheduleTuner::run(std::map<std::string, ScheduleChoice> &choices) {
   std::vector<std::pair<std::string, std::string>> followers; // kernel, its leader
   for (size_t i = 0; i < base->kernels.size(); ++i) {
     const LoweredKernel &kernel = base->kernels[i];
-    auto [leader, first] = leaderOfPath.try_emplace(cachePath(kernel), kernel.name);
+    std::string path = cachePath(kernel);
+    auto [leader, first] = leaderOfPath.try_emplace(path, kernel.name);
     if (!first) {
       followers.emplace_back(kernel.name, leader->second);
       continue;
     }
-    std::ifstream cached(cachePath(kernel));
+    std::ifstream cached(path);
     std::string line;
     ScheduleChoice choice;
     if (cached && std::getline(cached, line) && parseScheduleChoice(line, choice)) {

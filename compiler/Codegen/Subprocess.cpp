@@ -2,7 +2,6 @@
 #include "Codegen/Subprocess.h"
 
 #include <cerrno>
-#include <chrono>
 #include <cstring>
 #include <spawn.h>
 #include <sys/resource.h>
@@ -22,11 +21,6 @@ std::string quote(const std::string &s) {
 }
 
 } // namespace
-
-double kiln::nowSeconds() {
-  using namespace std::chrono;
-  return duration<double>(steady_clock::now().time_since_epoch()).count();
-}
 
 Subprocess::~Subprocess() {
   if (pid > 0)

@@ -39,9 +39,6 @@ private:
 /// Runs `argv` to completion: start() then wait().
 std::string runCommand(const std::vector<std::string> &argv);
 
-/// Wall-clock seconds from a fixed point, for measuring phases.
-double nowSeconds();
-
 } // namespace kiln
 
 #endif // KILN_CODEGEN_SUBPROCESS_H

@@ -37,19 +37,25 @@ std::vector<std::string> objectFiles(const LoweredModel &model, const AotPaths &
   return objects;
 }
 
-/// The C++ compiler and the flags every generated source is compiled with.
+/// The C++ compiler and the flags every compile and link of generated code
+/// takes: a build with sanitizers (KILN_SANITIZE) has an instrumented runtime
+/// library, which the generated code must be compiled and linked to match.
+std::vector<std::string> linkFlags(const AotPaths &paths) {
+  std::vector<std::string> flags{paths.cxx};
+  if (std::string sanitize = KILN_SANITIZE_FLAGS; !sanitize.empty())
+    flags.push_back(sanitize);
+  return flags;
+}
+
+/// The flags every generated source is compiled with.
 /// -O1: the wrapper is glue around the kernels (buffer descriptions and calls);
 /// -O2 took 2.6 times as long to compile the VGG-style CNN's (3.0 s against
 /// 1.15 s) and made no step faster (the MNIST MLP at batch 16: 0.095-0.100 ms
 /// either way).
 std::vector<std::string> compileFlags(const AotPaths &paths) {
-  std::vector<std::string> flags{paths.cxx, "-std=c++17", "-O1", "-I" + paths.workDir,
-                                 "-I" + runtimeLocation().includeDir,
-                                 "-I" KILN_HALIDE_INCLUDE_DIR};
-  // A build with sanitizers (KILN_SANITIZE) has an instrumented runtime
-  // library, which the generated code must be compiled and linked to match.
-  if (std::string sanitize = KILN_SANITIZE_FLAGS; !sanitize.empty())
-    flags.push_back(sanitize);
+  std::vector<std::string> flags = linkFlags(paths);
+  flags.insert(flags.end(), {"-std=c++17", "-O1", "-I" + paths.workDir,
+                             "-I" + runtimeLocation().includeDir, "-I" KILN_HALIDE_INCLUDE_DIR});
   return flags;
 }
 
@@ -92,9 +98,7 @@ std::string kiln::startWrapperCompile(const LoweredModel &model, const AotPaths 
 
 std::string kiln::linkExecutable(const LoweredModel &model, const AotPaths &paths,
                                  const std::string &output) {
-  std::vector<std::string> argv{paths.cxx};
-  if (std::string sanitize = KILN_SANITIZE_FLAGS; !sanitize.empty())
-    argv.push_back(sanitize);
+  std::vector<std::string> argv = linkFlags(paths);
   for (const std::string &o : objectFiles(model, paths))
     argv.push_back(o);
   argv.insert(argv.end(), {runtimeLocation().library, "-lz", "-lpthread", "-ldl", "-o", output});

@@ -58,6 +58,11 @@ PhaseTimer::Scope::Scope(Scope &&other) noexcept
   other.timer = nullptr;
 }
 
+void PhaseTimer::Scope::note(const std::string &text) {
+  if (timer)
+    timer->entries[entry].note = text;
+}
+
 void PhaseTimer::Scope::stop() {
   if (!timer)
     return;
@@ -65,14 +70,15 @@ void PhaseTimer::Scope::stop() {
   timer = nullptr;
 }
 
+PhaseTimer::PhaseTimer() : start(now()) {}
+
 PhaseTimer::Scope PhaseTimer::phase(const std::string &name, int depth) {
   entries.push_back({name, depth, 0, ""});
   return Scope(*this, entries.size() - 1);
 }
 
-void PhaseTimer::record(const std::string &name, double seconds, int depth,
-                        const std::string &note) {
-  entries.push_back({name, depth, seconds, note});
+void PhaseTimer::record(const std::string &name, double seconds, int depth) {
+  entries.push_back({name, depth, seconds, ""});
 }
 
 void PhaseTimer::accumulate(const std::string &name, double seconds, int depth) {
@@ -84,7 +90,8 @@ void PhaseTimer::accumulate(const std::string &name, double seconds, int depth) 
   entries.push_back({name, depth, seconds, ""});
 }
 
-void PhaseTimer::print(llvm::raw_ostream &os, double total) const {
+void PhaseTimer::print(llvm::raw_ostream &os) const {
+  double total = now() - start;
   os << "kilnc: time (wall seconds)\n";
   for (const Entry &e : entries) {
     std::string label = std::string(2 + 2 * e.depth, ' ') + e.name;

@@ -30,6 +30,8 @@ public:
     Scope(const Scope &) = delete;
     ~Scope() { stop(); }
     void stop();
+    /// What follows the phase's time in the table.
+    void note(const std::string &text);
 
   private:
     PhaseTimer *timer;
@@ -37,16 +39,18 @@ public:
     double start;
   };
 
+  PhaseTimer();
+
   /// Starts timing a phase named `name`, nested `depth` levels deep.
   Scope phase(const std::string &name, int depth = 0);
-  /// Records a phase measured elsewhere; `note` follows its time.
-  void record(const std::string &name, double seconds, int depth = 0,
-              const std::string &note = "");
+  /// Records a phase measured elsewhere.
+  void record(const std::string &name, double seconds, int depth = 0);
   /// Adds `seconds` to the entry of that name at that depth (created, in
   /// order, on first use): a phase that happens many times, like a pass.
   void accumulate(const std::string &name, double seconds, int depth);
-  /// The table: each phase's seconds and share of `total`, then the total.
-  void print(llvm::raw_ostream &os, double total) const;
+  /// The table: each phase's seconds and share of the time since the timer
+  /// was made, then that time.
+  void print(llvm::raw_ostream &os) const;
 
 private:
   struct Entry {
@@ -56,6 +60,7 @@ private:
     std::string note;
   };
   std::vector<Entry> entries;
+  double start;
 };
 
 /// Times every pass that `pm` runs, each as a phase nested under the current

@@ -474,21 +474,23 @@ std::optional<std::string> checkOutputPath(const Options &opts) {
   return std::nullopt;
 }
 
-/// The kernels' compile times for --time: their sum, how many came from the
-/// cache, and the slowest few by name.
-void recordKernelTimes(PhaseTimer &timer, const KernelObjectReport &report, double wall) {
+/// The kernels' compile times for --time, under the phase `compilation`: how
+/// many were compiled and how many came from the cache, and the slowest few
+/// by name.
+void recordKernelTimes(PhaseTimer &timer, PhaseTimer::Scope &compilation,
+                       const KernelObjectReport &report) {
   std::vector<ObjectTime> compiled;
-  int cached = 0;
   for (const ObjectTime &o : report.objects)
-    o.cached ? ++cached : (compiled.push_back(o), 0);
+    if (!o.cached)
+      compiled.push_back(o);
   std::sort(compiled.begin(), compiled.end(),
             [](const ObjectTime &a, const ObjectTime &b) { return a.seconds > b.seconds; });
-  std::string note = std::to_string(report.objects.size()) + " objects: " +
-                     std::to_string(compiled.size()) + " compiled in " +
-                     std::to_string(report.workers) +
-                     (report.workers == 1 ? " process, " : " processes, ") +
-                     std::to_string(cached) + " from the cache";
-  timer.record("kernel compilation", wall, 0, note);
+  compilation.note(std::to_string(report.objects.size()) + " objects: " +
+                   std::to_string(compiled.size()) + " compiled in " +
+                   std::to_string(report.workers) +
+                   (report.workers == 1 ? " process, " : " processes, ") +
+                   std::to_string(report.objects.size() - compiled.size()) + " from the cache");
+  compilation.stop();
   for (size_t i = 0; i < compiled.size() && i < 5; ++i)
     timer.record(compiled[i].name, compiled[i].seconds, 1);
 }
@@ -601,7 +603,7 @@ int compile(const Options &opts, PhaseTimer &timer) {
       return 1;
     }
   }
-  double loweringStart = nowSeconds();
+  PhaseTimer::Scope lowering = timer.phase("lowering to Halide");
   mlir::FailureOr<LoweredModel> lowered = lowerToHalide(*module, codegen);
   if (mlir::failed(lowered))
     return 1;
@@ -620,9 +622,9 @@ int compile(const Options &opts, PhaseTimer &timer) {
   int shared = 0;
   if (opts.emit != Emit::HalideStmt && !opts.noKernelSharing)
     shared = shareIdenticalKernels(*lowered, mlir::succeeded(templates) ? &*templates : nullptr);
-  timer.record("lowering to Halide", nowSeconds() - loweringStart, 0,
-               std::to_string(lowered->kernels.size()) + " distinct kernels, " +
-                   std::to_string(shared) + " calls share another's code");
+  lowering.note(std::to_string(lowered->kernels.size()) + " distinct kernels, " +
+                std::to_string(shared) + " calls share another's code");
+  lowering.stop();
   if (opts.emit == Emit::HalideStmt) {
     std::string path = opts.output.empty() ? "/dev/stdout" : opts.output;
     std::string err = writeHalideStmt(*lowered, path, target);
@@ -646,7 +648,7 @@ int compile(const Options &opts, PhaseTimer &timer) {
 
   // The wrapper compiles in the background while the kernels do.
   Subprocess wrapperCompile;
-  double buildStart = nowSeconds();
+  PhaseTimer::Scope compilation = timer.phase("kernel compilation");
   std::string err = emitWrapperSources(*lowered, paths, executable);
   if (err.empty())
     err = startWrapperCompile(*lowered, paths, executable, wrapperCompile);
@@ -664,16 +666,17 @@ int compile(const Options &opts, PhaseTimer &timer) {
     KernelObjectReport report;
     err = compileKernelObjects(*lowered, mlir::succeeded(templates) ? &*templates : nullptr,
                                paths.workDir, kernels, report);
-    recordKernelTimes(timer, report, nowSeconds() - buildStart);
+    recordKernelTimes(timer, compilation, report);
   }
-  double waitStart = nowSeconds();
+  compilation.stop();
+  PhaseTimer::Scope waiting = timer.phase("C++ wrapper compile, waited for");
   std::string wrapperErr = wrapperCompile.wait();
   if (err.empty())
     err = wrapperErr;
-  timer.record("C++ wrapper compile, waited for", nowSeconds() - waitStart, 0,
-               "it ran beside kernel compilation, " +
-                   std::to_string(static_cast<int>(wrapperCompile.cpuSeconds() * 1000)) +
-                   " ms of CPU");
+  waiting.note("it ran beside kernel compilation, " +
+               std::to_string(static_cast<int>(wrapperCompile.cpuSeconds() * 1000)) +
+               " ms of CPU");
+  waiting.stop();
   if (err.empty()) {
     PhaseTimer::Scope link = timer.phase(executable ? "link" : "archive");
     if (!executable) {
@@ -702,7 +705,6 @@ int main(int argc, char **argv) {
   if (!parseArgs(argc, argv, opts))
     return 1;
   PhaseTimer timer;
-  double start = nowSeconds();
   int status;
   try {
     status = compile(opts, timer);
@@ -714,6 +716,6 @@ int main(int argc, char **argv) {
     status = 1;
   }
   if (opts.time)
-    timer.print(llvm::errs(), nowSeconds() - start);
+    timer.print(llvm::errs());
   return status;
 }
