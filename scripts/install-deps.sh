@@ -12,6 +12,8 @@ packages=(
   npm
   clang libclang-rt-14-dev # libFuzzer and the sanitizers' runtimes, for test/fuzz
   python3-sklearn # its diabetes data, for examples/regression
+  openmpi-bin libopenmpi-dev # data-parallel training (kilnc --data-parallel), test/distributed
+  pocl-opencl-icd ocl-icd-opencl-dev # OpenCL on the CPU, for tests of GPU builds
 )
 # Reference numbers and benchmarks (never needed by the product itself).
 if [[ "${KILN_WITH_TORCH:-0}" == 1 ]]; then
