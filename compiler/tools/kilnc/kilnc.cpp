@@ -153,22 +153,51 @@ std::vector<std::string> splitTargets(const std::string &list) {
   return targets;
 }
 
-/// Why `value` is not a target kilnc builds for, or nothing: "host", or a
-/// Halide target string for this machine's architecture, bit width and system
-/// (the wrapper and the link are this machine's), without GPU features.
+/// The CUDA compute capabilities Halide 14 generates code for, as `cuda-smNN`
+/// names them.
+constexpr const char *kCudaCapabilities[] = {"30", "32", "35", "50", "61",
+                                             "70", "75", "80", "86"};
+
+/// A GPU target's Halide spelling: "opencl" and "cuda" are this machine's
+/// CPU (which runs the wrapper and launches the kernels) with that GPU API;
+/// "cuda-smNN" also asks for compute capability N.N. Other values unchanged.
+std::string expandGpuTarget(const std::string &value) {
+  if (value == "opencl" || value == "cuda")
+    return "host-" + value;
+  llvm::StringRef capability(value);
+  if (capability.consume_front("cuda-sm"))
+    return "host-cuda-cuda_capability_" + capability.str();
+  return value;
+}
+
+/// Why `value` is not a target kilnc builds for, or nothing: "host", a GPU
+/// (opencl, cuda, cuda-smNN, or a Halide target naming one of those APIs),
+/// or a Halide target string for this machine's architecture, bit width and
+/// system (the wrapper and the link are this machine's).
 std::optional<std::string> checkTarget(const std::string &value) {
   if (value == "host")
     return std::nullopt;
-  if (!Halide::Target::validate_target_string(value))
+  llvm::StringRef capability(value);
+  if (capability.consume_front("cuda-sm") &&
+      !llvm::is_contained(kCudaCapabilities, capability))
+    return "unknown CUDA compute capability in '" + value +
+           "' (Halide generates cuda-sm30, -sm32, -sm35, -sm50, -sm61, -sm70, -sm75, -sm80 "
+           "and -sm86)";
+  std::string expanded = expandGpuTarget(value);
+  if (!Halide::Target::validate_target_string(expanded))
     return "unknown target '" + value +
-           "' (expected host or a Halide target such as x86-64-linux-avx2)";
-  Halide::Target target(value), host = Halide::get_host_target();
-  if (target.has_gpu_feature())
-    return "'" + value + "' names a GPU; kilnc builds kernels for the CPU only";
+           "' (expected host, opencl, cuda, cuda-smNN or a Halide target such as "
+           "x86-64-linux-avx2)";
+  Halide::Target target(expanded), host = Halide::get_host_target();
+  if (target.has_gpu_feature() && !target.has_feature(Halide::Target::OpenCL) &&
+      !target.has_feature(Halide::Target::CUDA))
+    return "'" + value + "' names a GPU API kilnc does not build for (opencl or cuda)";
+  if (target.has_feature(Halide::Target::OpenCL) && target.has_feature(Halide::Target::CUDA))
+    return "'" + value + "' names two GPU APIs; choose opencl or cuda";
   std::string machine = Halide::Target(host.os, host.arch, host.bits).to_string();
   if (target.arch != host.arch || target.bits != host.bits || target.os != host.os)
     return "'" + value + "' is another kind of machine than this one (" + machine +
-           "): a target may only choose CPU features, e.g. " + machine + "-avx2";
+           "): a target may only choose CPU features and a GPU, e.g. " + machine + "-avx2";
   return std::nullopt;
 }
 
@@ -263,11 +292,14 @@ std::vector<Flag> flagTable() {
        "$XDG_CACHE_HOME/kiln/schedules, else ~/.cache/kiln/schedules)",
        setDirectory("--schedule-cache", &Options::scheduleCache)},
       {"--target", "T", true,
-       "the CPU the kernels are built for: host (default: this machine's CPU and its features) "
+       "the machine the kernels are built for: host (default: this machine's CPU and its "
+       "features) "
        "or a Halide target of this machine's architecture and system naming the features to "
        "use, e.g. x86-64-linux-avx2 for a library that must also run on CPUs without AVX-512, "
        "x86-64-linux for any x86-64; several, separated by commas, the preferred first and one "
-       "every CPU runs last, build each kernel for each and pick the first the CPU can run",
+       "every CPU runs last, build each kernel for each and pick the first the CPU can run; "
+       "or a GPU, alone: opencl, cuda, cuda-smNN (compute capability N.N, up to sm86), or a "
+       "Halide target naming opencl or cuda (kernels on the GPU, the rest on this CPU)",
        [](Options &opts, const std::string &value) -> std::optional<std::string> {
          std::vector<std::string> targets = splitTargets(value);
          for (const std::string &target : targets)
@@ -275,7 +307,13 @@ std::vector<Flag> flagTable() {
              return problem;
          if (targets.size() > 1 && llvm::is_contained(targets, "host"))
            return std::string("'host' cannot be one of several targets: name each");
-         opts.target = value == "host" ? "" : value;
+         std::string expanded;
+         for (const std::string &target : targets) {
+           expanded += (expanded.empty() ? "" : ",") + expandGpuTarget(target);
+           if (targets.size() > 1 && Halide::Target(expandGpuTarget(target)).has_gpu_feature())
+             return "the GPU target '" + target + "' cannot be one of several targets";
+         }
+         opts.target = value == "host" ? "" : expanded;
          return std::nullopt;
        }},
       {"-j", "N", false,
@@ -447,6 +485,11 @@ bool parseArgs(int argc, char **argv, Options &opts) {
               << "', which plan and time kernels for this machine's CPU\n";
     return false;
   }
+  if (opts.noSchedule && !opts.target.empty() && Halide::Target(opts.target).has_gpu_feature()) {
+    std::cerr << "kilnc: error: '--no-schedule' cannot be combined with the GPU target '"
+              << opts.target << "': kernels without a schedule would run on the host\n";
+    return false;
+  }
   if (opts.autotune && (!opts.autoscheduler.empty() || opts.noSchedule)) {
     std::cerr << "kilnc: error: '--autotune' chooses schedules itself; it cannot be combined "
                  "with '"
@@ -590,6 +633,7 @@ int compile(const Options &opts, PhaseTimer &timer) {
   // Schedules vectorize at the target's width (host: found by the schedules).
   if (!opts.target.empty())
     codegen.vectorWidth = target.natural_vector_size(Halide::Float(32));
+  codegen.gpu = target.has_gpu_feature();
   codegen.autoscheduler = opts.autoscheduler;
   if (opts.autotune) {
     PhaseTimer::Scope tuning = timer.phase("autotuning schedules");
