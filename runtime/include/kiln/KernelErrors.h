@@ -16,12 +16,13 @@
 
 namespace kiln {
 
-/// A Halide error handler (halide_set_error_handler): keeps `message`, the
-/// latest of the process, for takeKernelError.
+/// A Halide error handler (halide_set_error_handler): keeps `message` for
+/// takeKernelError.
 void recordKernelError(void *userContext, const char *message);
 
-/// The latest message a kernel reported since the last call, trimmed, and
-/// forgets it; "" if none.
+/// What kernels reported since the last call, and forgets it: the first
+/// message (the cause) and the last (what failed in the end), with how many
+/// came between; "" if none.
 std::string takeKernelError();
 
 } // namespace kiln

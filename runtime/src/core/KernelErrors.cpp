@@ -13,30 +13,45 @@
 namespace kiln {
 namespace {
 
-std::mutex &messageMutex() {
+/// What kernels reported since the last takeKernelError: the first message
+/// (the cause), the last (what failed in the end) and how many there were.
+struct Reports {
+  std::string first, last;
+  int count = 0;
+};
+
+std::mutex &reportsMutex() {
   static std::mutex mutex;
   return mutex;
 }
 
-std::string &latestMessage() {
-  static std::string message;
-  return message;
+Reports &reports() {
+  static Reports kept;
+  return kept;
 }
 
 } // namespace
 
 void recordKernelError(void *, const char *message) {
-  std::lock_guard<std::mutex> lock(messageMutex());
-  latestMessage() = message ? message : "";
+  std::string text = message ? message : "";
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back())))
+    text.pop_back();
+  std::lock_guard<std::mutex> lock(reportsMutex());
+  Reports &kept = reports();
+  if (kept.count++ == 0)
+    kept.first = text;
+  kept.last = text;
 }
 
 std::string takeKernelError() {
-  std::lock_guard<std::mutex> lock(messageMutex());
-  std::string message;
-  message.swap(latestMessage());
-  while (!message.empty() && std::isspace(static_cast<unsigned char>(message.back())))
-    message.pop_back();
-  return message;
+  std::lock_guard<std::mutex> lock(reportsMutex());
+  Reports kept;
+  std::swap(kept, reports());
+  if (kept.count <= 1)
+    return kept.first;
+  std::string between =
+      kept.count > 2 ? " (and " + std::to_string(kept.count - 2) + " more)" : "";
+  return kept.first + between + "; " + kept.last;
 }
 
 } // namespace kiln
