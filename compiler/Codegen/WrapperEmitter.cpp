@@ -467,6 +467,8 @@ std::string WrapperWriter::source() const {
   for (const HealthDesc &h : model.health)
     os << "    m.health.push_back({" << cppString(h.kind) << ", " << cppString(h.name) << ", "
        << h.units << ", " << cppString(h.where) << "});\n";
+  if (model.device != "cpu")
+    os << "    m.device = " << cppString(model.device) << ";\n";
   os << "    m.optimizer = " << cppString(model.optimizer) << ";\n"
      << "    m.schedule.kind = " << cppString(model.scheduleKind) << ";\n";
   for (const auto &[argName, value] : model.scheduleArgs)

@@ -651,6 +651,10 @@ int compile(const Options &opts, PhaseTimer &timer) {
   mlir::FailureOr<LoweredModel> lowered = lowerToHalide(*module, codegen);
   if (mlir::failed(lowered))
     return 1;
+  if (target.has_feature(Halide::Target::OpenCL))
+    lowered->device = "opencl";
+  else if (target.has_feature(Halide::Target::CUDA))
+    lowered->device = "cuda";
   // An autoscheduled kernel that Halide cannot generate falls back to the
   // templates' schedule: the same module lowered again with them.
   mlir::FailureOr<LoweredModel> templates = mlir::failure();

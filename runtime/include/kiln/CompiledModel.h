@@ -148,6 +148,9 @@ struct ModelInfo {
   std::vector<HealthInfo> health;
   /// The search space of the model file's `tune` block; empty without one.
   std::vector<TuneRange> tuneSpace;
+  /// Where the kernels run: "cpu", or the GPU API they were built for
+  /// ("opencl", "cuda"; see docs/gpu.md).
+  std::string device = "cpu";
 
   /// A language model: it reads token ids and predicts a label at every
   /// step (the next token), so it trains on a text file.

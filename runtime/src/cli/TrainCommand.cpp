@@ -72,6 +72,13 @@ Status normalizeData(Trainer &trainer, TrainData &data) {
 }
 
 /// "training mlp: 235146 parameters, 60000 training samples, ...".
+/// Where the kernels run, for a GPU build (docs/gpu.md); "" on the CPU.
+std::string deviceSummary(const ModelInfo &info) {
+  if (info.device == "cpu")
+    return "";
+  return fmt::format(", kernels on the GPU ({})", info.device == "cuda" ? "CUDA" : "OpenCL");
+}
+
 std::string summaryLine(const Trainer &trainer, const ParameterStore &params,
                         const TrainData &data, const Config &config, const ModelInfo &info) {
   // Running statistics (batch normalization) are stored like parameters but
@@ -93,7 +100,8 @@ std::string summaryLine(const Trainer &trainer, const ParameterStore &params,
                      info.name, paramCount, train.count, heldOut, batch,
                      trainer.stepsPerEpoch(train.count), config.threads, info.optimizer,
                      hyperparamSummary(info, trainer.hyperparams()),
-                     formatSchedule(trainer.schedule()));
+                     formatSchedule(trainer.schedule())) +
+         deviceSummary(info);
 }
 
 FitOptions fitOptions(const Config &config, const TrainData &data, std::ostream &out,
