@@ -75,6 +75,8 @@ struct Options {
   bool noFuseUpdates = false;
   bool noKernelSharing = false;
   bool health = false;
+  bool dataParallel = false;
+  int bucketMiB = 4;
   bool profile = false;
   std::string autoscheduler; // empty: the schedule templates
   bool autotune = false;
@@ -233,6 +235,22 @@ std::vector<Flag> flagTable() {
        "the train step also reports per-parameter gradient norms and each relu's dead units; "
        "the trainer logs them and warns (docs/cli.md)",
        setTrue(&Options::health)},
+      {"--data-parallel", "", false,
+       "train over the processes of an MPI run (mpirun -np N ./model train ...): each trains "
+       "on its part of every batch and the gradients are summed over all of them, bucket by "
+       "bucket while backward runs, before the update (docs/distributed.md); the trainer also "
+       "runs as one process without mpirun",
+       [](Options &opts, const std::string &) -> std::optional<std::string> {
+         if (runtimeLocation().distributedLibrary.empty())
+           return std::string("'--data-parallel' needs MPI, which this Kiln was built without: "
+                              "install openmpi-bin and libopenmpi-dev and rebuild Kiln");
+         opts.dataParallel = true;
+         return std::nullopt;
+       }},
+      {"--bucket-mib", "N", true,
+       "with --data-parallel: gradients are summed in buckets of at least N MiB, in the order "
+       "backward finishes them (default 4)",
+       setCount("--bucket-mib", 1024, &Options::bucketMiB)},
       {"--profile", "", false,
        "build the kernels with Halide's profiler; the program prints the time spent in each "
        "kernel and its stages when it exits",
@@ -563,6 +581,8 @@ int compile(const Options &opts, PhaseTimer &timer) {
                                                              : PipelineStage::Kernels;
   pipelineOptions.fuseUpdates = !opts.noFuseUpdates;
   pipelineOptions.trainingHealth = opts.health;
+  pipelineOptions.dataParallel = opts.dataParallel;
+  pipelineOptions.bucketFloats = int64_t(opts.bucketMiB) << 18; // 4-byte floats
   PhaseTimer::Scope passes = timer.phase("passes");
   mlir::PassManager pm(&context);
   buildKilnPipeline(pm, pipelineOptions);
@@ -645,6 +665,7 @@ int compile(const Options &opts, PhaseTimer &timer) {
   if (const char *cxx = std::getenv("CXX"))
     paths.cxx = cxx;
   bool executable = opts.emit == Emit::Exe;
+  lowered->dataParallel = opts.dataParallel;
 
   // The wrapper compiles in the background while the kernels do.
   Subprocess wrapperCompile;

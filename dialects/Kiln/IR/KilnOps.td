@@ -637,6 +637,50 @@ def Kiln_StepOp : Kiln_Op<"step", [Pure]> {
   let assemblyFormat = "attr-dict `:` type($result)";
 }
 
+def Kiln_BatchShareOp : Kiln_Op<"batch_share", [Pure]> {
+  let summary = "This process's share of the global batch, set by the runtime";
+  let description = [{
+    In a data-parallel run (kiln-data-parallel), the samples of the current
+    batch this process trains on divided by the samples of the global batch,
+    in [0, 1]: the weight of its gradients in their sum over all processes.
+    1 in a run of one process.
+
+    ```mlir
+    %s = kiln.batch_share : f32
+    ```
+  }];
+  let results = (outs F32:$result);
+  let assemblyFormat = "attr-dict `:` type($result)";
+}
+
+def Kiln_AllReduceOp : Kiln_Op<"all_reduce", [MemoryEffects<[MemRead, MemWrite]>]> {
+  let summary = "Sums each tensor over all processes of a data-parallel run";
+  let description = [{
+    The gradients of one bucket, each already weighted by its process's
+    share of the batch (kiln.batch_share): every result is the sum of its
+    input over all processes, that is the gradient of the global batch. The
+    runtime averages a bucket as one flat buffer (MPI_Iallreduce), started as
+    soon as the last kernel writing it has run and waited for just before the
+    first kernel reading a result; the results take the inputs' buffers. In a
+    run of one process the results are the inputs. Partitioning leaves it
+    outside kernels.
+
+    ```mlir
+    %a:2 = kiln.all_reduce %gw, %gb {bucket = 0 : i64}
+        : tensor<784x256xf32>, tensor<256xf32> -> tensor<784x256xf32>, tensor<256xf32>
+    ```
+  }];
+  let arguments = (ins Variadic<Kiln_F32Tensor>:$inputs, I64Attr:$bucket);
+  let results = (outs Variadic<Kiln_F32Tensor>:$results);
+  let assemblyFormat = "$inputs attr-dict `:` type($inputs) `->` type($results)";
+  let builders = [
+    OpBuilder<(ins "::mlir::ValueRange":$inputs, "int64_t":$bucket), [{
+      build($_builder, $_state, inputs.getTypes(), inputs, bucket);
+    }]>
+  ];
+  let hasVerifier = 1;
+}
+
 def Kiln_ElementwiseOp : Kiln_Op<"elementwise",
     [Pure, SingleBlock, DeclareOpInterfaceMethods<Kiln_GradientOpInterface>]> {
   let summary = "Applies a scalar body to every element of its inputs";
