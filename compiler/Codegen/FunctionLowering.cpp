@@ -60,6 +60,8 @@ int FunctionLowering::slotFor(Value v) {
     slot = {Slot::Kind::Step, "step", {}, false, 0};
   } else if (isa<BatchShareOp>(def)) {
     slot = {Slot::Kind::BatchShare, "batch_share", {}, false, 0};
+  } else if (isa<BatchOffsetOp>(def)) {
+    slot = {Slot::Kind::BatchOffset, "batch_offset", {}, false, 0};
   } else if (auto hyper = dyn_cast<HyperparamOp>(def)) {
     int index = recordHyperparam(model, hyper);
     slot = {Slot::Kind::Hyperparam, hyper.getName().str(), {}, false, index};
@@ -288,8 +290,8 @@ LogicalResult FunctionLowering::lowerFunction(func::FuncOp func) {
       }
       continue;
     }
-    if (!isa<InputOp, ParamOp, StateOp, HyperparamOp, StepOp, BatchOp, BatchShareOp, FillOp,
-             arith::ConstantOp>(op))
+    if (!isa<InputOp, ParamOp, StateOp, HyperparamOp, StepOp, BatchOp, BatchShareOp,
+             BatchOffsetOp, FillOp, arith::ConstantOp>(op))
       return op.emitError("expected only kernels and storage ops after partitioning, found '")
              << op.getName() << "'";
   }

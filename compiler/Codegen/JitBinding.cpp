@@ -36,6 +36,8 @@ void kiln::bindJitInputs(LoweredKernel &kernel, const KernelCall &call, const Fu
       kernel.scalars.at(scalar++).set(step);
     else if (slot.kind == Slot::Kind::BatchShare) // one process
       kernel.scalars.at(scalar++).set(1.0f);
+    else if (slot.kind == Slot::Kind::BatchOffset)
+      kernel.scalars.at(scalar++).set(0.0f);
     else
       kernel.images.at(image++).set(slotBuffers.at(id));
   }

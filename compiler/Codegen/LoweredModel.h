@@ -31,6 +31,7 @@ struct Slot {
     Hyperparam, // a scalar runtime value (index: hyperparam number)
     Step,       // the 1-based update number, a scalar
     BatchShare, // this process's share of the global batch, a scalar (data-parallel)
+    BatchOffset, // where this process's part of the global batch begins, a scalar
     Temp,       // an intermediate between two kernels, planned by the wrapper
     Result,     // a function result: the loss, or the prediction
   };

@@ -23,7 +23,8 @@
 //                                          state, stays an op
 //
 // Storage ops (kiln.input, kiln.param, kiln.state, kiln.hyperparam,
-// kiln.step, kiln.batch, kiln.batch_share, kiln.fill, arith.constant) stay outside kernels: code
+// kiln.step, kiln.batch, kiln.batch_share, kiln.batch_offset, kiln.fill, arith.constant) stay
+// outside kernels: code
 // generation binds them as buffers, scalars or constants. A kiln.all_reduce
 // stays outside kernels too, where it is: the runtime sums its buffers
 // between kernel calls, and no kernel before it reads what it sums.
@@ -58,8 +59,8 @@ namespace {
 constexpr size_t kMaxKernelOps = 8;
 
 bool isStorageOp(Operation *op) {
-  return isa<InputOp, ParamOp, StateOp, HyperparamOp, StepOp, BatchOp, BatchShareOp, FillOp,
-             arith::ConstantOp>(op);
+  return isa<InputOp, ParamOp, StateOp, HyperparamOp, StepOp, BatchOp, BatchShareOp,
+             BatchOffsetOp, FillOp, arith::ConstantOp>(op);
 }
 
 /// An op whose result is its input's elements under other indices: cheap to

@@ -236,7 +236,8 @@ void ScheduleTuner::fillInitial(Tuning &t, Case &c) {
   for (int id : t.site.call->inputs) {
     const Slot &slot = plan.slots[id];
     if (slot.kind == Slot::Kind::Hyperparam || slot.kind == Slot::Kind::Step ||
-        slot.kind == Slot::Kind::BatchShare || c.initial.count(id))
+        slot.kind == Slot::Kind::BatchShare || slot.kind == Slot::Kind::BatchOffset ||
+        c.initial.count(id))
       continue;
     Buffer buffer(slot.isInt ? Halide::Int(32) : floatType, halideExtents(slot.shape, c.batch));
     // Integers are class labels or token ids: 0 is always one. Optimizer

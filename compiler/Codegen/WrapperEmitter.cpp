@@ -269,6 +269,7 @@ void WrapperWriter::emitFunction(std::ostream &os, const FunctionPlan &plan) con
     case Slot::Kind::Hyperparam:
     case Slot::Kind::Step:
     case Slot::Kind::BatchShare:
+    case Slot::Kind::BatchOffset:
       break;
     case Slot::Kind::State:
       os << "  " << buffer << var << "(args.states[" << s.index << "], "
@@ -326,6 +327,8 @@ void WrapperWriter::emitFunction(std::ostream &os, const FunctionPlan &plan) con
         os << ", step";
       else if (s.kind == Slot::Kind::BatchShare)
         os << ", args.batchShare";
+      else if (s.kind == Slot::Kind::BatchOffset)
+        os << ", args.batchOffset";
       else
         os << ", s" << id;
     }

@@ -53,6 +53,14 @@ struct DataParallelPass : kiln::impl::DataParallelBase<DataParallelPass> {
 
     OpBuilder top(&body, body.begin());
     Value share = BatchShareOp::create(top, func.getLoc(), top.getF32Type());
+    // Dropout draws each sample's mask by its index in the global batch:
+    // the processes draw different masks, those one process would draw.
+    SmallVector<DropoutOp> dropouts(func.getOps<DropoutOp>());
+    if (!dropouts.empty()) {
+      Value offset = BatchOffsetOp::create(top, func.getLoc(), top.getF32Type());
+      for (DropoutOp dropout : dropouts)
+        dropout.getOffsetMutable().assign(offset);
+    }
     // Each gradient weighted by the share, right after it is final.
     SmallVector<Value> weighted;
     for (ParamGradOp marker : markers) {

@@ -76,7 +76,7 @@ struct Options {
   bool noKernelSharing = false;
   bool health = false;
   bool dataParallel = false;
-  int bucketMiB = 4;
+  double bucketMiB = 4;
   bool profile = false;
   std::string autoscheduler; // empty: the schedule templates
   bool autotune = false;
@@ -248,9 +248,16 @@ std::vector<Flag> flagTable() {
          return std::nullopt;
        }},
       {"--bucket-mib", "N", true,
-       "with --data-parallel: gradients are summed in buckets of at least N MiB, in the order "
-       "backward finishes them (default 4)",
-       setCount("--bucket-mib", 1024, &Options::bucketMiB)},
+       "with --data-parallel: gradients are summed in buckets of at least N MiB (a decimal "
+       "number, e.g. 0.5), in the order backward finishes them (default 4)",
+       [](Options &opts, const std::string &value) -> std::optional<std::string> {
+         char *end = nullptr;
+         double mib = std::strtod(value.c_str(), &end);
+         if (value.empty() || *end != '\0' || !(mib >= 1.0 / 256 && mib <= 1024))
+           return "'--bucket-mib' needs a number of MiB from 0.004 to 1024, not '" + value + "'";
+         opts.bucketMiB = mib;
+         return std::nullopt;
+       }},
       {"--profile", "", false,
        "build the kernels with Halide's profiler; the program prints the time spent in each "
        "kernel and its stages when it exits",
@@ -582,7 +589,7 @@ int compile(const Options &opts, PhaseTimer &timer) {
   pipelineOptions.fuseUpdates = !opts.noFuseUpdates;
   pipelineOptions.trainingHealth = opts.health;
   pipelineOptions.dataParallel = opts.dataParallel;
-  pipelineOptions.bucketFloats = int64_t(opts.bucketMiB) << 18; // 4-byte floats
+  pipelineOptions.bucketFloats = static_cast<int64_t>(opts.bucketMiB * (1 << 18)); // floats
   PhaseTimer::Scope passes = timer.phase("passes");
   mlir::PassManager pm(&context);
   buildKilnPipeline(pm, pipelineOptions);

@@ -380,15 +380,21 @@ def Kiln_DropoutOp : Kiln_Op<"dropout",
     element by a counter-based generator from (`seed`, `step`, the element's
     row-major index): the same step gives the same mask, so the gradient is
     the same op applied to the incoming gradient. At inference the layer is
-    the identity (`kiln.phase`).
+    the identity (`kiln.phase`). In a data-parallel step the batch index is
+    counted from `offset`, the index of this process's first sample in the
+    global batch (kiln.batch_offset, set by kiln-data-parallel): every
+    sample gets the mask it would get in one process.
 
     ```mlir
     %d = kiln.dropout %h, %rate, %step {seed = 3 : i64} : tensor<?x256xf32>
+    %e = kiln.dropout %h, %rate, %step offset %o {seed = 3 : i64} : tensor<?x256xf32>
     ```
   }];
-  let arguments = (ins Kiln_F32Tensor:$input, F32:$rate, F32:$step, I64Attr:$seed);
+  let arguments = (ins Kiln_F32Tensor:$input, F32:$rate, F32:$step, Optional<F32>:$offset,
+                   I64Attr:$seed);
   let results = (outs Kiln_F32Tensor:$result);
-  let assemblyFormat = "$input `,` $rate `,` $step attr-dict `:` type($result)";
+  let assemblyFormat =
+      "$input `,` $rate `,` $step (`offset` $offset^)? attr-dict `:` type($result)";
 }
 
 def Kiln_ConcatOp : Kiln_Op<"concat",
@@ -647,6 +653,21 @@ def Kiln_BatchShareOp : Kiln_Op<"batch_share", [Pure]> {
 
     ```mlir
     %s = kiln.batch_share : f32
+    ```
+  }];
+  let results = (outs F32:$result);
+  let assemblyFormat = "attr-dict `:` type($result)";
+}
+
+def Kiln_BatchOffsetOp : Kiln_Op<"batch_offset", [Pure]> {
+  let summary = "The index of this process's first sample in the global batch";
+  let description = [{
+    In a data-parallel run (kiln-data-parallel), where this process's part
+    of the current global batch begins, as an f32 (exact below 2^24); 0 in a
+    run of one process. Dropout counts its samples from it.
+
+    ```mlir
+    %o = kiln.batch_offset : f32
     ```
   }];
   let results = (outs F32:$result);

@@ -194,6 +194,9 @@ struct StepArgs {
   /// batch's (each gradient's weight in the sum), and what sums the buckets.
   /// Without an exchange (one process) the gradients are this batch's own.
   float batchShare = 1;
+  /// Data-parallel models only: the index of this batch's first sample in
+  /// the global batch (dropout draws each sample's mask by that index).
+  float batchOffset = 0;
   GradientExchange *exchange = nullptr;
 };
 

@@ -225,8 +225,9 @@ private:
   Status checkFits(const Dataset &data) const;
   /// One update on buffers already checked; `share`: the batch's part of the
   /// global batch of a data-parallel run (1 alone).
+  /// `offset`: where the batch begins in the global batch.
   float runStep(const float *x, const int32_t *labels, const float *targets, int64_t batch,
-                float share = 1);
+                float share = 1, int64_t offset = 0);
   /// This batch's part of the global batch summed over the group's (1 alone).
   float shareOf(int64_t batch) const;
   /// Gathers samples order[first, first + batch) and runs one update.

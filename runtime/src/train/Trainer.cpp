@@ -55,9 +55,11 @@ float Trainer::step(const Dataset &data, const std::vector<int64_t> &order, int6
   // process with no sample of a small last batch still takes part in the
   // sums: it runs one sample with a share of 0.
   float share = 1;
+  int64_t offset = 0;
   if (processGroup) {
     BatchPart part = batchPart(batch, processGroup->rank(), processGroup->size());
     share = static_cast<float>(double(part.count()) / double(batch));
+    offset = part.begin;
     first += part.begin;
     batch = std::max<int64_t>(part.count(), 1);
     if (part.count() == 0)
@@ -76,7 +78,7 @@ float Trainer::step(const Dataset &data, const std::vector<int64_t> &order, int6
                   batchY.begin() + i * data.labelsPerSample);
   }
   return runStep(batchX.data(), targetFeatures > 0 ? nullptr : batchY.data(),
-                 targetFeatures > 0 ? batchTargets.data() : nullptr, batch, share);
+                 targetFeatures > 0 ? batchTargets.data() : nullptr, batch, share, offset);
 }
 
 float Trainer::shareOf(int64_t batch) const {
@@ -122,7 +124,7 @@ float Trainer::trainBatch(const float *x, const int32_t *labels, const float *ta
 }
 
 float Trainer::runStep(const float *x, const int32_t *labels, const float *targets,
-                       int64_t batch, float share) {
+                       int64_t batch, float share, int64_t offset) {
   stepHyper = hyperValues;
   if (lrIndex >= 0)
     stepHyper[lrIndex] = currentLearningRate();
@@ -137,6 +139,7 @@ float Trainer::runStep(const float *x, const int32_t *labels, const float *targe
   args.step = ++updateCount;
   args.health = healthMonitor.buffer();
   args.batchShare = share;
+  args.batchOffset = static_cast<float>(offset);
   args.exchange = processGroup;
   float loss = model.trainStep(args);
   healthMonitor.recordStep();
