@@ -18,6 +18,7 @@
 #include "kiln/CompiledModel.h"
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -58,6 +59,13 @@ struct BatchPart {
 inline BatchPart batchPart(int64_t batch, int rank, int size) {
   return {batch * rank / size, batch * (rank + 1) / size};
 }
+
+/// The processes of this run: starts MPI when a launcher (mpirun, mpiexec,
+/// srun) started this process as one of a group, and returns the group;
+/// null for a process started on its own (or when MPI fails to start, after
+/// a message on stderr). MPI ends when the group is destroyed. For an app
+/// that drives kiln::Trainer itself (Trainer::setProcessGroup).
+std::unique_ptr<ProcessGroup> joinProcessGroup(int &argc, char **&argv);
 
 /// main() of a data-parallel trainer (Kiln::Distributed): starts MPI when
 /// the program was started by mpirun or srun, and runs one process without

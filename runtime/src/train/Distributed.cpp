@@ -34,6 +34,7 @@ public:
     MPI_Comm_rank(MPI_COMM_WORLD, &rank_);
     MPI_Comm_size(MPI_COMM_WORLD, &size_);
   }
+  ~MpiProcessGroup() override { MPI_Finalize(); }
 
   int rank() const override { return rank_; }
   int size() const override { return size_; }
@@ -152,34 +153,38 @@ std::string prefixLines(const std::string &text, const std::string &prefix) {
 
 } // namespace
 
-int runMainDataParallel(int argc, char **argv, CompiledModel &model) {
+std::unique_ptr<ProcessGroup> joinProcessGroup(int &argc, char **&argv) {
   if (!startedByLauncher())
-    return runMain(argc, argv, model, std::cout, std::cerr, nullptr);
+    return nullptr;
   int provided = 0;
   // Only the main thread calls MPI; the kernels' threads never do.
   if (MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided) != MPI_SUCCESS) {
     std::cerr << "error: MPI could not start" << std::endl;
+    return nullptr;
+  }
+  return std::make_unique<MpiProcessGroup>();
+}
+
+int runMainDataParallel(int argc, char **argv, CompiledModel &model) {
+  if (!startedByLauncher())
+    return runMain(argc, argv, model, std::cout, std::cerr, nullptr);
+  std::unique_ptr<ProcessGroup> group = joinProcessGroup(argc, argv);
+  if (!group)
     return ExitFailure;
+  // Rank 0 speaks for the run; the others keep their errors until they
+  // know whether the run failed.
+  std::ostream quiet(nullptr); // writes nothing
+  std::ostringstream errors;
+  std::ostream &out = group->rank() == 0 ? std::cout : quiet;
+  std::ostream &err = group->rank() == 0 ? std::cerr : errors;
+  int status = runMain(argc, argv, model, out, err, group.get());
+  // A bad command line fails the same way on every rank, before any rank
+  // waits for another: each ends on its own. Any other failure may leave
+  // the others waiting for this process: it ends them.
+  if (status != ExitSuccess && status != ExitUsage) {
+    std::cerr << prefixLines(errors.str(), fmt::format("rank {}: ", group->rank()));
+    group->abort(fmt::format("the command failed (exit status {})", status), status);
   }
-  int status = ExitSuccess;
-  {
-    MpiProcessGroup group;
-    // Rank 0 speaks for the run; the others keep their errors until they
-    // know whether the run failed.
-    std::ostringstream quiet, errors;
-    std::ostream &out = group.rank() == 0 ? std::cout : quiet;
-    std::ostream &err = group.rank() == 0 ? std::cerr : errors;
-    status = runMain(argc, argv, model, out, err, &group);
-    quiet.str("");
-    // A bad command line fails the same way on every rank, before any rank
-    // waits for another: each ends on its own. Any other failure may leave
-    // the others waiting for this process: it ends them.
-    if (status != ExitSuccess && status != ExitUsage) {
-      std::cerr << prefixLines(errors.str(), fmt::format("rank {}: ", group.rank()));
-      group.abort(fmt::format("the command failed (exit status {})", status), status);
-    }
-  }
-  MPI_Finalize();
   return status;
 }
 
