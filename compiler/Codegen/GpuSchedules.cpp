@@ -84,8 +84,8 @@ std::optional<Var> gpuTile(Stage stage, std::vector<Var> vars,
 /// first, with their static extents taken from `shape` (row-major, or empty
 /// when unknown): every argument of the definition; those of an update that
 /// it writes at its own coordinate.
-std::pair<std::vector<Var>, std::vector<int64_t>>
-pureLoops(Func f, int s, const std::vector<int64_t> &shape) {
+std::pair<std::vector<Var>, std::vector<int64_t>> pureLoops(Func f, int s,
+                                                            const std::vector<int64_t> &shape) {
   std::vector<Var> args = f.args();
   std::vector<Var> vars;
   std::vector<int64_t> extents;
@@ -149,8 +149,7 @@ void gpuMatmul(Func out, Func prod, const RDom &r, const std::vector<int64_t> &s
   prod.update().reorder(order).unroll(pj).unroll(pi);
   if (staged) {
     Var sj = staged->args()[0], si = staged->args()[1];
-    staged->compute_at(out, jt).bound_extent(sj, rj).bound_extent(si, ri).unroll(sj).unroll(
-        si);
+    staged->compute_at(out, jt).bound_extent(sj, rj).bound_extent(si, ri).unroll(sj).unroll(si);
   }
 }
 
@@ -163,13 +162,12 @@ Func *stagedOf(KernelFuncs &k, const Func &out) {
 }
 
 bool isGpuLoop(const Internal::Dim &d) {
-  return d.for_type == Internal::ForType::GPUBlock ||
-         d.for_type == Internal::ForType::GPUThread || d.for_type == Internal::ForType::GPULane;
+  return d.for_type == Internal::ForType::GPUBlock || d.for_type == Internal::ForType::GPUThread ||
+         d.for_type == Internal::ForType::GPULane;
 }
 
 const std::vector<Internal::Dim> &stageDims(const Internal::Function &f, int stage) {
-  return stage == 0 ? f.definition().schedule().dims()
-                    : f.updates()[stage - 1].schedule().dims();
+  return stage == 0 ? f.definition().schedule().dims() : f.updates()[stage - 1].schedule().dims();
 }
 
 /// Whether loop `var` of stage `stage` of `f` is a GPU loop or inside one.
@@ -226,7 +224,9 @@ std::string findHostFunc(const std::vector<Func> &outputs) {
     // unresolved until lowering: any stage of the consumer will do.)
     auto consumer = env.find(level.func());
     bool onDevice = false;
-    for (int s = 0; consumer != env.end() && s <= (int)consumer->second.updates().size(); ++s)
+    int consumerStages =
+        consumer == env.end() ? 0 : static_cast<int>(consumer->second.updates().size()) + 1;
+    for (int s = 0; s < consumerStages; ++s)
       onDevice = onDevice || insideGpuLoop(consumer->second, s, level.var().name());
     if (!onDevice)
       return "'" + name + "' is computed at " + level.to_string() + ", outside any GPU loop";
@@ -271,8 +271,7 @@ std::string scheduleGpuKernel(KernelFuncs &k) {
     // pooling without an update is inlined into its output. The padded
     // inputs are read in place (inlined).
     if (k.prod.has_update_definition())
-      gpuComputeRoot(k.prod, k.outputs.size() == 1 ? k.outputShapes[0]
-                                                   : std::vector<int64_t>{});
+      gpuComputeRoot(k.prod, k.outputs.size() == 1 ? k.outputShapes[0] : std::vector<int64_t>{});
     break;
   case KernelFuncs::Anchor::Scan:
   case KernelFuncs::Anchor::Softmax:

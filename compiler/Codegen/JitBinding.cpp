@@ -34,6 +34,10 @@ void kiln::bindJitInputs(LoweredKernel &kernel, const KernelCall &call, const Fu
           static_cast<float>(model.hyperparams.at(slot.index).defaultValue));
     else if (slot.kind == Slot::Kind::Step)
       kernel.scalars.at(scalar++).set(step);
+    else if (slot.kind == Slot::Kind::BatchShare) // one process
+      kernel.scalars.at(scalar++).set(1.0f);
+    else if (slot.kind == Slot::Kind::BatchOffset)
+      kernel.scalars.at(scalar++).set(0.0f);
     else
       kernel.images.at(image++).set(slotBuffers.at(id));
   }

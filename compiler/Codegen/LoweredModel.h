@@ -30,6 +30,8 @@ struct Slot {
     ParamGrad,  // a parameter's gradient, when no optimizer is applied (index: param)
     Hyperparam, // a scalar runtime value (index: hyperparam number)
     Step,       // the 1-based update number, a scalar
+    BatchShare, // this process's share of the global batch, a scalar (data-parallel)
+    BatchOffset, // where this process's part of the global batch begins, a scalar
     Temp,       // an intermediate between two kernels, planned by the wrapper
     Result,     // a function result: the loss, or the prediction
   };
@@ -54,11 +56,22 @@ struct KernelCall {
   std::string description;
 };
 
+/// Gradients summed over the processes of a data-parallel run as one flat
+/// buffer (a kiln.all_reduce): the wrapper lays its slots out one after the
+/// other, starts the sum after call `startAfter - 1` (the last one writing
+/// them) and waits for it before the first later call that reads them.
+struct GradientBucket {
+  int64_t index = 0;
+  std::vector<int> slots; // in the order they lie in the buffer
+  size_t startAfter = 0;  // calls that run before the sum starts
+};
+
 struct FunctionPlan {
   std::string name; // "train_step" or "predict"
   std::vector<Slot> slots;
   std::vector<KernelCall> calls;
   std::vector<int> results; // slots of the function's results, in order
+  std::vector<GradientBucket> buckets; // in the order they start
 };
 
 struct ParamDesc {
@@ -131,6 +144,10 @@ struct TuneDesc {
 
 struct LoweredModel {
   std::string name;
+  /// Compiled for data-parallel training (kilnc --data-parallel): the
+  /// trainer's main() runs the processes of an MPI run, and links
+  /// Kiln::Distributed.
+  bool dataParallel = false;
   std::string optimizer; // from the module's kiln.optimizer, e.g. "adam"
   /// From the module's kiln.task: "classification", "binary" or "regression"
   /// (see kiln::ModelInfo::task), and the name of the label input.

@@ -417,9 +417,12 @@ FailureOr<Tensor> FunctionLowering::lowerTensorOp(Operation *op) {
         // row-major element index), its top 24 bits as u in [0, 1).
         Tensor x = get(d.getInput());
         Halide::Expr rate = scalar(d.getRate()), step = scalar(d.getStep());
+        // Data-parallel: the sample's index in the global batch.
+        Halide::Expr offset = d.getOffset() ? Halide::cast<int32_t>(scalar(d.getOffset()))
+                                            : Halide::Expr(0);
         uint32_t seed = static_cast<uint32_t>(d.getSeed()) * 0x85ebca6bu + 0x27d4eb2fu;
         return elementwise(d.getResult(), [&](std::vector<Halide::Expr> v) {
-          Halide::Expr flat = Halide::cast<uint32_t>(v[0]);
+          Halide::Expr flat = Halide::cast<uint32_t>(v[0] + offset);
           for (int k = 1; k < x.rank(); ++k)
             flat = flat * Halide::cast<uint32_t>(x.extents[k]) + Halide::cast<uint32_t>(v[k]);
           Halide::Expr h = flat * Halide::Expr(0x9e3779b9u) +

@@ -23,8 +23,11 @@
 //                                          state, stays an op
 //
 // Storage ops (kiln.input, kiln.param, kiln.state, kiln.hyperparam,
-// kiln.step, kiln.batch, kiln.fill, arith.constant) stay outside kernels: code generation
-// binds them as buffers, scalars or constants.
+// kiln.step, kiln.batch, kiln.batch_share, kiln.batch_offset, kiln.fill, arith.constant) stay
+// outside kernels: code
+// generation binds them as buffers, scalars or constants. A kiln.all_reduce
+// stays outside kernels too, where it is: the runtime sums its buffers
+// between kernel calls, and no kernel before it reads what it sums.
 //
 //===----------------------------------------------------------------------===//
 #include "Pipeline/Passes.h"
@@ -56,8 +59,8 @@ namespace {
 constexpr size_t kMaxKernelOps = 8;
 
 bool isStorageOp(Operation *op) {
-  return isa<InputOp, ParamOp, StateOp, HyperparamOp, StepOp, BatchOp, FillOp,
-             arith::ConstantOp>(op);
+  return isa<InputOp, ParamOp, StateOp, HyperparamOp, StepOp, BatchOp, BatchShareOp,
+             BatchOffsetOp, FillOp, arith::ConstantOp>(op);
 }
 
 /// An op whose result is its input's elements under other indices: cheap to
@@ -122,16 +125,26 @@ struct PartitionKernelsPass : kiln::impl::PartitionKernelsBase<PartitionKernelsP
     // (groupOf maps it there), for the rules' ordering checks.
     SmallVector<SmallVector<Operation *>> groups;
     llvm::DenseMap<Operation *, unsigned> groupOf;
+    // Groups that hold one kiln.all_reduce: no op joins them, and no kernel
+    // is made of them.
+    llvm::SmallDenseSet<unsigned> sums;
     for (Operation &op : body.without_terminator()) {
       if (isStorageOp(&op))
         continue;
+      if (isa<AllReduceOp>(op)) {
+        sums.insert(groups.size());
+        groupOf[&op] = groups.size();
+        groups.push_back({&op});
+        continue;
+      }
       if (views.contains(&op)) {
         if (auto producer = groupOf.find(op.getOperand(0).getDefiningOp());
             producer != groupOf.end())
           groupOf[&op] = producer->second;
         continue;
       }
-      std::optional<unsigned> target = joinableGroup(&op, groups, groupOf, views, fuseUpdates);
+      std::optional<unsigned> target =
+          joinableGroup(&op, groups, groupOf, views, sums, fuseUpdates);
       if (!target) {
         target = groups.size();
         groups.emplace_back();
@@ -140,15 +153,17 @@ struct PartitionKernelsPass : kiln::impl::PartitionKernelsBase<PartitionKernelsP
       groupOf[&op] = *target;
     }
 
-    for (auto &group : groups)
-      copyViewsInto(group, views);
+    for (unsigned g = 0; g < groups.size(); ++g)
+      if (!sums.contains(g))
+        copyViewsInto(groups[g], views);
     for (Operation *view : viewsReadersFirst)
       if (view->use_empty())
         view->erase();
 
     unsigned index = 0;
-    for (auto &group : groups)
-      outline(group, (func.getSymName() + "_k" + llvm::Twine(index++)).str());
+    for (unsigned g = 0; g < groups.size(); ++g)
+      if (!sums.contains(g))
+        outline(groups[g], (func.getSymName() + "_k" + llvm::Twine(index++)).str());
   }
 
   /// Gives `group` its own copy of each view its ops read (and of the views
@@ -189,12 +204,13 @@ struct PartitionKernelsPass : kiln::impl::PartitionKernelsBase<PartitionKernelsP
   static std::optional<unsigned>
   joinableGroup(Operation *op, ArrayRef<SmallVector<Operation *>> groups,
                 const llvm::DenseMap<Operation *, unsigned> &groupOf,
-                const llvm::SmallPtrSetImpl<Operation *> &views, bool fuseUpdates) {
+                const llvm::SmallPtrSetImpl<Operation *> &views,
+                const llvm::SmallDenseSet<unsigned> &sums, bool fuseUpdates) {
     int operand = fusedOperandIndex(op, fuseUpdates);
     if (operand < 0)
       return std::nullopt;
     auto producer = groupOf.find(op->getOperand(operand).getDefiningOp());
-    if (producer == groupOf.end())
+    if (producer == groupOf.end() || sums.contains(producer->second))
       return std::nullopt;
     unsigned target = producer->second;
     if (groups[target].size() >= kMaxKernelOps)

@@ -236,6 +236,7 @@ void ScheduleTuner::fillInitial(Tuning &t, Case &c) {
   for (int id : t.site.call->inputs) {
     const Slot &slot = plan.slots[id];
     if (slot.kind == Slot::Kind::Hyperparam || slot.kind == Slot::Kind::Step ||
+        slot.kind == Slot::Kind::BatchShare || slot.kind == Slot::Kind::BatchOffset ||
         c.initial.count(id))
       continue;
     Buffer buffer(slot.isInt ? Halide::Int(32) : floatType, halideExtents(slot.shape, c.batch));

@@ -8,6 +8,7 @@
 #include "Codegen/ToolchainDriver.h"
 
 #include "llvm/ADT/SmallString.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 
@@ -77,9 +78,18 @@ const RuntimeLocation &kiln::runtimeLocation() {
     path::remove_dots(library, /*remove_dot_dot=*/true);
     llvm::SmallString<256> header(includeDir);
     path::append(header, "kiln", "CompiledModel.h");
+    // Kiln::Distributed sits beside the runtime library, when Kiln has MPI.
+    auto besides = [](llvm::StringRef runtime) -> std::string {
+      if (llvm::StringRef(KILN_DISTRIBUTED_LIBRARY).empty())
+        return "";
+      llvm::SmallString<256> path(path::parent_path(runtime));
+      path::append(path, path::filename(KILN_DISTRIBUTED_LIBRARY));
+      return path.str().str();
+    };
     if (!exe.empty() && fs::exists(header) && fs::exists(library))
-      return RuntimeLocation{includeDir.str().str(), library.str().str()};
-    return RuntimeLocation{KILN_RUNTIME_INCLUDE_DIR, KILN_RUNTIME_LIBRARY};
+      return RuntimeLocation{includeDir.str().str(), library.str().str(), besides(library)};
+    return RuntimeLocation{KILN_RUNTIME_INCLUDE_DIR, KILN_RUNTIME_LIBRARY,
+                           besides(KILN_RUNTIME_LIBRARY)};
   }();
   return location;
 }
@@ -101,7 +111,18 @@ std::string kiln::linkExecutable(const LoweredModel &model, const AotPaths &path
   std::vector<std::string> argv = linkFlags(paths);
   for (const std::string &o : objectFiles(model, paths))
     argv.push_back(o);
-  argv.insert(argv.end(), {runtimeLocation().library, "-lz", "-lpthread", "-ldl", "-o", output});
+  if (model.dataParallel) {
+    if (runtimeLocation().distributedLibrary.empty())
+      return "this Kiln was built without MPI: data-parallel trainers cannot be linked "
+             "(install openmpi-bin libopenmpi-dev and rebuild Kiln)";
+    argv.push_back(runtimeLocation().distributedLibrary);
+  }
+  argv.push_back(runtimeLocation().library);
+  if (model.dataParallel)
+    for (llvm::StringRef lib : llvm::split(KILN_MPI_LINK_LIBRARIES, ','))
+      if (!lib.empty())
+        argv.push_back(lib.str());
+  argv.insert(argv.end(), {"-lz", "-lpthread", "-ldl", "-o", output});
   return runCommand(argv);
 }
 

@@ -20,6 +20,9 @@ namespace kiln {
 struct RuntimeLocation {
   std::string includeDir;
   std::string library;
+  /// Kiln::Distributed (data-parallel trainers); empty when Kiln was built
+  /// without MPI.
+  std::string distributedLibrary;
 };
 
 /// The runtime installed beside this kilnc (`<exe dir>/../include` and `<exe dir>/../lib` in

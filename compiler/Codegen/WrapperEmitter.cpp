@@ -137,6 +137,67 @@ bool copyToHost(std::initializer_list<halide_buffer_t *> buffers) {
 }
 
 )";
+/// Writes a data-parallel train step's calls of the gradient exchange
+/// (kiln::GradientExchange, StepArgs::exchange) between its kernel calls:
+/// each bucket's sum starts once the kernels writing it have run, the
+/// exchange is driven between kernels while sums are under way, and a
+/// bucket is waited for before the first kernel that reads it.
+class GradientSums {
+public:
+  GradientSums(std::ostream &os, const FunctionPlan &plan, bool returnsLoss)
+      : os(os), plan(plan), failed(returnsLoss ? "std::numeric_limits<float>::quiet_NaN()"
+                                               : "false"),
+        started(plan.buckets.size(), false), finished(plan.buckets.size(), false) {}
+
+  /// Before call `c`: starts the buckets complete by then, or drives those
+  /// under way.
+  void startBefore(size_t c) {
+    bool any = false;
+    for (size_t b = 0; b < plan.buckets.size(); ++b) {
+      const GradientBucket &bucket = plan.buckets[b];
+      if (started[b] || bucket.startAfter > c) {
+        any |= started[b] && !finished[b];
+        continue;
+      }
+      int64_t floats = 0;
+      for (int id : bucket.slots)
+        floats += countElements(plan.slots[id].shape).fixed;
+      os << "  if (args.exchange)\n    args.exchange->start(" << bucket.index << ", s"
+         << bucket.slots.front() << ".data(), " << floats << ");\n";
+      started[b] = true;
+    }
+    if (any)
+      os << "  if (args.exchange)\n    args.exchange->progress();\n";
+  }
+
+  /// Before call `c`: waits for the buckets it reads.
+  void finishBefore(size_t c) {
+    const KernelCall &call = plan.calls[c];
+    for (size_t b = 0; b < plan.buckets.size(); ++b)
+      if (started[b] && !finished[b] &&
+          llvm::any_of(plan.buckets[b].slots,
+                       [&](int id) { return llvm::is_contained(call.inputs, id); }))
+        finish(b);
+  }
+
+  void finishAll() {
+    for (size_t b = 0; b < plan.buckets.size(); ++b)
+      if (!finished[b])
+        finish(b);
+  }
+
+private:
+  void finish(size_t b) {
+    os << "  if (args.exchange && !args.exchange->finish(" << plan.buckets[b].index
+       << "))\n    return " << failed << ";\n";
+    finished[b] = true;
+  }
+
+  std::ostream &os;
+  const FunctionPlan &plan;
+  const char *failed;
+  std::vector<bool> started, finished;
+};
 
 class WrapperWriter {
 public:
@@ -218,7 +279,14 @@ void WrapperWriter::emitFunction(std::ostream &os, const FunctionPlan &plan) con
        << "  if (checkNumerics_)\n    firstNonFinite_.clear();\n";
   os << "  const int n = static_cast<int>(batch);\n"
      << "  float *ws = reserve(" << fixed << " + " << perSample << " * batch);\n";
-  for (size_t id = 0; id < plan.slots.size(); ++id) {
+  // The slots of gradient buckets first, each bucket one flat buffer.
+  std::vector<size_t> order;
+  for (const GradientBucket &bucket : plan.buckets)
+    order.insert(order.end(), bucket.slots.begin(), bucket.slots.end());
+  for (size_t id = 0; id < plan.slots.size(); ++id)
+    if (!llvm::is_contained(order, id))
+      order.push_back(id);
+  for (size_t id : order) {
     const Slot &s = plan.slots[id];
     std::string var = "s" + std::to_string(id);
     std::string type = s.isInt ? "int32_t" : "float";
@@ -226,6 +294,8 @@ void WrapperWriter::emitFunction(std::ostream &os, const FunctionPlan &plan) con
     switch (s.kind) {
     case Slot::Kind::Hyperparam:
     case Slot::Kind::Step:
+    case Slot::Kind::BatchShare:
+    case Slot::Kind::BatchOffset:
       break;
     case Slot::Kind::State:
       os << "  " << buffer << var << "(args.states[" << s.index << "], "
@@ -270,7 +340,11 @@ void WrapperWriter::emitFunction(std::ostream &os, const FunctionPlan &plan) con
     }
   }
   emitHostData(os, plan);
-  for (const KernelCall &call : plan.calls) {
+  GradientSums sums(os, plan, returnsLoss);
+  sums.startBefore(0);
+  for (size_t c = 0; c < plan.calls.size(); ++c) {
+    const KernelCall &call = plan.calls[c];
+    sums.finishBefore(c);
     os << "  if (" << call.symbol << "(n";
     for (int id : call.inputs) {
       const Slot &s = plan.slots[id];
@@ -278,6 +352,10 @@ void WrapperWriter::emitFunction(std::ostream &os, const FunctionPlan &plan) con
         os << ", args.hyperparams[" << s.index << "]";
       else if (s.kind == Slot::Kind::Step)
         os << ", step";
+      else if (s.kind == Slot::Kind::BatchShare)
+        os << ", args.batchShare";
+      else if (s.kind == Slot::Kind::BatchOffset)
+        os << ", args.batchOffset";
       else
         os << ", s" << id;
     }
@@ -285,6 +363,7 @@ void WrapperWriter::emitFunction(std::ostream &os, const FunctionPlan &plan) con
       os << ", s" << id;
     os << ") != 0)\n    return "
        << (returnsLoss ? "std::numeric_limits<float>::quiet_NaN()" : "false") << ";\n";
+    sums.startBefore(c + 1);
     if (!train)
       continue;
     os << "  if (checkNumerics_ && firstNonFinite_.empty() && !(true";
@@ -293,6 +372,7 @@ void WrapperWriter::emitFunction(std::ostream &os, const FunctionPlan &plan) con
     os << "))\n    firstNonFinite_ = " << cppString("kernel " + call.name + " (" + call.description + ")")
        << ";\n";
   }
+  sums.finishAll();
   emitCopiesToHost(os, plan,
                    returnsLoss ? "std::numeric_limits<float>::quiet_NaN()" : "false");
   if (train && plan.results.size() > 1) {
@@ -464,6 +544,13 @@ std::string WrapperWriter::source() const {
       os << (i ? ", " : "") << doubleLiteral(t.choices[i]);
     os << "}});\n";
   }
+  for (const FunctionPlan &plan : model.functions)
+    for (const GradientBucket &bucket : plan.buckets) {
+      int64_t floats = 0;
+      for (int id : bucket.slots)
+        floats += countElements(plan.slots[id].shape).fixed;
+      os << "    m.gradientBuckets.push_back(" << floats << ");\n";
+    }
   for (const HealthDesc &h : model.health)
     os << "    m.health.push_back({" << cppString(h.kind) << ", " << cppString(h.name) << ", "
        << h.units << ", " << cppString(h.where) << "});\n";
@@ -575,9 +662,12 @@ std::string kiln::emitWrapperSources(const LoweredModel &model, const AotPaths &
   // One translation unit with the wrapper: one compile of its headers.
   return writeFile(mainSourcePath(model, paths),
                    "// Generated by kilnc. Do not edit.\n#include \"" + model.name +
-                       ".cpp\"\n#include \"kiln/Cli.h\"\n\n" +
+                       ".cpp\"\n#include \"kiln/" +
+                       (model.dataParallel ? "Distributed" : "Cli") + ".h\"\n\n" +
                        "int main(int argc, char **argv) {\n  " + modelClassName(model.name) +
-                       " model;\n  return kiln::runMain(argc, argv, model);\n}\n");
+                       " model;\n  return kiln::" +
+                       (model.dataParallel ? "runMainDataParallel" : "runMain") +
+                       "(argc, argv, model);\n}\n");
 }
 
 std::string kiln::mainSourcePath(const LoweredModel &model, const AotPaths &paths) {

@@ -344,7 +344,7 @@ FailureOr<Value> Importer::buildDropout(BoundArgs &args) {
   Value x = args.tensors[0];
   Value rateValue = buildHyperparam(builder, l, layer + ".rate", rate, rateRange);
   Value step = StepOp::create(builder, l, builder.getF32Type());
-  Value dropped = DropoutOp::create(builder, l, x.getType(), x, rateValue, step,
+  Value dropped = DropoutOp::create(builder, l, x.getType(), x, rateValue, step, Value(),
                                     builder.getI64IntegerAttr(intArg(args, 2, index)));
   return Value(PhaseOp::create(builder, l, dropped, x));
 }

@@ -110,6 +110,29 @@ def ApplyOptimizer : Pass<"kiln-apply-optimizer", "::mlir::ModuleOp"> {
                            "::mlir::math::MathDialect"];
 }
 
+def DataParallel : Pass<"kiln-data-parallel", "::mlir::ModuleOp"> {
+  let summary = "Sum the gradients of @train_step over the processes of a data-parallel run";
+  let description = [{
+    Runs right after autodiff, so that regularization, clipping and the
+    optimizer see the gradient of the global batch. Each `kiln.param_grad`'s
+    gradient is multiplied by `kiln.batch_share` (this process's share of
+    the global batch) and passed through a `kiln.all_reduce`, which sums it
+    over all processes. Gradients are grouped into buckets of at least
+    `bucket-floats` elements, in the order backward finishes them; a
+    bucket's all_reduce follows its last gradient, so that the runtime starts
+    summing it while the rest of backward runs.
+
+        %g = ...; kiln.param_grad %w, %g
+          =>  %s = kiln.batch_share; %g = ...; %gs = elementwise(%g * %s)
+              %a = kiln.all_reduce %gs {bucket = 0}; kiln.param_grad %w, %a
+  }];
+  let options = [
+    Option<"bucketFloats", "bucket-floats", "int64_t", /*default=*/"1048576",
+           "Elements a bucket gathers before it is closed (4 MiB of floats)">,
+  ];
+  let dependentDialects = ["::kiln::KilnDialect"];
+}
+
 def FuseUpdates : Pass<"kiln-fuse-updates", "::mlir::func::FuncOp"> {
   let summary = "Move each update to just after its gradient is final";
   let description = [{

@@ -11,6 +11,13 @@ void kiln::buildKilnPipeline(OpPassManager &pm, const PipelineOptions &options) 
   pm.addPass(createAutodiff());
   if (options.stopAfter == PipelineStage::Train)
     return;
+  // Data-parallel: the gradient of the global batch, summed over processes,
+  // is what every later pass sees.
+  if (options.dataParallel) {
+    DataParallelOptions dataParallel;
+    dataParallel.bucketFloats = options.bucketFloats;
+    pm.addPass(createDataParallel(dataParallel));
+  }
   // Transform the gradients: regularization terms, then clipping (the order
   // of torch: the penalty is part of the loss whose gradient is clipped).
   pm.addPass(createRegularize());

@@ -25,6 +25,11 @@ struct PipelineOptions {
   /// Also return gradient norms and dead-unit counts from the train step
   /// (kiln-training-health; kilnc --health).
   bool trainingHealth = false;
+  /// Sum the gradients over the processes of a data-parallel run before
+  /// they are used (kiln-data-parallel; kilnc --data-parallel), in buckets
+  /// of at least `bucketFloats` elements.
+  bool dataParallel = false;
+  int64_t bucketFloats = 1 << 20;
 };
 
 /// Builds the pass pipeline from imported kiln IR to kernels.

@@ -88,6 +88,37 @@ UpdateOp foldElementwiseInput(UpdateOp update) {
   return nullptr;
 }
 
+/// Whether `op`, or an op in its body, reads one of `values`.
+bool readsAny(Operation *op, const llvm::SmallPtrSetImpl<Value> &values) {
+  bool reads = false;
+  op->walk([&](Operation *inner) {
+    for (Value v : inner->getOperands())
+      reads |= values.contains(v);
+  });
+  return reads;
+}
+
+/// In a data-parallel train step, moves every op that reads a gradient
+/// summed over processes (kiln.all_reduce), directly or through another
+/// such op, after the rest of the block, in their order: the updates wait
+/// for the sums, which then run while the rest of backward computes.
+void deferReadersOfSums(Block &body) {
+  llvm::SmallPtrSet<Value, 16> summed;
+  SmallVector<Operation *> readers;
+  for (Operation &op : body.without_terminator()) {
+    if (auto sum = dyn_cast<AllReduceOp>(op)) {
+      summed.insert(sum.getResults().begin(), sum.getResults().end());
+      continue;
+    }
+    if (!readsAny(&op, summed))
+      continue;
+    readers.push_back(&op);
+    summed.insert(op.getResults().begin(), op.getResults().end());
+  }
+  for (Operation *op : readers)
+    op->moveBefore(body.getTerminator());
+}
+
 struct FuseUpdatesPass : kiln::impl::FuseUpdatesBase<FuseUpdatesPass> {
   void runOnOperation() override {
     Block &body = getOperation().getBody().front();
@@ -118,6 +149,7 @@ struct FuseUpdatesPass : kiln::impl::FuseUpdatesBase<FuseUpdatesPass> {
         moveAfterLatest(op, deps);
       }
     }
+    deferReadersOfSums(body);
   }
 };
 

@@ -69,6 +69,21 @@ grep -q '^epoch 5: loss [0-9.]*$' "$tmp/run.log" || fail "no loss for epoch 5"
 grep -qx 'blobs: loss decreased, accuracy at least 90%' "$tmp/run.log" ||
   fail "the consumer did not train"
 
+# Data-parallel through the C++ API, where Kiln has MPI: alone and on 2 ranks.
+if [[ -e "$prefix/lib/libKilnDistributed.a" ]]; then
+  [[ -x "$tmp/build/consumer_dp" ]] || fail "Kiln::Distributed is installed but consumer_dp was not built"
+  "$tmp/build/consumer_dp" | tee "$tmp/dp1.log" || fail "consumer_dp failed alone"
+  grep -qx 'blobs_dp on 1 process(es): loss decreased, accuracy at least 90%' "$tmp/dp1.log" ||
+    fail "consumer_dp did not train alone"
+  if command -v mpirun >/dev/null; then
+    mpirun --allow-run-as-root --oversubscribe -np 2 "$tmp/build/consumer_dp" | tee "$tmp/dp2.log" ||
+      fail "consumer_dp failed on 2 ranks"
+    grep -qx 'blobs_dp on 2 process(es): loss decreased, accuracy at least 90%' "$tmp/dp2.log" ||
+      fail "consumer_dp did not train on 2 ranks"
+    [[ $(grep -c '^epoch 5:' "$tmp/dp2.log") -eq 1 ]] || fail "ranks other than 0 printed"
+  fi
+fi
+
 # An install is relocatable: moved, its kilnc takes the runtime headers and
 # library from beside itself, not from the trees it was built in.
 echo "== relocate"

@@ -9,6 +9,8 @@
 // what each sets; `kilnc --help` is generated from it.
 //
 //===----------------------------------------------------------------------===//
+#include "Targets.h"
+
 #include "Codegen/HalideLowering.h"
 #include "Codegen/KernelObjects.h"
 #include "Codegen/ObjectCache.h"
@@ -75,6 +77,8 @@ struct Options {
   bool noFuseUpdates = false;
   bool noKernelSharing = false;
   bool health = false;
+  bool dataParallel = false;
+  double bucketMiB = 4;
   bool profile = false;
   std::string autoscheduler; // empty: the schedule templates
   bool autotune = false;
@@ -142,65 +146,6 @@ FlagSetter setCount(const char *flag, long most, int Options::*field) {
   };
 }
 
-/// "a,b,c" -> {a, b, c}; one empty element for an empty list.
-std::vector<std::string> splitTargets(const std::string &list) {
-  std::vector<std::string> targets(1);
-  for (char c : list)
-    if (c == ',')
-      targets.emplace_back();
-    else
-      targets.back().push_back(c);
-  return targets;
-}
-
-/// The CUDA compute capabilities Halide 14 generates code for, as `cuda-smNN`
-/// names them.
-constexpr const char *kCudaCapabilities[] = {"30", "32", "35", "50", "61",
-                                             "70", "75", "80", "86"};
-
-/// A GPU target's Halide spelling: "opencl" and "cuda" are this machine's
-/// CPU (which runs the wrapper and launches the kernels) with that GPU API;
-/// "cuda-smNN" also asks for compute capability N.N. Other values unchanged.
-std::string expandGpuTarget(const std::string &value) {
-  if (value == "opencl" || value == "cuda")
-    return "host-" + value;
-  llvm::StringRef capability(value);
-  if (capability.consume_front("cuda-sm"))
-    return "host-cuda-cuda_capability_" + capability.str();
-  return value;
-}
-
-/// Why `value` is not a target kilnc builds for, or nothing: "host", a GPU
-/// (opencl, cuda, cuda-smNN, or a Halide target naming one of those APIs),
-/// or a Halide target string for this machine's architecture, bit width and
-/// system (the wrapper and the link are this machine's).
-std::optional<std::string> checkTarget(const std::string &value) {
-  if (value == "host")
-    return std::nullopt;
-  llvm::StringRef capability(value);
-  if (capability.consume_front("cuda-sm") &&
-      !llvm::is_contained(kCudaCapabilities, capability))
-    return "unknown CUDA compute capability in '" + value +
-           "' (Halide generates cuda-sm30, -sm32, -sm35, -sm50, -sm61, -sm70, -sm75, -sm80 "
-           "and -sm86)";
-  std::string expanded = expandGpuTarget(value);
-  if (!Halide::Target::validate_target_string(expanded))
-    return "unknown target '" + value +
-           "' (expected host, opencl, cuda, cuda-smNN or a Halide target such as "
-           "x86-64-linux-avx2)";
-  Halide::Target target(expanded), host = Halide::get_host_target();
-  if (target.has_gpu_feature() && !target.has_feature(Halide::Target::OpenCL) &&
-      !target.has_feature(Halide::Target::CUDA))
-    return "'" + value + "' names a GPU API kilnc does not build for (opencl or cuda)";
-  if (target.has_feature(Halide::Target::OpenCL) && target.has_feature(Halide::Target::CUDA))
-    return "'" + value + "' names two GPU APIs; choose opencl or cuda";
-  std::string machine = Halide::Target(host.os, host.arch, host.bits).to_string();
-  if (target.arch != host.arch || target.bits != host.bits || target.os != host.os)
-    return "'" + value + "' is another kind of machine than this one (" + machine +
-           "): a target may only choose CPU features and a GPU, e.g. " + machine + "-avx2";
-  return std::nullopt;
-}
-
 /// Reads a directory (any non-empty path) into `field`.
 FlagSetter setDirectory(const char *flag, std::string Options::*field) {
   return [flag, field](Options &opts, const std::string &value) -> std::optional<std::string> {
@@ -262,6 +207,29 @@ std::vector<Flag> flagTable() {
        "the train step also reports per-parameter gradient norms and each relu's dead units; "
        "the trainer logs them and warns (docs/cli.md)",
        setTrue(&Options::health)},
+      {"--data-parallel", "", false,
+       "train over the processes of an MPI run (mpirun -np N ./model train ...): each trains "
+       "on its part of every batch and the gradients are summed over all of them, bucket by "
+       "bucket while backward runs, before the update (docs/distributed.md); the trainer also "
+       "runs as one process without mpirun",
+       [](Options &opts, const std::string &) -> std::optional<std::string> {
+         if (runtimeLocation().distributedLibrary.empty())
+           return std::string("'--data-parallel' needs MPI, which this Kiln was built without: "
+                              "install openmpi-bin and libopenmpi-dev and rebuild Kiln");
+         opts.dataParallel = true;
+         return std::nullopt;
+       }},
+      {"--bucket-mib", "N", true,
+       "with --data-parallel: gradients are summed in buckets of at least N MiB (a decimal "
+       "number, e.g. 0.5), in the order backward finishes them (default 4)",
+       [](Options &opts, const std::string &value) -> std::optional<std::string> {
+         char *end = nullptr;
+         double mib = std::strtod(value.c_str(), &end);
+         if (value.empty() || *end != '\0' || !(mib >= 1.0 / 256 && mib <= 1024))
+           return "'--bucket-mib' needs a number of MiB from 0.004 to 1024, not '" + value + "'";
+         opts.bucketMiB = mib;
+         return std::nullopt;
+       }},
       {"--profile", "", false,
        "build the kernels with Halide's profiler; the program prints the time spent in each "
        "kernel and its stages when it exits",
@@ -301,19 +269,10 @@ std::vector<Flag> flagTable() {
        "or a GPU, alone: opencl, cuda, cuda-smNN (compute capability N.N, up to sm86), or a "
        "Halide target naming opencl or cuda (kernels on the GPU, the rest on this CPU)",
        [](Options &opts, const std::string &value) -> std::optional<std::string> {
-         std::vector<std::string> targets = splitTargets(value);
-         for (const std::string &target : targets)
-           if (std::optional<std::string> problem = checkTarget(target))
-             return problem;
-         if (targets.size() > 1 && llvm::is_contained(targets, "host"))
-           return std::string("'host' cannot be one of several targets: name each");
          std::string expanded;
-         for (const std::string &target : targets) {
-           expanded += (expanded.empty() ? "" : ",") + expandGpuTarget(target);
-           if (targets.size() > 1 && Halide::Target(expandGpuTarget(target)).has_gpu_feature())
-             return "the GPU target '" + target + "' cannot be one of several targets";
-         }
-         opts.target = value == "host" ? "" : expanded;
+         if (std::optional<std::string> problem = checkTargetList(value, expanded))
+           return problem;
+         opts.target = expanded;
          return std::nullopt;
        }},
       {"-j", "N", false,
@@ -485,9 +444,14 @@ bool parseArgs(int argc, char **argv, Options &opts) {
               << "', which plan and time kernels for this machine's CPU\n";
     return false;
   }
-  if (opts.noSchedule && !opts.target.empty() && Halide::Target(opts.target).has_gpu_feature()) {
-    std::cerr << "kilnc: error: '--no-schedule' cannot be combined with the GPU target '"
-              << opts.target << "': kernels without a schedule would run on the host\n";
+  // A GPU target is the only one of its list.
+  if (parseTargets(opts.target).front().has_gpu_feature() &&
+      (opts.noSchedule || opts.dataParallel)) {
+    std::cerr << "kilnc: error: '" << (opts.noSchedule ? "--no-schedule" : "--data-parallel")
+              << "' cannot be combined with the GPU target '" << opts.target << "': "
+              << (opts.noSchedule ? "kernels without a schedule would run on the host"
+                                  : "gradients are summed in host memory")
+              << "\n";
     return false;
   }
   if (opts.autotune && (!opts.autoscheduler.empty() || opts.noSchedule)) {
@@ -606,6 +570,8 @@ int compile(const Options &opts, PhaseTimer &timer) {
                                                              : PipelineStage::Kernels;
   pipelineOptions.fuseUpdates = !opts.noFuseUpdates;
   pipelineOptions.trainingHealth = opts.health;
+  pipelineOptions.dataParallel = opts.dataParallel;
+  pipelineOptions.bucketFloats = static_cast<int64_t>(opts.bucketMiB * (1 << 18)); // floats
   PhaseTimer::Scope passes = timer.phase("passes");
   mlir::PassManager pm(&context);
   buildKilnPipeline(pm, pipelineOptions);
@@ -621,12 +587,7 @@ int compile(const Options &opts, PhaseTimer &timer) {
     return 0;
   }
 
-  std::vector<Halide::Target> targets;
-  if (opts.target.empty())
-    targets.push_back(Halide::get_host_target());
-  for (const std::string &t : opts.target.empty() ? std::vector<std::string>{}
-                                                   : splitTargets(opts.target))
-    targets.emplace_back(t);
+  std::vector<Halide::Target> targets = parseTargets(opts.target);
   const Halide::Target &target = targets.front();
   CodegenOptions codegen;
   codegen.schedule = !opts.noSchedule;
@@ -693,6 +654,7 @@ int compile(const Options &opts, PhaseTimer &timer) {
   if (const char *cxx = std::getenv("CXX"))
     paths.cxx = cxx;
   bool executable = opts.emit == Emit::Exe;
+  lowered->dataParallel = opts.dataParallel;
 
   // The wrapper compiles in the background while the kernels do.
   Subprocess wrapperCompile;

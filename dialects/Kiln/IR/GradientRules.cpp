@@ -151,8 +151,10 @@ LogicalResult Pool2DOp::buildGradients(OpBuilder &b, ArrayRef<Value> resultGrads
 LogicalResult DropoutOp::buildGradients(OpBuilder &b, ArrayRef<Value> resultGrads,
                                         SmallVectorImpl<Value> &operandGrads) {
   Value dx = DropoutOp::create(b, getLoc(), resultGrads[0].getType(), resultGrads[0], getRate(),
-                               getStep(), getSeedAttr());
+                               getStep(), getOffset(), getSeedAttr());
   operandGrads.append({dx, Value(), Value()});
+  if (getOffset())
+    operandGrads.push_back(Value());
   return success();
 }
 

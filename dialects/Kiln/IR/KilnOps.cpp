@@ -519,6 +519,20 @@ LogicalResult ParamGradOp::verify() {
   return success();
 }
 
+LogicalResult AllReduceOp::verify() {
+  if (getInputs().empty())
+    return emitOpError("expects at least one tensor");
+  if (getInputs().getTypes() != getResults().getTypes())
+    return emitOpError("expects its results to have the types of its inputs");
+  for (Type type : getInputs().getTypes())
+    if (!cast<RankedTensorType>(type).hasStaticShape())
+      return emitOpError("expects tensors of static shape (gradients of parameters), found ")
+             << type;
+  if (getBucket() < 0)
+    return emitOpError("bucket ") << getBucket() << " must not be negative";
+  return success();
+}
+
 LogicalResult DeadUnitsOp::verify() {
   auto type = cast<RankedTensorType>(getInput().getType());
   int64_t axis = getUnitAxis();

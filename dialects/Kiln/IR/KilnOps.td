@@ -380,15 +380,21 @@ def Kiln_DropoutOp : Kiln_Op<"dropout",
     element by a counter-based generator from (`seed`, `step`, the element's
     row-major index): the same step gives the same mask, so the gradient is
     the same op applied to the incoming gradient. At inference the layer is
-    the identity (`kiln.phase`).
+    the identity (`kiln.phase`). In a data-parallel step the batch index is
+    counted from `offset`, the index of this process's first sample in the
+    global batch (kiln.batch_offset, set by kiln-data-parallel): every
+    sample gets the mask it would get in one process.
 
     ```mlir
     %d = kiln.dropout %h, %rate, %step {seed = 3 : i64} : tensor<?x256xf32>
+    %e = kiln.dropout %h, %rate, %step offset %o {seed = 3 : i64} : tensor<?x256xf32>
     ```
   }];
-  let arguments = (ins Kiln_F32Tensor:$input, F32:$rate, F32:$step, I64Attr:$seed);
+  let arguments = (ins Kiln_F32Tensor:$input, F32:$rate, F32:$step, Optional<F32>:$offset,
+                   I64Attr:$seed);
   let results = (outs Kiln_F32Tensor:$result);
-  let assemblyFormat = "$input `,` $rate `,` $step attr-dict `:` type($result)";
+  let assemblyFormat =
+      "$input `,` $rate `,` $step (`offset` $offset^)? attr-dict `:` type($result)";
 }
 
 def Kiln_ConcatOp : Kiln_Op<"concat",
@@ -635,6 +641,65 @@ def Kiln_StepOp : Kiln_Op<"step", [Pure]> {
   }];
   let results = (outs F32:$result);
   let assemblyFormat = "attr-dict `:` type($result)";
+}
+
+def Kiln_BatchShareOp : Kiln_Op<"batch_share", [Pure]> {
+  let summary = "This process's share of the global batch, set by the runtime";
+  let description = [{
+    In a data-parallel run (kiln-data-parallel), the samples of the current
+    batch this process trains on divided by the samples of the global batch,
+    in [0, 1]: the weight of its gradients in their sum over all processes.
+    1 in a run of one process.
+
+    ```mlir
+    %s = kiln.batch_share : f32
+    ```
+  }];
+  let results = (outs F32:$result);
+  let assemblyFormat = "attr-dict `:` type($result)";
+}
+
+def Kiln_BatchOffsetOp : Kiln_Op<"batch_offset", [Pure]> {
+  let summary = "The index of this process's first sample in the global batch";
+  let description = [{
+    In a data-parallel run (kiln-data-parallel), where this process's part
+    of the current global batch begins, as an f32 (exact below 2^24); 0 in a
+    run of one process. Dropout counts its samples from it.
+
+    ```mlir
+    %o = kiln.batch_offset : f32
+    ```
+  }];
+  let results = (outs F32:$result);
+  let assemblyFormat = "attr-dict `:` type($result)";
+}
+
+def Kiln_AllReduceOp : Kiln_Op<"all_reduce", [MemoryEffects<[MemRead, MemWrite]>]> {
+  let summary = "Sums each tensor over all processes of a data-parallel run";
+  let description = [{
+    The gradients of one bucket, each already weighted by its process's
+    share of the batch (kiln.batch_share): every result is the sum of its
+    input over all processes, that is the gradient of the global batch. The
+    runtime averages a bucket as one flat buffer (MPI_Iallreduce), started as
+    soon as the last kernel writing it has run and waited for just before the
+    first kernel reading a result; the results take the inputs' buffers. In a
+    run of one process the results are the inputs. Partitioning leaves it
+    outside kernels.
+
+    ```mlir
+    %a:2 = kiln.all_reduce %gw, %gb {bucket = 0 : i64}
+        : tensor<784x256xf32>, tensor<256xf32> -> tensor<784x256xf32>, tensor<256xf32>
+    ```
+  }];
+  let arguments = (ins Variadic<Kiln_F32Tensor>:$inputs, I64Attr:$bucket);
+  let results = (outs Variadic<Kiln_F32Tensor>:$results);
+  let assemblyFormat = "$inputs attr-dict `:` type($inputs) `->` type($results)";
+  let builders = [
+    OpBuilder<(ins "::mlir::ValueRange":$inputs, "int64_t":$bucket), [{
+      build($_builder, $_state, inputs.getTypes(), inputs, bucket);
+    }]>
+  ];
+  let hasVerifier = 1;
 }
 
 def Kiln_ElementwiseOp : Kiln_Op<"elementwise",

@@ -18,6 +18,8 @@
 
 namespace kiln {
 
+class ProcessGroup; // kiln/Distributed.h
+
 struct BenchOptions {
   int64_t batch = 128;
   int64_t steps = 200;  // timed steps
@@ -25,12 +27,19 @@ struct BenchOptions {
   uint64_t seed = 1;    // of the weights and the random batch
   /// In ModelInfo::hyperparams order; empty: the model's defaults.
   std::vector<float> hyperparams;
+  /// Under mpirun (kiln/Distributed.h): each process steps on its part of
+  /// the batch, and the gradient sums are timed too.
+  ProcessGroup *group = nullptr;
 };
 
 struct BenchResult {
   int64_t steps = 0;
   double medianMs = 0, p10Ms = 0, p90Ms = 0; // per training step
   double peakRssMiB = 0; // of the whole process, at the end
+  /// Data-parallel runs: per step, the time summing every bucket takes on
+  /// its own (one after the other, nothing else running), and the time a
+  /// step still waited for the sums it started while backward ran.
+  double exchangeMs = 0, exchangeWaitMs = 0;
 };
 
 /// Times `options.steps` training steps of `model` (with the threads it was

@@ -58,6 +58,14 @@ int runMain(int argc, char **argv, CompiledModel &model);
 int runMain(int argc, const char *const *argv, CompiledModel &model, std::ostream &out,
             std::ostream &err);
 
+class ProcessGroup;
+
+/// The same, as one process of a data-parallel run (kiln/Distributed.h;
+/// null: a run of one process). Every process runs it; rank 0's `out` is
+/// the run's.
+int runMain(int argc, const char *const *argv, CompiledModel &model, std::ostream &out,
+            std::ostream &err, ProcessGroup *group);
+
 } // namespace kiln
 
 #endif // KILN_CLI_H

@@ -151,12 +151,32 @@ struct ModelInfo {
   /// Where the kernels run: "cpu", or the GPU API they were built for
   /// ("opencl", "cuda"; see docs/gpu.md).
   std::string device = "cpu";
+  /// Compiled with `kilnc --data-parallel`: the floats of each bucket of
+  /// gradients that trainStep sums over processes (StepArgs::exchange), in
+  /// the order it starts them. Empty otherwise.
+  std::vector<int64_t> gradientBuckets;
+  bool dataParallel() const { return !gradientBuckets.empty(); }
 
   /// A language model: it reads token ids and predicts a label at every
   /// step (the next token), so it trains on a text file.
   bool isLanguageModel() const {
     return tokenInput && labelsPerSample > 1 && labelsPerSample == inputFeatures;
   }
+};
+
+/// Sums buckets of gradients over the processes of a data-parallel run
+/// (kiln/Distributed.h implements it with MPI). A model compiled with
+/// `kilnc --data-parallel` calls it from trainStep: start() when a bucket's
+/// gradients are final, progress() between kernels while sums are under way,
+/// finish() before the first kernel that reads a bucket, which then holds
+/// the sum over all processes of every process's values.
+class GradientExchange {
+public:
+  virtual ~GradientExchange() = default;
+  virtual void start(int64_t bucket, float *data, int64_t floats) = 0;
+  virtual void progress() = 0;
+  /// False when the sum failed (the step then returns NaN).
+  virtual bool finish(int64_t bucket) = 0;
 };
 
 /// The buffers and values of one training step. Pointer arrays follow the
@@ -173,6 +193,14 @@ struct StepArgs {
   int64_t step = 1;
   /// When not null, receives ModelInfo::health.size() values, in that order.
   float *health = nullptr;
+  /// Data-parallel models only: this process's samples over the global
+  /// batch's (each gradient's weight in the sum), and what sums the buckets.
+  /// Without an exchange (one process) the gradients are this batch's own.
+  float batchShare = 1;
+  /// Data-parallel models only: the index of this batch's first sample in
+  /// the global batch (dropout draws each sample's mask by that index).
+  float batchOffset = 0;
+  GradientExchange *exchange = nullptr;
 };
 
 /// The buffers of one evaluation: the loss and the prediction of a batch in

@@ -96,6 +96,8 @@ struct EvalStats {
   }
 };
 
+class ProcessGroup; // kiln/Distributed.h
+
 class Trainer {
 public:
   /// `params` must have been built from model.info(). Hyperparameters start
@@ -159,6 +161,18 @@ public:
       std::function<void(int64_t done, int64_t steps, double meanLoss, int64_t samples)>;
   void setStepCallback(StepCallback callback) { onStep = std::move(callback); }
 
+  /// Trains as one process of a data-parallel run (kiln/Distributed.h; null:
+  /// alone): every step takes this process's part of the global batch
+  /// (batchPart), the gradients are summed over the group inside the step,
+  /// the loss returned is the global batch's, and evaluate measures each
+  /// process's part of the data and sums the counts. The model must be
+  /// compiled with `kilnc --data-parallel`.
+  void setProcessGroup(ProcessGroup *group) { processGroup = group; }
+  ProcessGroup *group() const { return processGroup; }
+  /// Copies rank 0's parameters, optimizer state and update count to every
+  /// process of the group (kiln::fit does it before the first epoch).
+  void synchronizeFromRank0();
+
   const TrainerOptions &options() const { return opts; }
   /// The model and parameters this trainer updates.
   CompiledModel &compiledModel() { return model; }
@@ -209,8 +223,13 @@ public:
 private:
   friend class Model; // checks a step's buffers under its own name, then runs it
   Status checkFits(const Dataset &data) const;
-  /// One update on buffers already checked.
-  float runStep(const float *x, const int32_t *labels, const float *targets, int64_t batch);
+  /// One update on buffers already checked; `share`: the batch's part of the
+  /// global batch of a data-parallel run (1 alone).
+  /// `offset`: where the batch begins in the global batch.
+  float runStep(const float *x, const int32_t *labels, const float *targets, int64_t batch,
+                float share = 1, int64_t offset = 0);
+  /// This batch's part of the global batch summed over the group's (1 alone).
+  float shareOf(int64_t batch) const;
   /// Gathers samples order[first, first + batch) and runs one update.
   float step(const Dataset &data, const std::vector<int64_t> &order, int64_t first,
              int64_t batch);
@@ -220,6 +239,7 @@ private:
   CompiledModel &model;
   ParameterStore &params;
   TrainerOptions opts;
+  ProcessGroup *processGroup = nullptr;
   std::vector<float> hyperValues;
   std::vector<float> stepHyper; // hyperValues with the scheduled learning rate
   int lrIndex = -1;

@@ -31,6 +31,8 @@
 
 namespace kiln {
 
+class ProcessGroup; // kiln/Distributed.h
+
 /// Parses one range as the command line gives it: "lr=log_uniform(1e-4,0.1)",
 /// "batch=choice(32,64)", "epochs=int(2,8)", "momentum=uniform(0.5,0.99)".
 Result<TuneRange> parseTuneRange(const std::string &text);
@@ -61,6 +63,9 @@ struct TuneSettings {
   ScheduleInfo schedule;
   Standardization normalization; // saved with the best model
   std::string outputDir;     // trials.csv, trials.svg, best.safetensors
+  /// Under mpirun: trials run one per rank, a wave at a time (rank 0 runs
+  /// runSearch, the others serveTrialWaves); null: `jobs` at a time here.
+  ProcessGroup *group = nullptr;
 };
 
 /// One trial's whole outcome.

@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "kiln/Cli.h"
+#include "kiln/Distributed.h"
 #include "cli/Commands.h"
 #include "cli/Flags.h"
 #include "cli/Help.h"
@@ -46,6 +47,8 @@ Result<std::unique_ptr<Model>> loadCheckpointModel(CompiledModel &model, const C
   auto loaded = std::make_unique<Model>(model, TrainerOptions{config.batch, config.seed});
   if (Status status = loaded->load(config.checkpoint); !status)
     return status.takeError();
+  // eval under mpirun: each process measures its part of the data.
+  loaded->trainer().setProcessGroup(config.group);
   model.setNumThreads(static_cast<int>(config.threads));
   return loaded;
 }
@@ -77,6 +80,11 @@ std::string programName(int argc, const char *const *argv, const ModelInfo &info
 
 int runMain(int argc, const char *const *argv, CompiledModel &model, std::ostream &out,
             std::ostream &err) {
+  return runMain(argc, argv, model, out, err, nullptr);
+}
+
+int runMain(int argc, const char *const *argv, CompiledModel &model, std::ostream &out,
+            std::ostream &err, ProcessGroup *group) {
   using namespace cli;
   const ModelInfo &info = model.info();
   std::string program = programName(argc, argv, info);
@@ -103,6 +111,7 @@ int runMain(int argc, const char *const *argv, CompiledModel &model, std::ostrea
   if (std::optional<std::string> problem = checkFlagTable(flags))
     return fail(err, *problem);
   Config config;
+  config.group = group;
   for (const HyperparamInfo &hyper : info.hyperparams)
     config.hyperparams.push_back(hyper.defaultValue);
   std::vector<std::string> args(argv + 2, argv + argc);
@@ -117,6 +126,9 @@ int runMain(int argc, const char *const *argv, CompiledModel &model, std::ostrea
     printCommandUsage(out, program, info, *command, flags);
     return ExitSuccess;
   }
+  // Under mpirun, predict and export are rank 0's alone: one output file.
+  if (group && group->rank() != 0 && (command->bit & (PredictCommand | ExportCommand)))
+    return ExitSuccess;
   // Sizes are checked before memory is taken where they are known; what is
   // left (a data set larger than the memory, a kernel's buffers) ends here
   // with a message, not in an abort.
@@ -135,6 +147,18 @@ int runMain(int argc, const char *const *argv, CompiledModel &model, std::ostrea
 }
 
 int runMain(int argc, char **argv, CompiledModel &model) {
+  // Started by mpirun as one of several processes, each would train alone
+  // and write the same files.
+  for (const char *name : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE"})
+    if (const char *text = std::getenv(name))
+      if (std::optional<int64_t> size = parseNumber<int64_t>(text); size && *size > 1) {
+        std::cerr << fmt::format("error: '{}' was compiled without --data-parallel: started "
+                                 "as one of {} processes, each would train alone; compile the "
+                                 "model with 'kilnc --data-parallel' to train it over them",
+                                 programName(argc, argv, model.info()), *size)
+                  << std::endl;
+        return ExitUsage;
+      }
   return runMain(argc, argv, model, std::cout, std::cerr);
 }
 

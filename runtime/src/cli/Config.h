@@ -15,6 +15,10 @@
 #include <utility>
 #include <vector>
 
+namespace kiln {
+class ProcessGroup; // kiln/Distributed.h
+} // namespace kiln
+
 namespace kiln::cli {
 
 /// The commands, as bits so that a flag can name several.
@@ -29,6 +33,9 @@ enum CommandBit : unsigned {
 
 /// Everything a command line can say.
 struct Config {
+  /// The processes of a data-parallel run, null for one process (not a
+  /// flag: runMainDataParallel gives it).
+  ProcessGroup *group = nullptr;
   // Data.
   std::string dataPath; // an MNIST directory, a CSV or .npy file, or a text
   std::string labelsPath;

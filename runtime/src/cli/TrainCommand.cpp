@@ -8,6 +8,7 @@
 
 #include "cli/Commands.h"
 #include "cli/DataSets.h"
+#include "kiln/Distributed.h"
 #include "kiln/Fit.h"
 #include "kiln/Health.h"
 #include "kiln/Trainer.h"
@@ -104,6 +105,20 @@ std::string summaryLine(const Trainer &trainer, const ParameterStore &params,
          deviceSummary(info);
 }
 
+/// "data-parallel: 2 processes, each training on its half of every batch;
+/// gradients summed in 1 bucket of 0.9 MiB".
+std::string dataParallelLine(const ProcessGroup &group, const ModelInfo &info, int64_t batch) {
+  int64_t floats = 0;
+  for (int64_t bucket : info.gradientBuckets)
+    floats += bucket;
+  size_t buckets = info.gradientBuckets.size();
+  return fmt::format("data-parallel: {} process{}, each training on its part of every batch of "
+                     "{} (about {}); gradients summed in {} bucket{} of {:.1f} MiB in all",
+                     group.size(), group.size() == 1 ? "" : "es", batch,
+                     (batch + group.size() - 1) / group.size(), buckets, buckets == 1 ? "" : "s",
+                     double(floats) * 4 / (1 << 20));
+}
+
 FitOptions fitOptions(const Config &config, const TrainData &data, std::ostream &out,
                       std::ostream &err) {
   FitOptions options;
@@ -118,9 +133,18 @@ FitOptions fitOptions(const Config &config, const TrainData &data, std::ostream 
   options.plotPath = config.plotPath;
   options.out = &out;
   options.err = &err;
+  // In a data-parallel run rank 0 alone reports and writes files.
+  if (config.group && config.group->rank() != 0) {
+    options.checkpointDir.clear();
+    options.logPath.clear();
+    options.plotPath.clear();
+    options.out = nullptr;
+  }
+  // Under mpirun stdout is forwarded, often through a terminal of its own:
+  // a bar only when asked for.
   options.progressBar = config.progress == "bar" ||
                         (config.progress == "auto" && &out == &std::cout &&
-                         Progress::stdoutIsTerminal());
+                         Progress::stdoutIsTerminal() && !config.group);
   return options;
 }
 
@@ -138,6 +162,10 @@ int runTrain(const std::string &, const Config &config, CompiledModel &model, st
     return fail(err, status.error());
   model.setNumThreads(static_cast<int>(config.threads));
   Trainer trainer(model, params, {config.batch, config.seed});
+  if (config.group) {
+    out << dataParallelLine(*config.group, info, config.batch) << std::endl;
+    trainer.setProcessGroup(config.group);
+  }
   for (size_t i = 0; i < info.hyperparams.size(); ++i)
     trainer.setHyperparam(info.hyperparams[i].name, config.hyperparams[i]);
   if (config.schedule)

@@ -3,7 +3,9 @@
 #include "cli/Commands.h"
 #include "cli/DataSets.h"
 #include "cli/Flags.h"
+#include "kiln/Distributed.h"
 #include "kiln/Tune.h"
+#include "tune/TrialWaves.h"
 #include "train/LearningRate.h"
 #include "train/Metrics.h"
 
@@ -126,6 +128,7 @@ int runTune(const std::string &program, const Config &given, CompiledModel &mode
   settings.jobs = config.jobs;
   settings.threadsPerTrial =
       config.jobs > 1 ? std::max<int64_t>(1, config.threads / config.jobs) : config.threads;
+
   settings.seed = config.seed;
   settings.batch = config.batch;
   settings.epochs = config.epochs;
@@ -134,6 +137,16 @@ int runTune(const std::string &program, const Config &given, CompiledModel &mode
   settings.normalization = *stats;
   settings.outputDir = config.output.empty() ? "tune-" + info.name : config.output;
 
+  // Under mpirun a wave has a trial per rank, each rank its own process;
+  // rank 0 runs the search, the others its trials.
+  settings.group = config.group;
+  if (config.group && config.group->size() > 1) {
+    settings.threadsPerTrial = config.threads;
+    if (config.group->rank() != 0) {
+      serveTrialWaves(model, settings, data->train, *data->validation);
+      return ExitSuccess;
+    }
+  }
   std::string names;
   for (const TuneRange &r : space)
     names += (names.empty() ? "" : ", ") + r.name;
@@ -143,7 +156,7 @@ int runTune(const std::string &program, const Config &given, CompiledModel &mode
                      settings.search.budget > 0 ? std::to_string(settings.search.budget)
                                                 : std::string("all"),
                      config.timeLimit > 0 ? fmt::format(" or {} s", config.timeLimit) : "",
-                     config.jobs, config.jobs == 1 ? "" : "s", config.objective,
+                     waveSize(settings), waveSize(settings) == 1 ? "" : "s", config.objective,
                      data->validation->count, data->train.count)
       << std::endl;
   Result<TuneHistory> history = runSearch(model, settings, data->train, *data->validation, out);

@@ -49,8 +49,7 @@ std::string takeKernelError() {
   std::swap(kept, reports());
   if (kept.count <= 1)
     return kept.first;
-  std::string between =
-      kept.count > 2 ? " (and " + std::to_string(kept.count - 2) + " more)" : "";
+  std::string between = kept.count > 2 ? " (and " + std::to_string(kept.count - 2) + " more)" : "";
   return kept.first + between + "; " + kept.last;
 }
 

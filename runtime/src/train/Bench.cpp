@@ -1,6 +1,7 @@
 //===- Bench.cpp - Timing a compiled model's training step ----------------===//
 #include "kiln/Bench.h"
 
+#include "kiln/Distributed.h"
 #include "kiln/Init.h"
 #include "kiln/KernelErrors.h"
 #include "kiln/Tensor.h"
@@ -19,6 +20,24 @@ namespace {
 /// The value at fraction `p` of sorted `values` (nearest rank).
 double quantile(const std::vector<double> &sorted, double p) {
   return sorted[static_cast<size_t>(std::lround(p * static_cast<double>(sorted.size() - 1)))];
+}
+
+/// Milliseconds per step that summing every bucket of gradients takes when
+/// nothing overlaps it: each bucket started and waited for in turn, over
+/// `steps` rounds (of scratch buffers of the buckets' sizes).
+double timeBucketSums(ProcessGroup &group, const ModelInfo &info, int64_t steps) {
+  std::vector<std::vector<float>> buckets;
+  for (int64_t floats : info.gradientBuckets)
+    buckets.emplace_back(static_cast<size_t>(floats), 1.0f);
+  auto start = std::chrono::steady_clock::now();
+  for (int64_t i = 0; i < steps; ++i)
+    for (size_t b = 0; b < buckets.size(); ++b) {
+      group.start(static_cast<int64_t>(b), buckets[b].data(),
+                  static_cast<int64_t>(buckets[b].size()));
+      group.finish(static_cast<int64_t>(b));
+    }
+  auto end = std::chrono::steady_clock::now();
+  return std::chrono::duration<double, std::milli>(end - start).count() / double(steps);
 }
 
 } // namespace
@@ -78,6 +97,13 @@ Result<BenchResult> benchmarkTrainStep(CompiledModel &model, const BenchOptions 
   args.hyperparams = hyper.data();
   std::vector<float> health(info.health.size());
   args.health = health.empty() ? nullptr : health.data();
+  if (options.group) {
+    BatchPart part = batchPart(options.batch, options.group->rank(), options.group->size());
+    args.batch = std::max<int64_t>(part.count(), 1);
+    args.batchShare = static_cast<float>(double(part.count()) / double(options.batch));
+    args.batchOffset = static_cast<float>(part.begin);
+    args.exchange = options.group;
+  }
 
   auto step = [&]() -> Status {
     float loss = model.trainStep(args);
@@ -97,6 +123,8 @@ Result<BenchResult> benchmarkTrainStep(CompiledModel &model, const BenchOptions 
       return Error(status.error());
   std::vector<double> ms;
   ms.reserve(static_cast<size_t>(options.steps));
+  if (options.group)
+    options.group->resetWaitTime();
   for (int64_t i = 0; i < options.steps; ++i) {
     auto start = std::chrono::steady_clock::now();
     Status status = step();
@@ -107,6 +135,10 @@ Result<BenchResult> benchmarkTrainStep(CompiledModel &model, const BenchOptions 
   }
   std::sort(ms.begin(), ms.end());
   BenchResult result;
+  if (options.group) {
+    result.exchangeWaitMs = 1000 * options.group->waitSeconds() / double(options.steps);
+    result.exchangeMs = timeBucketSums(*options.group, info, options.steps);
+  }
   result.steps = options.steps;
   result.medianMs = quantile(ms, 0.5);
   result.p10Ms = quantile(ms, 0.1);

@@ -279,6 +279,8 @@ Result<FitState> FitRun::run(const Dataset &train) {
   const int64_t stepsPerEpoch = trainer.stepsPerEpoch(train.count);
   if (Status status = resolveSchedule(stepsPerEpoch); !status)
     return status.takeError();
+  // A data-parallel run starts every process from rank 0's weights.
+  trainer.synchronizeFromRank0();
   for (int64_t epoch = trainer.epochsDone() + 1; epoch <= options.epochs; ++epoch) {
     Result<bool> stop = runEpoch(train, epoch, stepsPerEpoch);
     if (!stop)

@@ -2,6 +2,7 @@
 
 #include "kiln/Trainer.h"
 #include "kiln/Checkpoint.h"
+#include "kiln/Distributed.h"
 #include "kiln/KernelErrors.h"
 #include "core/ParseNumber.h"
 #include "core/Random.h"
@@ -51,6 +52,20 @@ float Trainer::step(const Dataset &data, const std::vector<int64_t> &order, int6
                     int64_t batch) {
   const int64_t features = data.features;
   const int64_t targetFeatures = data.targetFeatures;
+  // In a data-parallel run, this process's part of the global batch. A
+  // process with no sample of a small last batch still takes part in the
+  // sums: it runs one sample with a share of 0.
+  float share = 1;
+  int64_t offset = 0;
+  if (processGroup) {
+    BatchPart part = batchPart(batch, processGroup->rank(), processGroup->size());
+    share = static_cast<float>(double(part.count()) / double(batch));
+    offset = part.begin;
+    first += part.begin;
+    batch = std::max<int64_t>(part.count(), 1);
+    if (part.count() == 0)
+      first = std::min(first, static_cast<int64_t>(order.size()) - 1);
+  }
   for (int64_t i = 0; i < batch; ++i) {
     int64_t sample = order[static_cast<size_t>(first + i)];
     std::memcpy(batchX.data() + i * features, data.x.data() + sample * features,
@@ -64,14 +79,37 @@ float Trainer::step(const Dataset &data, const std::vector<int64_t> &order, int6
                   batchY.begin() + i * data.labelsPerSample);
   }
   return runStep(batchX.data(), targetFeatures > 0 ? nullptr : batchY.data(),
-                 targetFeatures > 0 ? batchTargets.data() : nullptr, batch);
+                 targetFeatures > 0 ? batchTargets.data() : nullptr, batch, share, offset);
+}
+
+float Trainer::shareOf(int64_t batch) const {
+  if (!processGroup)
+    return 1;
+  double total = double(batch);
+  processGroup->sum(&total, 1);
+  return total > 0 ? static_cast<float>(double(batch) / total) : 0.0f;
+}
+
+void Trainer::synchronizeFromRank0() {
+  if (!processGroup)
+    return;
+  for (size_t p = 0; p < params.size(); ++p)
+    processGroup->broadcast(params.values(p).data(), static_cast<int64_t>(params.values(p).size()));
+  for (size_t s = 0; s < states.size(); ++s)
+    processGroup->broadcast(states.values(s).data(), static_cast<int64_t>(states.values(s).size()));
+  double counts[2] = {double(updateCount), double(epochs)};
+  if (processGroup->rank() != 0)
+    counts[0] = counts[1] = 0;
+  processGroup->sum(counts, 2);
+  updateCount = static_cast<int64_t>(counts[0]);
+  epochs = static_cast<int64_t>(counts[1]);
 }
 
 Result<float> Trainer::trainBatch(const TensorRef &x, const TensorRef &labelsOrTargets) {
   Result<int64_t> batch = checkTrainBuffers(model.info(), "trainBatch", x, labelsOrTargets);
   if (!batch)
     return batch.takeError();
-  return runStep(x.f32(), labelsOrTargets.i32(), labelsOrTargets.f32(), *batch);
+  return runStep(x.f32(), labelsOrTargets.i32(), labelsOrTargets.f32(), *batch, shareOf(*batch));
 }
 
 float Trainer::trainBatch(const float *x, const int32_t *labels, const float *targets,
@@ -82,11 +120,12 @@ float Trainer::trainBatch(const float *x, const int32_t *labels, const float *ta
                                 : checkTrainBuffers(model.info(), "trainBatch", x, labels, batch);
   if (!checked)
     return std::numeric_limits<float>::quiet_NaN();
-  return runStep(x, onTargets ? nullptr : labels, onTargets ? targets : nullptr, *checked);
+  return runStep(x, onTargets ? nullptr : labels, onTargets ? targets : nullptr, *checked,
+                 shareOf(*checked));
 }
 
 float Trainer::runStep(const float *x, const int32_t *labels, const float *targets,
-                       int64_t batch) {
+                       int64_t batch, float share, int64_t offset) {
   stepHyper = hyperValues;
   if (lrIndex >= 0)
     stepHyper[lrIndex] = currentLearningRate();
@@ -100,9 +139,17 @@ float Trainer::runStep(const float *x, const int32_t *labels, const float *targe
   args.hyperparams = stepHyper.data();
   args.step = ++updateCount;
   args.health = healthMonitor.buffer();
+  args.batchShare = share;
+  args.batchOffset = static_cast<float>(offset);
+  args.exchange = processGroup;
   float loss = model.trainStep(args);
   healthMonitor.recordStep();
-  return loss;
+  if (!processGroup)
+    return loss;
+  // The global batch's loss: each process's weighted by its share.
+  double weighted = double(share) * double(loss);
+  processGroup->sum(&weighted, 1);
+  return static_cast<float>(weighted);
 }
 
 bool Trainer::setHyperparam(std::string_view name, float value) {
@@ -272,9 +319,14 @@ Result<EvalStats> Trainer::evaluate(const Dataset &data, int64_t maxSamples) {
     }
   };
 
+  // In a data-parallel run each process measures its part; the sums are
+  // added up below.
+  BatchPart part{0, count};
+  if (processGroup)
+    part = batchPart(count, processGroup->rank(), processGroup->size());
   EvalStats stats;
-  for (int64_t first = 0; first < count; first += batchSize) {
-    int64_t batch = std::min(batchSize, count - first);
+  for (int64_t first = part.begin; first < part.end; first += batchSize) {
+    int64_t batch = std::min(batchSize, part.end - first);
     // Samples of one batch are contiguous in the dataset: no gather needed.
     EvalArgs args;
     args.params = params.pointers();
@@ -295,6 +347,20 @@ Result<EvalStats> Trainer::evaluate(const Dataset &data, int64_t maxSamples) {
     for (int64_t i = 0; i < batch; ++i)
       measure(predictions.data() + i * outputs, first + i, stats);
     stats.count += batch;
+  }
+  if (processGroup) {
+    // Counts below 2^53: exact as doubles.
+    double sums[] = {double(stats.count),       stats.lossSum,          double(stats.decisions),
+                     double(stats.correct),     stats.squaredErrorSum, stats.absoluteErrorSum,
+                     double(stats.elements)};
+    processGroup->sum(sums, std::size(sums));
+    stats.count = static_cast<int64_t>(sums[0]);
+    stats.lossSum = sums[1];
+    stats.decisions = static_cast<int64_t>(sums[2]);
+    stats.correct = static_cast<int64_t>(sums[3]);
+    stats.squaredErrorSum = sums[4];
+    stats.absoluteErrorSum = sums[5];
+    stats.elements = static_cast<int64_t>(sums[6]);
   }
   return stats;
 }

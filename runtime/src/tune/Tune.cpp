@@ -1,5 +1,6 @@
 //===- Tune.cpp - Hyperparameter search over a compiled model -------------===//
 #include "kiln/Tune.h"
+#include "tune/TrialWaves.h"
 #include "kiln/Checkpoint.h"
 #include "kiln/Fit.h"
 #include "core/ParseNumber.h"
@@ -77,36 +78,6 @@ std::string formatObjective(const std::string &objective, double value) {
     return "-";
   return objective == "val-acc" ? fmt::format("{:.2f}%", 100 * value)
                                 : fmt::format("{:.4f}", value);
-}
-
-/// A trial's outcome as a file, for a child process to hand it back.
-std::string encodeOutcome(const TrialOutcome &o) {
-  std::ostringstream os;
-  os.precision(17);
-  os << o.record.status << '\n'
-     << o.record.objective << '\n'
-     << o.record.epochs << '\n'
-     << o.record.seconds << '\n';
-  for (double v : o.curve)
-    os << v << ' ';
-  os << '\n' << o.message << '\n';
-  return os.str();
-}
-
-bool decodeOutcome(const std::string &text, TrialOutcome &o) {
-  std::istringstream is(text);
-  std::string objective, curve;
-  if (!std::getline(is, o.record.status) || !std::getline(is, objective) ||
-      !(is >> o.record.epochs >> o.record.seconds))
-    return false;
-  is.ignore(1);
-  o.record.objective = objective == "nan" ? NAN : std::strtod(objective.c_str(), nullptr);
-  std::getline(is, curve);
-  std::istringstream values(curve);
-  for (std::string v; values >> v;)
-    o.curve.push_back(std::strtod(v.c_str(), nullptr));
-  std::getline(is, o.message);
-  return true;
 }
 
 } // namespace
@@ -311,16 +282,13 @@ Result<TuneHistory> runSearch(CompiledModel &model, const TuneSettings &settings
   history.method = settings.search.method;
   TrialCurves curves;
   const std::string bestPath = settings.outputDir + "/best.safetensors";
-  auto trialPath = [&](int64_t trial, const char *suffix) {
-    return fmt::format("{}/.trial-{}.{}", settings.outputDir, trial, suffix);
-  };
   std::string planned =
       settings.search.budget > 0 ? "/" + std::to_string(settings.search.budget) : std::string();
   auto start = std::chrono::steady_clock::now();
   int64_t trial = 0;
   while (settings.timeLimitSeconds <= 0 || secondsSince(start) < settings.timeLimitSeconds) {
     std::vector<TuneConfig> wave;
-    for (int64_t j = 0; j < std::max<int64_t>(settings.jobs, 1); ++j) {
+    for (int64_t j = 0; j < waveSize(settings); ++j) {
       std::optional<TuneConfig> config = (*method)->propose();
       if (!config)
         break;
@@ -328,46 +296,9 @@ Result<TuneHistory> runSearch(CompiledModel &model, const TuneSettings &settings
     }
     if (wave.empty())
       break;
-    std::vector<TrialOutcome> outcomes(wave.size());
-    if (settings.jobs <= 1) {
-      outcomes[0] = runTrial(model, settings, wave[0], trial + 1, train, validation, curves,
-                             trialPath(trial + 1, "safetensors"));
-    } else {
-      // One child per trial; the parent runs no kernels while children may
-      // still be forked (a fork copies no thread pool).
-      out.flush();
-      std::fflush(nullptr);
-      std::vector<pid_t> children;
-      for (size_t j = 0; j < wave.size(); ++j) {
-        int64_t n = trial + 1 + int64_t(j);
-        pid_t pid = fork();
-        if (pid == 0) {
-          TrialOutcome o = runTrial(model, settings, wave[j], n, train, validation, curves,
-                                    trialPath(n, "safetensors"));
-          std::string text = encodeOutcome(o);
-          Status status = writeFileAtomically(trialPath(n, "result"), {text});
-          _exit(status ? 0 : 1);
-        }
-        children.push_back(pid);
-      }
-      for (size_t j = 0; j < wave.size(); ++j) {
-        int64_t n = trial + 1 + int64_t(j);
-        int status = 0;
-        Result<std::string> result = Error("the trial wrote no result");
-        if (children[j] >= 0 && waitpid(children[j], &status, 0) >= 0)
-          result = readFileText(trialPath(n, "result"), 1 << 20, "a trial's result");
-        if (!result || !decodeOutcome(*result, outcomes[j])) {
-          outcomes[j].record.status = "failed";
-          outcomes[j].message = children[j] < 0 ? "cannot start a process"
-                                                : fmt::format("the trial's process ended with "
-                                                              "status {}",
-                                                              status);
-        }
-        outcomes[j].record.trial = n;
-        outcomes[j].record.values = wave[j];
-        fs::remove(trialPath(n, "result"), ec);
-      }
-    }
+    out.flush();
+    std::vector<TrialOutcome> outcomes =
+        runTrialWave(model, settings, wave, trial + 1, train, validation, curves);
     for (TrialOutcome &o : outcomes) {
       ++trial;
       TrialRecord &r = o.record;
@@ -378,7 +309,7 @@ Result<TuneHistory> runSearch(CompiledModel &model, const TuneSettings &settings
       if (r.status != "failed")
         curves.push_back(o.curve);
       int best = history.bestIndex();
-      std::string checkpoint = trialPath(r.trial, "safetensors");
+      std::string checkpoint = trialPath(settings, r.trial, "safetensors");
       if (best == int(history.trials.size()) - 1 && best != previousBest)
         fs::rename(checkpoint, bestPath, ec);
       else
@@ -402,6 +333,7 @@ Result<TuneHistory> runSearch(CompiledModel &model, const TuneSettings &settings
     if (Status status = writeTrialsSvg(settings.outputDir + "/trials.svg", history); !status)
       return status.takeError();
   }
+  endTrialWaves(settings);
   if (history.bestIndex() < 0) {
     if (history.trials.empty())
       return Error("no trial ran");
