@@ -2,7 +2,8 @@
 //
 // Every stage computed in full (outputs, roots, transposes, scans, health
 // columns) runs as GPU blocks of threads over its pure dimensions; a
-// reduction runs inside its thread. A matrix product's thread accumulates a
+// reduction runs inside its thread, except a sum to one value, which threads
+// sum in parts first (rfactor). A matrix product's thread accumulates a
 // register tile of the output (up to 4 x 4) over the whole reduction, each
 // value it reads from one side serving the tile's other dimension. Tails are
 // guarded (GuardWithIf): no thread computes past a static extent, and
@@ -109,6 +110,31 @@ void gpuComputeRoot(Func f, const std::vector<int64_t> &shape) {
     auto [vars, extents] = pureLoops(f, s, shape);
     gpuTile(s == 0 ? Stage(f) : f.update(s - 1), vars, extents);
   }
+}
+
+/// A sum to one value in two stages: threads sum the parts (each index of
+/// the outermost reduction dimension, or chunks of kBlockThreads of a
+/// one-dimensional one), then one thread sums the parts. False, the
+/// schedule left serial, when Halide cannot split the reduction (rfactor
+/// proves it associative first).
+bool gpuTwoStageSum(Func total, const RDom &r) {
+  if (total.dimensions() != 0 || r.dimensions() == 0)
+    return false;
+  Var part("part");
+  Func parts;
+  try {
+    if (r.dimensions() == 1) {
+      RVar outer("outer"), inner("inner");
+      parts = total.update().split(r[0], outer, inner, kBlockThreads).rfactor(outer, part);
+    } else {
+      parts = total.update().rfactor(r[r.dimensions() - 1], part);
+    }
+  } catch (const Halide::Error &) {
+    return false;
+  }
+  gpuComputeRoot(parts, {});
+  gpuComputeRoot(total, {});
+  return true;
 }
 
 /// An output on the GPU, with the new values of an in-place Tuple output
@@ -256,7 +282,8 @@ std::string scheduleGpuKernel(KernelFuncs &k) {
     gpuComputeRoot(k.prod, {});
     break;
   case KernelFuncs::Anchor::Reduce:
-    gpuComputeRoot(k.prod, k.outputShapes[0]);
+    if (!gpuTwoStageSum(k.prod, k.reduction))
+      gpuComputeRoot(k.prod, k.outputShapes[0]);
     break;
   case KernelFuncs::Anchor::Window:
     if (k.usesPerImageTemplate()) {

@@ -106,6 +106,25 @@ TEST(GpuSchedulesTest, SoftmaxRowsAndAStagedUpdate) {
   EXPECT_EQ(count(stmt, "__kernel void _kernel_values"), 0u);
 }
 
+TEST(GpuSchedulesTest, SumToOneValueInTwoStages) {
+  ImageParam losses(Float(32), 2, "losses");
+  RDom r(0, 10, 0, losses.dim(1).extent(), "r");
+  KernelFuncs k;
+  k.anchor = KernelFuncs::Anchor::Reduce;
+  k.prod = Func("total");
+  k.prod() = 0.0f;
+  k.prod() += losses(r.x, r.y);
+  k.reduction = r;
+  k.outputs = {k.prod};
+  k.outputShapes = {{}};
+  ASSERT_EQ(scheduleGpuKernel(k), "");
+  // The parts (rfactor's intermediate, a thread per row) and the total of
+  // the copy stage: on the device.
+  std::string stmt = openclStmt(k.outputs, {losses});
+  EXPECT_NE(stmt.find("total_intm"), std::string::npos) << stmt;
+  EXPECT_EQ(findHostFunc(k.outputs), "");
+}
+
 TEST(GpuSchedulesTest, RefusesAKernelThatLeavesWorkOnTheHost) {
   ImageParam in(Float(32), 1, "in");
   Var x("x");
