@@ -20,6 +20,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <iostream>
 
 namespace kiln::cli {
@@ -77,7 +78,10 @@ Status normalizeData(Trainer &trainer, TrainData &data) {
 std::string deviceSummary(const ModelInfo &info) {
   if (info.device == "cpu")
     return "";
-  return fmt::format(", kernels on the GPU ({})", info.device == "cuda" ? "CUDA" : "OpenCL");
+  const char *api = info.device == "cuda" ? "CUDA" : "OpenCL";
+  const char *chosen = std::getenv("HL_GPU_DEVICE");
+  return chosen ? fmt::format(", kernels on GPU {} ({})", chosen, api)
+                : fmt::format(", kernels on the GPU ({})", api);
 }
 
 std::string summaryLine(const Trainer &trainer, const ParameterStore &params,
