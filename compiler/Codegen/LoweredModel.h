@@ -64,6 +64,9 @@ struct GradientBucket {
   int64_t index = 0;
   std::vector<int> slots; // in the order they lie in the buffer
   size_t startAfter = 0;  // calls that run before the sum starts
+  /// The sum of a forward statistic (synchronized batch normalization), not
+  /// of gradients.
+  bool statistic = false;
 };
 
 struct FunctionPlan {

@@ -546,6 +546,8 @@ std::string WrapperWriter::source() const {
   }
   for (const FunctionPlan &plan : model.functions)
     for (const GradientBucket &bucket : plan.buckets) {
+      if (bucket.statistic)
+        continue;
       int64_t floats = 0;
       for (int id : bucket.slots)
         floats += countElements(plan.slots[id].shape).fixed;

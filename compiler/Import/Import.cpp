@@ -377,8 +377,10 @@ OwningOpRef<ModuleOp> Importer::run() {
 } // namespace
 
 OwningOpRef<ModuleOp> kiln::importModel(const ast::Model &model, kiln::DiagnosticEngine &diags,
-                                        MLIRContext &context) {
+                                        MLIRContext &context, const ImportOptions &options) {
   context.getOrLoadDialect<KilnDialect>();
   context.getOrLoadDialect<func::FuncDialect>();
-  return Importer(model, diags, context).run();
+  Importer importer(model, diags, context);
+  importer.options = options;
+  return importer.run();
 }

@@ -11,12 +11,21 @@
 
 namespace kiln {
 
+/// Choices of the import that no model file makes.
+struct ImportOptions {
+  /// Batch normalization averages its batch statistics over the processes
+  /// of a data-parallel run (kiln.process_mean; kilnc --sync-batch-norm)
+  /// instead of keeping each process's own.
+  bool syncBatchNorm = false;
+};
+
 /// Builds a module holding `func.func @forward() -> (loss, prediction)` and the
 /// module attributes `kiln.model` and `kiln.optimizer`. Checks names, arities,
 /// shapes and hyperparameters, reporting each problem at its place in the file
 /// through `diags`; returns null after any error.
 mlir::OwningOpRef<mlir::ModuleOp> importModel(const ast::Model &model, DiagnosticEngine &diags,
-                                              mlir::MLIRContext &context);
+                                              mlir::MLIRContext &context,
+                                              const ImportOptions &options = {});
 
 /// Imports `model` as importModel does and returns its summary table: each
 /// input and layer call with its output shape and parameters, the loss and

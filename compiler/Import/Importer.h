@@ -14,6 +14,7 @@
 
 #include "Frontend/AST.h"
 #include "Frontend/Diagnostics.h"
+#include "Import/Import.h"
 #include "Kiln/IR/KilnOps.h"
 #include "Training/Optimizers.h"
 
@@ -121,6 +122,7 @@ public:
 
   /// When set, every call imported is recorded here, inner calls first.
   std::vector<ImportedCall> *importedCalls = nullptr;
+  ImportOptions options;
 
   // Layers (Layers.cpp).
   FailureOr<Value> buildDense(BoundArgs &args);

@@ -427,13 +427,25 @@ FailureOr<Value> Importer::buildBatchNorm(BoundArgs &args) {
                 });
   Value inference = affine(x, inferenceStats[0], inferenceStats[1]);
 
-  // Training: the batch's mean and biased variance per channel.
+  // Training: the batch's mean and biased variance per channel; with
+  // synchronized statistics, the global batch's (each process's averaged
+  // by its share of the batch).
   Value batch = BatchOp::create(builder, l, f32);
   auto count = [&](Scalar &s) { return s.mul(batch, s.constant(double(spatial))); };
   auto meanPerChannel = [&](Value t) {
-    return pointwise(sumPerChannel(t), perChannel, 1, [&](Scalar &s, ArrayRef<Value> a) {
+    Value mean = pointwise(sumPerChannel(t), perChannel, 1, [&](Scalar &s, ArrayRef<Value> a) {
       return SmallVector<Value>{s.div(a[0], count(s))};
     })[0];
+    return options.syncBatchNorm ? Value(ProcessMeanOp::create(builder, l, mean)) : mean;
+  };
+  // The samples the statistics are over, for the unbiased variance: the
+  // global batch's when synchronized (this process's over its share; a
+  // process with no share of a small batch counts its own).
+  Value share = options.syncBatchNorm ? Value(BatchShareOp::create(builder, l, f32)) : Value();
+  auto statisticCount = [&](Scalar &s) {
+    if (!share)
+      return count(s);
+    return s.select(s.greater(share, s.constant(0.0)), s.div(count(s), share), count(s));
   };
   Value mean = meanPerChannel(x);
   Value centered = pointwise({x, spread(mean)}, view, 1, [](Scalar &s, ArrayRef<Value> a) {
@@ -454,7 +466,7 @@ FailureOr<Value> Importer::buildBatchNorm(BoundArgs &args) {
     return SmallVector<Value>{s.add(s.mul(s.oneMinus(m), a[0]), s.mul(m, a[1]))};
   });
   buildUpdate(builder, l, runningVar, variance, [&](Scalar &s, ArrayRef<Value> a) {
-    Value m = s.constant(momentum), n = count(s);
+    Value m = s.constant(momentum), n = statisticCount(s);
     Value correction = s.select(s.greater(n, s.constant(1.0)),
                                 s.div(n, s.sub(n, s.constant(1.0))), s.constant(1.0));
     return SmallVector<Value>{

@@ -125,6 +125,11 @@ def DataParallel : Pass<"kiln-data-parallel", "::mlir::ModuleOp"> {
         %g = ...; kiln.param_grad %w, %g
           =>  %s = kiln.batch_share; %g = ...; %gs = elementwise(%g * %s)
               %a = kiln.all_reduce %gs {bucket = 0}; kiln.param_grad %w, %a
+
+    A `kiln.process_mean` (synchronized batch statistics) becomes the same
+    weighting and an all_reduce marked `statistic`, where it is; outside
+    @train_step, the identity. Dropout ops count their samples from
+    `kiln.batch_offset`.
   }];
   let options = [
     Option<"bucketFloats", "bucket-floats", "int64_t", /*default=*/"1048576",

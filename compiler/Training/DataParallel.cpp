@@ -31,12 +31,21 @@ struct DataParallelPass : kiln::impl::DataParallelBase<DataParallelPass> {
   using DataParallelBase::DataParallelBase;
 
   void runOnOperation() override {
+    // Outside the train step a statistic is this process's own (inference
+    // reads running statistics; the averages there are dead).
+    for (auto other : getOperation().getOps<func::FuncOp>())
+      if (other.getSymName() != "train_step")
+        for (ProcessMeanOp mean : llvm::to_vector(other.getOps<ProcessMeanOp>())) {
+          mean.replaceAllUsesWith(mean.getInput());
+          mean.erase();
+        }
     auto func = getOperation().lookupSymbol<func::FuncOp>("train_step");
     if (!func)
       return;
     Block &body = func.getBody().front();
     SmallVector<ParamGradOp> markers(func.getOps<ParamGradOp>());
-    if (markers.empty())
+    SmallVector<ProcessMeanOp> means(func.getOps<ProcessMeanOp>());
+    if (markers.empty() && means.empty())
       return;
     // The order backward finishes the gradients in: that of the ops
     // computing them (a gradient computed by no op is final at the start).
@@ -65,7 +74,8 @@ struct DataParallelPass : kiln::impl::DataParallelBase<DataParallelPass> {
     SmallVector<Value> weighted;
     for (ParamGradOp marker : markers) {
       Operation *def = finishedAt(marker);
-      OpBuilder b(&body, def ? std::next(def->getIterator()) : std::next(share.getDefiningOp()->getIterator()));
+      OpBuilder b(&body, def ? std::next(def->getIterator())
+                             : std::next(share.getDefiningOp()->getIterator()));
       Value g = marker.getGrad();
       weighted.push_back(buildElementwise(b, marker.getLoc(), ValueRange{g}, g.getType(), 1,
                                           [&](Scalar &s, ArrayRef<Value> a) {
@@ -87,6 +97,20 @@ struct DataParallelPass : kiln::impl::DataParallelBase<DataParallelPass> {
       for (size_t k = first; k < end; ++k)
         markers[k].getGradMutable().assign(sum.getResult(k - first));
       first = end;
+    }
+    // Synchronized statistics: each weighted and summed where it is made.
+    for (ProcessMeanOp mean : means) {
+      OpBuilder b(mean);
+      Value x = mean.getInput();
+      Value weighted = buildElementwise(b, mean.getLoc(), ValueRange{x}, x.getType(), 1,
+                                        [&](Scalar &s, ArrayRef<Value> a) {
+                                          return SmallVector<Value>{s.mul(a[0], share)};
+                                        })
+                           .getResult(0);
+      auto sum = AllReduceOp::create(b, mean.getLoc(), ValueRange{weighted}, bucket++);
+      sum.setStatistic(true);
+      mean.replaceAllUsesWith(sum.getResult(0));
+      mean.erase();
     }
   }
 };

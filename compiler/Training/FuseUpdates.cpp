@@ -106,7 +106,9 @@ void deferReadersOfSums(Block &body) {
   llvm::SmallPtrSet<Value, 16> summed;
   SmallVector<Operation *> readers;
   for (Operation &op : body.without_terminator()) {
-    if (auto sum = dyn_cast<AllReduceOp>(op)) {
+    // Gradients summed (not a forward statistic, which the forward pass
+    // waits for).
+    if (auto sum = dyn_cast<AllReduceOp>(op); sum && !sum.getStatistic()) {
       summed.insert(sum.getResults().begin(), sum.getResults().end());
       continue;
     }

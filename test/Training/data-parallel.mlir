@@ -5,8 +5,8 @@
 // elements taken in the order backward finishes them; each bucket's sum
 // follows its last gradient, and the markers read the sums. @predict is left
 // alone.
-// RUN: kiln-opt %s --kiln-data-parallel="bucket-floats=10" | FileCheck %s
-// RUN: kiln-opt %s --kiln-data-parallel | FileCheck %s --check-prefix=ONE
+// RUN: kiln-opt %s --kiln-data-parallel="bucket-floats=10" -split-input-file | FileCheck %s
+// RUN: kiln-opt %s --kiln-data-parallel -split-input-file | FileCheck %s --check-prefix=ONE
 
 // The bias gradient (3 floats) is final first, then the second weight's (6):
 // 9 < 10, so the first weight's (12) joins that bucket too; the last
@@ -38,6 +38,7 @@
 // With the default bucket (2^20 floats), one bucket of all four.
 // ONE: kiln.all_reduce %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} {bucket = 0 : i64}
 // ONE-NOT: kiln.all_reduce
+// ONE: func.func @predict
 module {
   func.func @train_step() -> tensor<f32> {
     %x = kiln.input "x" : tensor<?x4xf32>
@@ -71,5 +72,44 @@ module {
     %v = kiln.param "v" init "he_normal" : tensor<3x2xf32>
     %n = kiln.matmul %m, %v : tensor<?x3xf32>, tensor<3x2xf32> -> tensor<?x2xf32>
     return %n : tensor<?x2xf32>
+  }
+}
+
+// -----
+
+// Synchronized batch statistics: each kiln.process_mean of @train_step
+// becomes a weighting and a sum marked `statistic`, numbered after the
+// gradient buckets, where it was; outside @train_step, the identity.
+// CHECK-LABEL: func.func @train_step
+// CHECK: %[[S:.*]] = kiln.batch_share : f32
+// CHECK: %[[M:.*]] = kiln.reduce_sum
+// CHECK: %[[G:.*]] = kiln.all_reduce %{{.*}} {bucket = 0 : i64} :
+// CHECK-NEXT: %[[W:.*]] = kiln.elementwise(%[[M]])
+// CHECK-NEXT: ^bb0(%[[A:.*]]: f32):
+// CHECK-NEXT: arith.mulf %[[A]], %[[S]] : f32
+// CHECK: %[[SUM:.*]] = kiln.all_reduce %[[W]] {bucket = 1 : i64, statistic}
+// CHECK-NEXT: kiln.broadcast %[[SUM]]
+// CHECK-NOT: kiln.process_mean
+// CHECK-LABEL: func.func @evaluate
+// CHECK-NOT: kiln.process_mean
+// CHECK-NOT: kiln.all_reduce
+// CHECK: return
+module {
+  func.func @train_step() -> tensor<f32> {
+    %x = kiln.input "x" : tensor<?x3xf32>
+    %w = kiln.param "w" init "ones" : tensor<3xf32>
+    %m = kiln.reduce_sum %x {axis = 0 : i64} : tensor<?x3xf32> -> tensor<3xf32>
+    %g = kiln.process_mean %m : tensor<3xf32>
+    %b = kiln.broadcast %g {axis = 0 : i64} : tensor<3xf32> -> tensor<?x3xf32>
+    %l = kiln.sum %b : tensor<?x3xf32> -> tensor<f32>
+    kiln.param_grad %w, %m : tensor<3xf32>
+    return %l : tensor<f32>
+  }
+  func.func @evaluate() -> tensor<f32> {
+    %x = kiln.input "x" : tensor<?x3xf32>
+    %m = kiln.reduce_sum %x {axis = 0 : i64} : tensor<?x3xf32> -> tensor<3xf32>
+    %g = kiln.process_mean %m : tensor<3xf32>
+    %l = kiln.sum %g : tensor<3xf32> -> tensor<f32>
+    return %l : tensor<f32>
   }
 }

@@ -78,6 +78,7 @@ struct Options {
   bool noKernelSharing = false;
   bool health = false;
   bool dataParallel = false;
+  bool syncBatchNorm = false;
   double bucketMiB = 4;
   bool profile = false;
   std::string autoscheduler; // empty: the schedule templates
@@ -219,6 +220,11 @@ std::vector<Flag> flagTable() {
          opts.dataParallel = true;
          return std::nullopt;
        }},
+      {"--sync-batch-norm", "", false,
+       "with --data-parallel: batch normalization averages its batch statistics over the "
+       "processes, as one process training on the global batch would compute them (default: "
+       "each process normalizes by its own part's statistics, as PyTorch DDP does)",
+       setTrue(&Options::syncBatchNorm)},
       {"--bucket-mib", "N", true,
        "with --data-parallel: gradients are summed in buckets of at least N MiB (a decimal "
        "number, e.g. 0.5), in the order backward finishes them (default 4)",
@@ -460,6 +466,12 @@ bool parseArgs(int argc, char **argv, Options &opts) {
               << (opts.noSchedule ? "--no-schedule" : "--autoschedule") << "'\n";
     return false;
   }
+  if ((opts.syncBatchNorm || opts.bucketMiB != 4) && !opts.dataParallel) {
+    std::cerr << "kilnc: error: '"
+              << (opts.syncBatchNorm ? "--sync-batch-norm" : "--bucket-mib")
+              << "' goes with '--data-parallel'\n";
+    return false;
+  }
   if (opts.input.empty()) {
     std::cerr << "kilnc: error: no model file given\n";
     usage(std::cerr);
@@ -551,7 +563,9 @@ int compile(const Options &opts, PhaseTimer &timer) {
       std::cerr << "kilnc: error: " << err << "\n";
     return summary && err.empty() ? 0 : 1;
   }
-  mlir::OwningOpRef<mlir::ModuleOp> module = importModel(*model, diags, context);
+  ImportOptions importOptions;
+  importOptions.syncBatchNorm = opts.syncBatchNorm;
+  mlir::OwningOpRef<mlir::ModuleOp> module = importModel(*model, diags, context, importOptions);
   if (!module)
     return 1;
   if (!opts.modelName.empty())

@@ -146,6 +146,14 @@ LogicalResult Pool2DOp::buildGradients(OpBuilder &b, ArrayRef<Value> resultGrads
   return success();
 }
 
+// y = sum_q s_q x_q over processes  =>  in each process's gradient (which
+// the gradients' sum weights by s_r): dx = sum_q s_q dy_q, the same op.
+LogicalResult ProcessMeanOp::buildGradients(OpBuilder &b, ArrayRef<Value> resultGrads,
+                                            SmallVectorImpl<Value> &operandGrads) {
+  operandGrads.push_back(ProcessMeanOp::create(b, getLoc(), resultGrads[0]));
+  return success();
+}
+
 // y = mask * x / (1 - rate)  =>  dx = the same mask applied to dy (same seed
 // and step); the rate and the step take no gradient.
 LogicalResult DropoutOp::buildGradients(OpBuilder &b, ArrayRef<Value> resultGrads,

@@ -674,6 +674,28 @@ def Kiln_BatchOffsetOp : Kiln_Op<"batch_offset", [Pure]> {
   let assemblyFormat = "attr-dict `:` type($result)";
 }
 
+def Kiln_ProcessMeanOp : Kiln_Op<"process_mean",
+    [Pure, AllTypesMatch<["input", "result"]>, DeclareOpInterfaceMethods<Kiln_GradientOpInterface>]> {
+  let summary = "A statistic of the batch averaged over the processes of a data-parallel run";
+  let description = [{
+    `result = sum over processes q of share_q * input_q`, where share_q is
+    process q's part of the global batch (kiln.batch_share): from each
+    process's statistic of its samples (a per-channel mean), the statistic
+    of the global batch. Batch normalization with synchronized statistics
+    (kilnc --sync-batch-norm) averages its mean and variance with it. The op
+    is its own adjoint: the gradient of the input is the same average of
+    the result's gradient. kiln-data-parallel rewrites it as a weighting and
+    a kiln.all_reduce; in one process it is the identity.
+
+    ```mlir
+    %m = kiln.process_mean %local : tensor<64xf32>
+    ```
+  }];
+  let arguments = (ins Kiln_F32Tensor:$input);
+  let results = (outs Kiln_F32Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($result)";
+}
+
 def Kiln_AllReduceOp : Kiln_Op<"all_reduce", [MemoryEffects<[MemRead, MemWrite]>]> {
   let summary = "Sums each tensor over all processes of a data-parallel run";
   let description = [{
@@ -684,19 +706,22 @@ def Kiln_AllReduceOp : Kiln_Op<"all_reduce", [MemoryEffects<[MemRead, MemWrite]>
     soon as the last kernel writing it has run and waited for just before the
     first kernel reading a result; the results take the inputs' buffers. In a
     run of one process the results are the inputs. Partitioning leaves it
-    outside kernels.
+    outside kernels. `statistic` marks the sum of a forward statistic
+    (kiln.process_mean), which the forward pass waits for, rather than of
+    gradients.
 
     ```mlir
     %a:2 = kiln.all_reduce %gw, %gb {bucket = 0 : i64}
         : tensor<784x256xf32>, tensor<256xf32> -> tensor<784x256xf32>, tensor<256xf32>
     ```
   }];
-  let arguments = (ins Variadic<Kiln_F32Tensor>:$inputs, I64Attr:$bucket);
+  let arguments = (ins Variadic<Kiln_F32Tensor>:$inputs, I64Attr:$bucket,
+                   UnitAttr:$statistic);
   let results = (outs Variadic<Kiln_F32Tensor>:$results);
   let assemblyFormat = "$inputs attr-dict `:` type($inputs) `->` type($results)";
   let builders = [
     OpBuilder<(ins "::mlir::ValueRange":$inputs, "int64_t":$bucket), [{
-      build($_builder, $_state, inputs.getTypes(), inputs, bucket);
+      build($_builder, $_state, inputs.getTypes(), inputs, bucket, false);
     }]>
   ];
   let hasVerifier = 1;

@@ -153,7 +153,8 @@ struct ModelInfo {
   std::string device = "cpu";
   /// Compiled with `kilnc --data-parallel`: the floats of each bucket of
   /// gradients that trainStep sums over processes (StepArgs::exchange), in
-  /// the order it starts them. Empty otherwise.
+  /// the order it starts them (buckets 0, 1, ...; the sums of synchronized
+  /// batch statistics follow, with higher numbers). Empty otherwise.
   std::vector<int64_t> gradientBuckets;
   bool dataParallel() const { return !gradientBuckets.empty(); }
 

@@ -15,6 +15,10 @@
 
 #include <chrono>
 #include <climits>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
 #include <cstdlib>
 #include <iostream>
 #include <sstream>
@@ -28,13 +32,91 @@ double now() {
       .count();
 }
 
+/// The buckets of a train step, summed one after another by a thread of
+/// their own while the kernels compute: Open MPI moves a non-blocking
+/// collective on only inside MPI calls, which a long kernel never makes, so
+/// a sum started with MPI_Iallreduce would wait for the next call between
+/// kernels. The thread is the only caller of MPI while a sum is under way;
+/// the main thread calls MPI only when none is (MPI_THREAD_SERIALIZED).
+class BucketSummer {
+public:
+  BucketSummer() : worker([this] { run(); }) {}
+  ~BucketSummer() {
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      stopping = true;
+    }
+    wake.notify_all();
+    worker.join();
+  }
+
+  void start(int64_t bucket, float *data, int count) {
+    std::lock_guard<std::mutex> lock(mutex);
+    if (static_cast<size_t>(bucket) >= done.size())
+      done.resize(static_cast<size_t>(bucket) + 1, true);
+    done[static_cast<size_t>(bucket)] = false;
+    queue.push_back({bucket, data, count});
+    wake.notify_all();
+  }
+
+  /// Waits for `bucket`'s sum; false for a bucket never started.
+  bool finish(int64_t bucket) {
+    std::unique_lock<std::mutex> lock(mutex);
+    if (static_cast<size_t>(bucket) >= done.size())
+      return false;
+    finished.wait(lock, [&] { return done[static_cast<size_t>(bucket)]; });
+    return true;
+  }
+
+  /// Waits until no sum is under way (before the main thread calls MPI).
+  void drain() {
+    std::unique_lock<std::mutex> lock(mutex);
+    finished.wait(lock, [&] { return queue.empty() && !busy; });
+  }
+
+private:
+  struct Sum {
+    int64_t bucket;
+    float *data;
+    int count;
+  };
+
+  void run() {
+    std::unique_lock<std::mutex> lock(mutex);
+    for (;;) {
+      wake.wait(lock, [&] { return stopping || !queue.empty(); });
+      if (queue.empty())
+        return;
+      Sum sum = queue.front();
+      queue.pop_front();
+      busy = true;
+      lock.unlock();
+      MPI_Allreduce(MPI_IN_PLACE, sum.data, sum.count, MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD);
+      lock.lock();
+      busy = false;
+      done[static_cast<size_t>(sum.bucket)] = true;
+      finished.notify_all();
+    }
+  }
+
+  std::mutex mutex;
+  std::condition_variable wake, finished;
+  std::deque<Sum> queue;
+  std::vector<bool> done; // by bucket
+  bool busy = false, stopping = false;
+  std::thread worker; // last: starts once the rest is built
+};
+
 class MpiProcessGroup final : public ProcessGroup {
 public:
   MpiProcessGroup() {
     MPI_Comm_rank(MPI_COMM_WORLD, &rank_);
     MPI_Comm_size(MPI_COMM_WORLD, &size_);
   }
-  ~MpiProcessGroup() override { MPI_Finalize(); }
+  ~MpiProcessGroup() override {
+    summer.reset();
+    MPI_Finalize();
+  }
 
   int rank() const override { return rank_; }
   int size() const override { return size_; }
@@ -42,43 +124,34 @@ public:
   void start(int64_t bucket, float *data, int64_t floats) override {
     if (bucket < 0)
       abort(fmt::format("gradient bucket {} is not a bucket", bucket), 1);
-    if (static_cast<size_t>(bucket) >= pending.size())
-      pending.resize(static_cast<size_t>(bucket) + 1, MPI_REQUEST_NULL);
-    MPI_Iallreduce(MPI_IN_PLACE, data, count(floats), MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD,
-                   &pending[static_cast<size_t>(bucket)]);
+    summer->start(bucket, data, count(floats));
   }
 
-  void progress() override {
-    // Open MPI moves a non-blocking collective on only inside MPI calls.
-    for (MPI_Request &request : pending)
-      if (request != MPI_REQUEST_NULL) {
-        int done = 0;
-        MPI_Test(&request, &done, MPI_STATUS_IGNORE);
-      }
-  }
+  void progress() override {}
 
   bool finish(int64_t bucket) override {
-    if (bucket < 0 || static_cast<size_t>(bucket) >= pending.size())
-      return false;
     double begin = now();
-    MPI_Wait(&pending[static_cast<size_t>(bucket)], MPI_STATUS_IGNORE);
+    bool known = bucket >= 0 && summer->finish(bucket);
     waited += now() - begin;
-    ++summed;
-    return true;
+    summed += known;
+    return known;
   }
 
   void broadcast(float *data, int64_t count) override {
+    summer->drain();
     for (int64_t done = 0; done < count; done += INT_MAX)
       MPI_Bcast(data + done, static_cast<int>(std::min<int64_t>(count - done, INT_MAX)),
                 MPI_FLOAT, 0, MPI_COMM_WORLD);
   }
 
   void sum(double *values, int64_t count) override {
+    summer->drain();
     MPI_Allreduce(MPI_IN_PLACE, values, this->count(count), MPI_DOUBLE, MPI_SUM,
                   MPI_COMM_WORLD);
   }
 
   void broadcast(std::string &text) override {
+    summer->drain();
     int64_t length = static_cast<int64_t>(text.size());
     MPI_Bcast(&length, 1, MPI_INT64_T, 0, MPI_COMM_WORLD);
     text.resize(static_cast<size_t>(length));
@@ -86,6 +159,7 @@ public:
   }
 
   std::vector<std::string> gather(const std::string &text) override {
+    summer->drain();
     int length = count(static_cast<int64_t>(text.size()));
     std::vector<int> lengths(rank_ == 0 ? static_cast<size_t>(size_) : 0);
     MPI_Gather(&length, 1, MPI_INT, lengths.data(), 1, MPI_INT, 0, MPI_COMM_WORLD);
@@ -128,7 +202,7 @@ private:
   }
 
   int rank_ = 0, size_ = 1;
-  std::vector<MPI_Request> pending; // by bucket
+  std::unique_ptr<BucketSummer> summer = std::make_unique<BucketSummer>();
   double waited = 0;
   int64_t summed = 0;
 };
@@ -157,9 +231,11 @@ std::unique_ptr<ProcessGroup> joinProcessGroup(int &argc, char **&argv) {
   if (!startedByLauncher())
     return nullptr;
   int provided = 0;
-  // Only the main thread calls MPI; the kernels' threads never do.
-  if (MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided) != MPI_SUCCESS) {
-    std::cerr << "error: MPI could not start" << std::endl;
+  // The main thread and the bucket summer call MPI, never both at once; the
+  // kernels' threads never do.
+  if (MPI_Init_thread(&argc, &argv, MPI_THREAD_SERIALIZED, &provided) != MPI_SUCCESS ||
+      provided < MPI_THREAD_SERIALIZED) {
+    std::cerr << "error: MPI could not start with MPI_THREAD_SERIALIZED" << std::endl;
     return nullptr;
   }
   return std::make_unique<MpiProcessGroup>();
