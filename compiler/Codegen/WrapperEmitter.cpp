@@ -137,6 +137,7 @@ bool copyToHost(std::initializer_list<halide_buffer_t *> buffers) {
 }
 
 )";
+
 /// Writes a data-parallel train step's calls of the gradient exchange
 /// (kiln::GradientExchange, StepArgs::exchange) between its kernel calls:
 /// each bucket's sum starts once the kernels writing it have run, the
