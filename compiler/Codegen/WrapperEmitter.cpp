@@ -189,8 +189,8 @@ public:
 
 private:
   void finish(size_t b) {
-    os << "  if (args.exchange && !args.exchange->finish(" << plan.buckets[b].index
-       << "))\n    return " << failed << ";\n";
+    os << "  if (args.exchange && !args.exchange->finish(" << plan.buckets[b].index << "))\n"
+       << "    return " << failed << ";\n";
     finished[b] = true;
   }
 
@@ -362,8 +362,16 @@ void WrapperWriter::emitFunction(std::ostream &os, const FunctionPlan &plan) con
     }
     for (int id : call.outputs)
       os << ", s" << id;
-    os << ") != 0)\n    return "
-       << (returnsLoss ? "std::numeric_limits<float>::quiet_NaN()" : "false") << ";\n";
+    os << ") != 0)";
+    // A data-parallel step that stops early never starts its later sums,
+    // which the other processes would wait for.
+    if (!plan.buckets.empty())
+      os << " {\n    if (args.exchange)\n      args.exchange->abandon("
+         << cppString("kernel " + call.name + " (" + call.description + ") failed") << ");\n"
+         << "    return std::numeric_limits<float>::quiet_NaN();\n  }\n";
+    else
+      os << "\n    return "
+         << (returnsLoss ? "std::numeric_limits<float>::quiet_NaN()" : "false") << ";\n";
     sums.startBefore(c + 1);
     if (!train)
       continue;

@@ -178,6 +178,10 @@ public:
   virtual void progress() = 0;
   /// False when the sum failed (the step then returns NaN).
   virtual bool finish(int64_t bucket) = 0;
+  /// A kernel failed in the middle of the step, which ends without starting
+  /// its later sums: the other processes would wait for them forever, so
+  /// this ends the whole run (with `why`), or returns where there are none.
+  virtual void abandon(const std::string &why) = 0;
 };
 
 /// The buffers and values of one training step. Pointer arrays follow the

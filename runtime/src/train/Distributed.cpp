@@ -129,6 +129,11 @@ public:
 
   void progress() override {}
 
+  void abandon(const std::string &why) override {
+    if (size_ > 1)
+      abort(why + " in a data-parallel step", 1);
+  }
+
   bool finish(int64_t bucket) override {
     double begin = now();
     bool known = bucket >= 0 && summer->finish(bucket);
