@@ -38,6 +38,26 @@ if getattr(config, "kiln_have_mpi", False) and shutil.which("mpirun"):
 # Tests of CPU targets name x86-64 features.
 if platform.machine() == "x86_64":
     config.available_features.add("x86_64")
+# GPU builds (test/gpu): OpenCL kernels run on this CPU through PoCL when the
+# OpenCL loader and a PoCL driver for it are installed (pocl-opencl-icd,
+# ocl-icd-opencl-dev); CUDA's PTX is checked by ptxas where the CUDA toolkit is.
+def has_pocl():
+    vendors = os.environ.get("OCL_ICD_VENDORS", "/etc/OpenCL/vendors")
+    loader = any(os.path.exists(os.path.join(d, "libOpenCL.so.1"))
+                 for d in ("/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu",
+                           "/usr/lib64", "/usr/lib", "/usr/local/lib"))
+    return loader and os.path.isdir(vendors) and any(
+        "pocl" in name for name in os.listdir(vendors))
+if has_pocl():
+    config.available_features.add("opencl-pocl")
+ptxas = os.path.join(os.environ.get("CUDA_HOME", "/usr/local/cuda"), "bin", "ptxas")
+if os.path.exists(ptxas):
+    config.available_features.add("ptxas")
+    config.substitutions.append(("%ptxas", ptxas))
+for var in ("OCL_ICD_VENDORS", "POCL_CACHE_DIR", "POCL_DEVICES"):
+    if var in os.environ:
+        config.environment[var] = os.environ[var]
+
 # Compiled kernels are shared by every test of a run (and kept for the next
 # one in this build tree), never mixed with the user's cache. Tests about the
 # cache itself name their own with --kernel-cache.

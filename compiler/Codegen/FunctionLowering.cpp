@@ -9,6 +9,8 @@
 //
 //===----------------------------------------------------------------------===//
 #include "Codegen/FunctionLowering.h"
+
+#include "Codegen/GpuSchedules.h"
 #include "Codegen/ModelManifest.h"
 
 #include "llvm/Support/raw_ostream.h"
@@ -240,10 +242,12 @@ LogicalResult FunctionLowering::lowerKernel(KernelOp op) {
   if (funcs.outputs.empty())
     return op.emitError("kernel has no outputs");
 
-  if (options.schedule)
+  if (options.schedule && !options.gpu)
     kernel.candidates = scheduleCandidates(funcs, options.vectorWidth);
-  if (std::string err = scheduleLoweredKernel(funcs, kernel.choice, options.schedule,
-                                              options.vectorWidth, options.batchEstimate);
+  if (std::string err = options.gpu ? scheduleGpuKernel(funcs)
+                                    : scheduleLoweredKernel(funcs, kernel.choice, options.schedule,
+                                                            options.vectorWidth,
+                                                            options.batchEstimate);
       !err.empty())
     return op.emitError(err);
   kernel.pipeline = Halide::Pipeline(funcs.outputs);

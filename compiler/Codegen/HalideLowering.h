@@ -24,6 +24,9 @@ struct CodegenOptions {
   bool useDouble = false;
   /// Apply the hand-written schedules; without, everything is computed at root.
   bool schedule = true;
+  /// Schedule every kernel for a GPU (GpuSchedules.cpp): the target names
+  /// OpenCL or CUDA.
+  bool gpu = false;
   /// Vector width in elements; 0 asks the host target.
   int vectorWidth = 0;
   /// Schedule every kernel with one of Halide's autoschedulers instead of

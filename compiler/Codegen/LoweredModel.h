@@ -171,6 +171,8 @@ struct LoweredModel {
   std::vector<TuneDesc> tuneSpace;
   std::vector<FunctionPlan> functions;
   std::vector<LoweredKernel> kernels;
+  /// Where the kernels run (kiln::ModelInfo::device): "cpu", "opencl" or "cuda".
+  std::string device = "cpu";
 };
 
 } // namespace kiln

@@ -383,19 +383,6 @@ void scheduleScan(const KernelFuncs::Scan &scan, int vec, const ScheduleChoice &
     step.parallel(bo);
 }
 
-/// Whether scheduleKernel plans `k` with scheduleMatmul (one output, its
-/// rows static when it has leading dims) and with schedulePerImage.
-bool usesMatmulTemplate(const KernelFuncs &k) {
-  return k.anchor == KernelFuncs::Anchor::Matmul && k.outputs.size() == 1 &&
-         (k.outputShapes[0].size() == 2 ||
-          (k.outputShapes[0].size() == 3 && k.outputShapes[0][1] > 0));
-}
-bool usesPerImageTemplate(const KernelFuncs &k) {
-  return k.anchor == KernelFuncs::Anchor::Window && k.prod.has_update_definition() &&
-         k.window == KernelFuncs::Window::PerImage && k.outputs.size() == 1 &&
-         k.outputShapes[0].size() == 4;
-}
-
 /// A transposed copy, computed in full before the product that reads it.
 /// Where both extents are multiples of the vector width: blocks of vec x vec,
 /// each read from the source as vec whole vectors and written as vec whole
@@ -419,6 +406,27 @@ void scheduleTranspose(KernelFuncs::Transpose &t, int vec, bool parallel) {
 
 } // namespace
 
+bool KernelFuncs::usesMatmulTemplate() const {
+  return anchor == Anchor::Matmul && outputs.size() == 1 &&
+         (outputShapes[0].size() == 2 ||
+          (outputShapes[0].size() == 3 && outputShapes[0][1] > 0));
+}
+
+bool KernelFuncs::usesPerImageTemplate() const {
+  return anchor == Anchor::Window && prod.has_update_definition() &&
+         window == Window::PerImage && outputs.size() == 1 && outputShapes[0].size() == 4;
+}
+
+void KernelFuncs::copyAnchorOutputs() {
+  for (Func &out : outputs) {
+    if (out.name() != prod.name())
+      continue;
+    Func copy(out.name() + "_out");
+    copy(out.args()) = out(out.args());
+    out = copy;
+  }
+}
+
 Func KernelFuncs::transposeOf(Func block, const std::string &name,
                               std::pair<int64_t, int64_t> extents) {
   Var c("c"), k("k");
@@ -430,15 +438,7 @@ Func KernelFuncs::transposeOf(Func block, const std::string &name,
 
 void scheduleKernel(KernelFuncs &k, int vectorWidth, const ScheduleChoice &choice) {
   int vec = vectorWidth > 0 ? vectorWidth : get_host_target().natural_vector_size(Float(32));
-  // An output that is the anchor itself gets a copy stage, so that the
-  // anchor can be computed per tile of the output.
-  for (Func &out : k.outputs) {
-    if (out.name() != k.prod.name())
-      continue;
-    Func copy(out.name() + "_out");
-    copy(out.args()) = out(out.args());
-    out = copy;
-  }
+  k.copyAnchorOutputs();
   for (Func f : k.roots) {
     f.compute_root();
     if (!f.args().empty() && f.outputs() == 1)
@@ -452,7 +452,7 @@ void scheduleKernel(KernelFuncs &k, int vectorWidth, const ScheduleChoice &choic
     scheduleTranspose(t, vec, choice.parallel);
   switch (k.anchor) {
   case KernelFuncs::Anchor::Matmul:
-    if (usesMatmulTemplate(k)) {
+    if (k.usesMatmulTemplate()) {
       scheduleMatmul(k.outputs[0], k.prod, k.lhs, k.reduction, k.outputShapes[0], vec,
                      stagedValuesOf(k, k.outputs[0]), choice);
       return;
@@ -488,7 +488,7 @@ void scheduleKernel(KernelFuncs &k, int vectorWidth, const ScheduleChoice &choic
       scheduleFilterGrad(k, vec, choice.parallel);
       break;
     }
-    if (usesPerImageTemplate(k)) {
+    if (k.usesPerImageTemplate()) {
       schedulePerImage(k, k.outputs[0], k.outputShapes[0], vec, choice);
       return;
     }
@@ -610,7 +610,7 @@ std::vector<ScheduleChoice> scheduleCandidates(const KernelFuncs &k, int vectorW
     if (std::find(candidates.begin(), candidates.end(), c) == candidates.end())
       candidates.push_back(c);
   };
-  if (usesMatmulTemplate(k)) {
+  if (k.usesMatmulTemplate()) {
     // Other register tiles (those the extents allow and that differ from
     // the template's), and the left side read in place.
     const std::vector<int64_t> &shape = k.outputShapes[0];
@@ -628,7 +628,7 @@ std::vector<ScheduleChoice> scheduleCandidates(const KernelFuncs &k, int vectorW
       c.packLhs = false;
       add(c);
     }
-  } else if (usesPerImageTemplate(k)) {
+  } else if (k.usesPerImageTemplate()) {
     const std::vector<int64_t> &shape = k.outputShapes[0];
     int vx = rowVector(shape[3], vec);
     int vectors = static_cast<int>((shape[3] + vx - 1) / vx);

@@ -81,6 +81,14 @@ struct KernelFuncs {
   std::vector<ColumnStage> columnStages;
   /// What the kernel computes in: Float(32), or Float(64) for gradient checks.
   Halide::Type elementType = Halide::Float(32);
+
+  /// Gives each output that is the anchor itself a copy stage, so that the
+  /// anchor can be computed per tile of the output.
+  void copyAnchorOutputs();
+  /// Whether the matmul template plans the kernel (one output, its rows
+  /// static when it has leading dims), and the per-image convolution one.
+  bool usesMatmulTemplate() const;
+  bool usesPerImageTemplate() const;
 };
 
 /// The Halide autoschedulers (plugins shipped with Halide) that

@@ -9,6 +9,8 @@
 // what each sets; `kilnc --help` is generated from it.
 //
 //===----------------------------------------------------------------------===//
+#include "Targets.h"
+
 #include "Codegen/HalideLowering.h"
 #include "Codegen/KernelObjects.h"
 #include "Codegen/ObjectCache.h"
@@ -145,36 +147,6 @@ FlagSetter setCount(const char *flag, long most, int Options::*field) {
   };
 }
 
-/// "a,b,c" -> {a, b, c}; one empty element for an empty list.
-std::vector<std::string> splitTargets(const std::string &list) {
-  std::vector<std::string> targets(1);
-  for (char c : list)
-    if (c == ',')
-      targets.emplace_back();
-    else
-      targets.back().push_back(c);
-  return targets;
-}
-
-/// Why `value` is not a target kilnc builds for, or nothing: "host", or a
-/// Halide target string for this machine's architecture, bit width and system
-/// (the wrapper and the link are this machine's), without GPU features.
-std::optional<std::string> checkTarget(const std::string &value) {
-  if (value == "host")
-    return std::nullopt;
-  if (!Halide::Target::validate_target_string(value))
-    return "unknown target '" + value +
-           "' (expected host or a Halide target such as x86-64-linux-avx2)";
-  Halide::Target target(value), host = Halide::get_host_target();
-  if (target.has_gpu_feature())
-    return "'" + value + "' names a GPU; kilnc builds kernels for the CPU only";
-  std::string machine = Halide::Target(host.os, host.arch, host.bits).to_string();
-  if (target.arch != host.arch || target.bits != host.bits || target.os != host.os)
-    return "'" + value + "' is another kind of machine than this one (" + machine +
-           "): a target may only choose CPU features, e.g. " + machine + "-avx2";
-  return std::nullopt;
-}
-
 /// Reads a directory (any non-empty path) into `field`.
 FlagSetter setDirectory(const char *flag, std::string Options::*field) {
   return [flag, field](Options &opts, const std::string &value) -> std::optional<std::string> {
@@ -294,19 +266,19 @@ std::vector<Flag> flagTable() {
        "$XDG_CACHE_HOME/kiln/schedules, else ~/.cache/kiln/schedules)",
        setDirectory("--schedule-cache", &Options::scheduleCache)},
       {"--target", "T", true,
-       "the CPU the kernels are built for: host (default: this machine's CPU and its features) "
+       "the machine the kernels are built for: host (default: this machine's CPU and its "
+       "features) "
        "or a Halide target of this machine's architecture and system naming the features to "
        "use, e.g. x86-64-linux-avx2 for a library that must also run on CPUs without AVX-512, "
        "x86-64-linux for any x86-64; several, separated by commas, the preferred first and one "
-       "every CPU runs last, build each kernel for each and pick the first the CPU can run",
+       "every CPU runs last, build each kernel for each and pick the first the CPU can run; "
+       "or a GPU, alone: opencl, cuda, cuda-smNN (compute capability N.N, up to sm86), or a "
+       "Halide target naming opencl or cuda (kernels on the GPU, the rest on this CPU)",
        [](Options &opts, const std::string &value) -> std::optional<std::string> {
-         std::vector<std::string> targets = splitTargets(value);
-         for (const std::string &target : targets)
-           if (std::optional<std::string> problem = checkTarget(target))
-             return problem;
-         if (targets.size() > 1 && llvm::is_contained(targets, "host"))
-           return std::string("'host' cannot be one of several targets: name each");
-         opts.target = value == "host" ? "" : value;
+         std::string expanded;
+         if (std::optional<std::string> problem = checkTargetList(value, expanded))
+           return problem;
+         opts.target = expanded;
          return std::nullopt;
        }},
       {"-j", "N", false,
@@ -478,6 +450,16 @@ bool parseArgs(int argc, char **argv, Options &opts) {
               << "', which plan and time kernels for this machine's CPU\n";
     return false;
   }
+  // A GPU target is the only one of its list.
+  if (parseTargets(opts.target).front().has_gpu_feature() &&
+      (opts.noSchedule || opts.dataParallel)) {
+    std::cerr << "kilnc: error: '" << (opts.noSchedule ? "--no-schedule" : "--data-parallel")
+              << "' cannot be combined with the GPU target '" << opts.target << "': "
+              << (opts.noSchedule ? "kernels without a schedule would run on the host"
+                                  : "gradients are summed in host memory")
+              << "\n";
+    return false;
+  }
   if (opts.autotune && (!opts.autoscheduler.empty() || opts.noSchedule)) {
     std::cerr << "kilnc: error: '--autotune' chooses schedules itself; it cannot be combined "
                  "with '"
@@ -619,18 +601,14 @@ int compile(const Options &opts, PhaseTimer &timer) {
     return 0;
   }
 
-  std::vector<Halide::Target> targets;
-  if (opts.target.empty())
-    targets.push_back(Halide::get_host_target());
-  for (const std::string &t : opts.target.empty() ? std::vector<std::string>{}
-                                                   : splitTargets(opts.target))
-    targets.emplace_back(t);
+  std::vector<Halide::Target> targets = parseTargets(opts.target);
   const Halide::Target &target = targets.front();
   CodegenOptions codegen;
   codegen.schedule = !opts.noSchedule;
   // Schedules vectorize at the target's width (host: found by the schedules).
   if (!opts.target.empty())
     codegen.vectorWidth = target.natural_vector_size(Halide::Float(32));
+  codegen.gpu = target.has_gpu_feature();
   codegen.autoscheduler = opts.autoscheduler;
   if (opts.autotune) {
     PhaseTimer::Scope tuning = timer.phase("autotuning schedules");
@@ -648,6 +626,10 @@ int compile(const Options &opts, PhaseTimer &timer) {
   mlir::FailureOr<LoweredModel> lowered = lowerToHalide(*module, codegen);
   if (mlir::failed(lowered))
     return 1;
+  if (target.has_feature(Halide::Target::OpenCL))
+    lowered->device = "opencl";
+  else if (target.has_feature(Halide::Target::CUDA))
+    lowered->device = "cuda";
   // An autoscheduled kernel that Halide cannot generate falls back to the
   // templates' schedule: the same module lowered again with them.
   mlir::FailureOr<LoweredModel> templates = mlir::failure();

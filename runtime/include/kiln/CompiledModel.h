@@ -148,6 +148,9 @@ struct ModelInfo {
   std::vector<HealthInfo> health;
   /// The search space of the model file's `tune` block; empty without one.
   std::vector<TuneRange> tuneSpace;
+  /// Where the kernels run: "cpu", or the GPU API they were built for
+  /// ("opencl", "cuda"; see docs/gpu.md).
+  std::string device = "cpu";
   /// Compiled with `kilnc --data-parallel`: the floats of each bucket of
   /// gradients that trainStep sums over processes (StepArgs::exchange), in
   /// the order it starts them (buckets 0, 1, ...; the sums of synchronized

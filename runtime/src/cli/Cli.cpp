@@ -122,6 +122,10 @@ int runMain(int argc, const char *const *argv, CompiledModel &model, std::ostrea
   }
   if (config.threads == 0)
     config.threads = defaultThreads();
+  // Halide's runtime reads the GPU's number from the environment when the
+  // first kernel runs.
+  if (config.device >= 0)
+    setenv("HL_GPU_DEVICE", std::to_string(config.device).c_str(), 1);
   if (config.help) {
     printCommandUsage(out, program, info, *command, flags);
     return ExitSuccess;

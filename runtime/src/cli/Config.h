@@ -50,6 +50,7 @@ struct Config {
   int64_t batch = 128;
   uint64_t seed = 1;
   int64_t threads = 0; // 0: HL_NUM_THREADS if set, else one per core (runMain resolves it)
+  int64_t device = -1;  // a GPU build's device (--device); -1: Halide's runtime chooses
   int64_t limit = 0;   // 0: every sample read; else the first N, before any split
   std::vector<float> hyperparams;
   std::optional<ScheduleInfo> schedule; // overrides the model file's

@@ -336,6 +336,11 @@ std::vector<Flag> flagTable(const ModelInfo &info) {
     flags.push_back({"prompt", "TEXT", "the text that generation continues", "The ", Train, 0,
                      setString(&Config::prompt)});
   }
+  if (info.device != "cpu")
+    flags.push_back({"device", "N",
+                     "the GPU the kernels run on, by its number (0 first; HL_GPU_DEVICE)",
+                     "HL_GPU_DEVICE if set, else Halide's choice", Fit | Eval | Predict | Bench,
+                     0, setInteger(&Config::device, 0)});
   flags.push_back({"help", "", "print this help and exit", "",
                    Train | Eval | Predict | Export | Tune | Bench, 0, setHelp});
   for (size_t i = 0; i < info.hyperparams.size(); ++i)

@@ -20,6 +20,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <iostream>
 
 namespace kiln::cli {
@@ -73,6 +74,16 @@ Status normalizeData(Trainer &trainer, TrainData &data) {
 }
 
 /// "training mlp: 235146 parameters, 60000 training samples, ...".
+/// Where the kernels run, for a GPU build (docs/gpu.md); "" on the CPU.
+std::string deviceSummary(const ModelInfo &info) {
+  if (info.device == "cpu")
+    return "";
+  const char *api = info.device == "cuda" ? "CUDA" : "OpenCL";
+  const char *chosen = std::getenv("HL_GPU_DEVICE");
+  return chosen ? fmt::format(", kernels on GPU {} ({})", chosen, api)
+                : fmt::format(", kernels on the GPU ({})", api);
+}
+
 std::string summaryLine(const Trainer &trainer, const ParameterStore &params,
                         const TrainData &data, const Config &config, const ModelInfo &info) {
   // Running statistics (batch normalization) are stored like parameters but
@@ -94,7 +105,8 @@ std::string summaryLine(const Trainer &trainer, const ParameterStore &params,
                      info.name, paramCount, train.count, heldOut, batch,
                      trainer.stepsPerEpoch(train.count), config.threads, info.optimizer,
                      hyperparamSummary(info, trainer.hyperparams()),
-                     formatSchedule(trainer.schedule()));
+                     formatSchedule(trainer.schedule())) +
+         deviceSummary(info);
 }
 
 /// "data-parallel: 2 processes, each training on its half of every batch;

@@ -3,6 +3,7 @@
 
 #include "kiln/Distributed.h"
 #include "kiln/Init.h"
+#include "kiln/KernelErrors.h"
 #include "kiln/Tensor.h"
 
 #include <fmt/format.h>
@@ -107,10 +108,14 @@ Result<BenchResult> benchmarkTrainStep(CompiledModel &model, const BenchOptions 
   auto step = [&]() -> Status {
     float loss = model.trainStep(args);
     ++args.step;
-    if (!std::isfinite(loss))
+    if (!std::isfinite(loss)) {
+      if (std::string failure = takeKernelError(); !failure.empty())
+        return Error(fmt::format("bench: the kernels failed at step {}: {}", args.step - 1,
+                                 failure));
       return Error(fmt::format("bench: the loss of step {} is {} (lower the learning rate "
                                "with --lr)",
                                args.step - 1, loss));
+    }
     return Status();
   };
   for (int64_t i = 0; i < options.warmup; ++i)

@@ -3,6 +3,7 @@
 #include "kiln/Trainer.h"
 #include "kiln/Checkpoint.h"
 #include "kiln/Distributed.h"
+#include "kiln/KernelErrors.h"
 #include "core/ParseNumber.h"
 #include "core/Random.h"
 #include "core/Shape.h"
@@ -214,8 +215,12 @@ Result<EpochStats> Trainer::trainEpoch(const Dataset &data) {
     int64_t batch = std::min(batchSize, data.count - first);
     float loss = step(data, order, first, batch);
     ++stats.steps;
-    if (!std::isfinite(loss))
+    if (!std::isfinite(loss)) {
+      if (std::string failure = takeKernelError(); !failure.empty())
+        return Error(fmt::format("the kernels failed at epoch {} step {}: {}", stats.epoch,
+                                 stats.steps, failure));
       return diagnoseNonFinite(data, order, batchSize, stats.epoch, stats.steps, loss);
+    }
     lossSum += double(loss) * double(batch);
     stats.samples += batch;
     if (onStep)
@@ -336,8 +341,8 @@ Result<EvalStats> Trainer::evaluate(const Dataset &data, int64_t maxSamples) {
     // tells the two apart.
     if (!std::isfinite(loss) &&
         !model.predict(params.pointers(), args.x, batch, predictions.data()))
-      return Error(
-          fmt::format("{}: predict failed on records [{}, {})", data.source, first, first + batch));
+      return Error(fmt::format("{}: predict failed on records [{}, {}): {}", data.source, first,
+                               first + batch, takeKernelError()));
     stats.lossSum += double(loss) * double(batch);
     for (int64_t i = 0; i < batch; ++i)
       measure(predictions.data() + i * outputs, first + i, stats);
