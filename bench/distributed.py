@@ -103,14 +103,15 @@ def main():
                      row["two_ranks_1_thread_p10_ms"], row["speedup"], row["exchange_ms"],
                      100 * row["exchange_share"], 100 * row["hidden"]), flush=True)
     print("\n| model | global batch | 1 process x 2 threads, ms/step (p10) | 2 ranks x 1 thread, "
-          "ms/step (p10) | speed-up | gradient sums alone, ms/step (share of a step) | hidden |")
+          "ms/step (p10) | speed-up | gradient sums alone, ms/step (share of a step) | "
+          "a step waited for them, ms |")
     print("|---|---|---|---|---|---|---|")
     for row in result["models"]:
-        print("| %s | %d | %.2f (%.2f) | %.2f (%.2f) | %.2fx | %.2f (%.0f%%) | %.0f%% |"
+        print("| %s | %d | %.2f (%.2f) | %.2f (%.2f) | %.2fx | %.2f (%.0f%%) | %.2f |"
               % (row["model"], row["batch"], row["one_process_2_threads_ms"],
                  row["one_process_2_threads_p10_ms"], row["two_ranks_1_thread_ms"],
                  row["two_ranks_1_thread_p10_ms"], row["speedup"], row["exchange_ms"],
-                 100 * row["exchange_share"], 100 * row["hidden"]))
+                 100 * row["exchange_share"], row["exchange_wait_ms"]))
     os.makedirs(os.path.dirname(args.json), exist_ok=True)
     with open(args.json, "w") as f:
         json.dump(result, f, indent=1)

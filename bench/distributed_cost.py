@@ -38,7 +38,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MODELS = [
     ("MNIST MLP", "examples/mnist_mlp/model.kiln", 128),
     ("LeNet-5", "examples/lenet/model.kiln", 128),
-    ("char GRU language model", "examples/char_rnn/model.kiln", 64),
+    ("char LSTM language model", "examples/char_rnn/model.kiln", 64),
     ("diabetes regression", "examples/regression/model.kiln", 128),
     ("VGG-style CNN + batch norm", "bench/models/vgg_bn.kiln", 64),
 ]

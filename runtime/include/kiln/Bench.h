@@ -38,7 +38,8 @@ struct BenchResult {
   double peakRssMiB = 0; // of the whole process, at the end
   /// Data-parallel runs: per step, the time summing every bucket takes on
   /// its own (one after the other, nothing else running), and the time a
-  /// step still waited for the sums it started while backward ran.
+  /// step still waited for the sums it started while backward ran (the
+  /// mean over the ranks, which includes waiting for a slower rank).
   double exchangeMs = 0, exchangeWaitMs = 0;
 };
 

@@ -136,7 +136,12 @@ Result<BenchResult> benchmarkTrainStep(CompiledModel &model, const BenchOptions 
   std::sort(ms.begin(), ms.end());
   BenchResult result;
   if (options.group) {
-    result.exchangeWaitMs = 1000 * options.group->waitSeconds() / double(options.steps);
+    // The mean over the ranks: the one that finishes backward last waits
+    // least, the others wait for it too.
+    double waited = options.group->waitSeconds();
+    options.group->sum(&waited, 1);
+    result.exchangeWaitMs =
+        1000 * waited / double(options.group->size()) / double(options.steps);
     result.exchangeMs = timeBucketSums(*options.group, info, options.steps);
   }
   result.steps = options.steps;
