@@ -269,7 +269,8 @@ LogicalResult FunctionLowering::lowerFunction(func::FuncOp func) {
       // The sum is written in place: its results are its inputs' buffers,
       // which only kernels have written (kiln-data-parallel weights every
       // gradient in a kernel first).
-      GradientBucket bucket{sum.getBucket(), {}, plan.calls.size(), sum.getStatistic()};
+      GradientBucket bucket{static_cast<int64_t>(sum.getBucket()), {}, plan.calls.size(),
+                            sum.getStatistic()};
       for (auto [input, result] : llvm::zip(sum.getInputs(), sum.getResults())) {
         if (!input.getDefiningOp<KernelOp>())
           return sum.emitError("a summed gradient must be computed by a kernel");
