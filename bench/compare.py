@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Kiln against PyTorch: milliseconds per training step of the benchmark models on this CPU.
 
-  /usr/bin/python3 bench/compare.py [--quick] [--only mlp,lenet,lstm] [--json FILE]
+  /usr/bin/python3 bench/compare.py [--quick] [--only mlp,lenet,vgg_bn,lstm] [--json FILE]
                                     [--kilnc build/bin/kilnc] [--autotune]
 
 (bench/compare.sh installs PyTorch and builds Kiln first, then runs this.)
@@ -68,6 +68,18 @@ def conv2d(in_channels, out_channels, kernel, out_height, out_width):
     return out_channels * out_height * out_width * in_channels * kernel * kernel
 
 
+def vgg_products():
+    """bench/models/vgg_bn.kiln: six 3x3 'same' convolutions in pairs of 32, 64 and 128
+    channels on 32x32, 16x16 and 8x8 images, then dense 2048-256-10."""
+    products, channels, size = [], 3, 32
+    for out in (32, 32, 64, 64, 128, 128):
+        products.append((conv2d(channels, out, 3, size, size), channels != 3))
+        if out == channels:
+            size //= 2  # max pooling after every second convolution
+        channels = out
+    return products + [(dense(2048, 256), True), (dense(256, 10), True)]
+
+
 # Per model: the file, the batch sizes, timed steps per run (--quick: a fifth), and its
 # matrix products as (multiply-adds per sample, whether the product's input needs a
 # gradient). Elementwise work (activations, pooling, softmax, the optimizer update, the LSTM
@@ -86,6 +98,12 @@ MODELS = {
     # (256 -> 4 x 256, counted at every step though the first multiplies the zero state) and
     # the output dense (256 -> 256). The input projection's input is the embedding's
     # output, which needs its gradient to train the embedding.
+    # The issue's convolutional network with batch norm (batch norm, pooling, dropout and
+    # the update are not counted); PyTorch runs it in channels_last, its faster layout here.
+    "vgg_bn": {
+        "file": "bench/models/vgg_bn.kiln", "batches": (64, 128), "steps": 20,
+        "products": vgg_products(),
+    },
     "lstm": {
         "file": "bench/models/lstm.kiln", "batches": (32,), "steps": 50,
         "products": [(32 * dense(64, 4 * 256), True), (32 * dense(256, 4 * 256), True),

@@ -85,13 +85,32 @@ def lenet():
         nn.Linear(84, 10))
 
 
+def vgg_bn():
+    """bench/models/vgg_bn.kiln: conv 3x3 + batch norm + relu in pairs of 32, 64 and 128
+    channels, max pooling after each pair, dense 2048-256 with dropout 0.5, dense 256-10."""
+    layers, channels = [], 3
+    for out in (32, 32, 64, 64, 128, 128):
+        layers += [nn.Conv2d(channels, out, 3, padding="same"), nn.BatchNorm2d(out), nn.ReLU()]
+        if out == channels:
+            layers.append(nn.MaxPool2d(2))
+        channels = out
+    layers += [nn.Flatten(), nn.Linear(2048, 256), nn.ReLU(), nn.Dropout(0.5),
+               nn.Linear(256, 10)]
+    return nn.Sequential(*layers)
+
+
 # name: (module, batch of inputs, batch of labels), both as functions of the batch size.
 MODELS = {
     "mlp": (mlp, lambda b: torch.rand(b, 784), lambda b: torch.randint(0, 10, (b,))),
     "lenet": (lenet, lambda b: torch.rand(b, 1, 28, 28), lambda b: torch.randint(0, 10, (b,))),
+    "vgg_bn": (vgg_bn, lambda b: torch.rand(b, 3, 32, 32), lambda b: torch.randint(0, 10, (b,))),
     "lstm": (ByteLstm, lambda b: torch.randint(0, LSTM_VOCAB, (b, LSTM_STEPS)),
              lambda b: torch.randint(0, LSTM_VOCAB, (b * LSTM_STEPS,))),
 }
+
+
+# Convolutional nets PyTorch runs in channels_last (NHWC), faster with oneDNN than NCHW here.
+CHANNELS_LAST = {"vgg_bn"}
 
 
 def loaded_blas():
@@ -148,6 +167,9 @@ def measure_step(model_name, optimizer_name, batch, threads, steps, warmup, seed
     optimizer = OPTIMIZERS[optimizer_name](model.parameters())
     loss_fn = nn.CrossEntropyLoss()
     x, y = make_x(batch), make_y(batch)
+    if model_name in CHANNELS_LAST:
+        model = model.to(memory_format=torch.channels_last)
+        x = x.contiguous(memory_format=torch.channels_last)
 
     def step():
         optimizer.zero_grad(set_to_none=True)
