@@ -122,14 +122,14 @@ constexpr const char *kDeviceHelpers = R"(// Halide's runtime reports errors to 
     (halide_set_error_handler(kiln::recordKernelError), true);
 
 // Host memory holds these buffers' data: a kernel on a GPU copies it in.
-void markHostData(std::initializer_list<halide_buffer_t *> buffers) {
+[[maybe_unused]] void markHostData(std::initializer_list<halide_buffer_t *> buffers) {
   for (halide_buffer_t *b : buffers)
     b->flags |= halide_buffer_flag_host_dirty;
 }
 
 // Results a kernel on a GPU left there, copied back to host memory; false
 // if a copy fails.
-bool copyToHost(std::initializer_list<halide_buffer_t *> buffers) {
+[[maybe_unused]] bool copyToHost(std::initializer_list<halide_buffer_t *> buffers) {
   for (halide_buffer_t *b : buffers)
     if (halide_copy_to_host(nullptr, b) != 0)
       return false;
@@ -138,10 +138,17 @@ bool copyToHost(std::initializer_list<halide_buffer_t *> buffers) {
 
 )";
 
+/// The floats of a bucket of gradients (its slots have no batch extent).
+int64_t bucketFloats(const FunctionPlan &plan, const GradientBucket &bucket) {
+  int64_t floats = 0;
+  for (int id : bucket.slots)
+    floats += countElements(plan.slots[id].shape).fixed;
+  return floats;
+}
+
 /// Writes a data-parallel train step's calls of the gradient exchange
 /// (kiln::GradientExchange, StepArgs::exchange) between its kernel calls:
-/// each bucket's sum starts once the kernels writing it have run, the
-/// exchange is driven between kernels while sums are under way, and a
+/// each bucket's sum starts once the kernels writing it have run, and a
 /// bucket is waited for before the first kernel that reads it.
 class GradientSums {
 public:
@@ -150,25 +157,16 @@ public:
                                                : "false"),
         started(plan.buckets.size(), false), finished(plan.buckets.size(), false) {}
 
-  /// Before call `c`: starts the buckets complete by then, or drives those
-  /// under way.
+  /// Before call `c`: starts the buckets complete by then.
   void startBefore(size_t c) {
-    bool any = false;
     for (size_t b = 0; b < plan.buckets.size(); ++b) {
       const GradientBucket &bucket = plan.buckets[b];
-      if (started[b] || bucket.startAfter > c) {
-        any |= started[b] && !finished[b];
+      if (started[b] || bucket.startAfter > c)
         continue;
-      }
-      int64_t floats = 0;
-      for (int id : bucket.slots)
-        floats += countElements(plan.slots[id].shape).fixed;
       os << "  if (args.exchange)\n    args.exchange->start(" << bucket.index << ", s"
-         << bucket.slots.front() << ".data(), " << floats << ");\n";
+         << bucket.slots.front() << ".data(), " << bucketFloats(plan, bucket) << ");\n";
       started[b] = true;
     }
-    if (any)
-      os << "  if (args.exchange)\n    args.exchange->progress();\n";
   }
 
   /// Before call `c`: waits for the buckets it reads.
@@ -340,7 +338,9 @@ void WrapperWriter::emitFunction(std::ostream &os, const FunctionPlan &plan) con
       break;
     }
   }
-  emitHostData(os, plan);
+  const bool gpu = model.device != "cpu";
+  if (gpu)
+    emitHostData(os, plan);
   GradientSums sums(os, plan, returnsLoss);
   sums.startBefore(0);
   for (size_t c = 0; c < plan.calls.size(); ++c) {
@@ -382,8 +382,9 @@ void WrapperWriter::emitFunction(std::ostream &os, const FunctionPlan &plan) con
        << ";\n";
   }
   sums.finishAll();
-  emitCopiesToHost(os, plan,
-                   returnsLoss ? "std::numeric_limits<float>::quiet_NaN()" : "false");
+  if (gpu)
+    emitCopiesToHost(os, plan,
+                     returnsLoss ? "std::numeric_limits<float>::quiet_NaN()" : "false");
   if (train && plan.results.size() > 1) {
     // Training health: the results after the loss (ModelInfo::health).
     os << "  if (args.health) {\n";
@@ -412,9 +413,9 @@ void WrapperWriter::emitHostData(std::ostream &os, const FunctionPlan &plan) con
 
 /// What the caller reads (updated parameters and optimizer state, the
 /// results) copied back from wherever a GPU kernel left it, before the
-/// function returns; `failed` is returned when a copy fails. Nothing to
-/// copy after kernels on the CPU. Device memory is released by the buffers'
-/// destructors.
+/// function returns; `failed` is returned when a copy fails. Only for GPU
+/// builds: after kernels on the CPU everything is in host memory already.
+/// Device memory is released by the buffers' destructors.
 void WrapperWriter::emitCopiesToHost(std::ostream &os, const FunctionPlan &plan,
                                      const char *failed) const {
   std::string list;
@@ -555,12 +556,8 @@ std::string WrapperWriter::source() const {
   }
   for (const FunctionPlan &plan : model.functions)
     for (const GradientBucket &bucket : plan.buckets) {
-      if (bucket.statistic)
-        continue;
-      int64_t floats = 0;
-      for (int id : bucket.slots)
-        floats += countElements(plan.slots[id].shape).fixed;
-      os << "    m.gradientBuckets.push_back(" << floats << ");\n";
+      if (!bucket.statistic)
+        os << "    m.gradientBuckets.push_back(" << bucketFloats(plan, bucket) << ");\n";
     }
   for (const HealthDesc &h : model.health)
     os << "    m.health.push_back({" << cppString(h.kind) << ", " << cppString(h.name) << ", "

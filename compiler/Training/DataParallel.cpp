@@ -27,6 +27,15 @@ int64_t elementCount(Value v) {
   return cast<RankedTensorType>(v.getType()).getNumElements();
 }
 
+/// `x` times this process's share of the batch, an elementwise op at `b`.
+Value weightByShare(OpBuilder &b, Location loc, Value x, Value share) {
+  return buildElementwise(b, loc, ValueRange{x}, x.getType(), 1,
+                          [&](Scalar &s, ArrayRef<Value> a) {
+                            return SmallVector<Value>{s.mul(a[0], share)};
+                          })
+      .getResult(0);
+}
+
 struct DataParallelPass : kiln::impl::DataParallelBase<DataParallelPass> {
   using DataParallelBase::DataParallelBase;
 
@@ -76,12 +85,7 @@ struct DataParallelPass : kiln::impl::DataParallelBase<DataParallelPass> {
       Operation *def = finishedAt(marker);
       OpBuilder b(&body, def ? std::next(def->getIterator())
                              : std::next(share.getDefiningOp()->getIterator()));
-      Value g = marker.getGrad();
-      weighted.push_back(buildElementwise(b, marker.getLoc(), ValueRange{g}, g.getType(), 1,
-                                          [&](Scalar &s, ArrayRef<Value> a) {
-                                            return SmallVector<Value>{s.mul(a[0], share)};
-                                          })
-                             .getResult(0));
+      weighted.push_back(weightByShare(b, marker.getLoc(), marker.getGrad(), share));
     }
     // Buckets of at least bucketFloats elements (the last may be smaller),
     // each summed right after its last gradient.
@@ -101,12 +105,7 @@ struct DataParallelPass : kiln::impl::DataParallelBase<DataParallelPass> {
     // Synchronized statistics: each weighted and summed where it is made.
     for (ProcessMeanOp mean : means) {
       OpBuilder b(mean);
-      Value x = mean.getInput();
-      Value weighted = buildElementwise(b, mean.getLoc(), ValueRange{x}, x.getType(), 1,
-                                        [&](Scalar &s, ArrayRef<Value> a) {
-                                          return SmallVector<Value>{s.mul(a[0], share)};
-                                        })
-                           .getResult(0);
+      Value weighted = weightByShare(b, mean.getLoc(), mean.getInput(), share);
       auto sum = AllReduceOp::create(b, mean.getLoc(), ValueRange{weighted}, bucket++);
       sum.setStatistic(true);
       mean.replaceAllUsesWith(sum.getResult(0));

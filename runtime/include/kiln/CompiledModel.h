@@ -168,14 +168,13 @@ struct ModelInfo {
 /// Sums buckets of gradients over the processes of a data-parallel run
 /// (kiln/Distributed.h implements it with MPI). A model compiled with
 /// `kilnc --data-parallel` calls it from trainStep: start() when a bucket's
-/// gradients are final, progress() between kernels while sums are under way,
+/// gradients are final (the sum then proceeds while later kernels run),
 /// finish() before the first kernel that reads a bucket, which then holds
 /// the sum over all processes of every process's values.
 class GradientExchange {
 public:
   virtual ~GradientExchange() = default;
   virtual void start(int64_t bucket, float *data, int64_t floats) = 0;
-  virtual void progress() = 0;
   /// False when the sum failed (the step then returns NaN).
   virtual bool finish(int64_t bucket) = 0;
   /// A kernel failed in the middle of the step, which ends without starting

@@ -10,6 +10,7 @@
 #include "cli/Commands.h"
 #include "cli/Flags.h"
 #include "cli/Help.h"
+#include "core/Launcher.h"
 #include "core/ParseNumber.h"
 
 #include <fmt/format.h>
@@ -153,16 +154,14 @@ int runMain(int argc, const char *const *argv, CompiledModel &model, std::ostrea
 int runMain(int argc, char **argv, CompiledModel &model) {
   // Started by mpirun as one of several processes, each would train alone
   // and write the same files.
-  for (const char *name : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE"})
-    if (const char *text = std::getenv(name))
-      if (std::optional<int64_t> size = parseNumber<int64_t>(text); size && *size > 1) {
-        std::cerr << fmt::format("error: '{}' was compiled without --data-parallel: started "
-                                 "as one of {} processes, each would train alone; compile the "
-                                 "model with 'kilnc --data-parallel' to train it over them",
-                                 programName(argc, argv, model.info()), *size)
-                  << std::endl;
-        return ExitUsage;
-      }
+  if (int64_t size = launchedProcesses(); size > 1) {
+    std::cerr << fmt::format("error: '{}' was compiled without --data-parallel: started as one "
+                             "of {} processes, each would train alone; compile the model with "
+                             "'kilnc --data-parallel' to train it over them",
+                             programName(argc, argv, model.info()), size)
+              << std::endl;
+    return ExitUsage;
+  }
   return runMain(argc, argv, model, std::cout, std::cerr);
 }
 

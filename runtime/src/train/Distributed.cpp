@@ -8,6 +8,7 @@
 
 #include "kiln/Distributed.h"
 #include "kiln/Cli.h"
+#include "core/Launcher.h"
 
 #include <mpi.h>
 
@@ -127,8 +128,6 @@ public:
     summer->start(bucket, data, count(floats));
   }
 
-  void progress() override {}
-
   void abandon(const std::string &why) override {
     if (size_ > 1)
       abort(why + " in a data-parallel step", 1);
@@ -211,15 +210,6 @@ private:
   double waited = 0;
   int64_t summed = 0;
 };
-
-/// Whether a launcher (mpirun, mpiexec, srun) started this process as one
-/// of a group; a program started by hand runs alone without MPI.
-bool startedByLauncher() {
-  for (const char *name : {"OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK", "PMI_SIZE"})
-    if (std::getenv(name))
-      return true;
-  return false;
-}
 
 /// Each line of `text`, prefixed.
 std::string prefixLines(const std::string &text, const std::string &prefix) {
