@@ -288,34 +288,69 @@ void schedulePerImage(KernelFuncs &k, Func out, const std::vector<int64_t> &shap
 
 // The filter gradient, prod(kx, ky, ci, co) = sum over images and output
 // positions of grad(ox, oy, co, n) * image(ox + kx, oy + ky, ci, n). The sum
-// over a row of positions is split into vector lanes (rfactor); per filter
-// row, its taps' lanes are accumulated in registers over every image and
-// position, then summed across lanes. Filters in parallel.
-void scheduleFilterGrad(KernelFuncs &k, int vec, bool parallel) {
+// over a row of positions is split into vector lanes (rfactor), the images
+// into chunks whose gradient and input fit in L2. Per chunk, input channel
+// and filter row, a block of output channels' taps is accumulated in
+// registers (the block's gradient vectors and the row's shifted input
+// vectors, each load serving several FMAs), then summed across lanes into
+// the filter. Blocks of output channels in parallel.
+void scheduleFilterGrad(KernelFuncs &k, int vec, const ScheduleChoice &choice) {
   Func prod = k.prod;
   RDom r = k.reduction;
-  int vx = rowVector(constantOr(r.x.extent(), vec), vec);
-  RVar rxo("rxo"), rxi("rxi");
-  Var u("u");
-  Func lanes = prod.update().split(r.x, rxo, rxi, vx).rfactor(rxi, u);
-  Var kx = prod.args()[0], ky = prod.args()[1], ci = prod.args()[2], co = prod.args()[3];
-  // rfactor appends the lanes' var; store the lanes innermost.
-  lanes.reorder_storage(u, kx, ky, ci, co);
-  prod.compute_root();
-  if (parallel)
-    prod.update().parallel(co);
-  lanes.compute_at(prod, ky).vectorize(u);
-  Stage sum = lanes.update();
-  sum.reorder(u, kx, rxo, r.y, r.z).vectorize(u);
-  // The taps of a filter row, when the output says how many there are.
   const std::vector<int64_t> &shape = k.outputShapes[0];
-  if (shape.size() == 4 && shape.back() > 0 && shape.back() <= 8) {
-    lanes.bound_extent(kx, static_cast<int>(shape.back())).unroll(kx);
-    sum.unroll(kx);
+  int64_t outChannels = shape[0], inChannels = shape[1], taps = shape[3];
+  int64_t width = constantOr(r.x.extent(), vec), height = constantOr(r.y.extent(), 1);
+  int vx = rowVector(width, vec);
+  // Accumulators: a block of channels times the row's taps, with registers
+  // left for the taps' input vectors and a gradient vector (32 vector
+  // registers with AVX-512, 16 otherwise).
+  int registers = vec >= 16 ? 32 : 16;
+  int rowTaps = taps > 0 && taps <= 8 ? static_cast<int>(taps) : 1;
+  int block = 1;
+  for (int candidate : {8, 4, 2})
+    if (outChannels % candidate == 0 && candidate * rowTaps + rowTaps + 2 <= registers) {
+      block = candidate;
+      break;
+    }
+  if (choice.rows > 0 && outChannels % choice.rows == 0)
+    block = choice.rows;
+  // Images per chunk: the chunk's gradient and input within 256 KiB.
+  int64_t perImage = (outChannels + inChannels) * (width + taps) * (height + taps);
+  int chunk = static_cast<int>(std::max<int64_t>(1, (64 << 10) / std::max<int64_t>(1, perImage)));
+  RVar rxo("rxo"), rxi("rxi"), rzo("rzo"), rzi("rzi");
+  Var u("u"), m("m");
+  Func lanes = prod.update()
+                   .split(r.x, rxo, rxi, vx)
+                   .split(r.z, rzo, rzi, chunk)
+                   .rfactor({{rxi, u}, {rzo, m}});
+  // The chunks' lanes summed as vectors, per block of output channels; then
+  // across the lanes, once per filter element.
+  Var v("v");
+  Func vectors = prod.update().rfactor(rxi, v);
+  Var kx = prod.args()[0], ky = prod.args()[1], ci = prod.args()[2], co = prod.args()[3];
+  Var coo("coo"), coi("coi");
+  // rfactor appends the lanes' var; store the lanes innermost.
+  lanes.reorder_storage(u, kx, co, ky, ci, m);
+  vectors.reorder_storage(v, kx, ky, ci, co);
+  prod.compute_root();
+  Stage across = prod.update();
+  across.split(co, coo, coi, block).reorder(rxi, kx, ky, ci, coi, coo);
+  if (choice.parallel)
+    across.parallel(coo);
+  vectors.compute_at(prod, coo).vectorize(v);
+  vectors.update().reorder(v, kx, co, ky, ci, rzo).vectorize(v);
+  lanes.compute_at(vectors, ky).vectorize(u);
+  lanes.bound_extent(co, block).unroll(co);
+  Stage acc = lanes.update();
+  acc.reorder(u, kx, co, rxo, r.y, rzi).vectorize(u).unroll(co);
+  if (rowTaps > 1) {
+    lanes.bound_extent(kx, rowTaps).unroll(kx);
+    acc.unroll(kx);
+    vectors.bound_extent(kx, rowTaps).update().unroll(kx);
   }
   for (Func in : k.windowInputs) {
     in.compute_root().vectorize(in.args()[0], vec, TailStrategy::GuardWithIf);
-    if (parallel)
+    if (choice.parallel)
       in.parallel(in.args()[3]);
   }
 }
@@ -485,7 +520,7 @@ void scheduleKernel(KernelFuncs &k, int vectorWidth, const ScheduleChoice &choic
   }
   case KernelFuncs::Anchor::Window:
     if (k.prod.has_update_definition() && k.window == KernelFuncs::Window::Filter) {
-      scheduleFilterGrad(k, vec, choice.parallel);
+      scheduleFilterGrad(k, vec, choice);
       break;
     }
     if (k.usesPerImageTemplate()) {
