@@ -271,6 +271,7 @@ FailureOr<Tensor> FunctionLowering::lowerTensorOp(Operation *op) {
         funcs.anchor = KernelFuncs::Anchor::Reduce;
         funcs.prod = sum;
         funcs.reduction = r;
+        funcs.reducesRows = axis == x.rank() - 1 && type.getRank() > 0;
         return Tensor{sum, extentsOf(type)};
       })
       .Case([&](SoftmaxCrossEntropyOp s) -> FailureOr<Tensor> {

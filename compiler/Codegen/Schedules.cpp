@@ -390,6 +390,38 @@ void scheduleWindow(KernelFuncs &k, int vec, bool parallel) {
   }
 }
 
+// A sum along the input's rows, out(i...) = sum over r of in(r, i...): the
+// row in vector lanes (rfactor), summed across the lanes once per output
+// element; the outermost output dimension in parallel.
+void scheduleRowSums(KernelFuncs &k, int vec, const ScheduleChoice &choice) {
+  Func prod = k.prod;
+  RDom r = k.reduction;
+  int vx = rowVector(constantOr(r.x.extent(), vec), vec);
+  RVar ro("ro"), ri("ri");
+  Var u("u");
+  Func lanes = prod.update().split(r.x, ro, ri, vx, TailStrategy::GuardWithIf).rfactor(ri, u);
+  std::vector<Var> args = prod.args();
+  prod.compute_root();
+  if (choice.parallel) {
+    prod.parallel(args.back());
+    prod.update().parallel(args.back());
+  }
+  lanes.compute_at(prod, args[0]).vectorize(u);
+  lanes.update().vectorize(u);
+}
+
+// A sum across rows, out(j, i...) = sum over r of in(j, r, i...): vectors
+// of j, the sum inside.
+void scheduleColumnSums(KernelFuncs &k, int vec) {
+  k.prod.compute_root();
+  const std::vector<int64_t> &shape = k.outputShapes[0];
+  if (!shape.empty() && shape.back() > 0) {
+    int vn = largestDivisor(shape.back(), {vec, 8, 4, 2, 1});
+    k.prod.vectorize(k.prod.args()[0], vn);
+    k.prod.update().vectorize(k.prod.args()[0], vn);
+  }
+}
+
 // A recurrence over time (see KernelFuncs::Scan): samples in blocks of
 // `samples` (4 unless chosen) in parallel; within a block, for each step and each block of hidden units,
 // the recurrent product's terms with the units' accumulators for the 4
@@ -508,16 +540,12 @@ void scheduleKernel(KernelFuncs &k, int vectorWidth, const ScheduleChoice &choic
       }
     }
     break;
-  case KernelFuncs::Anchor::Reduce: {
-    k.prod.compute_root();
-    std::vector<int64_t> shape = k.outputShapes[0];
-    if (!shape.empty() && shape.back() > 0) {
-      int vn = largestDivisor(shape.back(), {vec, 8, 4, 2, 1});
-      k.prod.vectorize(k.prod.args()[0], vn);
-      k.prod.update().vectorize(k.prod.args()[0], vn);
-    }
+  case KernelFuncs::Anchor::Reduce:
+    if (k.reducesRows)
+      scheduleRowSums(k, vec, choice);
+    else
+      scheduleColumnSums(k, vec);
     break;
-  }
   case KernelFuncs::Anchor::Window:
     if (k.prod.has_update_definition() && k.window == KernelFuncs::Window::Filter) {
       scheduleFilterGrad(k, vec, choice);

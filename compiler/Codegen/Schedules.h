@@ -25,6 +25,9 @@ struct KernelFuncs {
   /// NCHW (innermost var: the column); Softmax: unused.
   Halide::Func prod;
   Halide::RDom reduction;
+  /// Reduce: the sum runs along the input's innermost dimension, whose
+  /// elements lie next to each other.
+  bool reducesRows = false;
   /// Matmul without transpose_lhs: the left side, lhs(k, i, ...); inlined
   /// unless a schedule stores a block of its rows.
   Halide::Func lhs;
