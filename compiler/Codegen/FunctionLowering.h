@@ -22,6 +22,7 @@
 #include "llvm/ADT/Twine.h"
 
 #include <algorithm>
+#include <functional>
 
 namespace kiln::lowering {
 
@@ -72,6 +73,14 @@ private:
   mlir::LogicalResult lowerElementwiseOp(ElementwiseOp op);
   mlir::FailureOr<Halide::Func> lowerUpdateOp(UpdateOp update);
   void lowerRecurrentGradOp(RecurrentGradOp op);
+  // Batch normalization (BatchNormAlgorithms.cpp).
+  mlir::LogicalResult lowerBatchNormOp(mlir::Operation *op);
+  /// Per-channel sums, total(c), of `values` terms at every row-major index
+  /// of `x` [N, C, ...] (idx[1] the channel), recorded in
+  /// KernelFuncs::channelSums; a Tuple when `values` > 1.
+  Halide::Func channelSums(
+      const Tensor &x, const std::string &name, int values,
+      const std::function<std::vector<Halide::Expr>(const std::vector<Halide::Expr> &)> &term);
   std::pair<Halide::Func, Halide::Func> softmaxStats(const Tensor &logits);
   /// `t` seen as rows: every dimension but the last (`columns`), or every
   /// dimension, flattened into one row index; [rows, C] or [rows]. `t`

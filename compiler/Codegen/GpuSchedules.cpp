@@ -270,6 +270,11 @@ std::string scheduleGpuKernel(KernelFuncs &k) {
     gpuComputeRoot(stage.func, {});
   for (const KernelFuncs::Scan &scan : k.scans)
     gpuComputeRoot(scan.func, {});
+  for (KernelFuncs::ChannelSums &sums : k.channelSums) {
+    if (sums.rows.defined())
+      gpuComputeRoot(sums.rows, {});
+    gpuComputeRoot(sums.total, {});
+  }
   // Outputs the anchor's template has scheduled already.
   size_t first = 0;
   switch (k.anchor) {

@@ -56,6 +56,11 @@ FailureOr<Halide::Func> FunctionLowering::lowerOp(Operation *op) {
   }
   if (auto update = dyn_cast<UpdateOp>(op))
     return lowerUpdateOp(update);
+  if (isa<BatchNormTrainOp, BatchNormGradOp>(op)) {
+    if (failed(lowerBatchNormOp(op)))
+      return failure();
+    return Halide::Func();
+  }
   if (auto bptt = dyn_cast<RecurrentGradOp>(op)) {
     lowerRecurrentGradOp(bptt);
     return Halide::Func();

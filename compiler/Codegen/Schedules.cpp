@@ -410,6 +410,31 @@ void scheduleRowSums(KernelFuncs &k, int vec, const ScheduleChoice &choice) {
   lanes.update().vectorize(u);
 }
 
+// Sums per channel (see KernelFuncs::ChannelSums): each sample's rows in
+// vector lanes, samples in parallel, then the samples' sums in vectors of
+// channels.
+void scheduleChannelSums(KernelFuncs::ChannelSums &sums, int vec, const ScheduleChoice &choice) {
+  if (sums.rows.defined()) {
+    Func rows = sums.rows;
+    RDom r = sums.positions;
+    int vx = rowVector(constantOr(r.x.extent(), vec), vec);
+    RVar ro("ro"), ri("ri");
+    Var u("u"), c = rows.args()[0], n = rows.args()[1];
+    Func lanes = rows.update().split(r.x, ro, ri, vx, TailStrategy::GuardWithIf).rfactor(ri, u);
+    rows.compute_root();
+    if (choice.parallel) {
+      rows.parallel(n);
+      rows.update().parallel(n);
+    }
+    lanes.compute_at(rows, c).vectorize(u);
+    lanes.update().vectorize(u);
+  }
+  Func total = sums.total;
+  Var c = total.args()[0];
+  total.compute_root().vectorize(c, vec, TailStrategy::GuardWithIf);
+  total.update().vectorize(c, vec, TailStrategy::GuardWithIf);
+}
+
 // A sum across rows, out(j, i...) = sum over r of in(j, r, i...): vectors
 // of j, the sum inside.
 void scheduleColumnSums(KernelFuncs &k, int vec) {
@@ -517,6 +542,8 @@ void scheduleKernel(KernelFuncs &k, int vectorWidth, const ScheduleChoice &choic
   }
   for (KernelFuncs::Transpose &t : k.transposes)
     scheduleTranspose(t, vec, choice.parallel);
+  for (KernelFuncs::ChannelSums &sums : k.channelSums)
+    scheduleChannelSums(sums, vec, choice);
   switch (k.anchor) {
   case KernelFuncs::Anchor::Matmul:
     if (k.usesMatmulTemplate()) {
@@ -593,6 +620,11 @@ std::string scheduleLoweredKernel(KernelFuncs &k, const ScheduleChoice &choice, 
     staged.compute_root();
   for (KernelFuncs::Scan &scan : k.scans)
     scan.func.compute_root();
+  for (KernelFuncs::ChannelSums &sums : k.channelSums) {
+    if (sums.rows.defined())
+      sums.rows.compute_root();
+    sums.total.compute_root();
+  }
   return "";
 }
 

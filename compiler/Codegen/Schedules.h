@@ -82,6 +82,15 @@ struct KernelFuncs {
     bool vectorize;
   };
   std::vector<ColumnStage> columnStages;
+  /// Sums per channel of a tensor [N, C, ...] (batch normalization's
+  /// statistics): `rows(c, n)`, over the `positions` of each sample (absent
+  /// for a [N, C] tensor), then `total(c)` over the samples. Both computed
+  /// in full; either may be a Tuple of several sums.
+  struct ChannelSums {
+    Halide::Func rows, total;
+    Halide::RDom positions;
+  };
+  std::vector<ChannelSums> channelSums;
   /// What the kernel computes in: Float(32), or Float(64) for gradient checks.
   Halide::Type elementType = Halide::Float(32);
 

@@ -447,17 +447,30 @@ FailureOr<Value> Importer::buildBatchNorm(BoundArgs &args) {
       return count(s);
     return s.select(s.greater(share, s.constant(0.0)), s.div(count(s), share), count(s));
   };
-  Value mean = meanPerChannel(x);
-  Value centered = pointwise({x, spread(mean)}, view, 1, [](Scalar &s, ArrayRef<Value> a) {
-    return SmallVector<Value>{s.sub(a[0], a[1])};
-  })[0];
-  Value variance = meanPerChannel(pointwise(centered, view, 1, [](Scalar &s, ArrayRef<Value> a) {
-    return SmallVector<Value>{s.square(a[0])};
-  })[0]);
-  Value scale = pointwise({gamma, variance}, perChannel, 1, [&](Scalar &s, ArrayRef<Value> a) {
-    return SmallVector<Value>{normScale(s, a[0], a[1])};
-  })[0];
-  Value training = affine(centered, scale, beta);
+  // One fused op (a kernel for the statistics and the normalization, one
+  // for its gradient); synchronized statistics are averaged over the
+  // processes between the two passes, so they keep the composition.
+  Value mean, variance, training;
+  if (!options.syncBatchNorm) {
+    auto fused =
+        BatchNormTrainOp::create(builder, l, *type, perChannel, perChannel, args.tensors[0], gamma,
+                                 beta, builder.getF64FloatAttr(eps));
+    training = fused.getResult();
+    mean = fused.getMean();
+    variance = fused.getVariance();
+  } else {
+    mean = meanPerChannel(x);
+    Value centered = pointwise({x, spread(mean)}, view, 1, [](Scalar &s, ArrayRef<Value> a) {
+      return SmallVector<Value>{s.sub(a[0], a[1])};
+    })[0];
+    variance = meanPerChannel(pointwise(centered, view, 1, [](Scalar &s, ArrayRef<Value> a) {
+      return SmallVector<Value>{s.square(a[0])};
+    })[0]);
+    Value scale = pointwise({gamma, variance}, perChannel, 1, [&](Scalar &s, ArrayRef<Value> a) {
+      return SmallVector<Value>{normScale(s, a[0], a[1])};
+    })[0];
+    training = affine(centered, scale, beta);
+  }
 
   // running = (1 - momentum) running + momentum batch statistic; the
   // variance's statistic is unbiased, n / (n - 1) times the batch's.
@@ -467,8 +480,8 @@ FailureOr<Value> Importer::buildBatchNorm(BoundArgs &args) {
   });
   buildUpdate(builder, l, runningVar, variance, [&](Scalar &s, ArrayRef<Value> a) {
     Value m = s.constant(momentum), n = statisticCount(s);
-    Value correction = s.select(s.greater(n, s.constant(1.0)),
-                                s.div(n, s.sub(n, s.constant(1.0))), s.constant(1.0));
+    Value correction = s.select(s.greater(n, s.constant(1.0)), s.div(n, s.sub(n, s.constant(1.0))),
+                                s.constant(1.0));
     return SmallVector<Value>{
         s.add(s.mul(s.oneMinus(m), a[0]), s.mul(m, s.mul(a[1], correction)))};
   });

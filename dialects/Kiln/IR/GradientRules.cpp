@@ -220,3 +220,22 @@ LogicalResult RecurrentOp::buildGradients(OpBuilder &b, ArrayRef<Value> resultGr
   operandGrads.append({dx, dweight, dbias});
   return success();
 }
+
+// y = batch_norm_train(x, gamma, beta)  =>  dx, dgamma, dbeta from one
+// kiln.batch_norm_grad (which reads the batch's mean and variance); the
+// statistics' own results carry no gradient (they only move the running
+// statistics).
+LogicalResult BatchNormTrainOp::buildGradients(OpBuilder &b, ArrayRef<Value> resultGrads,
+                                               SmallVectorImpl<Value> &operandGrads) {
+  if (resultGrads[1] || resultGrads[2])
+    return emitOpError("the batch statistics of kiln.batch_norm_train take no gradient");
+  if (!resultGrads[0]) {
+    operandGrads.append({Value(), Value(), Value()});
+    return success();
+  }
+  auto grads = BatchNormGradOp::create(b, getLoc(), getInput().getType(), getGamma().getType(),
+                                       getGamma().getType(), resultGrads[0], getInput(),
+                                       getMean(), getVariance(), getGamma(), getEpsAttr());
+  operandGrads.append({grads.getInputGrad(), grads.getGammaGrad(), grads.getBetaGrad()});
+  return success();
+}

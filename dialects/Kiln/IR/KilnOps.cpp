@@ -581,3 +581,33 @@ LogicalResult KernelOp::verify() {
 
 #define GET_OP_CLASSES
 #include "Kiln/IR/KilnOps.cpp.inc"
+
+/// Batch normalization's operands: an input [N, C, ...] with C static, and
+/// every per-channel value a [C] vector.
+static LogicalResult verifyBatchNorm(Operation *op, Type input, ArrayRef<Value> perChannel) {
+  auto type = cast<RankedTensorType>(input);
+  if (type.getRank() < 2 || ShapedType::isDynamic(type.getDimSize(1)))
+    return op->emitOpError("expects an input [N, C, ...] with static channels C, got ") << type;
+  auto channels = RankedTensorType::get({type.getDimSize(1)}, type.getElementType());
+  for (Value v : perChannel)
+    if (v.getType() != channels)
+      return op->emitOpError("expects per-channel values of type ")
+             << channels << ", got " << v.getType();
+  return success();
+}
+
+LogicalResult BatchNormTrainOp::verify() {
+  if (getResult().getType() != getInput().getType())
+    return emitOpError("result must have the input's type ") << getInput().getType();
+  return verifyBatchNorm(*this, getInput().getType(),
+                         {getGamma(), getBeta(), getMean(), getVariance()});
+}
+
+LogicalResult BatchNormGradOp::verify() {
+  if (getGrad().getType() != getInput().getType() ||
+      getInputGrad().getType() != getInput().getType())
+    return emitOpError("gradient and input gradient must have the input's type ")
+           << getInput().getType();
+  return verifyBatchNorm(*this, getInput().getType(),
+                         {getMean(), getVariance(), getGamma(), getGammaGrad(), getBetaGrad()});
+}

@@ -870,4 +870,6 @@ def Kiln_YieldOp : Kiln_Op<"yield",
   let assemblyFormat = "($values^ `:` type($values))? attr-dict";
 }
 
+include "Kiln/IR/NormalizationOps.td"
+
 #endif // KILN_OPS_TD
