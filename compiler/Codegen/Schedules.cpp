@@ -286,6 +286,45 @@ void schedulePerImage(KernelFuncs &k, Func out, const std::vector<int64_t> &shap
   }
 }
 
+// A convolution or its input gradient over small images (FlatImage): per
+// image, its windows copied into taps (rows of the input as vectors), then
+// the sum as a product of the filter and the taps: the image's positions in
+// vectors (several rows each), a block of channels unrolled, the taps and
+// input channels outside, so that each vector of taps serves every channel
+// of the block; images in parallel.
+void scheduleFlatImage(KernelFuncs &k, Func out, const std::vector<int64_t> &shape, int vec,
+                       const ScheduleChoice &choice) {
+  int64_t channels = shape[1], width = shape[3], positions = shape[2] * shape[3];
+  int vp = rowVector(positions, vec);
+  int vectors = static_cast<int>((positions + vp - 1) / vp);
+  int block = channelBlock(channels, vectors, choice.rows);
+  Var x = out.args()[0], n = out.args()[3];
+  if (choice.parallel)
+    out.parallel(n);
+  out.vectorize(x, rowVector(width, vec), TailStrategy::GuardWithIf);
+
+  Func prod = k.prod;
+  RDom r = k.reduction;
+  Var p = prod.args()[0], pc = prod.args()[1], po("po"), pi("pi"), co("co"), ci("ci");
+  prod.compute_at(out, n)
+      .bound(p, 0, static_cast<int>(positions))
+      .bound(pc, 0, static_cast<int>(channels))
+      .vectorize(p, vp, TailStrategy::GuardWithIf);
+  prod.update()
+      .split(p, po, pi, vp, TailStrategy::GuardWithIf)
+      .split(pc, co, ci, block, TailStrategy::GuardWithIf)
+      .reorder(pi, po, ci, r.x, r.y, r.z, co)
+      .vectorize(pi)
+      .unroll(po)
+      .unroll(ci);
+  Var tp = k.taps.args()[0], ty("ty"), tx("tx");
+  k.taps.compute_at(out, n).split(tp, ty, tx, static_cast<int>(width)).vectorize(tx);
+  for (Func in : k.windowInputs) {
+    in.compute_at(out, n);
+    in.vectorize(in.args()[0], vec, TailStrategy::GuardWithIf);
+  }
+}
+
 // The filter gradient, prod(kx, ky, ci, co) = sum over images and output
 // positions of grad(ox, oy, co, n) * image(ox + kx, oy + ky, ci, n). The sum
 // over a row of positions is split into vector lanes (rfactor), the images
@@ -504,6 +543,11 @@ bool KernelFuncs::usesMatmulTemplate() const {
           (outputShapes[0].size() == 3 && outputShapes[0][1] > 0));
 }
 
+bool KernelFuncs::usesFlatImageTemplate() const {
+  return anchor == Anchor::Window && window == Window::FlatImage && outputs.size() == 1 &&
+         outputShapes[0].size() == 4;
+}
+
 bool KernelFuncs::usesPerImageTemplate() const {
   return anchor == Anchor::Window && prod.has_update_definition() &&
          window == Window::PerImage && outputs.size() == 1 && outputShapes[0].size() == 4;
@@ -580,6 +624,10 @@ void scheduleKernel(KernelFuncs &k, int vectorWidth, const ScheduleChoice &choic
     }
     if (k.usesPerImageTemplate()) {
       schedulePerImage(k, k.outputs[0], k.outputShapes[0], vec, choice);
+      return;
+    }
+    if (k.usesFlatImageTemplate()) {
+      scheduleFlatImage(k, k.outputs[0], k.outputShapes[0], vec, choice);
       return;
     }
     scheduleWindow(k, vec, choice.parallel);

@@ -53,7 +53,11 @@ struct KernelFuncs {
   /// reducing over taps and channels; pooling has no update) or per filter
   /// (the filter gradient, reducing over images and positions).
   std::vector<Halide::Func> windowInputs;
-  enum class Window { PerImage, Filter };
+  /// FlatImage: `prod(p, c, n)` over an image's positions flattened (p = y *
+  /// width + x, for rows shorter than kFlatImageWidth), reading the windows
+  /// copied into `taps(p, kx, ky, channel, n)`.
+  enum class Window { PerImage, FlatImage, Filter };
+  Halide::Func taps;
   Window window = Window::PerImage;
   std::vector<Halide::Func> outputs;
   /// Row-major shape of each output, outermost first; -1 marks the batch.
@@ -101,7 +105,13 @@ struct KernelFuncs {
   /// static when it has leading dims), and the per-image convolution one.
   bool usesMatmulTemplate() const;
   bool usesPerImageTemplate() const;
+  bool usesFlatImageTemplate() const;
 };
+
+/// Convolutions whose output rows are narrower than this flatten each
+/// image's positions into one index (KernelFuncs::Window::FlatImage), so that
+/// a vector of 16 floats spans several rows.
+constexpr int kFlatImageWidth = 16;
 
 /// The Halide autoschedulers (plugins shipped with Halide) that
 /// ScheduleChoice::autoscheduler and `kilnc --autoschedule` accept.

@@ -8,7 +8,9 @@
 //===----------------------------------------------------------------------===//
 #include "Codegen/FunctionLowering.h"
 
+#include <functional>
 #include <limits>
+#include <optional>
 
 using namespace mlir;
 using namespace kiln;
@@ -62,12 +64,51 @@ FailureOr<Tensor> FunctionLowering::lowerWindowOp(Operation *op) {
     return Tensor{f, extentsOf(v.getType())};
   };
 
+  // Small images, whose rows are shorter than a vector: the positions of an
+  // image flattened into one index p = y * width + x, so that a vector spans
+  // several rows. The windows are copied once per image into
+  // taps(p, kx, ky, channel, n) (im2col), which the sum reads densely along
+  // p; `at(x, y)` is the window's corner for output position (x, y).
+  auto flatImage = [&](Value resultValue, std::function<Expr(Expr, Expr, Expr, Expr, Expr)> at,
+                       std::function<Expr(Expr, Expr, Expr)> weight, Halide::RDom r,
+                       llvm::StringRef name) -> std::optional<Tensor> {
+    auto type = cast<RankedTensorType>(resultValue.getType());
+    int64_t height = type.getDimSize(2), width = type.getDimSize(3);
+    if (width >= kFlatImageWidth || height * width < kFlatImageWidth ||
+        (height * width) % 8 != 0)
+      return std::nullopt;
+    Halide::Var p("p"), kx("kx"), ky("ky");
+    int w = static_cast<int>(width);
+    Halide::Func taps(uniqueName("taps"));
+    taps(p, kx, ky, c, n) = at(p % w, p / w, kx, ky, c);
+    Halide::Func sum(uniqueName(name));
+    sum(p, c, n) = zero;
+    sum(p, c, n) += taps(p, r.x, r.y, r.z, n) * weight(c, r.y, r.x);
+    Halide::Func f(uniqueName(name.str() + "_image"));
+    f(x, y, c, n) = sum(x + y * w, c, n);
+    funcs.anchor = KernelFuncs::Anchor::Window;
+    funcs.window = KernelFuncs::Window::FlatImage;
+    funcs.prod = sum;
+    funcs.taps = taps;
+    funcs.reduction = r;
+    return Tensor{f, extentsOf(type)};
+  };
+
   if (auto conv = dyn_cast<Conv2DOp>(op)) {
     Tensor in = get(conv.getInput()), w = get(conv.getFilter());
     Halide::RDom r(0, w.extents[3], 0, w.extents[2], 0, w.extents[1], uniqueName("r"));
+    Halide::Func image = padded(in, zero);
+    auto flat = flatImage(
+        conv.getResult(),
+        [&](Expr ox, Expr oy, Expr kx, Expr ky, Expr ch) {
+          return image(ox * stride + kx * dilation - left, oy * stride + ky * dilation - top, ch,
+                       n);
+        },
+        [&](Expr co, Expr ky, Expr kx) { return w.at({co, r.z, ky, kx}); }, r, "conv2d");
+    if (flat)
+      return *flat;
     Halide::Func f(uniqueName("conv2d"));
     f(x, y, c, n) = zero;
-    Halide::Func image = padded(in, zero);
     f(x, y, c, n) += image(x * stride + r.x * dilation - left, y * stride + r.y * dilation - top,
                            r.z, n) *
                      w.at({c, r.z, r.y, r.x});
@@ -82,6 +123,17 @@ FailureOr<Tensor> FunctionLowering::lowerWindowOp(Operation *op) {
     // t / stride, t = position + padding - tap, when stride divides t; the
     // padded gradient is zero where no output position lies.
     Halide::Func grads = padded(dy, zero);
+    if (stride == 1) {
+      auto flat = flatImage(
+          grad.getResult(),
+          [&](Expr ix, Expr iy, Expr kx, Expr ky, Expr ch) {
+            return grads(ix + left - kx * dilation, iy + top - ky * dilation, ch, n);
+          },
+          [&](Expr ci, Expr ky, Expr kx) { return w.at({r.z, ci, ky, kx}); }, r,
+          "conv2d_grad_input");
+      if (flat)
+        return *flat;
+    }
     Expr tx = x + left - r.x * dilation, ty = y + top - r.y * dilation;
     Expr term = grads(tx / stride, ty / stride, r.z, n) * w.at({r.z, c, r.y, r.x});
     if (stride > 1)
