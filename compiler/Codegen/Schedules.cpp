@@ -286,17 +286,18 @@ void schedulePerImage(KernelFuncs &k, Func out, const std::vector<int64_t> &shap
   }
 }
 
-// A convolution or its input gradient over small images (FlatImage): per
-// image, its windows copied into taps (rows of the input as vectors), then
-// the sum as a product of the filter and the taps: the image's positions in
-// vectors (several rows each), a block of channels unrolled, the taps and
-// input channels outside, so that each vector of taps serves every channel
-// of the block; images in parallel.
+// A convolution or its input gradient over flattened positions
+// (FlatImage): per image, in tiles of a few vectors of positions (several
+// rows each where rows are short), the tile's windows copied into taps, then
+// the sum as a product of the filter and the taps: the tile's vectors and a
+// block of channels in registers, the taps and input channels outside, so
+// that each vector of taps serves every channel of the block and each
+// filter weight every vector of the tile; images in parallel.
 void scheduleFlatImage(KernelFuncs &k, Func out, const std::vector<int64_t> &shape, int vec,
                        const ScheduleChoice &choice) {
   int64_t channels = shape[1], width = shape[3], positions = shape[2] * shape[3];
   int vp = rowVector(positions, vec);
-  int vectors = static_cast<int>((positions + vp - 1) / vp);
+  int vectors = static_cast<int>(std::min<int64_t>(4, (positions + vp - 1) / vp));
   int block = channelBlock(channels, vectors, choice.rows);
   Var x = out.args()[0], n = out.args()[3];
   if (choice.parallel)
@@ -305,20 +306,24 @@ void scheduleFlatImage(KernelFuncs &k, Func out, const std::vector<int64_t> &sha
 
   Func prod = k.prod;
   RDom r = k.reduction;
-  Var p = prod.args()[0], pc = prod.args()[1], po("po"), pi("pi"), co("co"), ci("ci");
+  Var p = prod.args()[0], pc = prod.args()[1];
+  Var tile("tile"), pt("pt"), po("po"), pi("pi"), co("co"), ci("ci");
   prod.compute_at(out, n)
       .bound(p, 0, static_cast<int>(positions))
       .bound(pc, 0, static_cast<int>(channels))
       .vectorize(p, vp, TailStrategy::GuardWithIf);
   prod.update()
-      .split(p, po, pi, vp, TailStrategy::GuardWithIf)
+      .split(p, tile, pt, vectors * vp, TailStrategy::GuardWithIf)
+      .split(pt, po, pi, vp, TailStrategy::GuardWithIf)
       .split(pc, co, ci, block, TailStrategy::GuardWithIf)
-      .reorder(pi, po, ci, r.x, r.y, r.z, co)
+      .reorder(pi, po, ci, r.x, r.y, r.z, co, tile)
       .vectorize(pi)
       .unroll(po)
       .unroll(ci);
   Var tp = k.taps.args()[0], ty("ty"), tx("tx");
-  k.taps.compute_at(out, n).split(tp, ty, tx, static_cast<int>(width)).vectorize(tx);
+  int vx = rowVector(std::min<int64_t>(width, vec), vec);
+  k.taps.compute_at(prod, tile).split(tp, ty, tx, static_cast<int>(std::min<int64_t>(width, vec)));
+  k.taps.vectorize(tx, vx, TailStrategy::GuardWithIf);
   for (Func in : k.windowInputs) {
     in.compute_at(out, n);
     in.vectorize(in.args()[0], vec, TailStrategy::GuardWithIf);

@@ -54,8 +54,8 @@ struct KernelFuncs {
   /// (the filter gradient, reducing over images and positions).
   std::vector<Halide::Func> windowInputs;
   /// FlatImage: `prod(p, c, n)` over an image's positions flattened (p = y *
-  /// width + x, for rows shorter than kFlatImageWidth), reading the windows
-  /// copied into `taps(p, kx, ky, channel, n)`.
+  /// width + x, see kFlatImagePositions), reading the windows copied into
+  /// `taps(p, kx, ky, channel, n)`.
   enum class Window { PerImage, FlatImage, Filter };
   Halide::Func taps;
   Window window = Window::PerImage;
@@ -108,10 +108,11 @@ struct KernelFuncs {
   bool usesFlatImageTemplate() const;
 };
 
-/// Convolutions whose output rows are narrower than this flatten each
-/// image's positions into one index (KernelFuncs::Window::FlatImage), so that
-/// a vector of 16 floats spans several rows.
-constexpr int kFlatImageWidth = 16;
+/// Convolutions (and stride-1 input gradients) whose images have a multiple
+/// of this many positions flatten them into one index
+/// (KernelFuncs::Window::FlatImage): whole vectors of positions, spanning
+/// rows where rows are short.
+constexpr int kFlatImagePositions = 16;
 
 /// The Halide autoschedulers (plugins shipped with Halide) that
 /// ScheduleChoice::autoscheduler and `kilnc --autoschedule` accept.

@@ -74,8 +74,7 @@ FailureOr<Tensor> FunctionLowering::lowerWindowOp(Operation *op) {
                        llvm::StringRef name) -> std::optional<Tensor> {
     auto type = cast<RankedTensorType>(resultValue.getType());
     int64_t height = type.getDimSize(2), width = type.getDimSize(3);
-    if (width >= kFlatImageWidth || height * width < kFlatImageWidth ||
-        (height * width) % 8 != 0)
+    if ((height * width) % kFlatImagePositions != 0)
       return std::nullopt;
     Halide::Var p("p"), kx("kx"), ky("ky");
     int w = static_cast<int>(width);
