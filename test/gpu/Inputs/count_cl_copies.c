@@ -16,8 +16,8 @@
 #include <stdlib.h>
 
 enum { Writes, Reads, DeviceCopies, Maps, Created, Released, Counters };
-static const char *const names[Counters] = {"uploads",  "downloads", "device-copies",
-                                            "maps",     "created",   "released"};
+static const char *const names[Counters] = {"uploads", "downloads", "device-copies",
+                                            "maps",    "created",   "released"};
 static long calls[Counters];
 static long long bytes[Counters];
 static void *loader;
