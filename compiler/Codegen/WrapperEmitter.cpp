@@ -233,7 +233,8 @@ std::string WrapperWriter::header() const {
      << "  void setNumThreads(int threads) override;\n"
      << "  void setCheckNumerics(bool on) override { checkNumerics_ = on; }\n"
      << "  std::string firstNonFinite() const override { return firstNonFinite_; }\n\n"
-     << (gpu ? "  ~" + cls + "() override;\n" +
+     << (gpu ? "  // Made and destroyed where kiln::DeviceBuffers is complete.\n  " + cls +
+                   "();\n  ~" + cls + "() override;\n" +
                    "  bool syncToHost() override;\n  bool returnToHost() override;\n\n"
              : std::string())
      << "private:\n"
@@ -621,7 +622,8 @@ std::string WrapperWriter::source() const {
      << "  return workspace_.data();\n}\n\n"
      << "void " << cls << "::setNumThreads(int threads) { halide_set_num_threads(threads); }\n\n";
   if (gpu)
-    os << cls << "::~" << cls << "() = default;\n\n"
+    os << cls << "::" << cls << "() = default;\n\n"
+       << cls << "::~" << cls << "() = default;\n\n"
        << "kiln::DeviceBuffers &" << cls << "::device() {\n"
        << "  if (!device_)\n    device_ = std::make_unique<kiln::DeviceBuffers>();\n"
        << "  return *device_;\n}\n\n"
