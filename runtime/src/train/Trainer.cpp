@@ -44,19 +44,21 @@ Trainer::Trainer(CompiledModel &model, ParameterStore &params, TrainerOptions op
 
 Trainer::~Trainer() { (void)model.returnToHost(); }
 
-Status Trainer::syncToHost() const {
-  if (!model.syncToHost())
-    return Error(fmt::format("cannot copy the parameters and optimizer state from the device: {}",
-                             takeKernelError()));
-  return {};
+namespace {
+
+/// The outcome of CompiledModel::syncToHost or ::returnToHost.
+Status copiedToHost(bool copied) {
+  if (copied)
+    return {};
+  return Error(fmt::format("cannot copy the parameters and optimizer state from the device: {}",
+                           takeKernelError()));
 }
 
-Status Trainer::returnToHost() {
-  if (!model.returnToHost())
-    return Error(fmt::format("cannot copy the parameters and optimizer state from the device: {}",
-                             takeKernelError()));
-  return {};
-}
+} // namespace
+
+Status Trainer::syncToHost() const { return copiedToHost(model.syncToHost()); }
+
+Status Trainer::returnToHost() { return copiedToHost(model.returnToHost()); }
 
 float Trainer::currentLearningRate() const {
   if (lrIndex < 0)
