@@ -257,6 +257,19 @@ public:
   /// After a checked step: the first kernel whose output held a NaN or Inf,
   /// described by its ops and their model-file locations; empty if none.
   virtual std::string firstNonFinite() const = 0;
+
+  /// A GPU build (ModelInfo::device other than "cpu") keeps the parameters
+  /// and optimizer state of trainStep in device memory from one step to the
+  /// next (docs/gpu.md, "Memory"): the host arrays StepArgs points at are
+  /// stale until this copies back what the kernels changed. Call it before
+  /// reading them; the device copies stay in use. evaluate and predict given
+  /// those same parameter arrays read the device copies. False if a copy
+  /// failed (takeKernelError() says why). A CPU build has nothing to copy.
+  virtual bool syncToHost() { return true; }
+  /// syncToHost, then frees the device copies: the next trainStep uploads
+  /// the host arrays again. Call it before writing the arrays or freeing
+  /// them (kiln::Trainer does, and when it is destroyed).
+  virtual bool returnToHost() { return true; }
 };
 
 } // namespace kiln

@@ -106,10 +106,16 @@ public:
   Status load(const std::string &path) { return training.loadCheckpoint(path); }
 
   /// The values of the parameter called `name`, row-major in the shape its
-  /// ParamInfo gives; null if there is none.
+  /// ParamInfo gives; null if there is none (or, on a GPU build, if they
+  /// cannot be copied from the device). They may be read and written until
+  /// the next step: a GPU build takes them from the device first
+  /// (Trainer::returnToHost) and uploads them again at the next step.
   float *parameter(std::string_view name);
   const ParamInfo *parameterInfo(std::string_view name) const;
 
+  /// Every parameter's host array; on a GPU build, call
+  /// trainer().syncToHost() before reading them and
+  /// trainer().returnToHost() before writing them.
   ParameterStore &parameters() { return params; }
   Trainer &trainer() { return training; }
   CompiledModel &kernels() { return compiled; }

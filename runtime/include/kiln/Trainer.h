@@ -103,6 +103,11 @@ public:
   /// `params` must have been built from model.info(). Hyperparameters start
   /// at their ModelInfo defaults.
   Trainer(CompiledModel &model, ParameterStore &params, TrainerOptions options = {});
+  /// Returns the parameters and optimizer state to host memory (a GPU build
+  /// keeps them on the device between steps; see returnToHost).
+  ~Trainer();
+  Trainer(const Trainer &) = delete;
+  Trainer &operator=(const Trainer &) = delete;
 
   /// Sets the hyperparameter called `name`; false if the model has none.
   /// For "lr" this is the base rate that the schedule scales.
@@ -117,8 +122,20 @@ public:
   float currentLearningRate() const;
 
   /// Optimizer state, one buffer per ModelInfo::states entry, starting at
-  /// each entry's initValue.
+  /// each entry's initValue. On a GPU build, call syncToHost() before
+  /// reading it and returnToHost() before writing it.
   std::vector<float> &stateValues(size_t index) { return states.values(index); }
+
+  /// A GPU build keeps the parameters and optimizer state in device memory
+  /// from one step to the next (see CompiledModel::syncToHost and
+  /// docs/gpu.md): the host arrays of parameters() and stateValues() are
+  /// current after syncToHost(), which a reader calls first. A writer calls
+  /// returnToHost() first: the device copies are then dropped and the next
+  /// step uploads the host arrays. Both fail when a copy from the device
+  /// fails; on a CPU build they do nothing. The trainer's own readers and
+  /// writers (checkpoints, weights, the replay of a diverged epoch) call them.
+  Status syncToHost() const;
+  Status returnToHost();
   /// Updates applied so far (the step number of the last one).
   int64_t updates() const { return updateCount; }
 

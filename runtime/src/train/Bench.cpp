@@ -52,6 +52,12 @@ Result<BenchResult> benchmarkTrainStep(CompiledModel &model, const BenchOptions 
   if (Status status = params.initialize(options.seed); !status)
     return Error(status.error());
   StateStore states(info);
+  // A GPU build keeps device copies of these arrays between steps: they go
+  // with the arrays (see CompiledModel::returnToHost).
+  struct ReturnToHost {
+    CompiledModel &model;
+    ~ReturnToHost() { (void)model.returnToHost(); }
+  } returnAtEnd{model};
 
   // One batch: pixels in [0, 1), token ids and class labels in range, float
   // targets from a standard normal.

@@ -79,7 +79,7 @@ private:
   Status saveCheckpoints(bool improved) const;
   /// Trains and measures one epoch; returns whether to stop after it.
   Result<bool> runEpoch(const Dataset &train, int64_t epoch, int64_t stepsPerEpoch);
-  void restoreBest();
+  Status restoreBest();
 
   Trainer &trainer;
   const ModelInfo &info;
@@ -188,8 +188,11 @@ Result<bool> FitRun::runEpoch(const Dataset &train, int64_t epoch, int64_t steps
     state.bestValue = monitored;
     state.bestEpoch = epoch;
     improved = true;
-    if (keepsBest())
+    if (keepsBest()) {
+      if (Status status = trainer.syncToHost(); !status)
+        return status.takeError();
       keepWeights(trainer.parameters(), state.bestWeights);
+    }
   }
   if (progress) {
     std::string metrics = trainEval ? formatMetrics(info, "train", *trainEval, false, true) : "";
@@ -237,19 +240,22 @@ Result<bool> FitRun::runEpoch(const Dataset &train, int64_t epoch, int64_t steps
   return state.stoppedByCallback;
 }
 
-void FitRun::restoreBest() {
+Status FitRun::restoreBest() {
   if (!keepsBest() || state.bestWeights.empty() || state.bestEpoch == trainer.epochsDone())
-    return;
+    return {};
+  if (Status status = trainer.returnToHost(); !status)
+    return status;
   ParameterStore &params = trainer.parameters();
   for (size_t p = 0; p < params.size(); ++p)
     params.values(p) = state.bestWeights[p];
   if (!options.out)
-    return;
+    return {};
   std::string best = options.monitor == "val-acc" ? fmt::format("{:.2f}%", 100 * state.bestValue)
                                                   : fmt::format("{:.4f}", state.bestValue);
   *options.out << fmt::format("restored the weights of epoch {} ({} {})", state.bestEpoch,
                               options.monitor, best)
                << std::endl;
+  return {};
 }
 
 Result<FitState> FitRun::run(const Dataset &train) {
@@ -288,7 +294,8 @@ Result<FitState> FitRun::run(const Dataset &train) {
     if (*stop)
       break;
   }
-  restoreBest();
+  if (Status status = restoreBest(); !status)
+    return status.takeError();
   return std::move(state);
 }
 
@@ -334,6 +341,7 @@ Result<FitState> resumeFit(Trainer &trainer, const std::string &checkpoint,
   // The best weights so far sit beside the checkpoint, unless the last
   // epoch was the best.
   if (state.bestEpoch == trainer.epochsDone()) {
+    // loadCheckpoint left the weights in host memory.
     keepWeights(trainer.parameters(), state.bestWeights);
     return state;
   }

@@ -17,7 +17,11 @@ Model::Model(CompiledModel &compiled, TrainerOptions options)
   (void)params.initialize(options.seed);
 }
 
-Status Model::initialize(uint64_t seed) { return params.initialize(seed); }
+Status Model::initialize(uint64_t seed) {
+  if (Status status = training.returnToHost(); !status)
+    return status;
+  return params.initialize(seed);
+}
 
 Result<float> Model::trainStep(const TensorRef &x, const TensorRef &labelsOrTargets) {
   Result<int64_t> batch = checkTrainBuffers(info(), "trainStep", x, labelsOrTargets);
@@ -79,7 +83,10 @@ const ParamInfo *Model::parameterInfo(std::string_view name) const {
 
 float *Model::parameter(std::string_view name) {
   const ParamInfo *p = parameterInfo(name);
-  return p ? params.values(static_cast<size_t>(p - info().params.data())).data() : nullptr;
+  // The caller may read or write it: the host holds the values from now on.
+  if (!p || !training.returnToHost())
+    return nullptr;
+  return params.values(static_cast<size_t>(p - info().params.data())).data();
 }
 
 } // namespace kiln

@@ -42,6 +42,24 @@ Trainer::Trainer(CompiledModel &model, ParameterStore &params, TrainerOptions op
   }
 }
 
+Trainer::~Trainer() { (void)model.returnToHost(); }
+
+namespace {
+
+/// The outcome of CompiledModel::syncToHost or ::returnToHost.
+Status copiedToHost(bool copied) {
+  if (copied)
+    return {};
+  return Error(fmt::format("cannot copy the parameters and optimizer state from the device: {}",
+                           takeKernelError()));
+}
+
+} // namespace
+
+Status Trainer::syncToHost() const { return copiedToHost(model.syncToHost()); }
+
+Status Trainer::returnToHost() { return copiedToHost(model.returnToHost()); }
+
 float Trainer::currentLearningRate() const {
   if (lrIndex < 0)
     return 0;
@@ -93,6 +111,7 @@ float Trainer::shareOf(int64_t batch) const {
 void Trainer::synchronizeFromRank0() {
   if (!processGroup)
     return;
+  (void)returnToHost(); // a data-parallel build runs on the CPU
   for (size_t p = 0; p < params.size(); ++p)
     processGroup->broadcast(params.values(p).data(), static_cast<int64_t>(params.values(p).size()));
   for (size_t s = 0; s < states.size(); ++s)
@@ -196,6 +215,8 @@ Result<EpochStats> Trainer::trainEpoch(const Dataset &data) {
   batchY.resize(data.targetFeatures > 0 ? 0 : static_cast<size_t>(batchSize * data.labelsPerSample));
   batchTargets.resize(static_cast<size_t>(batchSize * data.targetFeatures));
   // The start of the epoch, for replaying it if a step goes non-finite.
+  if (Status status = syncToHost(); !status)
+    return status.takeError();
   epochStartParams.resize(params.size());
   for (size_t p = 0; p < params.size(); ++p)
     epochStartParams[p] = params.values(p);
@@ -243,6 +264,8 @@ Error Trainer::diagnoseNonFinite(const Dataset &data, const std::vector<int64_t>
   std::string message =
       fmt::format("loss became {} at epoch {} step {}", loss, epoch, failedStep);
   auto restore = [&] {
+    // Every array is overwritten: what the device holds does not matter.
+    (void)model.returnToHost();
     for (size_t p = 0; p < params.size(); ++p)
       params.values(p) = epochStartParams[p];
     for (size_t s = 0; s < states.size(); ++s)
@@ -453,6 +476,8 @@ Result<SavedProgress> readProgress(const std::string &path,
 
 Status Trainer::saveCheckpoint(const std::string &path,
                                const std::map<std::string, std::string> &extra) const {
+  if (Status status = syncToHost(); !status)
+    return status;
   const ModelInfo &info = model.info();
   std::vector<TensorView> tensors;
   for (size_t p = 0; p < params.size(); ++p)
@@ -521,6 +546,8 @@ Status Trainer::loadCheckpoint(const std::string &path,
     stats.mean = mean->values;
     stats.stddev = stddev->values;
   }
+  if (Status status = returnToHost(); !status)
+    return status;
   for (size_t p = 0; p < paramTensors.size(); ++p)
     std::copy(paramTensors[p]->values.begin(), paramTensors[p]->values.end(),
               params.values(p).begin());
@@ -571,6 +598,8 @@ Result<std::vector<std::string>> Trainer::loadWeights(const std::string &path,
     return Error(fmt::format("{}: no tensor named like a parameter of model '{}' (such as '{}')",
                              path, info.name,
                              info.params.empty() ? std::string() : info.params[0].name));
+  if (Status status = returnToHost(); !status)
+    return status.takeError();
   std::vector<std::string> names;
   for (auto [p, t] : matched) {
     std::copy(t->values.begin(), t->values.end(), params.values(p).begin());
