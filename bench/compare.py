@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Kiln against PyTorch: milliseconds per training step of the benchmark models on this CPU.
 
-  /usr/bin/python3 bench/compare.py [--quick] [--only mlp,lenet,vgg_bn,lstm] [--json FILE]
+  /usr/bin/python3 bench/compare.py [--quick] [--only mlp,lenet,vgg_bn,resnet,mlp6x1024,lstm] [--json FILE]
                                     [--kilnc build/bin/kilnc] [--autotune]
 
 (bench/compare.sh installs PyTorch and builds Kiln first, then runs this.)
@@ -64,7 +64,7 @@ def dense(fan_in, fan_out):
 
 
 def conv2d(in_channels, out_channels, kernel, out_height, out_width):
-    """Multiply-adds per sample of a convolution (stride 1)."""
+    """Multiply-adds per sample of a convolution with an output of out_height x out_width."""
     return out_channels * out_height * out_width * in_channels * kernel * kernel
 
 
@@ -78,6 +78,21 @@ def vgg_products():
             size //= 2  # max pooling after every second convolution
         channels = out
     return products + [(dense(2048, 256), True), (dense(256, 10), True)]
+
+
+def resnet_products():
+    """bench/models/resnet.kiln: the stem, then per block two 3x3 convolutions (the first of
+    stride 2 from the second block on) and, where the shape changes, a 1x1 stride-2 shortcut;
+    dense 128-10."""
+    products = [(conv2d(3, 32, 3, 32, 32), False)]
+    channels = 32
+    for out, size in ((32, 32), (64, 16), (128, 8)):
+        products += [(conv2d(channels, out, 3, size, size), True),
+                     (conv2d(out, out, 3, size, size), True)]
+        if out != channels:
+            products.append((conv2d(channels, out, 1, size, size), True))
+        channels = out
+    return products + [(dense(128, 10), True)]
 
 
 # Per model: the file, the batch sizes, timed steps per run (--quick: a fifth), and its
@@ -103,6 +118,15 @@ MODELS = {
     "vgg_bn": {
         "file": "bench/models/vgg_bn.kiln", "batches": (64, 128), "steps": 20,
         "products": vgg_products(),
+    },
+    "resnet": {
+        "file": "bench/models/resnet.kiln", "batches": (64,), "steps": 20,
+        "products": resnet_products(),
+    },
+    "mlp6x1024": {
+        "file": "bench/models/mlp6x1024.kiln", "batches": (128, 512), "steps": 50,
+        "products": [(dense(784, 1024), False)] + [(dense(1024, 1024), True)] * 5 +
+                    [(dense(1024, 10), True)],
     },
     "lstm": {
         "file": "bench/models/lstm.kiln", "batches": (32,), "steps": 50,

@@ -99,18 +99,55 @@ def vgg_bn():
     return nn.Sequential(*layers)
 
 
+class ResidualBlock(nn.Module):
+    """conv 3x3 (stride) + BN + relu, conv 3x3 + BN, plus the shortcut (a 1x1 stride
+    convolution + BN where the shape changes), then relu."""
+
+    def __init__(self, channels, out, stride):
+        super().__init__()
+        self.body = nn.Sequential(
+            nn.Conv2d(channels, out, 3, stride=stride, padding=1), nn.BatchNorm2d(out), nn.ReLU(),
+            nn.Conv2d(out, out, 3, padding=1), nn.BatchNorm2d(out))
+        self.shortcut = (nn.Identity() if stride == 1 and channels == out else
+                         nn.Sequential(nn.Conv2d(channels, out, 1, stride=stride),
+                                       nn.BatchNorm2d(out)))
+
+    def forward(self, x):
+        return torch.relu(self.body(x) + self.shortcut(x))
+
+
+def resnet():
+    """bench/models/resnet.kiln: a 3x3 stem of 32, residual blocks of 32 (32x32), 64
+    (16x16) and 128 (8x8) channels, global average pooling, dense 128-10."""
+    return nn.Sequential(
+        nn.Conv2d(3, 32, 3, padding=1), nn.BatchNorm2d(32), nn.ReLU(),
+        ResidualBlock(32, 32, 1), ResidualBlock(32, 64, 2), ResidualBlock(64, 128, 2),
+        nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(128, 10))
+
+
+def mlp6x1024():
+    """bench/models/mlp6x1024.kiln: 784 -> six hidden layers of 1024 (relu) -> 10."""
+    layers, width = [], 784
+    for _ in range(6):
+        layers += [nn.Linear(width, 1024), nn.ReLU()]
+        width = 1024
+    return nn.Sequential(*layers, nn.Linear(1024, 10))
+
+
 # name: (module, batch of inputs, batch of labels), both as functions of the batch size.
 MODELS = {
     "mlp": (mlp, lambda b: torch.rand(b, 784), lambda b: torch.randint(0, 10, (b,))),
     "lenet": (lenet, lambda b: torch.rand(b, 1, 28, 28), lambda b: torch.randint(0, 10, (b,))),
     "vgg_bn": (vgg_bn, lambda b: torch.rand(b, 3, 32, 32), lambda b: torch.randint(0, 10, (b,))),
+    "resnet": (resnet, lambda b: torch.rand(b, 3, 32, 32), lambda b: torch.randint(0, 10, (b,))),
+    "mlp6x1024": (mlp6x1024, lambda b: torch.rand(b, 784), lambda b: torch.randint(0, 10, (b,))),
     "lstm": (ByteLstm, lambda b: torch.randint(0, LSTM_VOCAB, (b, LSTM_STEPS)),
              lambda b: torch.randint(0, LSTM_VOCAB, (b * LSTM_STEPS,))),
 }
 
 
 # Convolutional nets PyTorch runs in channels_last (NHWC), faster with oneDNN than NCHW here.
-CHANNELS_LAST = {"vgg_bn"}
+CHANNELS_LAST = {"vgg_bn", "resnet"}
 
 
 def loaded_blas():

@@ -122,11 +122,21 @@ FailureOr<Tensor> FunctionLowering::lowerWindowOp(Operation *op) {
     // t / stride, t = position + padding - tap, when stride divides t; the
     // padded gradient is zero where no output position lies.
     Halide::Func grads = padded(dy, zero);
-    if (stride == 1) {
+    // Flattened: the gradient spread out by the stride with zeros between
+    // (stuffed(t) = grads(t / stride) where stride divides t), once per
+    // image, so that every input position reads each tap's term densely.
+    Halide::Func stuffed = grads;
+    if (stride > 1) {
+      stuffed = Halide::Func(uniqueName("stuffed"));
+      stuffed(x, y, c, n) = Halide::select(x % stride == 0 && y % stride == 0,
+                                           grads(x / stride, y / stride, c, n), zero);
+      funcs.windowInputs.push_back(stuffed);
+    }
+    {
       auto flat = flatImage(
           grad.getResult(),
           [&](Expr ix, Expr iy, Expr kx, Expr ky, Expr ch) {
-            return grads(ix + left - kx * dilation, iy + top - ky * dilation, ch, n);
+            return stuffed(ix + left - kx * dilation, iy + top - ky * dilation, ch, n);
           },
           [&](Expr ci, Expr ky, Expr kx) { return w.at({r.z, ci, ky, kx}); }, r,
           "conv2d_grad_input");

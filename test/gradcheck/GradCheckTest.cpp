@@ -265,6 +265,25 @@ INSTANTIATE_TEST_SUITE_P(
                              "features = add(x, relu(c))"}),
     [](const testing::TestParamInfo<ConvCase> &info) { return std::string(info.param.name); });
 
+// Images of 8 x 8 (64 positions): the convolutions and input gradients take
+// the flattened template (taps per tile of positions); the stride-2 input
+// gradients read the gradient spread out with zeros (stuffed), from a 3 x 3
+// and a 1 x 1 convolution, summed as in a residual block.
+TEST(GradCheck, StridedConvolutionsOnFlatImages) {
+  checkGradients(R"(model m
+input x : f32[batch, 2, 8, 8]
+label y : i32[batch]
+h = relu(conv2d(x, 2, 3, padding = same))
+c = conv2d(h, 3, 3, stride = 2, padding = 1)
+s = conv2d(h, 3, 1, stride = 2, bias = false)
+features = tanh(add(c, s))
+logits = dense(flatten(features), 3)
+loss = softmax_cross_entropy(logits, y)
+optimizer sgd(lr = 0.1)
+)",
+                 3, 3);
+}
+
 // Dropout with rate 0.5 at a fixed step: the mask is the same in every run,
 // so the loss is a smooth function of the parameters.
 TEST(GradCheck, Dropout) {
