@@ -22,9 +22,9 @@ Halide::Tuple tupleOf(const std::vector<Halide::Expr> &values) { return Halide::
 
 } // namespace
 
-Halide::Func FunctionLowering::channelSums(const Tensor &x, const std::string &name, int values,
-                                           const std::function<std::vector<Halide::Expr>(
-                                               const std::vector<Halide::Expr> &)> &term) {
+Halide::Func FunctionLowering::channelSums(
+    const Tensor &x, const std::string &name, int values,
+    const std::function<std::vector<Halide::Expr>(const std::vector<Halide::Expr> &)> &term) {
   Halide::Var c("c"), n("n");
   std::vector<Halide::Expr> zeros(values, Halide::cast(ft, 0));
   auto addTo = [&](const Halide::FuncRef &sum, const std::vector<Halide::Expr> &terms) {
@@ -69,8 +69,17 @@ Halide::Func FunctionLowering::channelSums(const Tensor &x, const std::string &n
 LogicalResult FunctionLowering::lowerBatchNormOp(Operation *op) {
   using Halide::Expr;
   Halide::Var c("c");
-  auto perChannel = [&](Halide::Func f) { return Tensor{f, {extentsOf(op->getOperand(0).getType())[1]}}; };
+  auto perChannel = [&](Halide::Func f) {
+    return Tensor{f, {extentsOf(op->getOperand(0).getType())[1]}};
+  };
   auto channelOf = [](const std::vector<Expr> &idx) { return idx[1]; };
+  // M, the elements per channel: every sample's positions.
+  auto countOf = [&](const Tensor &x) {
+    Expr count = Halide::cast(ft, x.extents[0]);
+    for (int d = 2; d < x.rank(); ++d)
+      count = count * Halide::cast(ft, x.extents[d]);
+    return count;
+  };
   auto elementwiseOf = [&](Value result, auto body) {
     auto type = cast<RankedTensorType>(result.getType());
     std::vector<Halide::Var> v = vars(type.getRank());
@@ -83,9 +92,7 @@ LogicalResult FunctionLowering::lowerBatchNormOp(Operation *op) {
   if (auto bn = dyn_cast<BatchNormTrainOp>(op)) {
     Tensor x = tensorOf(bn.getInput()), gamma = tensorOf(bn.getGamma());
     Tensor beta = tensorOf(bn.getBeta());
-    Expr count = Halide::cast(ft, x.extents[0]);
-    for (int d = 2; d < x.rank(); ++d)
-      count = count * Halide::cast(ft, x.extents[d]);
+    Expr count = countOf(x);
     Halide::Func sum = channelSums(x, "batch_mean", 1, [&](const std::vector<Expr> &idx) {
       return std::vector<Expr>{x.at(idx)};
     });
@@ -116,9 +123,7 @@ LogicalResult FunctionLowering::lowerBatchNormOp(Operation *op) {
   Tensor dy = tensorOf(grad.getGrad()), x = tensorOf(grad.getInput());
   Tensor mean = tensorOf(grad.getMean()), variance = tensorOf(grad.getVariance());
   Tensor gamma = tensorOf(grad.getGamma());
-  Expr count = Halide::cast(ft, x.extents[0]);
-  for (int d = 2; d < x.rank(); ++d)
-    count = count * Halide::cast(ft, x.extents[d]);
+  Expr count = countOf(x);
   Halide::Func sums = channelSums(x, "batch_norm_grad_sums", 2, [&](const std::vector<Expr> &idx) {
     Expr g = dy.at(idx);
     return std::vector<Expr>{g, g * (x.at(idx) - mean.at({channelOf(idx)}))};
@@ -126,7 +131,8 @@ LogicalResult FunctionLowering::lowerBatchNormOp(Operation *op) {
   // r = 1 / sqrt(variance + eps); dbeta = sum dy; dgamma = r * sum dy (x - mean);
   // dx = gamma r (dy - dbeta / M - (x - mean) r dgamma / M).
   Halide::Func coefficients(uniqueName("batch_norm_grad_coefficients"));
-  Expr r = 1 / Halide::sqrt(variance.at({c}) + Halide::cast(ft, Expr(grad.getEps().convertToDouble())));
+  Expr r =
+      1 / Halide::sqrt(variance.at({c}) + Halide::cast(ft, Expr(grad.getEps().convertToDouble())));
   coefficients(c) = {gamma.at({c}) * r, sums(c)[0] / count, r * r * sums(c)[1] / count, r};
   funcs.roots.push_back(coefficients);
   elementwiseOf(grad.getInputGrad(), [&](const std::vector<Expr> &idx) {

@@ -57,7 +57,6 @@ private:
   int saved = -1;
 };
 
-
 /// The Func that holds the new values of in-place Tuple output `out`, if any.
 Func *stagedValuesOf(KernelFuncs &k, const Func &out) {
   for (auto &[name, values] : k.stagedValues)
@@ -65,8 +64,6 @@ Func *stagedValuesOf(KernelFuncs &k, const Func &out) {
       return &values;
   return nullptr;
 }
-
-
 
 /// Runs loop `v` of `stage` in parallel, in at most `tasks` tasks of
 /// consecutive iterations (`iterations` of them: a constant, or an
@@ -207,8 +204,6 @@ void scheduleMatmul(Func out, Func prod, Func lhs, RDom r, const std::vector<int
     staged->split(sj, sj, sjv, vn).vectorize(sjv).unroll(sj).unroll(si);
   }
 }
-
-
 
 // A sum along the input's rows, out(i...) = sum over r of in(r, i...): the
 // row in vector lanes (rfactor), summed across the lanes once per output

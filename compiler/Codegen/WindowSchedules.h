@@ -16,11 +16,11 @@ namespace kiln {
 /// accumulators with the row's `vectors`.
 int channelBlock(int64_t channels, int vectors, int limit);
 /// A convolution or its input gradient per image, the rows in vectors.
-void schedulePerImage(KernelFuncs &k, Halide::Func out, const std::vector<int64_t> &shape,
-                      int vec, const ScheduleChoice &choice);
+void schedulePerImage(KernelFuncs &k, Halide::Func out, const std::vector<int64_t> &shape, int vec,
+                      const ScheduleChoice &choice);
 /// The same over flattened positions (KernelFuncs::Window::FlatImage).
-void scheduleFlatImage(KernelFuncs &k, Halide::Func out, const std::vector<int64_t> &shape,
-                       int vec, const ScheduleChoice &choice);
+void scheduleFlatImage(KernelFuncs &k, Halide::Func out, const std::vector<int64_t> &shape, int vec,
+                       const ScheduleChoice &choice);
 /// A convolution's filter gradient.
 void scheduleFilterGrad(KernelFuncs &k, int vec, const ScheduleChoice &choice);
 /// Pooling, its gradient, or a convolution several outputs read.

@@ -234,8 +234,8 @@ LogicalResult BatchNormTrainOp::buildGradients(OpBuilder &b, ArrayRef<Value> res
     return success();
   }
   auto grads = BatchNormGradOp::create(b, getLoc(), getInput().getType(), getGamma().getType(),
-                                       getGamma().getType(), resultGrads[0], getInput(),
-                                       getMean(), getVariance(), getGamma(), getEpsAttr());
+                                       getGamma().getType(), resultGrads[0], getInput(), getMean(),
+                                       getVariance(), getGamma(), getEpsAttr());
   operandGrads.append({grads.getInputGrad(), grads.getGammaGrad(), grads.getBetaGrad()});
   return success();
 }
