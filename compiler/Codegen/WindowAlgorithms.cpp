@@ -10,7 +10,6 @@
 
 #include <functional>
 #include <limits>
-#include <optional>
 
 using namespace mlir;
 using namespace kiln;
@@ -64,22 +63,32 @@ FailureOr<Tensor> FunctionLowering::lowerWindowOp(Operation *op) {
     return Tensor{f, extentsOf(v.getType())};
   };
 
-  // Small images, whose rows are shorter than a vector: the positions of an
-  // image flattened into one index p = y * width + x, so that a vector spans
-  // several rows. The windows are copied once per image into
-  // taps(p, kx, ky, channel, n) (im2col), which the sum reads densely along
-  // p; `at(x, y)` is the window's corner for output position (x, y).
-  auto flatImage = [&](Value resultValue, std::function<Expr(Expr, Expr, Expr, Expr, Expr)> at,
-                       std::function<Expr(Expr, Expr, Expr)> weight, Halide::RDom r,
-                       llvm::StringRef name) -> std::optional<Tensor> {
+  // A convolution or its input gradient: out(x, y, c, n) = sum over taps
+  // (kx, ky) and channels k of window(x, y, kx, ky, k) * weight(c, ky, kx),
+  // `weight` reading the channel k as r.z. Where an image's positions fill
+  // whole vectors (a multiple of kFlatImagePositions) they are flattened
+  // into one index p = y * width + x, so that a vector spans several rows
+  // where rows are short: the windows are copied into taps(p, kx, ky, k, n)
+  // (im2col, per tile of positions), which the sum reads densely along p.
+  // Otherwise the sum runs per image over rows.
+  auto convolution = [&](Value resultValue,
+                         const std::function<Expr(Expr, Expr, Expr, Expr, Expr)> &window,
+                         const std::function<Expr(Expr, Expr, Expr)> &weight, Halide::RDom r,
+                         llvm::StringRef name) {
     auto type = cast<RankedTensorType>(resultValue.getType());
     int64_t height = type.getDimSize(2), width = type.getDimSize(3);
-    if ((height * width) % kFlatImagePositions != 0)
-      return std::nullopt;
+    funcs.reduction = r;
+    if ((height * width) % kFlatImagePositions != 0) {
+      Halide::Func f(uniqueName(name));
+      f(x, y, c, n) = zero;
+      f(x, y, c, n) += window(x, y, r.x, r.y, r.z) * weight(c, r.y, r.x);
+      funcs.window = KernelFuncs::Window::PerImage;
+      return result(f, resultValue);
+    }
     Halide::Var p("p"), kx("kx"), ky("ky");
     int w = static_cast<int>(width);
     Halide::Func taps(uniqueName("taps"));
-    taps(p, kx, ky, c, n) = at(p % w, p / w, kx, ky, c);
+    taps(p, kx, ky, c, n) = window(p % w, p / w, kx, ky, c);
     Halide::Func sum(uniqueName(name));
     sum(p, c, n) = zero;
     sum(p, c, n) += taps(p, r.x, r.y, r.z, n) * weight(c, r.y, r.x);
@@ -89,7 +98,6 @@ FailureOr<Tensor> FunctionLowering::lowerWindowOp(Operation *op) {
     funcs.window = KernelFuncs::Window::FlatImage;
     funcs.prod = sum;
     funcs.taps = taps;
-    funcs.reduction = r;
     return Tensor{f, extentsOf(type)};
   };
 
@@ -97,34 +105,24 @@ FailureOr<Tensor> FunctionLowering::lowerWindowOp(Operation *op) {
     Tensor in = get(conv.getInput()), w = get(conv.getFilter());
     Halide::RDom r(0, w.extents[3], 0, w.extents[2], 0, w.extents[1], uniqueName("r"));
     Halide::Func image = padded(in, zero);
-    auto flat = flatImage(
+    return convolution(
         conv.getResult(),
         [&](Expr ox, Expr oy, Expr kx, Expr ky, Expr ch) {
           return image(ox * stride + kx * dilation - left, oy * stride + ky * dilation - top, ch,
                        n);
         },
         [&](Expr co, Expr ky, Expr kx) { return w.at({co, r.z, ky, kx}); }, r, "conv2d");
-    if (flat)
-      return *flat;
-    Halide::Func f(uniqueName("conv2d"));
-    f(x, y, c, n) = zero;
-    f(x, y, c, n) += image(x * stride + r.x * dilation - left, y * stride + r.y * dilation - top,
-                           r.z, n) *
-                     w.at({c, r.z, r.y, r.x});
-    funcs.reduction = r;
-    funcs.window = KernelFuncs::Window::PerImage;
-    return result(f, conv.getResult());
   }
   if (auto grad = dyn_cast<Conv2DGradInputOp>(op)) {
     Tensor dy = get(grad.getGrad()), w = get(grad.getFilter());
     Halide::RDom r(0, w.extents[3], 0, w.extents[2], 0, w.extents[0], uniqueName("r"));
-    // Input position (x, y) takes tap (r.x, r.y) from the output position
-    // t / stride, t = position + padding - tap, when stride divides t; the
-    // padded gradient is zero where no output position lies.
+    // Input position t takes tap k from the output position (t + padding -
+    // k) / stride, when stride divides it: from the gradient spread out by
+    // the stride with zeros between (stuffed(u) = grads(u / stride) where
+    // stride divides u), computed once per image, so that every position
+    // reads each tap's term densely. The padded gradient is zero where no
+    // output position lies.
     Halide::Func grads = padded(dy, zero);
-    // Flattened: the gradient spread out by the stride with zeros between
-    // (stuffed(t) = grads(t / stride) where stride divides t), once per
-    // image, so that every input position reads each tap's term densely.
     Halide::Func stuffed = grads;
     if (stride > 1) {
       stuffed = Halide::Func(uniqueName("stuffed"));
@@ -132,27 +130,13 @@ FailureOr<Tensor> FunctionLowering::lowerWindowOp(Operation *op) {
                                            grads(x / stride, y / stride, c, n), zero);
       funcs.windowInputs.push_back(stuffed);
     }
-    {
-      auto flat = flatImage(
-          grad.getResult(),
-          [&](Expr ix, Expr iy, Expr kx, Expr ky, Expr ch) {
-            return stuffed(ix + left - kx * dilation, iy + top - ky * dilation, ch, n);
-          },
-          [&](Expr ci, Expr ky, Expr kx) { return w.at({r.z, ci, ky, kx}); }, r,
-          "conv2d_grad_input");
-      if (flat)
-        return *flat;
-    }
-    Expr tx = x + left - r.x * dilation, ty = y + top - r.y * dilation;
-    Expr term = grads(tx / stride, ty / stride, r.z, n) * w.at({r.z, c, r.y, r.x});
-    if (stride > 1)
-      term = Halide::select(tx % stride == 0 && ty % stride == 0, term, zero);
-    Halide::Func f(uniqueName("conv2d_grad_input"));
-    f(x, y, c, n) = zero;
-    f(x, y, c, n) += term;
-    funcs.reduction = r;
-    funcs.window = KernelFuncs::Window::PerImage;
-    return result(f, grad.getResult());
+    return convolution(
+        grad.getResult(),
+        [&](Expr ix, Expr iy, Expr kx, Expr ky, Expr ch) {
+          return stuffed(ix + left - kx * dilation, iy + top - ky * dilation, ch, n);
+        },
+        [&](Expr ci, Expr ky, Expr kx) { return w.at({r.z, ci, ky, kx}); }, r,
+        "conv2d_grad_input");
   }
   if (auto grad = dyn_cast<Conv2DGradFilterOp>(op)) {
     // Indices of the filter gradient: (tap column, tap row, in channel, out channel).
