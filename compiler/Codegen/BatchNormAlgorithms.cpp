@@ -15,23 +15,23 @@ using namespace mlir;
 using namespace kiln;
 using namespace kiln::lowering;
 
-namespace {
-
-/// The Halide expression of `values` summed: a Tuple when there are several.
-Halide::Tuple tupleOf(const std::vector<Halide::Expr> &values) { return Halide::Tuple(values); }
-
-} // namespace
-
 Halide::Func FunctionLowering::channelSums(
     const Tensor &x, const std::string &name, int values,
     const std::function<std::vector<Halide::Expr>(const std::vector<Halide::Expr> &)> &term) {
   Halide::Var c("c"), n("n");
-  std::vector<Halide::Expr> zeros(values, Halide::cast(ft, 0));
-  auto addTo = [&](const Halide::FuncRef &sum, const std::vector<Halide::Expr> &terms) {
-    std::vector<Halide::Expr> total;
+  Halide::Tuple zeros(std::vector<Halide::Expr>(values, Halide::cast(ft, 0)));
+  // The `values` components of a reference to a sum (a Tuple's, or its one value).
+  auto components = [&](const Halide::FuncRef &ref) {
+    std::vector<Halide::Expr> parts;
     for (int k = 0; k < values; ++k)
-      total.push_back(values == 1 ? Halide::Expr(sum) + terms[k] : sum[k] + terms[k]);
-    return tupleOf(total);
+      parts.push_back(values == 1 ? Halide::Expr(ref) : ref[k]);
+    return parts;
+  };
+  auto plus = [&](const Halide::FuncRef &sum, const std::vector<Halide::Expr> &terms) {
+    std::vector<Halide::Expr> total = components(sum);
+    for (int k = 0; k < values; ++k)
+      total[k] = total[k] + terms[k];
+    return Halide::Tuple(total);
   };
   KernelFuncs::ChannelSums sums;
   Halide::Func rows;
@@ -45,22 +45,15 @@ Halide::Func FunctionLowering::channelSums(
     for (int d = 2; d < x.rank(); ++d)
       idx.push_back(r[x.rank() - 1 - d]);
     rows = Halide::Func(uniqueName(name + "_rows"));
-    rows(c, n) = tupleOf(zeros);
-    rows(c, n) = addTo(rows(c, n), term(idx));
+    rows(c, n) = zeros;
+    rows(c, n) = plus(rows(c, n), term(idx));
     sums.rows = rows;
     sums.positions = r;
   }
   Halide::RDom samples(0, x.extents[0], uniqueName("r"));
   Halide::Func total(uniqueName(name));
-  total(c) = tupleOf(zeros);
-  std::vector<Halide::Expr> perSample;
-  if (rows.defined()) {
-    for (int k = 0; k < values; ++k)
-      perSample.push_back(values == 1 ? Halide::Expr(rows(c, samples)) : rows(c, samples)[k]);
-  } else {
-    perSample = term({samples, c});
-  }
-  total(c) = addTo(total(c), perSample);
+  total(c) = zeros;
+  total(c) = plus(total(c), rows.defined() ? components(rows(c, samples)) : term({samples, c}));
   sums.total = total;
   funcs.channelSums.push_back(sums);
   return total;
