@@ -205,12 +205,13 @@ LogicalResult FunctionLowering::lowerKernel(KernelOp op) {
 
   std::vector<Halide::Func> yields, writes;
   std::vector<int> yieldSlots, writeSlots;
+  std::vector<std::vector<int64_t>> yieldShapes, writeShapes;
   for (Operation &inner : op.getBody().front()) {
     if (auto yield = dyn_cast<YieldOp>(inner)) {
       for (auto [value, result] : llvm::zip(yield.getValues(), op.getResults())) {
         yields.push_back(tensors[value].func);
         yieldSlots.push_back(slotFor(result));
-        funcs.outputShapes.push_back(shapeOf(value.getType()));
+        yieldShapes.push_back(shapeOf(value.getType()));
       }
       continue;
     }
@@ -223,7 +224,7 @@ LogicalResult FunctionLowering::lowerKernel(KernelOp op) {
     if (auto update = dyn_cast<UpdateOp>(inner)) {
       for (Value target : update.getTargets())
         writeSlots.push_back(slotFor(target));
-      funcs.outputShapes.push_back(shapeOf(update.getTargets()[0].getType()));
+      writeShapes.push_back(shapeOf(update.getTargets()[0].getType()));
       continue;
     }
     // Without an optimizer, a gradient marker returns the gradient.
@@ -232,11 +233,14 @@ LogicalResult FunctionLowering::lowerKernel(KernelOp op) {
     const Slot param = plan.slots[slotFor(pg.getParam())];
     writeSlots.push_back(newSlot({Slot::Kind::ParamGrad, param.name + ".grad", param.shape,
                                   false, param.index}));
-    funcs.outputShapes.push_back(param.shape);
+    writeShapes.push_back(param.shape);
   }
-  // Yields first, then in-place writes: the order of the pipeline's outputs.
+  // Yields first, then in-place writes: the order of the pipeline's outputs
+  // (the yield ends the body, so the writes come first in it).
   funcs.outputs = yields;
   funcs.outputs.insert(funcs.outputs.end(), writes.begin(), writes.end());
+  funcs.outputShapes = yieldShapes;
+  funcs.outputShapes.insert(funcs.outputShapes.end(), writeShapes.begin(), writeShapes.end());
   call.outputs = yieldSlots;
   call.outputs.insert(call.outputs.end(), writeSlots.begin(), writeSlots.end());
   if (funcs.outputs.empty())

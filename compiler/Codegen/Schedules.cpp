@@ -205,48 +205,33 @@ void scheduleMatmul(Func out, Func prod, Func lhs, RDom r, const std::vector<int
   }
 }
 
-// A sum along the input's rows, out(i...) = sum over r of in(r, i...): the
-// row in vector lanes (rfactor), summed across the lanes once per output
-// element; the outermost output dimension in parallel. Reached (AMD EPYC Zen
-// 5, 2 threads): [64, 32, 1024] in 0.3 ms, from 0.7 ms on one thread with
-// the channels in vector lanes.
-void scheduleRowSums(KernelFuncs &k, int vec, const ScheduleChoice &choice) {
-  Func prod = k.prod;
-  RDom r = k.reduction;
+// A sum along rows, sum(i...) = sum over r of in(r, ...), r.x running along
+// the input's contiguous rows: the row in vector lanes (rfactor), summed
+// across the lanes once per element of the sum; its outermost dimension in
+// parallel. Reached (AMD EPYC Zen 5, 2 threads): [64, 32, 1024] in 0.3 ms,
+// from 0.7 ms on one thread with the channels in vector lanes.
+void scheduleRowSums(Func sum, RDom r, int vec, bool parallel) {
   int vx = rowVector(constantOr(r.x.extent(), vec), vec);
   RVar ro("ro"), ri("ri");
   Var u("u");
-  Func lanes = prod.update().split(r.x, ro, ri, vx, TailStrategy::GuardWithIf).rfactor(ri, u);
-  std::vector<Var> args = prod.args();
-  prod.compute_root();
-  if (choice.parallel) {
-    prod.parallel(args.back());
-    prod.update().parallel(args.back());
+  Func lanes = sum.update().split(r.x, ro, ri, vx, TailStrategy::GuardWithIf).rfactor(ri, u);
+  std::vector<Var> args = sum.args();
+  sum.compute_root();
+  if (parallel) {
+    sum.parallel(args.back());
+    sum.update().parallel(args.back());
   }
-  lanes.compute_at(prod, args[0]).vectorize(u);
+  lanes.compute_at(sum, args[0]).vectorize(u);
   lanes.update().vectorize(u);
 }
 
-// Sums per channel (see KernelFuncs::ChannelSums): each sample's rows in
-// vector lanes, samples in parallel, then the samples' sums in vectors of
-// channels. Reached (AMD EPYC Zen 5, 2 threads): batch norm's forward
-// kernel on [64, 32, 32, 32] (three reads, one write of 8 MiB) 1.1 ms.
+// Sums per channel (see KernelFuncs::ChannelSums): each sample's rows as row
+// sums, samples in parallel, then the samples' sums in vectors of channels.
+// Reached (AMD EPYC Zen 5, 2 threads): batch norm's forward kernel on [64,
+// 32, 32, 32] (three reads, one write of 8 MiB) 1.1 ms.
 void scheduleChannelSums(KernelFuncs::ChannelSums &sums, int vec, const ScheduleChoice &choice) {
-  if (sums.rows.defined()) {
-    Func rows = sums.rows;
-    RDom r = sums.positions;
-    int vx = rowVector(constantOr(r.x.extent(), vec), vec);
-    RVar ro("ro"), ri("ri");
-    Var u("u"), c = rows.args()[0], n = rows.args()[1];
-    Func lanes = rows.update().split(r.x, ro, ri, vx, TailStrategy::GuardWithIf).rfactor(ri, u);
-    rows.compute_root();
-    if (choice.parallel) {
-      rows.parallel(n);
-      rows.update().parallel(n);
-    }
-    lanes.compute_at(rows, c).vectorize(u);
-    lanes.update().vectorize(u);
-  }
+  if (sums.rows.defined())
+    scheduleRowSums(sums.rows, sums.positions, vec, choice.parallel);
   Func total = sums.total;
   Var c = total.args()[0];
   total.compute_root().vectorize(c, vec, TailStrategy::GuardWithIf);
@@ -392,7 +377,7 @@ void scheduleKernel(KernelFuncs &k, int vectorWidth, const ScheduleChoice &choic
     break;
   case KernelFuncs::Anchor::Reduce:
     if (k.reducesRows)
-      scheduleRowSums(k, vec, choice);
+      scheduleRowSums(k.prod, k.reduction, vec, choice.parallel);
     else
       scheduleColumnSums(k, vec);
     break;
