@@ -304,6 +304,10 @@ std::string scheduleGpuKernel(KernelFuncs &k) {
     // inputs are read in place (inlined).
     if (k.prod.has_update_definition())
       gpuComputeRoot(k.prod, k.outputs.size() == 1 ? k.outputShapes[0] : std::vector<int64_t>{});
+    // An input gradient's other phases.
+    for (const KernelFuncs::FlatSum &sum : k.flatSums)
+      if (sum.sum.name() != k.prod.name())
+        gpuComputeRoot(sum.sum, {});
     break;
   case KernelFuncs::Anchor::Scan:
   case KernelFuncs::Anchor::Softmax:

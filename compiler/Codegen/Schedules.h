@@ -53,11 +53,21 @@ struct KernelFuncs {
   /// reducing over taps and channels; pooling has no update) or per filter
   /// (the filter gradient, reducing over images and positions).
   std::vector<Halide::Func> windowInputs;
-  /// FlatImage: `prod(p, c, n)` over an image's positions flattened (p = y *
-  /// width + x, see kFlatImagePositions), reading the windows copied into
-  /// `taps(p, kx, ky, channel, n)`.
+  /// FlatImage: sums `sum(p, c, n)` over an image's positions flattened (p =
+  /// y * width + x, see kFlatImagePositions), each reading its windows
+  /// copied into `taps(p, kx, ky, channel, n)` and reducing over
+  /// `reduction`. Usually one, `prod`, which the output reads. An input
+  /// gradient of stride s > 1 has one per phase of the input (the positions
+  /// (s qx + px, s qy + py) of one (px, py)) with only the taps that reach
+  /// it, over the (qx, qy) grid of the gradient; the output interleaves
+  /// them (`phaseStride` s), and is zero at a phase no tap reaches.
   enum class Window { PerImage, FlatImage, Filter };
-  Halide::Func taps;
+  struct FlatSum {
+    Halide::Func sum, taps;
+    Halide::RDom reduction;
+  };
+  std::vector<FlatSum> flatSums;
+  int phaseStride = 1;
   Window window = Window::PerImage;
   std::vector<Halide::Func> outputs;
   /// Row-major shape of each output, outermost first; -1 marks the batch.

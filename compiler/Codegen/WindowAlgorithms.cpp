@@ -63,41 +63,50 @@ FailureOr<Tensor> FunctionLowering::lowerWindowOp(Operation *op) {
     return Tensor{f, extentsOf(v.getType())};
   };
 
+  // Where a convolution reads its windows: window(x, y, kx, ky, k), the
+  // element of channel k under tap (kx, ky) of the window at (x, y); and its
+  // filter: weight(c, ky, kx, k), the tap's weight from channel k to c.
+  using WindowRead = std::function<Expr(Expr, Expr, Expr, Expr, Expr)>;
+  using WeightRead = std::function<Expr(Expr, Expr, Expr, Expr)>;
+  // A sum over an image's positions flattened into one index p = y * width
+  // + x, so that a vector spans several rows where rows are short: the
+  // windows are copied into taps(p, kx, ky, k, n) (im2col, per tile of
+  // positions), which the sum over r = (kx, ky, k) reads densely along p.
+  auto flatSum = [&](const WindowRead &window, const WeightRead &weight, Halide::RDom r, int width,
+                     llvm::StringRef name) {
+    Halide::Var p("p"), kx("kx"), ky("ky");
+    Halide::Func taps(uniqueName("taps"));
+    taps(p, kx, ky, c, n) = window(p % width, p / width, kx, ky, c);
+    Halide::Func sum(uniqueName(name));
+    sum(p, c, n) = zero;
+    sum(p, c, n) += taps(p, r.x, r.y, r.z, n) * weight(c, r.y, r.x, r.z);
+    return KernelFuncs::FlatSum{sum, taps, r};
+  };
   // A convolution or its input gradient: out(x, y, c, n) = sum over taps
-  // (kx, ky) and channels k of window(x, y, kx, ky, k) * weight(c, ky, kx),
-  // `weight` reading the channel k as r.z. Where an image's positions fill
-  // whole vectors (a multiple of kFlatImagePositions) they are flattened
-  // into one index p = y * width + x, so that a vector spans several rows
-  // where rows are short: the windows are copied into taps(p, kx, ky, k, n)
-  // (im2col, per tile of positions), which the sum reads densely along p.
-  // Otherwise the sum runs per image over rows.
-  auto convolution = [&](Value resultValue,
-                         const std::function<Expr(Expr, Expr, Expr, Expr, Expr)> &window,
-                         const std::function<Expr(Expr, Expr, Expr)> &weight, Halide::RDom r,
-                         llvm::StringRef name) {
+  // (kx, ky) and channels k of window(x, y, kx, ky, k) * weight(c, ky, kx,
+  // k), r = (kx, ky, k). Flattened where an image's positions fill whole
+  // vectors (a multiple of kFlatImagePositions); otherwise the sum runs per
+  // image over rows.
+  auto convolution = [&](Value resultValue, const WindowRead &window, const WeightRead &weight,
+                         Halide::RDom r, llvm::StringRef name) {
     auto type = cast<RankedTensorType>(resultValue.getType());
     int64_t height = type.getDimSize(2), width = type.getDimSize(3);
     funcs.reduction = r;
     if ((height * width) % kFlatImagePositions != 0) {
       Halide::Func f(uniqueName(name));
       f(x, y, c, n) = zero;
-      f(x, y, c, n) += window(x, y, r.x, r.y, r.z) * weight(c, r.y, r.x);
+      f(x, y, c, n) += window(x, y, r.x, r.y, r.z) * weight(c, r.y, r.x, r.z);
       funcs.window = KernelFuncs::Window::PerImage;
       return result(f, resultValue);
     }
-    Halide::Var p("p"), kx("kx"), ky("ky");
     int w = static_cast<int>(width);
-    Halide::Func taps(uniqueName("taps"));
-    taps(p, kx, ky, c, n) = window(p % w, p / w, kx, ky, c);
-    Halide::Func sum(uniqueName(name));
-    sum(p, c, n) = zero;
-    sum(p, c, n) += taps(p, r.x, r.y, r.z, n) * weight(c, r.y, r.x);
+    KernelFuncs::FlatSum sum = flatSum(window, weight, r, w, name);
     Halide::Func f(uniqueName(name.str() + "_image"));
-    f(x, y, c, n) = sum(x + y * w, c, n);
+    f(x, y, c, n) = sum.sum(x + y * w, c, n);
     funcs.anchor = KernelFuncs::Anchor::Window;
     funcs.window = KernelFuncs::Window::FlatImage;
-    funcs.prod = sum;
-    funcs.taps = taps;
+    funcs.prod = sum.sum;
+    funcs.flatSums = {sum};
     return Tensor{f, extentsOf(type)};
   };
 
@@ -111,10 +120,60 @@ FailureOr<Tensor> FunctionLowering::lowerWindowOp(Operation *op) {
           return image(ox * stride + kx * dilation - left, oy * stride + ky * dilation - top, ch,
                        n);
         },
-        [&](Expr co, Expr ky, Expr kx) { return w.at({co, r.z, ky, kx}); }, r, "conv2d");
+        [&](Expr co, Expr ky, Expr kx, Expr ci) {
+          return w.at({co, ci, ky, kx});
+        },
+        r, "conv2d");
   }
   if (auto grad = dyn_cast<Conv2DGradInputOp>(op)) {
     Tensor dy = get(grad.getGrad()), w = get(grad.getFilter());
+    Halide::Func grads = padded(dy, zero);
+    auto inType = cast<RankedTensorType>(grad.getResult().getType());
+    auto dyType = cast<RankedTensorType>(grad.getGrad().getType());
+    int64_t dyHeight = dyType.getDimSize(2), dyWidth = dyType.getDimSize(3);
+    if (stride > 1 && dilation == 1 && inType.getDimSize(2) == stride * dyHeight &&
+        inType.getDimSize(3) == stride * dyWidth &&
+        (dyHeight * dyWidth) % kFlatImagePositions == 0) {
+      // By phases: input position t = stride q + phase takes the taps k =
+      // k0 + stride j, k0 = (phase + padding) % stride, from the gradient at
+      // q + (phase + padding) / stride - j. Each phase's positions are a
+      // grid the size of the gradient's, so each phase is a flattened sum of
+      // its own taps (a quarter of the zero-stuffed form's multiply-adds at
+      // stride 2), and the result picks a phase per position.
+      auto filterType = cast<RankedTensorType>(grad.getFilter().getType());
+      int s = stride, width = static_cast<int>(dyWidth);
+      int kernelH = static_cast<int>(filterType.getDimSize(2));
+      int kernelW = static_cast<int>(filterType.getDimSize(3));
+      Expr value = zero;
+      for (int py = 0; py < s; ++py) {
+        for (int px = 0; px < s; ++px) {
+          int kx0 = (px + left) % s, ky0 = (py + top) % s;
+          int tapsX = (kernelW - kx0 + s - 1) / s, tapsY = (kernelH - ky0 + s - 1) / s;
+          if (tapsX <= 0 || tapsY <= 0)
+            continue; // no tap reaches this phase: its gradient is zero
+          int shiftX = (px + left) / s, shiftY = (py + top) / s;
+          Halide::RDom r(0, tapsX, 0, tapsY, 0, w.extents[0], uniqueName("r"));
+          auto window = [&](Expr qx, Expr qy, Expr jx, Expr jy, Expr ch) {
+            return grads(qx + shiftX - jx, qy + shiftY - jy, ch, n);
+          };
+          auto weight = [&](Expr ci, Expr jy, Expr jx, Expr co) {
+            return w.at({co, ci, ky0 + s * jy, kx0 + s * jx});
+          };
+          KernelFuncs::FlatSum sum = flatSum(window, weight, r, width, "conv2d_grad_input");
+          funcs.flatSums.push_back(sum);
+          value = Halide::select(x % s == px && y % s == py, sum.sum(x / s + y / s * width, c, n),
+                                 value);
+        }
+      }
+      Halide::Func f(uniqueName("conv2d_grad_input_phases"));
+      f(x, y, c, n) = value;
+      funcs.anchor = KernelFuncs::Anchor::Window;
+      funcs.window = KernelFuncs::Window::FlatImage;
+      funcs.phaseStride = s;
+      funcs.prod = funcs.flatSums.front().sum;
+      funcs.reduction = funcs.flatSums.front().reduction;
+      return Tensor{f, extentsOf(inType)};
+    }
     Halide::RDom r(0, w.extents[3], 0, w.extents[2], 0, w.extents[0], uniqueName("r"));
     // Input position t takes tap k from the output position (t + padding -
     // k) / stride, when stride divides it: from the gradient spread out by
@@ -122,7 +181,6 @@ FailureOr<Tensor> FunctionLowering::lowerWindowOp(Operation *op) {
     // stride divides u), computed once per image, so that every position
     // reads each tap's term densely. The padded gradient is zero where no
     // output position lies.
-    Halide::Func grads = padded(dy, zero);
     Halide::Func stuffed = grads;
     if (stride > 1) {
       stuffed = Halide::Func(uniqueName("stuffed"));
@@ -135,8 +193,10 @@ FailureOr<Tensor> FunctionLowering::lowerWindowOp(Operation *op) {
         [&](Expr ix, Expr iy, Expr kx, Expr ky, Expr ch) {
           return stuffed(ix + left - kx * dilation, iy + top - ky * dilation, ch, n);
         },
-        [&](Expr ci, Expr ky, Expr kx) { return w.at({r.z, ci, ky, kx}); }, r,
-        "conv2d_grad_input");
+        [&](Expr ci, Expr ky, Expr kx, Expr co) {
+          return w.at({co, ci, ky, kx});
+        },
+        r, "conv2d_grad_input");
   }
   if (auto grad = dyn_cast<Conv2DGradFilterOp>(op)) {
     // Indices of the filter gradient: (tap column, tap row, in channel, out channel).

@@ -60,36 +60,26 @@ void schedulePerImage(KernelFuncs &k, Func out, const std::vector<int64_t> &shap
   }
 }
 
-// A convolution or its input gradient over flattened positions
-// (FlatImage): per image, in tiles of a few vectors of positions (several
-// rows each where rows are short), the tile's windows copied into taps, then
-// the sum as a product of the filter and the taps: the tile's vectors and a
-// block of channels in registers, the taps and input channels outside, so
-// that each vector of taps serves every channel of the block and each
-// filter weight every vector of the tile; images in parallel.
-// Reached (AMD EPYC Zen 5, AVX-512, 2 threads, batch 64, VGG-style CNN):
-// 8 x 8 images, 128 -> 128 channels, 450 GFLOP/s (the row template: 165);
-// 16 x 16, 64 -> 64: 430 (row template: 300).
-void scheduleFlatImage(KernelFuncs &k, Func out, const std::vector<int64_t> &shape, int vec,
-                       const ScheduleChoice &choice) {
-  int64_t channels = shape[1], width = shape[3], positions = shape[2] * shape[3];
+// One flattened sum of a FlatImage kernel, computed per image of `out`: in
+// tiles of a few vectors of positions (several rows each where rows are
+// short), the tile's windows copied into taps, then the sum as a product of
+// the filter and the taps: the tile's vectors and a block of channels in
+// registers, the taps and input channels outside, so that each vector of
+// taps serves every channel of the block and each filter weight every
+// vector of the tile.
+static void scheduleFlatSum(KernelFuncs::FlatSum s, Func out, int64_t positions, int64_t channels,
+                            int64_t width, int vec, int rows) {
   int vp = rowVector(positions, vec);
   int vectors = static_cast<int>(std::min<int64_t>(4, (positions + vp - 1) / vp));
-  int block = channelBlock(channels, vectors, choice.rows);
-  Var x = out.args()[0], n = out.args()[3];
-  if (choice.parallel)
-    out.parallel(n);
-  out.vectorize(x, rowVector(width, vec), TailStrategy::GuardWithIf);
-
-  Func prod = k.prod;
-  RDom r = k.reduction;
-  Var p = prod.args()[0], pc = prod.args()[1];
+  int block = channelBlock(channels, vectors, rows);
+  RDom r = s.reduction;
+  Var p = s.sum.args()[0], pc = s.sum.args()[1];
   Var tile("tile"), pt("pt"), po("po"), pi("pi"), co("co"), ci("ci");
-  prod.compute_at(out, n)
+  s.sum.compute_at(out, out.args()[3])
       .bound(p, 0, static_cast<int>(positions))
       .bound(pc, 0, static_cast<int>(channels))
       .vectorize(p, vp, TailStrategy::GuardWithIf);
-  prod.update()
+  s.sum.update()
       .split(p, tile, pt, vectors * vp, TailStrategy::GuardWithIf)
       .split(pt, po, pi, vp, TailStrategy::GuardWithIf)
       .split(pc, co, ci, block, TailStrategy::GuardWithIf)
@@ -97,10 +87,39 @@ void scheduleFlatImage(KernelFuncs &k, Func out, const std::vector<int64_t> &sha
       .vectorize(pi)
       .unroll(po)
       .unroll(ci);
-  Var tp = k.taps.args()[0], ty("ty"), tx("tx");
+  Var tp = s.taps.args()[0], ty("ty"), tx("tx");
   int vx = rowVector(std::min<int64_t>(width, vec), vec);
-  k.taps.compute_at(prod, tile).split(tp, ty, tx, static_cast<int>(std::min<int64_t>(width, vec)));
-  k.taps.vectorize(tx, vx, TailStrategy::GuardWithIf);
+  s.taps.compute_at(s.sum, tile).split(tp, ty, tx, static_cast<int>(std::min<int64_t>(width, vec)));
+  s.taps.vectorize(tx, vx, TailStrategy::GuardWithIf);
+}
+
+// A convolution or its input gradient over flattened positions (FlatImage),
+// images in parallel, each image's sums (see scheduleFlatSum) computed
+// before its output. An output that interleaves phases is split by the
+// stride along both axes, the phases unrolled, so that each reads its sum
+// as whole vectors and the phases' stores merge into dense ones.
+// Reached (AMD EPYC Zen 5, AVX-512, 2 threads, batch 64, VGG-style CNN):
+// 8 x 8 images, 128 -> 128 channels, 450 GFLOP/s (the row template: 165);
+// 16 x 16, 64 -> 64: 430 (row template: 300).
+void scheduleFlatImage(KernelFuncs &k, Func out, const std::vector<int64_t> &shape, int vec,
+                       const ScheduleChoice &choice) {
+  int s = k.phaseStride;
+  int64_t channels = shape[1], width = shape[3] / s, positions = shape[2] * shape[3] / (s * s);
+  Var x = out.args()[0], y = out.args()[1], n = out.args()[3];
+  if (choice.parallel)
+    out.parallel(n);
+  if (s > 1) {
+    // The image's whole extent, from 0, so that each position's phase is
+    // known where the phases are unrolled.
+    Var xo("xo"), xi("xi"), yo("yo"), yi("yi");
+    out.bound(x, 0, static_cast<int>(shape[3])).bound(y, 0, static_cast<int>(shape[2]));
+    out.split(x, xo, xi, s).split(y, yo, yi, s).unroll(xi).unroll(yi);
+    out.vectorize(xo, rowVector(width, vec), TailStrategy::GuardWithIf);
+  } else {
+    out.vectorize(x, rowVector(width, vec), TailStrategy::GuardWithIf);
+  }
+  for (const KernelFuncs::FlatSum &sum : k.flatSums)
+    scheduleFlatSum(sum, out, positions, channels, width, vec, choice.rows);
   for (Func in : k.windowInputs) {
     in.compute_at(out, n);
     in.vectorize(in.args()[0], vec, TailStrategy::GuardWithIf);
@@ -167,11 +186,12 @@ void scheduleFilterGrad(KernelFuncs &k, int vec, const ScheduleChoice &choice) {
   lanes.bound_extent(co, block).unroll(co);
   Stage acc = lanes.update();
   acc.reorder(u, kx, co, rxo, r.y, rzi).vectorize(u).unroll(co);
-  if (rowTaps > 1) {
-    lanes.bound_extent(kx, rowTaps).unroll(kx);
-    acc.unroll(kx);
-    vectors.bound_extent(kx, rowTaps).update().unroll(kx);
-  }
+  // A constant extent of the row's taps also keeps each chunk's lanes on
+  // the stack (a 1 x 1 filter's lanes were otherwise a heap allocation per
+  // chunk, channel and block).
+  lanes.bound_extent(kx, rowTaps).unroll(kx);
+  acc.unroll(kx);
+  vectors.bound_extent(kx, rowTaps).update().unroll(kx);
   for (Func in : k.windowInputs) {
     in.compute_root().vectorize(in.args()[0], vec, TailStrategy::GuardWithIf);
     if (choice.parallel)
@@ -184,7 +204,6 @@ void scheduleFilterGrad(KernelFuncs &k, int vec, const ScheduleChoice &choice) {
 // parallel, the window's reduction inside.
 void scheduleWindow(KernelFuncs &k, int vec, bool parallel) {
   Func prod = k.prod;
-  std::vector<Var> args = prod.args();
   // Pooling and a gradient of windows that do not overlap are a few reads
   // per element: inlined into the output.
   if (!prod.has_update_definition()) {
@@ -199,13 +218,22 @@ void scheduleWindow(KernelFuncs &k, int vec, bool parallel) {
   int vx = vec;
   if (k.outputs.size() == 1 && k.outputShapes[0].size() == 4)
     vx = evenRowVector(k.outputShapes[0][3], vec);
-  prod.compute_root().vectorize(args[0], vx, TailStrategy::GuardWithIf);
-  if (parallel)
-    prod.parallel(args.back());
-  if (prod.has_update_definition()) {
-    prod.update().vectorize(args[0], vx, TailStrategy::GuardWithIf);
-    if (parallel)
-      prod.update().parallel(args.back());
+  // A flattened convolution's sums (an input gradient's phases), or the
+  // window.
+  std::vector<Func> sums = {prod};
+  if (!k.flatSums.empty()) {
+    sums.clear();
+    for (const KernelFuncs::FlatSum &s : k.flatSums)
+      sums.push_back(s.sum);
+  }
+  for (Func sum : sums) {
+    Var first = sum.args()[0], last = sum.args().back();
+    sum.compute_root().vectorize(first, vx, TailStrategy::GuardWithIf);
+    sum.update().vectorize(first, vx, TailStrategy::GuardWithIf);
+    if (parallel) {
+      sum.parallel(last);
+      sum.update().parallel(last);
+    }
   }
   for (Func in : k.windowInputs) {
     in.compute_root().vectorize(in.args()[0], vec, TailStrategy::GuardWithIf);
