@@ -267,8 +267,8 @@ INSTANTIATE_TEST_SUITE_P(
 
 // Images of 8 x 8 (64 positions): the convolutions and input gradients take
 // the flattened template (taps per tile of positions); the stride-2 input
-// gradients read the gradient spread out with zeros (stuffed), from a 3 x 3
-// and a 1 x 1 convolution, summed as in a residual block.
+// gradients are computed by phases of the input (all four reached by the
+// 3 x 3 filter, one by the 1 x 1), summed as in a residual block.
 TEST(GradCheck, StridedConvolutionsOnFlatImages) {
   checkGradients(R"(model m
 input x : f32[batch, 2, 8, 8]
@@ -282,6 +282,20 @@ loss = softmax_cross_entropy(logits, y)
 optimizer sgd(lr = 0.1)
 )",
                  3, 3);
+}
+
+// A stride-2 convolution of 32 x 32 images: its filter gradient reads the
+// padded input from a copy with the columns ordered by phase.
+TEST(GradCheck, StridedFilterGradientByPhases) {
+  checkGradients(R"(model m
+input x : f32[batch, 2, 32, 32]
+label y : i32[batch]
+c = tanh(conv2d(x, 3, 3, stride = 2, padding = 1))
+logits = dense(global_avg_pool2d(c), 3)
+loss = softmax_cross_entropy(logits, y)
+optimizer sgd(lr = 0.1)
+)",
+                 2, 3);
 }
 
 // Dropout with rate 0.5 at a fixed step: the mask is the same in every run,
