@@ -167,6 +167,25 @@ FailureOr<Tensor> FunctionLowering::lowerTensorOp(Operation *op) {
         funcs.anchor = KernelFuncs::Anchor::Matmul;
         Halide::Var j("j");
         Halide::Func prod(uniqueName("matmul"));
+        // The product's read of B at (column, k), `read`: through a copy in
+        // panels of the register tile's columns (KernelFuncs::rhsPanels)
+        // where the matmul template will tile the output in whole vectors
+        // that divide its static columns.
+        auto readRhs = [&](const std::function<Halide::Expr(Halide::Expr, Halide::Expr)> &read,
+                           Halide::Expr col, Halide::Expr k) -> Halide::Expr {
+          std::vector<int64_t> shape = shapeOf(type);
+          int vec = templateVectorWidth(options.vectorWidth);
+          int width = matmulTile(shape, vec, kernel.choice).first;
+          if (!options.schedule || options.gpu || !kernel.choice.autoscheduler.empty() ||
+              shape.back() <= 0 || width % vec != 0 || shape.back() % width != 0 ||
+              funcs.rhsPanels.defined())
+            return read(col, k);
+          Halide::Var c("c"), kv("k"), panel("panel");
+          funcs.rhsPanels = Halide::Func(uniqueName("rhs_panels"));
+          funcs.rhsPanels(c, kv, panel) = read(panel * width + c, kv);
+          funcs.panelWidth = width;
+          return funcs.rhsPanels(col % width, k, col / width);
+        };
         if (ta) {
           // Result [K, M]: sum over leading indices p of a[p, i] b[p, j].
           Halide::Region extents;
@@ -186,7 +205,13 @@ FailureOr<Tensor> FunctionLowering::lowerTensorOp(Operation *op) {
                                "left side of rank ")
                    << a.rank();
           Halide::Var i("i");
-          Halide::Expr bv = tb ? b.at({j, r[0]}) : at(b, j);
+          Halide::Expr bv = tb          ? b.at({j, r[0]})
+                            : last == 1 ? readRhs(
+                                              [&](Halide::Expr col, Halide::Expr k) {
+                                                return b.at({k, col});
+                                              },
+                                              j, r[0])
+                                        : at(b, j);
           prod(j, i) = Halide::cast(ft, 0);
           prod(j, i) += at(a, i) * bv;
           funcs.prod = prod;
@@ -217,8 +242,14 @@ FailureOr<Tensor> FunctionLowering::lowerTensorOp(Operation *op) {
         lat.push_back(r);
         std::reverse(lat.begin(), lat.end());
         Halide::Expr av = lhs(lat);
-        Halide::Expr bv = b.at({r, v.back()});
-        if (tb) {
+        Halide::Expr bv;
+        if (!tb) {
+          bv = readRhs(
+              [&](Halide::Expr col, Halide::Expr k) {
+                return b.at({k, col});
+              },
+              v.back(), r);
+        } else {
           // Read B^T from a copy in that order: a vector of the product's
           // columns is then one load, not a gather across B's rows.
           Halide::Func block(uniqueName("transpose_block"));
@@ -227,7 +258,7 @@ FailureOr<Tensor> FunctionLowering::lowerTensorOp(Operation *op) {
           std::vector<int64_t> bShape = shapeOf(m.getRhs().getType());
           Halide::Func bt =
               funcs.transposeOf(block, uniqueName("transposed"), {bShape[0], bShape[1]});
-          bv = bt(v.back(), r);
+          bv = readRhs([&](Halide::Expr col, Halide::Expr k) { return bt(col, k); }, v.back(), r);
         }
         std::vector<Halide::Var> rev(v.rbegin(), v.rend());
         prod(rev) = Halide::cast(ft, 0);

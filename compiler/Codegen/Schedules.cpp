@@ -127,6 +127,12 @@ void scheduleElementwise(Func f, const std::vector<int64_t> &shape, int vec, Fun
     staged->vectorize(staged->args()[0], vn, TailStrategy::GuardWithIf);
 }
 
+} // namespace
+
+int templateVectorWidth(int vectorWidth) {
+  return vectorWidth > 0 ? vectorWidth : get_host_target().natural_vector_size(Float(32));
+}
+
 /// The register tile of a matmul output of `shape`: {columns, rows}. The
 /// template's is 2 vectors by 8 rows, or the largest that divides the
 /// static extents; `choice` may ask for another that divides them.
@@ -143,20 +149,33 @@ std::pair<int, int> matmulTile(const std::vector<int64_t> &shape, int vec,
   return {tn, tm};
 }
 
+namespace {
+
 // C(j, i) = sum_r A(i, r) B(r, j), with an epilogue (bias, activation, update)
 // inlined into the output; a rank-3 output C(j, i, n) is a product per
 // leading index n, its rows i static. Register tile of tn x tm: tn columns
 // in vectors of vn, tm rows unrolled; the reduction (of any rank) runs
 // outside the tile so that the tile's accumulators stay in registers (16 zmm
 // registers for 32 x 8 on AVX-512). Tiles (and leading indices) in parallel.
-void scheduleMatmul(Func out, Func prod, Func lhs, RDom r, const std::vector<int64_t> &shape,
-                    int vec, Func *staged, const ScheduleChoice &choice) {
+void scheduleMatmul(Func out, Func prod, Func lhs, const KernelFuncs &k, RDom r,
+                    const std::vector<int64_t> &shape, int vec, Func *staged,
+                    const ScheduleChoice &choice) {
   size_t rank = shape.size();
   auto [tn, tm] = matmulTile(shape, vec, choice);
   int vn = std::min(vec, tn);
   if (!choice.packLhs)
     lhs = Func();
   Var j = out.args()[0], i = out.args()[1];
+  if (k.rhsPanels.defined() && k.panelWidth == tn) {
+    // The right side's panels, copied in full; the output's columns from 0,
+    // so that each tile's reads of its panel are known to be one.
+    Var c = k.rhsPanels.args()[0], panel = k.rhsPanels.args()[2];
+    Func panels = k.rhsPanels;
+    panels.compute_root().vectorize(c, vn).unroll(c);
+    if (choice.parallel)
+      panels.parallel(panel);
+    out.bound(j, 0, static_cast<int>(shape.back()));
+  }
   Var jo("jo"), io("io"), ji("ji"), ii("ii"), tile("tile");
   out.tile(j, i, jo, io, ji, ii, tn, tm, TailStrategy::GuardWithIf)
       .vectorize(ji, vn)
@@ -337,7 +356,7 @@ Func KernelFuncs::transposeOf(Func block, const std::string &name,
 }
 
 void scheduleKernel(KernelFuncs &k, int vectorWidth, const ScheduleChoice &choice) {
-  int vec = vectorWidth > 0 ? vectorWidth : get_host_target().natural_vector_size(Float(32));
+  int vec = templateVectorWidth(vectorWidth);
   k.copyAnchorOutputs();
   for (Func f : k.roots) {
     f.compute_root();
@@ -355,7 +374,7 @@ void scheduleKernel(KernelFuncs &k, int vectorWidth, const ScheduleChoice &choic
   switch (k.anchor) {
   case KernelFuncs::Anchor::Matmul:
     if (k.usesMatmulTemplate()) {
-      scheduleMatmul(k.outputs[0], k.prod, k.lhs, k.reduction, k.outputShapes[0], vec,
+      scheduleMatmul(k.outputs[0], k.prod, k.lhs, k, k.reduction, k.outputShapes[0], vec,
                      stagedValuesOf(k, k.outputs[0]), choice);
       return;
     }
@@ -511,7 +530,7 @@ bool parseScheduleChoice(const std::string &text, ScheduleChoice &choice) {
 }
 
 std::vector<ScheduleChoice> scheduleCandidates(const KernelFuncs &k, int vectorWidth) {
-  int vec = vectorWidth > 0 ? vectorWidth : get_host_target().natural_vector_size(Float(32));
+  int vec = templateVectorWidth(vectorWidth);
   std::vector<ScheduleChoice> candidates = {ScheduleChoice()};
   auto add = [&](const ScheduleChoice &c) {
     if (std::find(candidates.begin(), candidates.end(), c) == candidates.end())

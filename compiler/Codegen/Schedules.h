@@ -31,6 +31,16 @@ struct KernelFuncs {
   /// Matmul without transpose_lhs: the left side, lhs(k, i, ...); inlined
   /// unless a schedule stores a block of its rows.
   Halide::Func lhs;
+  /// Matmul: the right side B(column, k) copied in panels of `panelWidth`
+  /// columns (the register tile's), rhsPanels(c, k, panel) = B(panel *
+  /// panelWidth + c, k), so that a tile reads its columns of each k as one
+  /// run of memory; the product reads it as rhsPanels(j % panelWidth, k, j /
+  /// panelWidth). Rows of B whose length is a power of two otherwise put a
+  /// tile's reads down one column in a few cache sets. Undefined where the
+  /// product reads B in place; inlined (B read in place) by any schedule but
+  /// the matmul template.
+  Halide::Func rhsPanels;
+  int panelWidth = 0;
   /// Intermediates computed in full before the outputs: softmax's per-row
   /// maximum and sum of exponentials, pooling's window winners.
   std::vector<Halide::Func> roots;
@@ -164,6 +174,14 @@ constexpr int kParallelTasks = 32;
 
 /// Reads ScheduleChoice::str()'s spelling; false when `text` is not one.
 bool parseScheduleChoice(const std::string &text, ScheduleChoice &choice);
+
+/// The vector width of the templates: `vectorWidth`, or where that is 0 the
+/// host's for float32.
+int templateVectorWidth(int vectorWidth);
+
+/// The register tile of a matmul output of `shape`: {columns, rows}.
+std::pair<int, int> matmulTile(const std::vector<int64_t> &shape, int vec,
+                               const ScheduleChoice &choice);
 
 /// The choices worth timing for `kernel` (lowered with the default choice),
 /// the default first: the templates' variants for its anchor kind, then
