@@ -167,24 +167,31 @@ FailureOr<Tensor> FunctionLowering::lowerTensorOp(Operation *op) {
         funcs.anchor = KernelFuncs::Anchor::Matmul;
         Halide::Var j("j");
         Halide::Func prod(uniqueName("matmul"));
-        // The product's read of B at (column, k), `read`: through a copy in
-        // panels of the register tile's columns (KernelFuncs::rhsPanels)
-        // where the matmul template will tile the output in whole vectors
-        // that divide its static columns.
-        auto readRhs = [&](const std::function<Halide::Expr(Halide::Expr, Halide::Expr)> &read,
-                           Halide::Expr col, Halide::Expr k) -> Halide::Expr {
+        // The product's read of an operand at (column, k), `read`: through
+        // a copy in panels (KernelFuncs::Panels) of the register tile's
+        // columns (rhs) or rows (lhs), where the matmul template will tile
+        // the output in those and they divide its static extent.
+        auto readPanels = [&](KernelFuncs::Panels &panels,
+                              const std::function<Halide::Expr(Halide::Expr, Halide::Expr)> &read,
+                              Halide::Expr col, Halide::Expr k, bool rows) -> Halide::Expr {
           std::vector<int64_t> shape = shapeOf(type);
           int vec = templateVectorWidth(options.vectorWidth);
-          int width = matmulTile(shape, vec, kernel.choice).first;
+          auto [tn, tm] = matmulTile(shape, vec, kernel.choice);
+          int width = rows ? tm : tn;
+          int64_t extent = rows ? shape[shape.size() - 2] : shape.back();
           if (!options.schedule || options.gpu || !kernel.choice.autoscheduler.empty() ||
-              shape.back() <= 0 || width % vec != 0 || shape.back() % width != 0 ||
-              funcs.rhsPanels.defined())
+              extent <= 0 || extent % width != 0 || (!rows && width % vec != 0) ||
+              panels.func.defined())
             return read(col, k);
           Halide::Var c("c"), kv("k"), panel("panel");
-          funcs.rhsPanels = Halide::Func(uniqueName("rhs_panels"));
-          funcs.rhsPanels(c, kv, panel) = read(panel * width + c, kv);
-          funcs.panelWidth = width;
-          return funcs.rhsPanels(col % width, k, col / width);
+          panels.func = Halide::Func(uniqueName(rows ? "lhs_panels" : "rhs_panels"));
+          panels.func(c, kv, panel) = read(panel * width + c, kv);
+          panels.width = width;
+          return panels.func(col % width, k, col / width);
+        };
+        auto readRhs = [&](const std::function<Halide::Expr(Halide::Expr, Halide::Expr)> &read,
+                           Halide::Expr col, Halide::Expr k) {
+          return readPanels(funcs.rhsPanels, read, col, k, false);
         };
         if (ta) {
           // Result [K, M]: sum over leading indices p of a[p, i] b[p, j].
@@ -205,6 +212,13 @@ FailureOr<Tensor> FunctionLowering::lowerTensorOp(Operation *op) {
                                "left side of rank ")
                    << a.rank();
           Halide::Var i("i");
+          Halide::Expr av = last == 1 ? readPanels(
+                                            funcs.lhsPanels,
+                                            [&](Halide::Expr col, Halide::Expr k) {
+                                              return a.at({k, col});
+                                            },
+                                            i, r[0], true)
+                                      : at(a, i);
           Halide::Expr bv = tb          ? b.at({j, r[0]})
                             : last == 1 ? readRhs(
                                               [&](Halide::Expr col, Halide::Expr k) {
@@ -213,7 +227,7 @@ FailureOr<Tensor> FunctionLowering::lowerTensorOp(Operation *op) {
                                               j, r[0])
                                         : at(b, j);
           prod(j, i) = Halide::cast(ft, 0);
-          prod(j, i) += at(a, i) * bv;
+          prod(j, i) += av * bv;
           funcs.prod = prod;
           funcs.reduction = r;
           return Tensor{prod, extentsOf(type)};

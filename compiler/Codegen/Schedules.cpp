@@ -166,16 +166,24 @@ void scheduleMatmul(Func out, Func prod, Func lhs, const KernelFuncs &k, RDom r,
   if (!choice.packLhs)
     lhs = Func();
   Var j = out.args()[0], i = out.args()[1];
-  if (k.rhsPanels.defined() && k.panelWidth == tn) {
-    // The right side's panels, copied in full; the output's columns from 0,
-    // so that each tile's reads of its panel are known to be one.
-    Var c = k.rhsPanels.args()[0], panel = k.rhsPanels.args()[2];
-    Func panels = k.rhsPanels;
-    panels.compute_root().vectorize(c, vn).unroll(c);
+  // The operands' panels, copied in full; the output's columns (rows) from
+  // 0, so that each tile's reads of a panel are known to be one.
+  auto copyPanels = [&](const KernelFuncs::Panels &panels, int width, Var along, int64_t extent) {
+    if (!panels.func.defined() || panels.width != width)
+      return;
+    Func copy = panels.func;
+    Var c = copy.args()[0], panel = copy.args()[2];
+    copy.compute_root();
+    if (width % vn == 0)
+      copy.vectorize(c, vn).unroll(c);
+    else
+      copy.vectorize(c, width);
     if (choice.parallel)
-      panels.parallel(panel);
-    out.bound(j, 0, static_cast<int>(shape.back()));
-  }
+      copy.parallel(panel);
+    out.bound(along, 0, static_cast<int>(extent));
+  };
+  copyPanels(k.rhsPanels, tn, j, shape.back());
+  copyPanels(k.lhsPanels, tm, i, shape[rank - 2]);
   Var jo("jo"), io("io"), ji("ji"), ii("ii"), tile("tile");
   out.tile(j, i, jo, io, ji, ii, tn, tm, TailStrategy::GuardWithIf)
       .vectorize(ji, vn)

@@ -31,16 +31,20 @@ struct KernelFuncs {
   /// Matmul without transpose_lhs: the left side, lhs(k, i, ...); inlined
   /// unless a schedule stores a block of its rows.
   Halide::Func lhs;
-  /// Matmul: the right side B(column, k) copied in panels of `panelWidth`
-  /// columns (the register tile's), rhsPanels(c, k, panel) = B(panel *
-  /// panelWidth + c, k), so that a tile reads its columns of each k as one
-  /// run of memory; the product reads it as rhsPanels(j % panelWidth, k, j /
-  /// panelWidth). Rows of B whose length is a power of two otherwise put a
-  /// tile's reads down one column in a few cache sets. Undefined where the
-  /// product reads B in place; inlined (B read in place) by any schedule but
-  /// the matmul template.
-  Halide::Func rhsPanels;
-  int panelWidth = 0;
+  /// Matmul: an operand copied in panels of the register tile's extent,
+  /// panels(c, k, panel) = operand(panel * width + c, k), so that a tile
+  /// reads its `width` values of each k as one run of memory; the product
+  /// reads it as panels(c % width, k, c / width). Rows of an operand whose
+  /// length is a power of two otherwise put a tile's reads down a column in
+  /// a few cache sets. `rhs`: the right side's columns; `lhs`: a weight
+  /// gradient's (transpose_lhs) left side, its columns being the product's
+  /// rows. Undefined where the product reads the operand in place; inlined
+  /// (read in place) by any schedule but the matmul template.
+  struct Panels {
+    Halide::Func func;
+    int width = 0;
+  };
+  Panels rhsPanels, lhsPanels;
   /// Intermediates computed in full before the outputs: softmax's per-row
   /// maximum and sum of exponentials, pooling's window winners.
   std::vector<Halide::Func> roots;
