@@ -269,10 +269,20 @@ FailureOr<Tensor> FunctionLowering::lowerTensorOp(Operation *op) {
           Halide::Func block(uniqueName("transpose_block"));
           Halide::Var c("c"), k("k");
           block(k, c) = b.at({c, k});
+          // Where the product reads panels, they are that copy: B^T in
+          // panels, transposed in square blocks like any transposed copy.
           std::vector<int64_t> bShape = shapeOf(m.getRhs().getType());
-          Halide::Func bt =
-              funcs.transposeOf(block, uniqueName("transposed"), {bShape[0], bShape[1]});
-          bv = readRhs([&](Halide::Expr col, Halide::Expr k) { return bt(col, k); }, v.back(), r);
+          bv =
+              readRhs([&](Halide::Expr col, Halide::Expr k) { return block(k, col); }, v.back(), r);
+          KernelFuncs::Panels &panels = funcs.rhsPanels;
+          if (panels.func.defined()) {
+            funcs.transposes.push_back({panels.func, block, {panels.width, bShape[1]}});
+            panels.transposed = true;
+          } else {
+            Halide::Func bt =
+                funcs.transposeOf(block, uniqueName("transposed"), {bShape[0], bShape[1]});
+            bv = bt(v.back(), r);
+          }
         }
         std::vector<Halide::Var> rev(v.rbegin(), v.rend());
         prod(rev) = Halide::cast(ft, 0);

@@ -171,6 +171,9 @@ void scheduleMatmul(Func out, Func prod, Func lhs, const KernelFuncs &k, RDom r,
   auto copyPanels = [&](const KernelFuncs::Panels &panels, int width, Var along, int64_t extent) {
     if (!panels.func.defined() || panels.width != width)
       return;
+    out.bound(along, 0, static_cast<int>(extent));
+    if (panels.transposed)
+      return; // scheduled with the transposes
     Func copy = panels.func;
     Var c = copy.args()[0], panel = copy.args()[2];
     copy.compute_root();
@@ -180,7 +183,6 @@ void scheduleMatmul(Func out, Func prod, Func lhs, const KernelFuncs &k, RDom r,
       copy.vectorize(c, width);
     if (choice.parallel)
       copy.parallel(panel);
-    out.bound(along, 0, static_cast<int>(extent));
   };
   copyPanels(k.rhsPanels, tn, j, shape.back());
   copyPanels(k.lhsPanels, tm, i, shape[rank - 2]);
@@ -320,8 +322,9 @@ void scheduleTranspose(KernelFuncs::Transpose &t, int vec, bool parallel) {
   }
   Var co("co"), ko("ko"), ci("ci"), ki("ki");
   t.out.tile(c, k, co, ko, ci, ki, vec, vec).vectorize(ci).unroll(ki);
+  // Panels (a third dimension) in parallel, else rows of blocks.
   if (parallel)
-    t.out.parallel(ko);
+    t.out.parallel(t.out.dimensions() == 3 ? t.out.args()[2] : ko);
   Var bk = t.block.args()[0], bc = t.block.args()[1];
   t.block.compute_at(t.out, co).vectorize(bk).unroll(bc);
 }

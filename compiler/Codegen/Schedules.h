@@ -43,6 +43,8 @@ struct KernelFuncs {
   struct Panels {
     Halide::Func func;
     int width = 0;
+    /// The panels are a transposed copy (recorded in `transposes` too).
+    bool transposed = false;
   };
   Panels rhsPanels, lhsPanels;
   /// Intermediates computed in full before the outputs: softmax's per-row
@@ -51,7 +53,8 @@ struct KernelFuncs {
   /// Copies of a matrix transposed, `out(c, k) = block(k, c)`, `block` a
   /// plain read of the source: scheduled in square blocks that are loaded
   /// and stored as whole vectors. `extents` are out's static ones, (c, k),
-  /// -1 where dynamic.
+  /// -1 where dynamic. Matmul panels of a transposed right side are one too,
+  /// out(c, k, panel) = block(k, panel * width + c).
   struct Transpose {
     Halide::Func out, block;
     std::pair<int64_t, int64_t> extents;
