@@ -182,7 +182,7 @@ void scheduleMatmul(Func out, Func prod, Func lhs, const KernelFuncs &k, RDom r,
     else
       copy.vectorize(c, width);
     if (choice.parallel)
-      copy.parallel(panel);
+      parallelInTasks(copy, panel, static_cast<int>(extent / width), tasksOf(choice));
   };
   copyPanels(k.rhsPanels, tn, j, shape.back());
   copyPanels(k.lhsPanels, tm, i, shape[rank - 2]);

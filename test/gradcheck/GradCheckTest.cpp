@@ -298,6 +298,22 @@ optimizer sgd(lr = 0.1)
                  2, 3);
 }
 
+// Sixteen input channels: the filter gradients take the template with input
+// channels in vector lanes (the padded input stored channels innermost),
+// with blocks of 8 and of 4 output channels.
+TEST(GradCheck, FilterGradientByChannels) {
+  checkGradients(R"(model m
+input x : f32[batch, 16, 8, 8]
+label y : i32[batch]
+c = tanh(conv2d(x, 16, 3, padding = same))
+d = conv2d(c, 4, 3, padding = same)
+logits = dense(global_avg_pool2d(d), 3)
+loss = softmax_cross_entropy(logits, y)
+optimizer sgd(lr = 0.1)
+)",
+                 2, 3);
+}
+
 // Dropout with rate 0.5 at a fixed step: the mask is the same in every run,
 // so the loss is a smooth function of the parameters.
 TEST(GradCheck, Dropout) {
