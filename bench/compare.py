@@ -146,24 +146,15 @@ MODELS = {
         "file": "bench/models/lstm.kiln", "batches": (32,), "steps": 50,
         "products": byte_language_model(4, 256, 32, 64),
     },
-    # Issue 22's language models: 48 steps, embedding 32, GRU (3 gates) or LSTM (4 gates).
-    "gru128": {
-        "file": "bench/models/gru128.kiln", "batches": (64,), "steps": 50,
-        "optimizers": ("adamw",), "products": byte_language_model(3, 128, 48, 32),
-    },
-    "gru512": {
-        "file": "bench/models/gru512.kiln", "batches": (64,), "steps": 20,
-        "optimizers": ("adamw",), "products": byte_language_model(3, 512, 48, 32),
-    },
-    "lstm128": {
-        "file": "bench/models/lstm128.kiln", "batches": (64,), "steps": 50,
-        "optimizers": ("adamw",), "products": byte_language_model(4, 128, 48, 32),
-    },
-    "lstm512": {
-        "file": "bench/models/lstm512.kiln", "batches": (64,), "steps": 20,
-        "optimizers": ("adamw",), "products": byte_language_model(4, 512, 48, 32),
-    },
 }
+# Issue 22's language models, gru128 ... lstm512: 48 steps, embedding 32, a GRU (3 gates) or an
+# LSTM (4 gates) of 128 or 512 units, trained with AdamW only (their files clip the gradients).
+MODELS.update({
+    "%s%d" % (cell, units): {
+        "file": "bench/models/%s%d.kiln" % (cell, units), "batches": (64,),
+        "steps": 50 if units == 128 else 20, "optimizers": ("adamw",),
+        "products": byte_language_model(gates, units, 48, 32),
+    } for cell, gates in (("gru", 3), ("lstm", 4)) for units in (128, 512)})
 
 
 def optimizers_of(model):

@@ -33,7 +33,9 @@ void scheduleScan(const KernelFuncs::Scan &scan, int vec, const ScheduleChoice &
   int vn = std::min(vec, scan.block);
   int samples = choice.rows > 0 ? choice.rows : 4;
   int tasks = choice.tasks > 0 ? choice.tasks : kScanTasks;
-  f.compute_root();
+  // Every hidden unit, whatever the consumer reads (the forward kernel's
+  // output has a dynamic extent): static strides, aligned vectors.
+  f.compute_root().bound(j, 0, r[2].extent() * scan.block);
   if (vn > 1)
     f.vectorize(j, vn, TailStrategy::GuardWithIf);
   Expr blocks = (scan.batch + samples - 1) / samples;
