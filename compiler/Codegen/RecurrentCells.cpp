@@ -123,9 +123,11 @@ const CellRule &cellRule(const std::string &name) {
 }
 
 /// Terms of the recurrent product per update at most (a divisor of a block
-/// of units): 4 samples' accumulators of every gate and the weights of a
-/// gate's 8 terms fit the 32 vector registers of AVX-512.
-constexpr int kMaxTermsPerUpdate = 8;
+/// of units): the weights of every gate's terms (16 vectors for an LSTM)
+/// stay in registers while 4 samples use them. With 8, an LSTM's backward
+/// scan was a quarter slower (its 32 weight vectors did not fit), a GRU's no
+/// faster.
+constexpr int kMaxTermsPerUpdate = 4;
 
 /// Hidden units per block of the scan's domain: the largest of 16, 8, 4, 2
 /// (or 1) that divides H.
