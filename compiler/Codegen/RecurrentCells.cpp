@@ -303,6 +303,10 @@ std::pair<Func, Func> lowerRecurrentGrad(const RecurrentOperands &op, Func grad,
       value = select(gate == g, component(g), value);
     Func f(name);
     f(mo, to, no) = value;
+    // Exactly the G*H columns from 0: a vector of columns then lies in one
+    // gate and reads whole vectors of D (with the output buffer's dynamic
+    // min, each column's gate and unit were computed per lane: gathers).
+    f.bound(mo, 0, G * H);
     return f;
   };
   return {gateColumns(true, op.name + "_dinput"), gateColumns(false, op.name + "_drecurrent")};
