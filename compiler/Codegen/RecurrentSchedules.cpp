@@ -13,8 +13,9 @@ using namespace kiln::schedule_helpers;
 
 namespace kiln {
 
-/// Tasks the batch is cut into by default: each reads every recurrent weight
-/// once per step, so few and long (two threads, balanced).
+/// Tasks a scan's batch (or a sequence weight gradient's rows) is cut into by
+/// default: each task of a scan reads every recurrent weight once per step,
+/// so few and long (two threads, balanced).
 constexpr int kScanTasks = 2;
 
 // A recurrence over time (see KernelFuncs::Scan): the batch cut into
@@ -26,10 +27,12 @@ constexpr int kScanTasks = 2;
 // cache by all the task's samples in turn. Vectorizing a reduction variable
 // needs allow_race_conditions: the units of one step read only the step
 // before, never each other. Reached (AMD EPYC Zen 5, 2 threads, --profile,
-// batch 64, 48 steps): GRU 512 forward scan 4.8 GFLOP in 18 ms (270 GFLOP/s),
-// its backpropagation through time 25 ms (190); LSTM 512 forward 6.4 GFLOP in
-// 22 ms (290), backward 40 ms (160). Before (weights read in place, one term
-// per update, 4 samples per task): 90 and 89 ms for the GRU.
+// batch 64, 48 steps, 8 terms per update and 4 tasks, load 1.5): GRU 512
+// forward scan 4.8 GFLOP in 18 ms (270 GFLOP/s), its backpropagation through
+// time 25 ms (190); LSTM 512 forward 6.4 GFLOP in 22 ms (290), backward 40 ms
+// (160; 4 terms per update took a fifth off it on a loaded machine). Before
+// (weights read in place, one term per update, 4 samples per task): 90 and
+// 89 ms for the GRU.
 void scheduleScan(const KernelFuncs::Scan &scan, int vec, const ScheduleChoice &choice) {
   Func f = scan.func;
   RDom r = scan.domain;
