@@ -18,8 +18,9 @@ void scheduleScan(const KernelFuncs::Scan &scan, int vec, const ScheduleChoice &
 
 /// Whether `k`'s product is a weight gradient over a sequence (a matmul with
 /// transpose_lhs whose sides are [N, T, ...]: the reduction runs over samples
-/// and steps) that several outputs read, such as the gradient and its square
-/// for global-norm clipping: the matmul template serves one output only.
+/// and steps) that several outputs read: the gradient and its square for
+/// global-norm clipping, or a fused update writing a parameter and its
+/// optimizer state in place. The matmul template serves one output only.
 bool usesSequenceWeightGradTemplate(const KernelFuncs &k);
 /// That product, computed in full.
 void scheduleSequenceWeightGrad(KernelFuncs &k, int vec, const ScheduleChoice &choice);
