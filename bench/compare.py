@@ -1,24 +1,29 @@
 #!/usr/bin/python3
 """Kiln against PyTorch: milliseconds per training step of the benchmark models on this CPU.
 
-  /usr/bin/python3 bench/compare.py [--quick] [--only mlp,lenet,vgg_bn,resnet,mlp6x1024,lstm] [--json FILE]
+  /usr/bin/python3 bench/compare.py [--quick] [--only mlp,lenet,vgg_bn,resnet,mlp6x1024,lstm,
+                                    gru128,gru512,lstm128,lstm512] [--json FILE]
                                     [--kilnc build/bin/kilnc] [--autotune]
 
 (bench/compare.sh installs PyTorch and builds Kiln first, then runs this.)
 
 What it does, in order:
  1. Compiles every Kiln model variant with `kilnc --emit=exe`: the MLP (bench/models/mlp.kiln),
-    LeNet-5 (examples/lenet/model.kiln) and the LSTM (bench/models/lstm.kiln), each with its
-    optimizer line replaced by Adam (lr 1e-3) and by SGD (lr 0.01), as bench/pytorch_step.py
-    trains them. The wall time of each kilnc run is the compile time. With --autotune, kilnc
-    times each kernel's candidate schedules at batch 128 (`kilnc --autotune`) and keeps the
-    winners in build/bench/schedules, so that a second run compiles at the usual speed.
+    LeNet-5 (examples/lenet/model.kiln), the LSTM (bench/models/lstm.kiln) and the others of
+    MODELS, each with its optimizer line replaced by Adam (lr 1e-3) and by SGD (lr 0.01), as
+    bench/pytorch_step.py trains them; the byte language models of issue 22 (GRU and LSTM,
+    128 and 512 hidden units) by AdamW (lr 1e-3, weight decay 0.01) only, their files' own
+    optimizer, with the files' global-norm clipping (which pytorch_step.py does too). The
+    wall time of each kilnc run is the compile time. With --autotune, kilnc times each
+    kernel's candidate schedules at batch 128 (`kilnc --autotune`) and keeps the winners in
+    build/bench/schedules, so that a second run compiles at the usual speed.
  2. Measures the machine's float32 matrix-product peak (bench/pytorch_step.py --sgemm, the
     BLAS PyTorch uses, at 1 and 2 threads), again after each model, and keeps the highest
     measurement at each thread count.
- 3. For each model, optimizer, batch size (MLP 32, 128, 512; LeNet-5 32, 128; LSTM 32) and
-    thread count (1, 2) runs the Kiln trainer's `bench` command and bench/pytorch_step.py
-    alternately, Kiln, PyTorch, Kiln, PyTorch, each run a process of its own so that the two
+ 3. For each model, optimizer, batch size (MLP 32, 128, 512; LeNet-5 32, 128; LSTM 32; the
+    byte language models 64; the others as MODELS says) and thread count (1, 2) runs the
+    Kiln trainer's `bench` command and bench/pytorch_step.py alternately, Kiln, PyTorch,
+    Kiln, PyTorch, each run a process of its own so that the two
     see the same machine state and peak memory is per run. Each run's median step time is
     kept, and of each side's two rounds the lower median (the round less disturbed by the
     rest of the machine); its percentiles and peak RSS come with it.
@@ -52,7 +57,10 @@ PYTORCH_STEP = os.path.join(ROOT, "bench", "pytorch_step.py")
 OPTIMIZERS = {
     "adam": "optimizer adam(lr = 1e-3)",
     "sgd": "optimizer sgd(lr = 0.01)",
+    "adamw": "optimizer adamw(lr = 1e-3, weight_decay = 0.01)",
 }
+# The optimizers a model is trained with unless its MODELS entry names others.
+DEFAULT_OPTIMIZERS = ("adam", "sgd")
 THREADS = (1, 2)
 ROUNDS = 2
 RUN_TIMEOUT_S = 600
@@ -95,8 +103,17 @@ def resnet_products():
     return products + [(dense(128, 10), True)]
 
 
-# Per model: the file, the batch sizes, timed steps per run (--quick: a fifth), and its
-# matrix products as (multiply-adds per sample, whether the product's input needs a
+def byte_language_model(gates, units, steps, embedding):
+    """A byte language model over `steps` steps: at every step the input projection
+    (embedding -> gates x units; its input gradient carries the embedding's), the recurrent
+    product (units -> gates x units, counted at every step though the first multiplies the
+    zero state) and the output dense (units -> 256)."""
+    return [(steps * dense(embedding, gates * units), True),
+            (steps * dense(units, gates * units), True), (steps * dense(units, 256), True)]
+
+
+# Per model: the file, the batch sizes, timed steps per run (--quick: a fifth), the
+# optimizers it is trained with where not DEFAULT_OPTIMIZERS, and its matrix products as (multiply-adds per sample, whether the product's input needs a
 # gradient). Elementwise work (activations, pooling, softmax, the optimizer update, the LSTM
 # gates) is not counted.
 MODELS = {
@@ -109,10 +126,6 @@ MODELS = {
         "products": [(conv2d(1, 6, 5, 28, 28), False), (conv2d(6, 16, 5, 10, 10), True),
                      (dense(400, 120), True), (dense(120, 84), True), (dense(84, 10), True)],
     },
-    # 32 steps of: the input projection (64 -> 4 gates x 256), the recurrent product
-    # (256 -> 4 x 256, counted at every step though the first multiplies the zero state) and
-    # the output dense (256 -> 256). The input projection's input is the embedding's
-    # output, which needs its gradient to train the embedding.
     # The issue's convolutional network with batch norm (batch norm, pooling, dropout and
     # the update are not counted); PyTorch runs it in channels_last, its faster layout here.
     "vgg_bn": {
@@ -128,12 +141,24 @@ MODELS = {
         "products": [(dense(784, 1024), False)] + [(dense(1024, 1024), True)] * 5 +
                     [(dense(1024, 10), True)],
     },
+    # 4 gates, 256 units, 32 steps, embedding 64.
     "lstm": {
         "file": "bench/models/lstm.kiln", "batches": (32,), "steps": 50,
-        "products": [(32 * dense(64, 4 * 256), True), (32 * dense(256, 4 * 256), True),
-                     (32 * dense(256, 256), True)],
+        "products": byte_language_model(4, 256, 32, 64),
     },
 }
+# Issue 22's language models, gru128 ... lstm512: 48 steps, embedding 32, a GRU (3 gates) or an
+# LSTM (4 gates) of 128 or 512 units, trained with AdamW only (their files clip the gradients).
+MODELS.update({
+    "%s%d" % (cell, units): {
+        "file": "bench/models/%s%d.kiln" % (cell, units), "batches": (64,),
+        "steps": 50 if units == 128 else 20, "optimizers": ("adamw",),
+        "products": byte_language_model(gates, units, 48, 32),
+    } for cell, gates in (("gru", 3), ("lstm", 4)) for units in (128, 512)})
+
+
+def optimizers_of(model):
+    return MODELS[model].get("optimizers", DEFAULT_OPTIMIZERS)
 
 
 def training_flops(model, batch):
@@ -376,7 +401,8 @@ def main():
     parser.add_argument("--quick", action="store_true",
                         help="a fifth of the timed steps (a smoke test, not numbers to quote)")
     parser.add_argument("--only", type=parse_models, default=list(MODELS),
-                        help="comma-separated models to run (default mlp,lenet,lstm)")
+                        help="comma-separated models to run (default all: %s)" %
+                             ",".join(MODELS))
     parser.add_argument("--json", default=os.path.join(ROOT, "build", "bench", "compare.json"),
                         help="where to write all results (default build/bench/compare.json)")
     parser.add_argument("--kilnc", default=os.path.join(ROOT, "build", "bin", "kilnc"),
@@ -407,7 +433,7 @@ def main():
     try:
         trainers = {}
         for model in args.only:
-            for optimizer in OPTIMIZERS:
+            for optimizer in optimizers_of(model):
                 key = "%s_%s" % (model, optimizer)
                 progress("compiling %s (%s)" % (MODELS[model]["file"], optimizer))
                 trainers[key], seconds = compile_variant(kilnc, model, optimizer, work, flags)
@@ -422,7 +448,7 @@ def main():
             spec = MODELS[model]
             steps = max(spec["steps"] // 5, 5) if args.quick else spec["steps"]
             warmup = max(steps // 10, 3)
-            for optimizer in OPTIMIZERS:
+            for optimizer in optimizers_of(model):
                 trainer = trainers["%s_%s" % (model, optimizer)]
                 configs += [measure_config(trainer, model, optimizer, batch, steps, warmup)
                             for batch in spec["batches"]]

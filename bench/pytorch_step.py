@@ -8,10 +8,17 @@ The models are the Kiln files' models layer for layer:
          2x2 max pooling, dense 400-120-84-10)
   lstm   bench/models/lstm.kiln: embedding(256, 64), LSTM with 256 hidden units returning
          every one of 32 steps, dense(256) on each step, cross-entropy over all of them
-trained with Adam (lr 1e-3) or SGD (lr 0.01) on one fixed batch of seeded random data.
+  gru128, gru512, lstm128, lstm512
+         bench/models/<name>.kiln: byte language models of issue 22, embedding(256, 32), a
+         GRU or LSTM with 128 or 512 hidden units returning every one of 48 steps,
+         dense(256) on each step, cross-entropy over all of them; their gradients clipped to
+         a global norm of 1 (torch.nn.utils.clip_grad_norm_, as the files' `clip
+         global_norm(max_norm = 1.0)`) before the update
+trained with Adam (lr 1e-3), SGD (lr 0.01) or AdamW (lr 1e-3, weight decay 0.01, the byte
+language models' optimizer) on one fixed batch of seeded random data.
 
 One step is what a Kiln train step does: zero_grad(set_to_none=True), forward, softmax
-cross-entropy, backward, optimizer.step(). After the warm-up steps every step is timed alone
+cross-entropy, backward, clipping where the model file clips, optimizer.step(). After the warm-up steps every step is timed alone
 with perf_counter; the median and the 10th and 90th percentiles are nearest-rank, as in
 runtime/src/Bench.cpp. peak_rss_mib is getrusage's peak for the whole process (interpreter and
 libraries included), so each measurement wants a process of its own.
@@ -53,9 +60,11 @@ from torch import nn  # noqa: E402
 OPTIMIZERS = {
     "adam": lambda params: torch.optim.Adam(params, lr=1e-3),
     "sgd": lambda params: torch.optim.SGD(params, lr=0.01),
+    "adamw": lambda params: torch.optim.AdamW(params, lr=1e-3, weight_decay=0.01),
 }
 
 LSTM_STEPS, LSTM_VOCAB = 32, 256
+LM_STEPS, LM_VOCAB = 48, 256
 
 
 class ByteLstm(nn.Module):
@@ -70,6 +79,28 @@ class ByteLstm(nn.Module):
     def forward(self, text):
         hidden, _ = self.lstm(self.embed(text))
         return self.out(hidden).reshape(-1, LSTM_VOCAB)
+
+
+class ByteLanguageModel(nn.Module):
+    """bench/models/{gru,lstm}{128,512}.kiln: embedding(256, 32), the recurrent layer over
+    48 steps returning every step, next-byte logits at every step."""
+
+    def __init__(self, recurrent, units):
+        super().__init__()
+        self.embed = nn.Embedding(LM_VOCAB, 32)
+        self.recurrent = recurrent(32, units, batch_first=True)
+        self.out = nn.Linear(units, LM_VOCAB)
+
+    def forward(self, text):
+        hidden, _ = self.recurrent(self.embed(text))
+        return self.out(hidden).reshape(-1, LM_VOCAB)
+
+
+def byte_language_model(recurrent, units):
+    """A MODELS entry for one of the byte language models."""
+    return (lambda: ByteLanguageModel(recurrent, units),
+            lambda b: torch.randint(0, LM_VOCAB, (b, LM_STEPS)),
+            lambda b: torch.randint(0, LM_VOCAB, (b * LM_STEPS,)))
 
 
 def mlp():
@@ -143,7 +174,14 @@ MODELS = {
     "mlp6x1024": (mlp6x1024, lambda b: torch.rand(b, 784), lambda b: torch.randint(0, 10, (b,))),
     "lstm": (ByteLstm, lambda b: torch.randint(0, LSTM_VOCAB, (b, LSTM_STEPS)),
              lambda b: torch.randint(0, LSTM_VOCAB, (b * LSTM_STEPS,))),
+    "gru128": byte_language_model(nn.GRU, 128),
+    "gru512": byte_language_model(nn.GRU, 512),
+    "lstm128": byte_language_model(nn.LSTM, 128),
+    "lstm512": byte_language_model(nn.LSTM, 512),
 }
+
+# Models whose file clips the gradients to a global norm (`clip global_norm(max_norm)`).
+CLIP_GLOBAL_NORM = {"gru128": 1.0, "gru512": 1.0, "lstm128": 1.0, "lstm512": 1.0}
 
 
 # Convolutional nets PyTorch runs in channels_last (NHWC), faster with oneDNN than NCHW here.
@@ -212,6 +250,8 @@ def measure_step(model_name, optimizer_name, batch, threads, steps, warmup, seed
         optimizer.zero_grad(set_to_none=True)
         loss = loss_fn(model(x), y)
         loss.backward()
+        if model_name in CLIP_GLOBAL_NORM:
+            nn.utils.clip_grad_norm_(model.parameters(), CLIP_GLOBAL_NORM[model_name])
         optimizer.step()
         return loss
 
@@ -276,7 +316,7 @@ def thread_list(text):
 def main():
     parser = argparse.ArgumentParser(
         description=__doc__.splitlines()[0],
-        epilog="models: mlp, lenet, lstm (see the top of this file)")
+        epilog="models: %s (see the top of this file)" % ", ".join(MODELS))
     parser.add_argument("--model", choices=sorted(MODELS), default="mlp")
     parser.add_argument("--optimizer", choices=sorted(OPTIMIZERS), default="adam")
     parser.add_argument("--batch", type=integer_at_least(1), default=128,

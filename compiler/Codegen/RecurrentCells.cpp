@@ -3,20 +3,24 @@
 // Forward: S(j, b, t) for t in [0, T] holds, for hidden unit j of sample b
 // after step t, the G recurrent accumulators a_g (without bias) and the
 // cell state ({h}, or {c, h} for lstm); t = 0 is the zero initial state.
-// Step t first adds weight(g*H + j, k) * h_{t-1}(k) for k < H, then (k = H)
-// applies the cell. Only the update reads S at another j, and only at step
-// t - 1.
+// Step t first adds weight(g*H + j, k) * h_{t-1}(k) for k < H, K terms per
+// update (a block of terms, kb = k / K), then (kb = H / K) applies the cell.
+// Only the update reads S at another j, and only at step t - 1. A block of
+// terms in one update lets a schedule keep the accumulators in registers for
+// K terms: an update loads and stores its value once.
 //
 // Backward: D(j, b, t) for t in [1, T + 1] holds {the recurrent part of
 // dL/dh_t, the carry to step t - 1, da_g for each gate, and for gru dx of
 // the candidate gate}; t = T + 1 is zero. Step t (running from T down)
-// first adds sum_g weight(g*H + k, j) * da_g(k) of step t + 1, then applies
-// the cell's derivative, reading the forward scan at t and t - 1.
+// first adds sum_g weight(g*H + k, j) * da_g(k) of step t + 1, K terms k
+// per update (summed per gate, then added: G independent sums), then
+// applies the cell's derivative, reading the forward scan at t and t - 1.
 //
 //===----------------------------------------------------------------------===//
 #include "Codegen/RecurrentCells.h"
 
 #include <cassert>
+#include <functional>
 
 using namespace Halide;
 
@@ -118,8 +122,16 @@ const CellRule &cellRule(const std::string &name) {
   return kCells[0];
 }
 
-/// Hidden units per block of the scan's domain: a divisor of H.
-int unitBlock(int units) {
+/// Terms of the recurrent product per update at most (a divisor of a block
+/// of units): the weights of every gate's terms (16 vectors for an LSTM)
+/// stay in registers while 4 samples use them. With 8, an LSTM's backward
+/// scan was a quarter slower (its 32 weight vectors did not fit), a GRU's no
+/// faster.
+constexpr int kMaxTermsPerUpdate = 4;
+
+/// Hidden units per block of the scan's domain: the largest of 16, 8, 4, 2
+/// (or 1) that divides H.
+int blockOf(int units) {
   for (int b : {16, 8, 4, 2})
     if (units % b == 0)
       return b;
@@ -127,19 +139,41 @@ int unitBlock(int units) {
 }
 
 /// The domain of a scan over `steps` steps, in the layout KernelFuncs::Scan
-/// describes, and the hidden unit, term and step it stands for (`reverse`:
-/// steps from the last to the first, numbered 1..T either way).
+/// describes, and what it stands for: the hidden unit, whether the update
+/// adds terms (else it applies the cell), the first of its `terms` terms
+/// (clamped in bounds for the cell's update) and the step (`reverse`: steps
+/// from the last to the first, numbered 1..T either way).
 struct ScanDomain {
   RDom r;
-  Expr unit, term, step;
-  int block;
+  Expr unit, isProduct, firstTerm, step;
+  int block, terms;
+  Expr lane() const { return r[0]; }      // the unit within its block
+  Expr unitBlock() const { return r[2]; } // the block
 };
 
+/// The recurrent weights a scan multiplies, w(g, unit, k) for gate g, hidden
+/// unit `unit` and term k, packed so that a block of units is next to each
+/// other for every gate and k: packed(lane, g, k, unit block), a block's
+/// weights one contiguous run that the scan reads in order (read in place,
+/// they were a cache line per gate and term, a page apart for large H).
+/// Computed in full.
+Func packedByUnitBlock(const std::function<Expr(Expr, Expr, Expr)> &w, int block,
+                       const std::string &name, KernelFuncs &funcs) {
+  Var lane("lane"), g("g"), k("k"), blk("blk");
+  Func packed(name);
+  packed(lane, g, k, blk) = w(g, blk * block + lane, k);
+  funcs.roots.push_back(packed);
+  return packed;
+}
+
 ScanDomain scanDomain(const RecurrentOperands &op, bool reverse, const std::string &name) {
-  int block = unitBlock(op.units);
-  RDom r(0, block, 0, op.units + 1, 0, op.units / block, reverse ? 0 : 1, op.steps, name);
+  int block = blockOf(op.units), terms = std::min(block, kMaxTermsPerUpdate);
+  int termBlocks = op.units / terms;
+  RDom r(0, block, 0, termBlocks + 1, 0, op.units / block, reverse ? 0 : 1, op.steps, name);
   Expr step = reverse ? op.steps - r[3] : Expr(r[3]);
-  return {r, r[2] * block + r[0], r[1], step, block};
+  Expr unit = r[2] * block + r[0];
+  Expr isProduct = r[1] < termBlocks, firstTerm = min(r[1], termBlocks - 1) * terms;
+  return {r, unit, isProduct, firstTerm, step, block, terms};
 }
 
 /// What step `step` of sample b (clamped: n) sees at hidden unit `unit`,
@@ -169,21 +203,28 @@ Func forwardScan(const RecurrentOperands &op, const CellRule &cell, KernelFuncs 
   S(j, b, t) = Tuple(zeros(op.type, G + cell.stateSize));
 
   ScanDomain d = scanDomain(op, false, op.name + "_r");
-  Expr k = d.term, kc = min(k, H - 1), n = clamp(b, 0, op.batch - 1);
+  Expr n = clamp(b, 0, op.batch - 1);
+  Func weight =
+      packedByUnitBlock([&](Expr g, Expr unit, Expr k) { return op.weight(g * H + unit, k); },
+                        d.block, op.name + "_weight_packed", funcs);
   std::vector<Expr> next = cell.step(stepValues(op, cell, S, d.unit, b, d.step, n));
 
-  // `likely` on the product's value lets Halide peel the cell (k == H) off
-  // the product loop.
-  Expr hPrev = S(kc, b, d.step - 1)[G + cell.stateSize - 1];
+  // `likely` on the product's value lets Halide peel the cell (the last
+  // update) off the product loop.
   std::vector<Expr> values;
   for (int g = 0; g < G; ++g) {
     Expr acc = S(d.unit, b, d.step)[g];
-    values.push_back(select(k < H, likely(acc + op.weight(g * H + d.unit, kc) * hPrev), acc));
+    for (int q = 0; q < d.terms; ++q) {
+      Expr k = d.firstTerm + q;
+      Expr hPrev = S(k, b, d.step - 1)[G + cell.stateSize - 1];
+      acc = acc + weight(d.lane(), g, k, d.unitBlock()) * hPrev;
+    }
+    values.push_back(select(d.isProduct, likely(acc), S(d.unit, b, d.step)[g]));
   }
   for (int s = 0; s < cell.stateSize; ++s)
-    values.push_back(select(k < H, likely(S(d.unit, b, d.step)[G + s]), next[s]));
+    values.push_back(select(d.isProduct, likely(S(d.unit, b, d.step)[G + s]), next[s]));
   S(d.unit, b, d.step) = Tuple(values);
-  funcs.scans.push_back({S, d.r, d.block});
+  funcs.scans.push_back({S, d.r, d.block, op.batch});
   return S;
 }
 
@@ -216,13 +257,23 @@ std::pair<Func, Func> lowerRecurrentGrad(const RecurrentOperands &op, Func grad,
   Func D(op.name + "_bptt");
   D(j, b, t) = Tuple(zeros(op.type, components));
   ScanDomain d = scanDomain(op, true, op.name + "_rb");
-  Expr k = d.term, kc = min(k, H - 1), n = clamp(b, 0, op.batch - 1);
+  Expr n = clamp(b, 0, op.batch - 1);
+  Func packedT =
+      packedByUnitBlock([&](Expr g, Expr unit, Expr k) { return weightT(unit, g * H + k); },
+                        d.block, op.name + "_weight_t_packed", funcs);
   Expr u = d.unit, step = d.step;
 
   Expr recurrent = D(u, b, step)[0];
   Expr sum = recurrent;
-  for (int g = 0; g < G; ++g)
-    sum = sum + weightT(u, g * H + kc) * D(kc, b, step + 1)[2 + g];
+  for (int g = 0; g < G; ++g) {
+    Expr gate;
+    for (int q = 0; q < d.terms; ++q) {
+      Expr k = d.firstTerm + q;
+      Expr term = packedT(d.lane(), g, k, d.unitBlock()) * D(k, b, step + 1)[2 + g];
+      gate = gate.defined() ? gate + term : term;
+    }
+    sum = sum + gate;
+  }
 
   StepGrads sg = cell.stepGrad(stepValues(op, cell, S, u, b, step, n),
                                recurrent + grad(u, step - 1, n), D(u, b, step + 1)[1]);
@@ -231,11 +282,11 @@ std::pair<Func, Func> lowerRecurrentGrad(const RecurrentOperands &op, Func grad,
   finished.insert(finished.end(), sg.da.begin(), sg.da.end());
   if (cell.candidate >= 0)
     finished.push_back(sg.dx[cell.candidate]);
-  std::vector<Expr> values = {select(k < H, likely(sum), recurrent)};
+  std::vector<Expr> values = {select(d.isProduct, likely(sum), recurrent)};
   for (int c = 1; c < components; ++c)
-    values.push_back(select(k < H, likely(D(u, b, step)[c]), finished[c]));
+    values.push_back(select(d.isProduct, likely(D(u, b, step)[c]), finished[c]));
   D(u, b, step) = Tuple(values);
-  funcs.scans.push_back({D, d.r, d.block});
+  funcs.scans.push_back({D, d.r, d.block, op.batch});
   funcs.anchor = KernelFuncs::Anchor::Scan;
 
   // Gate column m = g*H + j of step t reads component 2 + g of D at t + 1
@@ -252,6 +303,10 @@ std::pair<Func, Func> lowerRecurrentGrad(const RecurrentOperands &op, Func grad,
       value = select(gate == g, component(g), value);
     Func f(name);
     f(mo, to, no) = value;
+    // Exactly the G*H columns from 0: a vector of columns then lies in one
+    // gate and reads whole vectors of D (with the output buffer's dynamic
+    // min, each column's gate and unit were computed per lane: gathers).
+    f.bound(mo, 0, G * H);
     return f;
   };
   return {gateColumns(true, op.name + "_dinput"), gateColumns(false, op.name + "_drecurrent")};

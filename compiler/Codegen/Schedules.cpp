@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "Codegen/Schedules.h"
+#include "Codegen/RecurrentSchedules.h"
 #include "Codegen/ScheduleHelpers.h"
 #include "Codegen/WindowSchedules.h"
 
@@ -279,34 +280,6 @@ void scheduleColumnSums(KernelFuncs &k, int vec) {
   }
 }
 
-// A recurrence over time (see KernelFuncs::Scan): samples in blocks of
-// `samples` (4 unless chosen) in parallel; within a block, for each step and each block of hidden units,
-// the recurrent product's terms with the units' accumulators for the 4
-// samples in registers (units vectorized, samples unrolled), then the cell.
-// Vectorizing a reduction variable needs allow_race_conditions: the units
-// of one step read only the step before, never each other.
-void scheduleScan(const KernelFuncs::Scan &scan, int vec, const ScheduleChoice &choice) {
-  Func f = scan.func;
-  RDom r = scan.domain;
-  Var j = f.args()[0], b = f.args()[1];
-  int vn = std::min(vec, scan.block);
-  f.compute_root();
-  if (vn > 1)
-    f.vectorize(j, vn, TailStrategy::GuardWithIf);
-  RVar jo("jo"), ji("ji");
-  Var bo("bo"), bi("bi");
-  Stage step = f.update();
-  step.allow_race_conditions()
-      .split(r[0], jo, ji, vn)
-      .split(b, bo, bi, choice.rows > 0 ? choice.rows : 4, TailStrategy::GuardWithIf)
-      .reorder(ji, jo, bi, r[1], r[2], r[3], bo)
-      .vectorize(ji)
-      .unroll(jo)
-      .unroll(bi);
-  if (choice.parallel)
-    step.parallel(bo);
-}
-
 /// A transposed copy, computed in full before the product that reads it.
 /// Where both extents are multiples of the vector width: blocks of vec x vec,
 /// each read from the source as vec whole vectors and written as vec whole
@@ -388,6 +361,10 @@ void scheduleKernel(KernelFuncs &k, int vectorWidth, const ScheduleChoice &choic
       scheduleMatmul(k.outputs[0], k.prod, k.lhs, k, k.reduction, k.outputShapes[0], vec,
                      stagedValuesOf(k, k.outputs[0]), choice);
       return;
+    }
+    if (usesSequenceWeightGradTemplate(k)) {
+      scheduleSequenceWeightGrad(k, vec, choice);
+      break;
     }
     // Several outputs share the product: compute it once, in full, a row
     // at a time in parallel, the reduction outside a vector of columns.

@@ -90,14 +90,16 @@ struct KernelFuncs {
   /// Row-major shape of each output, outermost first; -1 marks the batch.
   std::vector<std::vector<int64_t>> outputShapes;
   /// Scan: the recurrences, in the order they run. `func(j, b, t)` has one
-  /// update over `domain` = (j within its block, k, block of j, step), j a
-  /// hidden unit in blocks of `block`, k in [0, H]: H terms of the recurrent
-  /// product, then the cell. Step t reads only step t - 1 (t + 1 when
-  /// running backwards), so units of one step may be computed together.
+  /// update over `domain` = (j within its block, kb, block of j, step), j a
+  /// hidden unit in blocks of `block`, kb in [0, H / K]: blocks of K terms of
+  /// the recurrent product, then the cell. Step t reads only step t - 1
+  /// (t + 1 when running backwards), so units of one step may be computed
+  /// together. `batch` is the extent of b.
   struct Scan {
     Halide::Func func;
     Halide::RDom domain;
     int block;
+    Halide::Expr batch;
   };
   std::vector<Scan> scans;
   /// In-place Tuple outputs (by Func name) and the Func holding their new
