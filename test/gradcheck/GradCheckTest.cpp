@@ -314,6 +314,20 @@ optimizer sgd(lr = 0.1)
                  2, 3);
 }
 
+// Both at once: a stride-2 filter gradient with sixteen input channels reads
+// the copy with columns by phase, stored channels innermost.
+TEST(GradCheck, StridedFilterGradientByChannelsAndPhases) {
+  checkGradients(R"(model m
+input x : f32[batch, 16, 32, 32]
+label y : i32[batch]
+c = tanh(conv2d(x, 4, 3, stride = 2, padding = 1))
+logits = dense(global_avg_pool2d(c), 3)
+loss = softmax_cross_entropy(logits, y)
+optimizer sgd(lr = 0.1)
+)",
+                 2, 3);
+}
+
 // Dropout with rate 0.5 at a fixed step: the mask is the same in every run,
 // so the loss is a smooth function of the parameters.
 TEST(GradCheck, Dropout) {
