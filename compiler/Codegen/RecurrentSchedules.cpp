@@ -92,10 +92,7 @@ void scheduleSequenceWeightGrad(KernelFuncs &k, int vec, const ScheduleChoice &c
   Func prod = k.prod;
   RDom r = k.reduction; // r[0]: steps (static), r[1]: samples
   int64_t rows = k.outputShapes[0][0], cols = k.outputShapes[0][1];
-  int tn = largestDivisor(cols, {2 * vec, vec, 8, 4, 2, 1});
-  int tm = largestDivisor(rows, {8, 4, 2, 1});
-  if (choice.rows > 0 && rows % choice.rows == 0)
-    tm = choice.rows;
+  auto [tn, tm] = matmulTile(k.outputShapes[0], vec, choice);
   int vn = std::min(vec, tn);
   int64_t sampleBytes = constantOr(r[0].extent(), 1) * (rows + cols) * k.elementType.bytes();
   int samples = static_cast<int>(std::max<int64_t>(1, kWeightGradChunkBytes / sampleBytes));
