@@ -212,20 +212,22 @@ FailureOr<Tensor> FunctionLowering::lowerTensorOp(Operation *op) {
                                "left side of rank ")
                    << a.rank();
           Halide::Var i("i");
-          Halide::Expr av = last == 1 ? readPanels(
-                                            funcs.lhsPanels,
-                                            [&](Halide::Expr col, Halide::Expr k) {
-                                              return a.at({k, col});
-                                            },
-                                            i, r[0], true)
-                                      : at(a, i);
-          Halide::Expr bv = tb          ? b.at({j, r[0]})
-                            : last == 1 ? readRhs(
-                                              [&](Halide::Expr col, Halide::Expr k) {
-                                                return b.at({k, col});
-                                              },
-                                              j, r[0])
-                                        : at(b, j);
+          Halide::Expr av = at(a, i), bv = tb ? b.at({j, r[0]}) : at(b, j);
+          if (last == 1) {
+            // Rank 2: both sides through panels where the template tiles them.
+            av = readPanels(
+                funcs.lhsPanels,
+                [&](Halide::Expr col, Halide::Expr k) {
+                  return a.at({k, col});
+                },
+                i, r[0], true);
+            if (!tb)
+              bv = readRhs(
+                  [&](Halide::Expr col, Halide::Expr k) {
+                    return b.at({k, col});
+                  },
+                  j, r[0]);
+          }
           prod(j, i) = Halide::cast(ft, 0);
           prod(j, i) += av * bv;
           funcs.prod = prod;
@@ -272,10 +274,11 @@ FailureOr<Tensor> FunctionLowering::lowerTensorOp(Operation *op) {
           // Where the product reads panels, they are that copy: B^T in
           // panels, transposed in square blocks like any transposed copy.
           std::vector<int64_t> bShape = shapeOf(m.getRhs().getType());
+          KernelFuncs::Panels &panels = funcs.rhsPanels;
+          bool earlierPanels = panels.func.defined(); // another product's, in this kernel
           bv =
               readRhs([&](Halide::Expr col, Halide::Expr k) { return block(k, col); }, v.back(), r);
-          KernelFuncs::Panels &panels = funcs.rhsPanels;
-          if (panels.func.defined()) {
+          if (!earlierPanels && panels.func.defined()) {
             funcs.transposes.push_back({panels.func, block, {panels.width, bShape[1]}});
             panels.transposed = true;
           } else {
