@@ -24,6 +24,21 @@ int channelBlock(int64_t channels, int vectors, int limit) {
   return 1;
 }
 
+// A window kernel's inputs (KernelFuncs::windowInputs), each in vectors
+// along its rows: computed per image of `out` where `out` is given, else in
+// full with images in parallel.
+static void scheduleWindowInputs(const KernelFuncs &k, int vec, bool parallel, Func out = {}) {
+  for (Func in : k.windowInputs) {
+    if (out.defined())
+      in.compute_at(out, out.args()[3]);
+    else
+      in.compute_root();
+    in.vectorize(in.args()[0], vec, TailStrategy::GuardWithIf);
+    if (!out.defined() && parallel)
+      in.parallel(in.args()[3]);
+  }
+}
+
 // A convolution or its input gradient, out(x, y, c, n) = sum over taps and
 // channels, with an epilogue inlined into `out`. Images in parallel; each
 // image's padded input computed once; per output row, a block of channels
@@ -54,10 +69,7 @@ void schedulePerImage(KernelFuncs &k, Func out, const std::vector<int64_t> &shap
       .vectorize(pxi)
       .unroll(pxo)
       .unroll(pc);
-  for (Func in : k.windowInputs) {
-    in.compute_at(out, n);
-    in.vectorize(in.args()[0], vec, TailStrategy::GuardWithIf);
-  }
+  scheduleWindowInputs(k, vec, choice.parallel, out);
 }
 
 // One flattened sum of a FlatImage kernel, computed per image of `out`: in
@@ -120,10 +132,7 @@ void scheduleFlatImage(KernelFuncs &k, Func out, const std::vector<int64_t> &sha
   }
   for (const KernelFuncs::FlatSum &sum : k.flatSums)
     scheduleFlatSum(sum, out, positions, channels, width, vec, choice.rows);
-  for (Func in : k.windowInputs) {
-    in.compute_at(out, n);
-    in.vectorize(in.args()[0], vec, TailStrategy::GuardWithIf);
-  }
+  scheduleWindowInputs(k, vec, choice.parallel, out);
 }
 
 // The filter gradient of images whose rows are narrower than a vector (its
@@ -271,11 +280,7 @@ void scheduleFilterGrad(KernelFuncs &k, int vec, const ScheduleChoice &choice) {
   lanes.bound_extent(kx, rowTaps).unroll(kx);
   acc.unroll(kx);
   vectors.bound_extent(kx, rowTaps).update().unroll(kx);
-  for (Func in : k.windowInputs) {
-    in.compute_root().vectorize(in.args()[0], vec, TailStrategy::GuardWithIf);
-    if (choice.parallel)
-      in.parallel(in.args()[3]);
-  }
+  scheduleWindowInputs(k, vec, choice.parallel);
 }
 
 // Pooling, its gradient, or a convolution whose result several outputs
@@ -286,11 +291,7 @@ void scheduleWindow(KernelFuncs &k, int vec, bool parallel) {
   // Pooling and a gradient of windows that do not overlap are a few reads
   // per element: inlined into the output.
   if (!prod.has_update_definition()) {
-    for (Func in : k.windowInputs) {
-      in.compute_root().vectorize(in.args()[0], vec, TailStrategy::GuardWithIf);
-      if (parallel)
-        in.parallel(in.args()[3]);
-    }
+    scheduleWindowInputs(k, vec, parallel);
     return;
   }
   // Pooling and its gradient have the shape of their one output.
@@ -314,11 +315,7 @@ void scheduleWindow(KernelFuncs &k, int vec, bool parallel) {
       sum.update().parallel(last);
     }
   }
-  for (Func in : k.windowInputs) {
-    in.compute_root().vectorize(in.args()[0], vec, TailStrategy::GuardWithIf);
-    if (parallel)
-      in.parallel(in.args()[3]);
-  }
+  scheduleWindowInputs(k, vec, parallel);
 }
 
 } // namespace kiln
