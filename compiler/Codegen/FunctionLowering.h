@@ -72,7 +72,7 @@ private:
   mlir::FailureOr<Tensor> lowerWindowOp(mlir::Operation *op);
   mlir::LogicalResult lowerElementwiseOp(ElementwiseOp op);
   mlir::FailureOr<Halide::Func> lowerUpdateOp(UpdateOp update);
-  void lowerRecurrentGradOp(RecurrentGradOp op);
+  void lowerRecurrentOp(mlir::Operation *op);
   // Batch normalization (BatchNormAlgorithms.cpp).
   mlir::LogicalResult lowerBatchNormOp(mlir::Operation *op);
   /// Per-channel sums, total(c), of `values` terms at every row-major index

@@ -61,8 +61,8 @@ FailureOr<Halide::Func> FunctionLowering::lowerOp(Operation *op) {
       return failure();
     return Halide::Func();
   }
-  if (auto bptt = dyn_cast<RecurrentGradOp>(op)) {
-    lowerRecurrentGradOp(bptt);
+  if (isa<RecurrentOp, RecurrentGradOp>(op)) {
+    lowerRecurrentOp(op);
     return Halide::Func();
   }
   FailureOr<Tensor> t = lowerTensorOp(op);
@@ -134,13 +134,22 @@ FailureOr<Halide::Func> FunctionLowering::lowerUpdateOp(UpdateOp update) {
   return f;
 }
 
-void FunctionLowering::lowerRecurrentGradOp(RecurrentGradOp op) {
+void FunctionLowering::lowerRecurrentOp(Operation *op) {
+  if (auto rec = dyn_cast<RecurrentOp>(op)) {
+    auto [hidden, saved] = lowerRecurrent(
+        recurrentOperands(rec.getCell(), rec.getInput(), rec.getWeight(), rec.getBias()), funcs);
+    tensors[rec.getResult()] = Tensor{hidden, extentsOf(rec.getResult().getType())};
+    tensors[rec.getSaved()] = Tensor{saved, extentsOf(rec.getSaved().getType())};
+    return;
+  }
+  auto bptt = cast<RecurrentGradOp>(op);
   auto [dinput, drecurrent] = lowerRecurrentGrad(
-      recurrentOperands(op.getCell(), op.getInput(), op.getWeight(), op.getBias()),
-      tensorOf(op.getGrad()).func, funcs);
-  std::vector<Halide::Expr> extents = extentsOf(op.getInput().getType());
-  tensors[op.getInputGrad()] = Tensor{dinput, extents};
-  tensors[op.getRecurrentGrad()] = Tensor{drecurrent, extents};
+      recurrentOperands(bptt.getCell(), bptt.getInput(), bptt.getWeight(), bptt.getBias()),
+      tensorOf(bptt.getGrad()).func, tensorOf(bptt.getHidden()).func,
+      tensorOf(bptt.getSaved()).func, funcs);
+  std::vector<Halide::Expr> extents = extentsOf(bptt.getInput().getType());
+  tensors[bptt.getInputGrad()] = Tensor{dinput, extents};
+  tensors[bptt.getRecurrentGrad()] = Tensor{drecurrent, extents};
 }
 
 FailureOr<Tensor> FunctionLowering::lowerTensorOp(Operation *op) {
@@ -572,12 +581,6 @@ FailureOr<Tensor> FunctionLowering::lowerTensorOp(Operation *op) {
         funcs.prod = sum;
         funcs.reduction = r;
         return Tensor{sum, extentsOf(type)};
-      })
-      .Case([&](RecurrentOp rec) -> FailureOr<Tensor> {
-        Halide::Func hs = lowerRecurrent(
-            recurrentOperands(rec.getCell(), rec.getInput(), rec.getWeight(), rec.getBias()),
-            funcs);
-        return Tensor{hs, extentsOf(rec.getType())};
       })
       .Case<Conv2DOp, Conv2DGradInputOp, Conv2DGradFilterOp, Pool2DOp, Pool2DGradOp>(
           [&](Operation *w) { return lowerWindowOp(w); })

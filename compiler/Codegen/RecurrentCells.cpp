@@ -9,12 +9,16 @@
 // terms in one update lets a schedule keep the accumulators in registers for
 // K terms: an update loads and stores its value once.
 //
+// The forward kernel also gives `saved`: S's components but the last (h,
+// which is the hidden states' result) at every step t >= 1.
+//
 // Backward: D(j, b, t) for t in [1, T + 1] holds {the recurrent part of
 // dL/dh_t, the carry to step t - 1, da_g for each gate, and for gru dx of
 // the candidate gate}; t = T + 1 is zero. Step t (running from T down)
 // first adds sum_g weight(g*H + k, j) * da_g(k) of step t + 1, K terms k
 // per update (summed per gate, then added: G independent sums), then
-// applies the cell's derivative, reading the forward scan at t and t - 1.
+// applies the cell's derivative, reading S at t and t - 1 from the forward
+// kernel's two results.
 //
 //===----------------------------------------------------------------------===//
 #include "Codegen/RecurrentCells.h"
@@ -228,23 +232,62 @@ Func forwardScan(const RecurrentOperands &op, const CellRule &cell, KernelFuncs 
   return S;
 }
 
+/// f(m, t, n) over `count` * H columns: column m = c*H + j of step t is
+/// component(c, j, t, n). Exactly those columns from 0: a vector of columns
+/// then lies in one component and reads whole vectors (with the output
+/// buffer's dynamic min, each column's component and unit were computed per
+/// lane: gathers).
+Func componentColumns(int count, int units,
+                      const std::function<Expr(int, Expr, Expr, Expr)> &component,
+                      const std::string &name) {
+  Var m("m"), t("t"), n("n");
+  Expr c = m / units, unit = m % units;
+  Expr value = component(count - 1, unit, t, n);
+  for (int k = count - 2; k >= 0; --k)
+    value = select(c == k, component(k, unit, t, n), value);
+  Func f(name);
+  f(m, t, n) = value;
+  f.bound(m, 0, count * units);
+  return f;
+}
+
+/// The forward scan's values S(j, b, t) rebuilt from the forward kernel's
+/// results: `saved` holds every component but the last, `hidden` the last;
+/// step 0 is the zero initial state.
+Func savedScan(const RecurrentOperands &op, const CellRule &cell, Func hidden, Func saved) {
+  int H = op.units, count = cell.gates + cell.stateSize - 1;
+  Var j("j"), b("b"), t("t");
+  Expr n = clamp(b, 0, op.batch - 1), before = max(t - 1, 0), first = t == 0;
+  std::vector<Expr> values;
+  for (int c = 0; c < count; ++c)
+    values.push_back(select(first, cast(op.type, 0), saved(c * H + j, before, n)));
+  values.push_back(select(first, cast(op.type, 0), hidden(j, before, n)));
+  Func S(op.name + "_saved_states");
+  S(j, b, t) = Tuple(values);
+  return S;
+}
+
 } // namespace
 
-Func lowerRecurrent(const RecurrentOperands &op, KernelFuncs &funcs) {
+std::pair<Func, Func> lowerRecurrent(const RecurrentOperands &op, KernelFuncs &funcs) {
   const CellRule &cell = cellRule(op.cell);
   Func S = forwardScan(op, cell, funcs);
   funcs.anchor = KernelFuncs::Anchor::Scan;
   Var j("j"), t("t"), n("n");
   Func hs(op.name);
   hs(j, t, n) = S(j, n, t + 1)[cell.gates + cell.stateSize - 1];
-  return hs;
+  Func saved = componentColumns(
+      cell.gates + cell.stateSize - 1, op.units,
+      [&](int c, Expr unit, Expr step, Expr sample) { return S(unit, sample, step + 1)[c]; },
+      op.name + "_saved");
+  return {hs, saved};
 }
 
-std::pair<Func, Func> lowerRecurrentGrad(const RecurrentOperands &op, Func grad,
-                                         KernelFuncs &funcs) {
+std::pair<Func, Func> lowerRecurrentGrad(const RecurrentOperands &op, Func grad, Func hidden,
+                                         Func saved, KernelFuncs &funcs) {
   const CellRule &cell = cellRule(op.cell);
   int G = cell.gates, H = op.units;
-  Func S = forwardScan(op, cell, funcs);
+  Func S = savedScan(op, cell, hidden, saved);
 
   // The weight transposed, weightT(j, m), so that the backward product
   // reads it along j.
@@ -292,22 +335,13 @@ std::pair<Func, Func> lowerRecurrentGrad(const RecurrentOperands &op, Func grad,
   // Gate column m = g*H + j of step t reads component 2 + g of D at t + 1
   // (the candidate's input gradient: the last component).
   auto gateColumns = [&](bool input, const std::string &name) {
-    Var mo("m"), to("t"), no("n");
-    Expr gate = mo / H, unit = mo % H;
-    auto component = [&](int g) {
-      int c = input && g == cell.candidate ? components - 1 : 2 + g;
-      return D(unit, no, to + 1)[c];
-    };
-    Expr value = component(G - 1);
-    for (int g = G - 2; g >= 0; --g)
-      value = select(gate == g, component(g), value);
-    Func f(name);
-    f(mo, to, no) = value;
-    // Exactly the G*H columns from 0: a vector of columns then lies in one
-    // gate and reads whole vectors of D (with the output buffer's dynamic
-    // min, each column's gate and unit were computed per lane: gathers).
-    f.bound(mo, 0, G * H);
-    return f;
+    return componentColumns(
+        G, H,
+        [&](int g, Expr unit, Expr step, Expr sample) {
+          int c = input && g == cell.candidate ? components - 1 : 2 + g;
+          return D(unit, sample, step + 1)[c];
+        },
+        name);
   };
   return {gateColumns(true, op.name + "_dinput"), gateColumns(false, op.name + "_drecurrent")};
 }

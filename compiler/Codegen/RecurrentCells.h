@@ -5,7 +5,8 @@
 // (unit, sample, step) with one update whose reduction domain walks the
 // steps in order (backwards for the gradient). Each step first accumulates
 // the recurrent matrix-vector product, then applies the cell. The cells are
-// one table of rules (RecurrentCells.cpp); Schedules.cpp schedules the scans.
+// one table of rules (RecurrentCells.cpp); RecurrentSchedules.cpp schedules
+// the scans.
 //
 //===----------------------------------------------------------------------===//
 #ifndef KILN_CODEGEN_RECURRENTCELLS_H
@@ -31,14 +32,18 @@ struct RecurrentOperands {
   std::string name;   // a unique prefix for the Funcs
 };
 
-/// Every step's hidden state, hs(j, t, n). Records its scan in `funcs`.
-Halide::Func lowerRecurrent(const RecurrentOperands &op, KernelFuncs &funcs);
+/// Every step's hidden state, hs(j, t, n), and the values backpropagation
+/// reads besides them, saved(m, t, n) (kiln.recurrent's two results).
+/// Records its scan in `funcs`.
+std::pair<Halide::Func, Halide::Func> lowerRecurrent(const RecurrentOperands &op,
+                                                     KernelFuncs &funcs);
 
 /// The gradients of the input and of the recurrent pre-activations,
-/// d(m, t, n) each, given the gradient of every hidden state grad(j, t, n).
-/// The forward scan is recomputed. Records both scans in `funcs`.
-std::pair<Halide::Func, Halide::Func>
-lowerRecurrentGrad(const RecurrentOperands &op, Halide::Func grad, KernelFuncs &funcs);
+/// d(m, t, n) each, given the gradient of every hidden state grad(j, t, n)
+/// and the forward's two results. Records its scan in `funcs`.
+std::pair<Halide::Func, Halide::Func> lowerRecurrentGrad(const RecurrentOperands &op,
+                                                         Halide::Func grad, Halide::Func hidden,
+                                                         Halide::Func saved, KernelFuncs &funcs);
 
 } // namespace kiln
 

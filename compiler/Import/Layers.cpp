@@ -568,8 +568,9 @@ FailureOr<Value> Importer::buildRecurrent(BoundArgs &args) {
   Value biasHh = newParam(layer + ".bias_hh", {width}, uniform, l, trainable);
   Value gates = BiasAddOp::create(builder, at, MatmulOp::create(builder, at, input, weightIh),
                                   biasIh, 2);
-  Value states = RecurrentOp::create(builder, at, builder.getStringAttr(cell), gates, weightHh,
-                                     biasHh);
+  Value states =
+      RecurrentOp::create(builder, at, builder.getStringAttr(cell), gates, weightHh, biasHh)
+          .getResult();
   if (boolArg(args, 2, true))
     return states;
   auto lastType = RankedTensorType::get({type->getDimSize(0), 1, units}, builder.getF32Type());

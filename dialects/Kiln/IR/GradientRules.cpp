@@ -198,21 +198,28 @@ LogicalResult SliceOp::buildGradients(OpBuilder &b, ArrayRef<Value> resultGrads,
   return success();
 }
 
-// hs = recurrent(x, U, bias), a_t = h_{t-1} U + bias  =>  backpropagation
-// through time gives dx and da (equal but for gru); then
-// dU = sum over samples and steps of h_{t-1}^T da_t (h_{t-1}: hs shifted one
-// step later, zero at the first) and dbias = da summed over samples and steps.
+// hs, saved = recurrent(x, U, bias), a_t = h_{t-1} U + bias  =>
+// backpropagation through time (reading hs and saved) gives dx and da (equal
+// but for gru); then dU = sum over samples and steps of h_{t-1}^T da_t
+// (h_{t-1}: hs shifted one step later, zero at the first) and dbias = da
+// summed over samples and steps. `saved` takes no gradient.
 LogicalResult RecurrentOp::buildGradients(OpBuilder &b, ArrayRef<Value> resultGrads,
                                           SmallVectorImpl<Value> &operandGrads) {
+  if (resultGrads[1])
+    return emitOpError("the saved values of kiln.recurrent take no gradient");
+  if (!resultGrads[0]) {
+    operandGrads.append({Value(), Value(), Value()});
+    return success();
+  }
   Location loc = getLoc();
   Type gatesType = getInput().getType();
-  auto bptt = RecurrentGradOp::create(b, loc, gatesType, gatesType, getCellAttr(),
-                                      resultGrads[0], getInput(), getWeight(), getBias());
+  auto bptt = RecurrentGradOp::create(b, loc, gatesType, gatesType, getCellAttr(), resultGrads[0],
+                                      getInput(), getWeight(), getBias(), getResult(), getSaved());
   Value dx = bptt.getInputGrad();
   Value da = getCell() == "gru" ? bptt.getRecurrentGrad() : dx;
   IntegerAttr steps = b.getI64IntegerAttr(1);
-  Value previous = SliceOp::create(b, loc, getType(), getResult(), steps,
-                                   b.getI64IntegerAttr(-1));
+  Value previous =
+      SliceOp::create(b, loc, getResult().getType(), getResult(), steps, b.getI64IntegerAttr(-1));
   Value dweight = MatmulOp::create(b, loc, previous, da, /*transpose_lhs=*/true,
                                    /*transpose_rhs=*/false);
   Value perStep = ReduceSumOp::create(b, loc, da, b.getI64IntegerAttr(0));

@@ -332,6 +332,15 @@ int64_t kiln::recurrentGates(llvm::StringRef cell) {
   return llvm::StringSwitch<int64_t>(cell).Case("rnn", 1).Case("lstm", 4).Case("gru", 3).Default(0);
 }
 
+int64_t kiln::recurrentSavedValues(llvm::StringRef cell) {
+  return recurrentGates(cell) + (cell == "lstm" ? 1 : 0);
+}
+
+/// The shape of a kiln.recurrent's `saved` result given its hidden states'.
+static SmallVector<int64_t> savedShape(llvm::StringRef cell, ArrayRef<int64_t> hidden) {
+  return {hidden[0], hidden[1], recurrentSavedValues(cell) * hidden[2]};
+}
+
 /// Checks the operands of kiln.recurrent (and of its gradient) and returns the
 /// shape of the hidden states, [N, T, H].
 static FailureOr<SmallVector<int64_t>>
@@ -363,6 +372,8 @@ LogicalResult RecurrentOp::inferReturnTypes(MLIRContext *context, std::optional<
   if (failed(states))
     return failure();
   inferred.push_back(RankedTensorType::get(*states, Float32Type::get(context)));
+  inferred.push_back(
+      RankedTensorType::get(savedShape(adaptor.getCell(), *states), Float32Type::get(context)));
   return success();
 }
 
@@ -376,6 +387,15 @@ LogicalResult RecurrentGradOp::verify() {
       grad.getShape().drop_front() != ArrayRef<int64_t>(*states).drop_front())
     return emitOpError("gradient ") << grad << " does not match the hidden states ["
                                     << (*states)[1] << " steps, " << (*states)[2] << " units]";
+  auto hidden = cast<RankedTensorType>(getHidden().getType());
+  if (hidden.getShape() != ArrayRef<int64_t>(*states))
+    return emitOpError("hidden states ") << hidden << " are not the forward's "
+                                         << RankedTensorType::get(*states, hidden.getElementType());
+  auto saved = cast<RankedTensorType>(getSaved().getType());
+  SmallVector<int64_t> expected = savedShape(getCell(), *states);
+  if (saved.getShape() != ArrayRef<int64_t>(expected))
+    return emitOpError("saved values ") << saved << " are not the forward's "
+                                        << RankedTensorType::get(expected, saved.getElementType());
   if (getInputGrad().getType() != getInput().getType() ||
       getRecurrentGrad().getType() != getInput().getType())
     return emitOpError("results must have the input's type ") << getInput().getType();

@@ -26,6 +26,9 @@ bool isKnownInit(llvm::StringRef init);
 /// The number of gates G of a kiln.recurrent cell: rnn 1, lstm 4, gru 3; 0
 /// for an unknown cell.
 int64_t recurrentGates(llvm::StringRef cell);
+/// The number S of values per hidden unit and step in a kiln.recurrent's
+/// `saved` result: its G recurrent products, and lstm's cell state.
+int64_t recurrentSavedValues(llvm::StringRef cell);
 } // namespace kiln
 
 #endif // KILN_IR_KILNOPS_H

@@ -440,7 +440,12 @@ def Kiln_RecurrentOp : Kiln_Op<"recurrent",
     pre-activations at every step (a dense layer over the sequence, its bias
     included). `weight` is [H, G*H] and `bias` [G*H]: the recurrent
     pre-activations at step t are `a_t = h_{t-1} weight + bias`, with h_0 = 0
-    (and c_0 = 0). The result is every step's hidden state, [N, T, H].
+    (and c_0 = 0). `result` is every step's hidden state, [N, T, H]. `saved`
+    is what backpropagation through time reads besides the hidden states, so
+    that it need not run the scan again: for every step, the G recurrent
+    products `h_{t-1} weight` (without the bias), then for lstm the cell
+    state c_t; [N, T, S*H] with S = G (G + 1 for lstm). A form that trains
+    nothing (@predict) leaves it unused, and it is never computed.
     Gates are laid out along the last dimension in PyTorch's order:
 
     - `rnn` (G = 1): h = tanh(x + a)
@@ -450,15 +455,17 @@ def Kiln_RecurrentOp : Kiln_Op<"recurrent",
       n = tanh(x_n + r a_n), h = (1 - z) n + z h_prev
 
     ```mlir
-    %hs = kiln.recurrent "lstm" %xp, %u, %b : tensor<?x20x64xf32>, tensor<16x64xf32>, tensor<64xf32> -> tensor<?x20x16xf32>
+    %hs, %saved = kiln.recurrent "lstm" %xp, %u, %b
+        : tensor<?x20x64xf32>, tensor<16x64xf32>, tensor<64xf32>
+        -> tensor<?x20x16xf32>, tensor<?x20x80xf32>
     ```
   }];
   let arguments = (ins StrAttr:$cell, Kiln_F32Tensor:$input, Kiln_F32Tensor:$weight,
                        Kiln_F32Tensor:$bias);
-  let results = (outs Kiln_F32Tensor:$result);
+  let results = (outs Kiln_F32Tensor:$result, Kiln_F32Tensor:$saved);
   let assemblyFormat = [{
     $cell $input `,` $weight `,` $bias attr-dict `:` type($input) `,` type($weight) `,`
-    type($bias) `->` type($result)
+    type($bias) `->` type($result) `,` type($saved)
   }];
 }
 
@@ -552,24 +559,28 @@ def Kiln_RecurrentGradOp : Kiln_Op<"recurrent_grad", [Pure]> {
   let summary = "Backpropagation through time of kiln.recurrent";
   let description = [{
     Given `grad`, the gradient of every hidden state [N, T, H], and the
-    operands of the kiln.recurrent it differentiates, gives the gradients of
-    the input pre-activations (`input_grad`, [N, T, G*H]) and of the
-    recurrent pre-activations a_t (`recurrent_grad`, the same shape). They
-    differ only for gru, whose candidate gate scales a_n by r. The forward
-    scan is recomputed inside.
+    operands and both results (`hidden`, `saved`) of the kiln.recurrent it
+    differentiates, gives the gradients of the input pre-activations
+    (`input_grad`, [N, T, G*H]) and of the recurrent pre-activations a_t
+    (`recurrent_grad`, the same shape). They differ only for gru, whose
+    candidate gate scales a_n by r. The forward scan's values are read from
+    `hidden` and `saved`, not computed again.
 
     ```mlir
-    %dx, %da = kiln.recurrent_grad "lstm" %dhs, %xp, %u, %b
-        : tensor<?x20x16xf32>, tensor<?x20x64xf32>, tensor<16x64xf32>, tensor<64xf32>
+    %dx, %da = kiln.recurrent_grad "lstm" %dhs, %xp, %u, %b, %hs, %saved
+        : tensor<?x20x16xf32>, tensor<?x20x64xf32>, tensor<16x64xf32>, tensor<64xf32>,
+          tensor<?x20x16xf32>, tensor<?x20x80xf32>
         -> tensor<?x20x64xf32>, tensor<?x20x64xf32>
     ```
   }];
   let arguments = (ins StrAttr:$cell, Kiln_F32Tensor:$grad, Kiln_F32Tensor:$input,
-                       Kiln_F32Tensor:$weight, Kiln_F32Tensor:$bias);
+                       Kiln_F32Tensor:$weight, Kiln_F32Tensor:$bias, Kiln_F32Tensor:$hidden,
+                       Kiln_F32Tensor:$saved);
   let results = (outs Kiln_F32Tensor:$input_grad, Kiln_F32Tensor:$recurrent_grad);
   let assemblyFormat = [{
-    $cell $grad `,` $input `,` $weight `,` $bias attr-dict `:` type($grad) `,` type($input) `,`
-    type($weight) `,` type($bias) `->` type($input_grad) `,` type($recurrent_grad)
+    $cell $grad `,` $input `,` $weight `,` $bias `,` $hidden `,` $saved attr-dict `:`
+    type($grad) `,` type($input) `,` type($weight) `,` type($bias) `,` type($hidden) `,`
+    type($saved) `->` type($input_grad) `,` type($recurrent_grad)
   }];
   let hasVerifier = 1;
 }
