@@ -248,11 +248,16 @@ LogicalResult FunctionLowering::lowerKernel(KernelOp op) {
 
   if (options.schedule && !options.gpu)
     kernel.candidates = scheduleCandidates(funcs, options.vectorWidth);
-  if (std::string err = options.gpu ? scheduleGpuKernel(funcs)
-                                    : scheduleLoweredKernel(funcs, kernel.choice, options.schedule,
-                                                            options.vectorWidth,
-                                                            options.batchEstimate);
-      !err.empty())
+  std::string err;
+  if (!options.gpu)
+    err = scheduleLoweredKernel(funcs, kernel.choice, options.schedule, options.vectorWidth,
+                                options.batchEstimate);
+  else if (!kernel.choice.autoscheduler.empty() && funcs.anchor != KernelFuncs::Anchor::Scan)
+    err = autoscheduleGpuKernel(funcs, kernel.choice.autoscheduler, options.batchEstimate,
+                                options.target, kernel.unusableSchedule);
+  else
+    err = scheduleGpuKernel(funcs);
+  if (!err.empty())
     return op.emitError(err);
   kernel.pipeline = Halide::Pipeline(funcs.outputs);
   kernel.arguments = arguments;

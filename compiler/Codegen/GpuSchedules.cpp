@@ -8,6 +8,9 @@
 // value it reads from one side serving the tile's other dimension. Tails are
 // guarded (GuardWithIf): no thread computes past a static extent, and
 // in-place outputs are never recomputed, as Schedules.cpp's contract asks.
+// Or Halide's Li2018 autoscheduler plans the kernel (autoscheduleGpuKernel),
+// and Kiln finishes its plan: in-place outputs, single values on one thread,
+// guarded tails.
 //
 //===----------------------------------------------------------------------===//
 #include "Codegen/GpuSchedules.h"
@@ -214,26 +217,43 @@ bool insideGpuLoop(const Internal::Function &f, int stage, const std::string &va
   return false;
 }
 
-} // namespace
-
-std::string findHostFunc(const std::vector<Func> &outputs) {
+/// Every Func the outputs call, directly or not, and the outputs, by name.
+std::map<std::string, Internal::Function> functionsOf(const std::vector<Func> &outputs) {
   std::map<std::string, Internal::Function> env;
   for (const Func &out : outputs) {
     env.emplace(out.name(), out.function());
     for (const auto &[name, f] : Internal::find_transitive_calls(out.function()))
       env.emplace(name, f);
   }
-  auto isOutput = [&](const std::string &name) {
-    for (const Func &out : outputs)
-      if (out.name() == name)
-        return true;
-    return false;
-  };
+  return env;
+}
+
+/// Whether `f` is computed in full: an output, or computed at root.
+bool computedInFull(const Internal::Function &f, const std::vector<Func> &outputs) {
+  LoopLevel level = f.schedule().compute_level();
+  level.lock();
+  return level.is_root() || std::any_of(outputs.begin(), outputs.end(),
+                                        [&](const Func &out) { return out.name() == f.name(); });
+}
+
+/// Makes every split of `f`'s pure dimensions guard its tail. Li2018 shifts
+/// a dimension's last tile inwards (the default tail), so that a batch
+/// smaller than a tile would be computed from before its start.
+void guardTails(Internal::Function f) {
+  for (int s = 0; s <= static_cast<int>(f.updates().size()); ++s)
+    for (Internal::Split &split : (s == 0 ? f.definition() : f.update(s - 1)).schedule().splits())
+      if (split.is_split() &&
+          (split.tail == TailStrategy::Auto || split.tail == TailStrategy::ShiftInwards))
+        split.tail = TailStrategy::GuardWithIf;
+}
+
+} // namespace
+
+std::string findHostFunc(const std::vector<Func> &outputs) {
+  std::map<std::string, Internal::Function> env = functionsOf(outputs);
   for (const auto &[name, f] : env) {
-    LoopLevel level = f.schedule().compute_level();
-    level.lock();
     int stages = static_cast<int>(f.updates().size()) + 1;
-    if (isOutput(name) || level.is_root()) {
+    if (computedInFull(f, outputs)) {
       for (int s = 0; s < stages; ++s) {
         const std::vector<Internal::Dim> &dims = stageDims(f, s);
         if (std::none_of(dims.begin(), dims.end(), isGpuLoop))
@@ -244,6 +264,8 @@ std::string findHostFunc(const std::vector<Func> &outputs) {
     }
     // Inlined: computed where it is read (a Func with updates, in its
     // reader's innermost loop).
+    LoopLevel level = f.schedule().compute_level();
+    level.lock();
     if (level.is_inlined())
       continue;
     // (Halide keeps the stage of a level made by compute_at(Func, Var)
@@ -257,6 +279,31 @@ std::string findHostFunc(const std::vector<Func> &outputs) {
     if (!onDevice)
       return "'" + name + "' is computed at " + level.to_string() + ", outside any GPU loop";
   }
+  return "";
+}
+
+std::string autoscheduleGpuKernel(KernelFuncs &k, const std::string &name, int batch,
+                                  const Target &target, std::string &unusable) {
+  if (std::string err = autoscheduleKernel(k, name, batch, target); !err.empty())
+    return err;
+  // The autoscheduler planned each in-place output's new values (a root of
+  // its plan) in its place; the output copies them.
+  for (size_t o = 0; o < k.outputs.size(); ++o)
+    if (stagedOf(k, k.outputs[o]))
+      gpuOutput(k.outputs[o], k.outputShapes[o], nullptr);
+  for (auto &[callee, f] : functionsOf(k.outputs)) {
+    guardTails(f);
+    // A single value (a loss, a norm) left serial runs on one GPU thread,
+    // as the templates run the last stage of a sum.
+    if (f.dimensions() == 0 && computedInFull(f, k.outputs))
+      for (int s = 0; s <= static_cast<int>(f.updates().size()); ++s) {
+        const std::vector<Internal::Dim> &dims = stageDims(f, s);
+        if (std::none_of(dims.begin(), dims.end(), isGpuLoop))
+          (s == 0 ? Stage(Func(f)) : Func(f).update(s - 1)).gpu_single_thread();
+      }
+  }
+  if (std::string where = findHostFunc(k.outputs); !where.empty())
+    unusable = name + " leaves work on the host: " + where;
   return "";
 }
 

@@ -18,6 +18,14 @@ namespace kiln {
 /// it is left to run on the host. Returns an error message, or "".
 std::string scheduleGpuKernel(KernelFuncs &kernel);
 
+/// Schedules a kernel with Halide's autoscheduler `name` for GPU `target`
+/// (Li2018 is the one of Halide 14 that plans GPU loops); in-place outputs
+/// are written by threads over their elements. Where the plan leaves work
+/// on the host, `unusable` says what, and the kernel is to be built with
+/// the templates instead. Returns an error message, or "" on success.
+std::string autoscheduleGpuKernel(KernelFuncs &kernel, const std::string &name, int batch,
+                                  const Halide::Target &target, std::string &unusable);
+
 /// Why some Func of the pipeline computing `outputs` would run on the host
 /// (computed in full, or inside a loop of its consumer, outside any GPU
 /// block), or "" when every one runs on the device or is inlined.

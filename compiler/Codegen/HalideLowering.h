@@ -35,6 +35,8 @@ struct CodegenOptions {
   std::string autoscheduler;
   /// The batch size the autoscheduler plans for.
   int batchEstimate = 128;
+  /// With `gpu`: the GPU target, for which an autoscheduler plans.
+  Halide::Target target;
   /// Per kernel (by LoweredKernel::name), a schedule other than the
   /// templates' default, as kilnc --autotune chose it. `autoscheduler`
   /// overrides these.

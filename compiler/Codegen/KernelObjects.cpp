@@ -169,12 +169,7 @@ private:
         link.push_back(base + "_wrapper.o");
         linkError = runCommand(link);
       };
-      try {
-        build(model.kernels[task.kernel]);
-      } catch (const Halide::Error &e) {
-        if (!fallback)
-          throw;
-        std::string reason = e.what();
+      auto fallBack = [&](std::string reason) {
         while (!reason.empty() && std::isspace(static_cast<unsigned char>(reason.back())))
           reason.pop_back();
         std::ofstream(join(workDir, task.name + ".warning"))
@@ -182,6 +177,20 @@ private:
             << reason << "); it uses the schedule templates";
         fellBack = true;
         build(fallback->kernels[task.kernel]);
+      };
+      const std::string &unusable = model.kernels[task.kernel].unusableSchedule;
+      if (!unusable.empty()) {
+        if (!fallback)
+          return "kernel " + task.name + ": " + unusable;
+        fallBack(unusable);
+      } else {
+        try {
+          build(model.kernels[task.kernel]);
+        } catch (const Halide::Error &e) {
+          if (!fallback)
+            throw;
+          fallBack(e.what());
+        }
       }
       if (!linkError.empty())
         return "cannot join the target variants of kernel " + task.name + ": " + linkError;

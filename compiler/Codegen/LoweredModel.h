@@ -126,6 +126,10 @@ struct LoweredKernel {
   /// (empty when schedules are off).
   ScheduleChoice choice;
   std::vector<ScheduleChoice> candidates;
+  /// Why `choice` (an autoscheduler's) cannot be used, where the lowering
+  /// found out (for a GPU: it leaves work on the host); the kernel is then
+  /// built with the templates' schedule instead.
+  std::string unusableSchedule;
 };
 
 /// One extra result of the train step with training health on (module

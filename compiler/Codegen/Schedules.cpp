@@ -435,7 +435,7 @@ std::string scheduleLoweredKernel(KernelFuncs &k, const ScheduleChoice &choice, 
     stage.func.update().vectorize(stage.column, vec, TailStrategy::GuardWithIf);
   }
   if (!choice.autoscheduler.empty())
-    return autoscheduleKernel(k, choice.autoscheduler, batch);
+    return autoscheduleKernel(k, choice.autoscheduler, batch, get_host_target());
   if (templates) {
     scheduleKernel(k, vectorWidth, choice);
     return "";
@@ -589,7 +589,8 @@ std::vector<ScheduleChoice> scheduleCandidates(const KernelFuncs &k, int vectorW
   return candidates;
 }
 
-std::string autoscheduleKernel(KernelFuncs &k, const std::string &name, int batch) {
+std::string autoscheduleKernel(KernelFuncs &k, const std::string &name, int batch,
+                               const Target &target) {
   // Plugins register themselves with Halide when loaded; load each once.
   static std::mutex mutex;
   static std::set<std::string> loaded;
@@ -629,9 +630,11 @@ std::string autoscheduleKernel(KernelFuncs &k, const std::string &name, int batc
     // The plugins narrate their search and warn about parallelism on
     // stderr; failures are exceptions, which pass through.
     StderrSilenced quiet;
-    Pipeline(planned).auto_schedule(name, get_host_target(), machine);
+    Pipeline(planned).auto_schedule(name, target, machine);
   }
-  int vec = get_host_target().natural_vector_size(Float(32));
+  if (target.has_gpu_feature())
+    return "";
+  int vec = target.natural_vector_size(Float(32));
   for (size_t o = 0; o < k.outputs.size(); ++o) {
     Func *staged = stagedValuesOf(k, k.outputs[o]);
     if (!staged)

@@ -209,9 +209,12 @@ std::string scheduleLoweredKernel(KernelFuncs &kernel, const ScheduleChoice &cho
                                   bool templates, int vectorWidth, int batch);
 
 /// Schedules the kernel with Halide's autoscheduler `name` (its plugin is
-/// loaded on first use) for batches of `batch`. The kernel's inputs must
-/// carry estimates already. Returns an error message, or "" on success.
-std::string autoscheduleKernel(KernelFuncs &kernel, const std::string &name, int batch);
+/// loaded on first use) for batches of `batch` on `target`. The kernel's
+/// inputs must carry estimates already. For a GPU target, in-place outputs
+/// are left for the caller (autoscheduleGpuKernel). Returns an error
+/// message, or "" on success.
+std::string autoscheduleKernel(KernelFuncs &kernel, const std::string &name, int batch,
+                               const Halide::Target &target);
 
 } // namespace kiln
 

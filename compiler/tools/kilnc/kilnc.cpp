@@ -444,15 +444,22 @@ bool parseArgs(int argc, char **argv, Options &opts) {
     std::cout << "kilnc: cleared the kernel cache in " << cache.directory() << "\n";
     std::exit(0);
   }
-  if (!opts.target.empty() && (opts.autotune || !opts.autoscheduler.empty())) {
+  // Li2018 plans GPU loops for a GPU target; the other autoschedulers, and
+  // the autotuner's timings, are for this machine's CPU.
+  bool gpuTarget = parseTargets(opts.target).front().has_gpu_feature();
+  if (!opts.target.empty() && (opts.autotune || !opts.autoscheduler.empty()) &&
+      !(gpuTarget && opts.autoscheduler == "Li2018")) {
     std::cerr << "kilnc: error: '--target' cannot be combined with '"
-              << (opts.autotune ? "--autotune" : "--autoschedule")
-              << "', which plan and time kernels for this machine's CPU\n";
+              << (opts.autotune ? "--autotune" : "--autoschedule=" + opts.autoscheduler)
+              << "', which plan" << (opts.autotune ? " and time" : "")
+              << " kernels for this machine's CPU"
+              << (gpuTarget && !opts.autotune ? " (for a GPU target, use --autoschedule=Li2018)"
+                                              : "")
+              << "\n";
     return false;
   }
   // A GPU target is the only one of its list.
-  if (parseTargets(opts.target).front().has_gpu_feature() &&
-      (opts.noSchedule || opts.dataParallel)) {
+  if (gpuTarget && (opts.noSchedule || opts.dataParallel)) {
     std::cerr << "kilnc: error: '" << (opts.noSchedule ? "--no-schedule" : "--data-parallel")
               << "' cannot be combined with the GPU target '" << opts.target << "': "
               << (opts.noSchedule ? "kernels without a schedule would run on the host"
@@ -609,6 +616,7 @@ int compile(const Options &opts, PhaseTimer &timer) {
   if (!opts.target.empty())
     codegen.vectorWidth = target.natural_vector_size(Halide::Float(32));
   codegen.gpu = target.has_gpu_feature();
+  codegen.target = target;
   codegen.autoscheduler = opts.autoscheduler;
   if (opts.autotune) {
     PhaseTimer::Scope tuning = timer.phase("autotuning schedules");
