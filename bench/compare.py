@@ -18,8 +18,9 @@ What it does, in order:
     kernel's candidate schedules at batch 128 (`kilnc --autotune`) and keeps the winners in
     build/bench/schedules, so that a second run compiles at the usual speed.
  2. Measures the machine's float32 matrix-product peak (bench/pytorch_step.py --sgemm, the
-    BLAS PyTorch uses, at 1 and 2 threads), again after each model, and keeps the highest
-    measurement at each thread count.
+    BLAS PyTorch uses, at 1 and 2 threads), and the CPU's own float32 peak (bench/fma_peak.cpp,
+    built here with -march=native: chains of fused multiply-adds at the widest vector), again
+    after each model, and keeps the highest measurement of each at each thread count.
  3. For each model, optimizer, batch size (MLP 32, 128, 512; LeNet-5 32, 128; LSTM 32; the
     byte language models 64; the others as MODELS says) and thread count (1, 2) runs the
     Kiln trainer's `bench` command and bench/pytorch_step.py alternately, Kiln, PyTorch,
@@ -29,7 +30,8 @@ What it does, in order:
     rest of the machine); its percentiles and peak RSS come with it.
  4. Counts the floating-point work of one training step from the layer shapes (see FLOPS)
     and reports the rate each side reaches at its best thread count, and that rate as a
-    share of the machine's sgemm peak (the best over 1 and 2 threads).
+    share of the machine's sgemm peak (the best over 1 and 2 threads) and, for Kiln, of the
+    CPU's multiply-add peak at the same thread count.
 
 Prints a table (each column is described in docs/performance.md) and writes every number,
 all rounds and thread counts, with the machine's description, to --json.
@@ -261,6 +263,20 @@ def measure_sgemm(quick):
     return run_json(command, "the sgemm measurement")
 
 
+def build_fma_peak(work):
+    binary = os.path.join(work, "fma_peak")
+    command = ["c++", "-O2", "-march=native", "-pthread", "-o", binary,
+               os.path.join(ROOT, "bench", "fma_peak.cpp")]
+    result = subprocess.run(command, capture_output=True, text=True)
+    if result.returncode != 0:
+        fail("cannot build bench/fma_peak.cpp:\n" + result.stderr)
+    return binary
+
+
+def measure_fma_peak(binary):
+    return run_json([binary] + [str(t) for t in THREADS], "the multiply-add peak measurement")
+
+
 def machine_info():
     cpu = "unknown"
     try:
@@ -303,7 +319,7 @@ def best_round(rounds):
     return min(rounds, key=lambda r: r["median_ms"])
 
 
-def summarize(config, sgemm_peak, compile_s):
+def summarize(config, sgemm_peak, fma_peak, compile_s):
     """Adds each side's best thread count and the derived rates to one configuration."""
     flops = training_flops(config["model"], config["batch"])
     config["flops_per_step"] = flops
@@ -320,6 +336,7 @@ def summarize(config, sgemm_peak, compile_s):
             "p10_ms": best["p10_ms"], "p90_ms": best["p90_ms"],
             "peak_rss_mib": best["peak_rss_mib"], "gflops": round(gflops, 2),
             "fraction_of_sgemm_peak": round(gflops / sgemm_peak, 4),
+            "fraction_of_fma_peak": round(gflops / fma_peak[threads], 4),
         }
     config["compile_s"] = compile_s
     config["pytorch_over_kiln"] = round(
@@ -350,6 +367,7 @@ TABLE = [
     ("GFLOP/s, % sgemm", "%", _percent_of_peak("kiln")),
     ("GFLOP/s, % sgemm", "PyTorch", lambda c: "%.1f" % c["pytorch_best"]["gflops"]),
     ("GFLOP/s, % sgemm", "%", _percent_of_peak("pytorch")),
+    ("Kiln", "% FMA", lambda c: "%.0f%%" % (100 * c["kiln_best"]["fraction_of_fma_peak"])),
     ("peak RSS MiB", "Kiln", lambda c: "%.0f" % c["kiln_best"]["peak_rss_mib"]),
     ("peak RSS MiB", "PyTorch", lambda c: "%.0f" % c["pytorch_best"]["peak_rss_mib"]),
     ("", "compile s", lambda c: "%.1f" % c["compile_s"]),
@@ -441,8 +459,10 @@ def main():
 
         # The sgemm peak is measured at the start and after each model, and the highest
         # measurement at each thread count kept: a busy machine can only lower it.
-        progress("measuring sgemm")
+        progress("measuring sgemm and the multiply-add peak")
+        fma_binary = build_fma_peak(work)
         sgemm_runs = [measure_sgemm(args.quick)]
+        fma_runs = [measure_fma_peak(fma_binary)]
         cpu_start, wall_start = cpu_seconds(), time.perf_counter()
         for model in args.only:
             spec = MODELS[model]
@@ -452,17 +472,19 @@ def main():
                 trainer = trainers["%s_%s" % (model, optimizer)]
                 configs += [measure_config(trainer, model, optimizer, batch, steps, warmup)
                             for batch in spec["batches"]]
-            progress("measuring sgemm again")
+            progress("measuring sgemm and the multiply-add peak again")
             sgemm_runs.append(measure_sgemm(args.quick))
+            fma_runs.append(measure_fma_peak(fma_binary))
         cpu_end, wall = cpu_seconds(), time.perf_counter() - wall_start
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
     sgemm = {str(t): max(run["sgemm_gflops"][str(t)] for run in sgemm_runs) for t in THREADS}
     sgemm_peak = max(sgemm.values())
+    fma = {str(t): max(run["gflops"][str(t)] for run in fma_runs) for t in THREADS}
     for config in configs:
         key = "%s_%s" % (config["model"], config["optimizer"])
-        summarize(config, sgemm_peak, compile_s[key])
+        summarize(config, sgemm_peak, fma, compile_s[key])
 
     # Cores' worth of CPU that other processes (and the hypervisor) took while this ran.
     others = max(0.0, ((cpu_end[0] - cpu_start[0]) - (cpu_end[1] - cpu_start[1])) / wall)
@@ -488,6 +510,8 @@ def main():
         "rounds": ROUNDS,
         "sgemm": {"size": sgemm_runs[0]["size"], "gflops": sgemm, "peak_gflops": sgemm_peak,
                   "runs": [run["sgemm_gflops"] for run in sgemm_runs]},
+        "fma_peak": {"isa": fma_runs[0]["isa"], "vector_bits": fma_runs[0]["vector_bits"],
+                     "gflops": fma, "runs": [run["gflops"] for run in fma_runs]},
         "compile_s": compile_s,
         "configs": configs,
         "warnings": warnings,
@@ -505,6 +529,9 @@ def main():
         report["sgemm"]["size"], report["sgemm"]["size"],
         ", ".join("%s at %s thread%s" % (g, t, "" if t == "1" else "s") for t, g in sgemm.items()),
         sgemm_peak))
+    print("multiply-add peak (%s, %d-bit vectors): %s GFLOP/s" % (
+        fma_runs[0]["isa"], fma_runs[0]["vector_bits"],
+        ", ".join("%s at %s thread%s" % (g, t, "" if t == "1" else "s") for t, g in fma.items())))
     print("ms per training step, median (lower of %d rounds)%s" %
           (ROUNDS, "; --quick: few steps" if args.quick else ""))
     print()
