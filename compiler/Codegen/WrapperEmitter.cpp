@@ -307,9 +307,8 @@ void WrapperWriter::emitFunction(std::ostream &os, const FunctionPlan &plan) con
          << "  std::vector<kiln::DeviceBuffers::Floats> &deviceParams = dev.params();\n"
          << "  std::vector<kiln::DeviceBuffers::Floats> &deviceStates = dev.states();\n";
     else
-      os << "  std::vector<kiln::DeviceBuffers::Floats> callParams;\n"
-         << "  std::vector<kiln::DeviceBuffers::Floats> &deviceParams =\n"
-         << "      dev.paramsFor(info(), params, callParams);\n";
+      os << "  std::vector<kiln::DeviceBuffers::Floats> &deviceParams = dev.paramsFor(info(), "
+            "params);\n";
   }
   for (size_t id : order) {
     const Slot &s = plan.slots[id];

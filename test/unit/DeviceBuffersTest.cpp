@@ -73,25 +73,37 @@ TEST(DeviceBuffers, ReturnToHostDropsTheCopies) {
   EXPECT_TRUE(uploadPending(dev.params()[0]));
 }
 
-TEST(DeviceBuffers, InferenceReadsTheKeptParametersOnly) {
+TEST(DeviceBuffers, InferenceKeepsReadOnlyCopiesOfOtherArrays) {
   ModelInfo info = twoParamsOneState();
   std::vector<float> w(6), b(2), v(6), w2(6);
   float *params[] = {w.data(), b.data()}, *states[] = {v.data()};
   const float *otherParams[] = {w2.data(), b.data()};
   DeviceBuffers dev;
-  std::vector<DeviceBuffers::Floats> scratch;
-  // Before any step, and for other arrays: this call's own buffers.
-  EXPECT_EQ(&dev.paramsFor(info, params, scratch), &scratch);
-  EXPECT_EQ(scratch.size(), 2u);
+  // Before any step: read-only copies, uploaded by the first call's kernels
+  // and kept for the next calls with the same arrays.
+  std::vector<DeviceBuffers::Floats> &first = dev.paramsFor(info, params);
+  ASSERT_EQ(first.size(), 2u);
+  EXPECT_TRUE(uploadPending(first[0]));
+  uploaded(first[0]);
+  uploaded(first[1]);
+  std::vector<DeviceBuffers::Floats> &again = dev.paramsFor(info, params);
+  EXPECT_EQ(&again, &first);
+  EXPECT_FALSE(uploadPending(again[0]));
+  // trainStep adopting the same arrays drops them (training changes the
+  // arrays' device copies); inference then reads trainStep's copies.
   dev.adopt(info, params, states);
-  std::vector<DeviceBuffers::Floats> unused;
-  EXPECT_EQ(&dev.paramsFor(info, params, unused), &dev.params());
-  EXPECT_TRUE(unused.empty());
-  std::vector<DeviceBuffers::Floats> other;
-  std::vector<DeviceBuffers::Floats> &forOther = dev.paramsFor(info, otherParams, other);
-  EXPECT_EQ(&forOther, &other);
-  EXPECT_EQ(other[0].data(), w2.data());
-  EXPECT_TRUE(uploadPending(other[0]));
+  EXPECT_EQ(&dev.paramsFor(info, params), &dev.params());
+  // Other arrays (a checkpoint) while training: read-only copies of those.
+  std::vector<DeviceBuffers::Floats> &forOther = dev.paramsFor(info, otherParams);
+  EXPECT_NE(&forOther, &dev.params());
+  EXPECT_EQ(forOther[0].data(), w2.data());
+  EXPECT_TRUE(uploadPending(forOther[0]));
+  uploaded(forOther[0]);
+  uploaded(forOther[1]);
+  EXPECT_FALSE(uploadPending(dev.paramsFor(info, otherParams)[0]));
+  // returnToHost (before the runtime writes parameters) drops them too.
+  EXPECT_TRUE(dev.returnToHost());
+  EXPECT_TRUE(uploadPending(dev.paramsFor(info, otherParams)[0]));
 }
 
 TEST(DeviceBuffers, KeepsAFunctionsBuffersWhileTheirExtentsStay) {

@@ -7,6 +7,10 @@
 // - parameters and optimizer state stay in device memory from one trainStep
 //   to the next, mirroring the host arrays the step was given: the host
 //   arrays are stale until syncToHost() or returnToHost();
+// - other parameter arrays given to evaluate or predict (a loaded
+//   checkpoint) are uploaded once and read from device memory until other
+//   arrays come or returnToHost() (which the runtime calls before it writes
+//   parameters);
 // - every other buffer of a generated function (the batch, the workspace,
 //   the results) keeps its device memory from call to call and points at
 //   this call's host memory; it is rebuilt when its extents change (another
@@ -42,6 +46,9 @@ public:
     if (holding && holds(params, paramHosts) && holds(states, stateHosts))
       return;
     releaseWithoutCopy();
+    // Read-only copies of these arrays would go stale as the steps train.
+    if (holds(params, readOnlyHosts))
+      releaseReadOnly();
     holding = true;
     for (size_t p = 0; p < info.params.size(); ++p) {
       paramHosts.push_back(params[p]);
@@ -56,15 +63,21 @@ public:
   std::vector<Floats> &states() { return stateBuffers; }
 
   /// For evaluate and predict: the device copies when `params` are the
-  /// arrays trainStep keeps there; else `scratch`, wrapping them for this
-  /// call only (uploaded by the kernels, freed when `scratch` goes).
-  std::vector<Floats> &paramsFor(const ModelInfo &info, const float *const *params,
-                                 std::vector<Floats> &scratch) {
+  /// arrays trainStep keeps there; else read-only copies of `params`,
+  /// uploaded by the first kernel that reads them and kept while the same
+  /// arrays come (a checkpoint evaluated batch after batch), replacing the
+  /// copies of other arrays.
+  std::vector<Floats> &paramsFor(const ModelInfo &info, const float *const *params) {
     if (holding && holds(params, paramHosts))
       return paramBuffers;
-    for (size_t p = 0; p < info.params.size(); ++p)
-      scratch.push_back(wrap(params[p], info.params[p].shape));
-    return scratch;
+    if (!readOnlyHosts.empty() && holds(params, readOnlyHosts))
+      return readOnlyBuffers;
+    releaseReadOnly();
+    for (size_t p = 0; p < info.params.size(); ++p) {
+      readOnlyHosts.push_back(params[p]);
+      readOnlyBuffers.push_back(wrap(params[p], info.params[p].shape));
+    }
+    return readOnlyBuffers;
   }
 
   /// Copies what kernels changed in device memory back to the host arrays;
@@ -77,11 +90,12 @@ public:
     return true;
   }
 
-  /// syncToHost, then frees the device copies: the next trainStep uploads
-  /// the host arrays again.
+  /// syncToHost, then frees the device copies, read-only ones too: the
+  /// next call uploads the host arrays again.
   bool returnToHost() {
     bool copied = syncToHost();
     releaseWithoutCopy();
+    releaseReadOnly();
     return copied;
   }
 
@@ -141,9 +155,16 @@ private:
     stateBuffers.clear();
   }
 
+  void releaseReadOnly() {
+    readOnlyHosts.clear();
+    readOnlyBuffers.clear();
+  }
+
   bool holding = false; // of the host arrays of paramHosts and stateHosts
   std::vector<const float *> paramHosts, stateHosts;
   std::vector<Floats> paramBuffers, stateBuffers;
+  std::vector<const float *> readOnlyHosts; // evaluate's and predict's other arrays
+  std::vector<Floats> readOnlyBuffers;
   std::map<std::pair<int, int>, Floats> keptFloats;
   std::map<std::pair<int, int>, Halide::Runtime::Buffer<int32_t>> keptInts;
 };
