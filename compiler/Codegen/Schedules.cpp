@@ -174,6 +174,11 @@ void scheduleMatmul(const KernelFuncs &k, Func out, const std::vector<int64_t> &
   if (!choice.packLhs)
     lhs = Func();
   Var j = out.args()[0], i = out.args()[1];
+  // The product computed in full for several outputs has their extents.
+  Func sized = std::any_of(k.outputs.begin(), k.outputs.end(),
+                           [&](const Func &o) { return o.name() == out.name(); })
+                   ? out
+                   : k.outputs[0];
   // The operands' panels, copied in full; the output's columns (rows) from
   // 0, so that each tile's reads of a panel are known to be one.
   auto copyPanels = [&](const KernelFuncs::Panels &panels, int width, Var along, int64_t extent) {
@@ -199,12 +204,12 @@ void scheduleMatmul(const KernelFuncs &k, Func out, const std::vector<int64_t> &
       .vectorize(ji, vn)
       .unroll(ii);
   Var at = jo;
-  Expr rowTiles = ceilDiv(dimExtent(out, shape, 1), tm);
-  Expr tiles = ceilDiv(dimExtent(out, shape, 0), tn) * rowTiles;
+  Expr rowTiles = ceilDiv(dimExtent(sized, shape, 1), tm);
+  Expr tiles = ceilDiv(dimExtent(sized, shape, 0), tn) * rowTiles;
   if (rank == 3) {
     out.fuse(jo, io, tile).fuse(tile, out.args()[2], tile);
     if (choice.parallel)
-      parallelInTasks(out, tile, tiles * dimExtent(out, shape, 2), tasksOf(choice));
+      parallelInTasks(out, tile, tiles * dimExtent(sized, shape, 2), tasksOf(choice));
     at = tile;
   } else if (lhs.defined()) {
     // Rows of the left side copied per block, interleaved (row innermost):
@@ -317,6 +322,17 @@ bool KernelFuncs::usesMatmulTemplate() const {
           (outputShapes[0].size() == 3 && outputShapes[0][1] > 0));
 }
 
+bool KernelFuncs::usesSharedMatmulTemplate() const {
+  if (anchor != Anchor::Matmul || outputs.size() < 2 || !stagedValues.empty())
+    return false;
+  const std::vector<int64_t> &shape = outputShapes[0];
+  for (const std::vector<int64_t> &other : outputShapes)
+    if (other != shape)
+      return false;
+  return prod.dimensions() == static_cast<int>(shape.size()) &&
+         (shape.size() == 2 || (shape.size() == 3 && shape[1] > 0));
+}
+
 bool KernelFuncs::usesFlatImageTemplate() const {
   return anchor == Anchor::Window && window == Window::FlatImage && outputs.size() == 1 &&
          outputShapes[0].size() == 4;
@@ -373,8 +389,17 @@ void scheduleKernel(KernelFuncs &k, int vectorWidth, const ScheduleChoice &choic
       scheduleSequenceWeightGrad(k, vec, choice);
       break;
     }
-    // Several outputs share the product: compute it once, in full, a row
-    // at a time in parallel, the reduction outside a vector of columns.
+    // Several outputs share the product (an activation and the dropout
+    // after it; a gradient and its square): the template computes it in
+    // full, tile by tile, and the outputs read it.
+    if (k.usesSharedMatmulTemplate()) {
+      Func whole = k.prod.in();
+      whole.compute_root();
+      scheduleMatmul(k, whole, k.outputShapes[0], vec, nullptr, choice);
+      break;
+    }
+    // Else compute it once, in full, a row at a time in parallel, the
+    // reduction outside a vector of columns.
     {
       Var pj = k.prod.args()[0], pi = k.prod.args()[1];
       k.prod.compute_root().vectorize(pj, vec, TailStrategy::GuardWithIf);

@@ -133,6 +133,9 @@ struct KernelFuncs {
   /// Whether the matmul template plans the kernel (one output, its rows
   /// static when it has leading dims), and the per-image convolution one.
   bool usesMatmulTemplate() const;
+  /// Whether several outputs of the product's shape (no in-place one) read
+  /// the product, which the matmul template then computes in full for them.
+  bool usesSharedMatmulTemplate() const;
   bool usesPerImageTemplate() const;
   bool usesFlatImageTemplate() const;
 };

@@ -448,30 +448,18 @@ optimizer sgd(lr = 0.1)
   }
 }
 
-// A language model whose gradients are clipped to a global norm: each weight
-// gradient over the sequence (samples and steps) is a kernel with two outputs,
-// the gradient and its square, which computes the product in chunks of
-// samples (19 samples here: chunks of 8, 8 and 3). The update applied, the
-// parameters after one SGD step must be the same with the schedules as
-// without (to float64 rounding of a different summation order).
-TEST(GradCheck, ClippedSequenceSchedulesDoNotChangeResults) {
-  const char *source = R"(model m
-input ids : i32[batch, 20]
-label y : i32[batch, 20]
-h = gru(embedding(ids, 11, 5), 48)
-loss = softmax_cross_entropy(dense(h, 11), y)
-optimizer sgd(lr = 0.5)
-clip global_norm(max_norm = 0.01)
-)";
+// One SGD step (the update applied) with and without the schedules leaves the
+// same parameters (to float64 rounding of a different summation order), and
+// moves every one of them.
+void expectSchedulesKeepTheStep(const char *source, int batch, int classes, uint64_t seed) {
   JitOptions options;
   options.applyOptimizer = true;
   JitModel scheduled(source, options);
   options.schedule = false;
   JitModel plain(source, options);
   ASSERT_TRUE(scheduled.ok && plain.ok);
-  const int batch = 19;
-  std::mt19937_64 rng(5);
-  RandomData data = randomData(scheduled.lowered, batch, 11, 0.3, rng);
+  std::mt19937_64 rng(seed);
+  RandomData data = randomData(scheduled.lowered, batch, classes, 0.3, rng);
   std::vector<Buffer> before, second;
   for (const Buffer &p : data.params) {
     before.push_back(denseCopy(p));
@@ -489,6 +477,39 @@ clip global_norm(max_norm = 0.01)
     }
     EXPECT_GT(moved, 0) << "param " << p << " was not updated";
   }
+}
+
+// A language model whose gradients are clipped to a global norm: each weight
+// gradient over the sequence (samples and steps) is a kernel with two outputs,
+// the gradient and its square, which computes the product in chunks of
+// samples (19 samples here: chunks of 8, 8 and 3).
+TEST(GradCheck, ClippedSequenceSchedulesDoNotChangeResults) {
+  expectSchedulesKeepTheStep(R"(model m
+input ids : i32[batch, 20]
+label y : i32[batch, 20]
+h = gru(embedding(ids, 11, 5), 48)
+loss = softmax_cross_entropy(dense(h, 11), y)
+optimizer sgd(lr = 0.5)
+clip global_norm(max_norm = 0.01)
+)",
+                             19, 11, 5);
+}
+
+// Products that several outputs read, computed in full by the matmul
+// template (usesSharedMatmulTemplate): the first dense layer's kernel yields
+// the relu (its gradient reads it) and the dropout after it; with clipping,
+// each weight gradient over the batch yields the gradient and its square.
+// 19 rows and 48 columns leave both tiles (8 rows, 32 columns) partly empty.
+TEST(GradCheck, SharedProductSchedulesDoNotChangeResults) {
+  expectSchedulesKeepTheStep(R"(model m
+input x : f32[batch, 37]
+label y : i32[batch]
+h = dropout(relu(dense(x, 48)), rate = 0.3)
+loss = softmax_cross_entropy(dense(h, 10), y)
+optimizer sgd(lr = 0.5)
+clip global_norm(max_norm = 0.01)
+)",
+                             19, 10, 7);
 }
 
 } // namespace
