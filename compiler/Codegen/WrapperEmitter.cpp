@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "Codegen/WrapperEmitter.h"
+#include "Codegen/WorkspacePlan.h"
 
 #include "Kiln/IR/SizeLimits.h"
 
@@ -269,16 +270,10 @@ void WrapperWriter::emitFunction(std::ostream &os, const FunctionPlan &plan) con
   if (plan.name == "evaluate" && plan.results.size() == 2)
     callerResult = plan.results[1];
   const char *callerBuffer = train ? "" : plan.name == "predict" ? "logits" : "args.predictions";
-  // Sums of counts within the limits, one per slot: far from overflowing.
-  int64_t fixed = 0, perSample = 0;
-  for (size_t id = 0; id < plan.slots.size(); ++id) {
-    const Slot &s = plan.slots[id];
-    if (s.kind != Slot::Kind::Temp && s.kind != Slot::Kind::ParamGrad &&
-        !(s.kind == Slot::Kind::Result && static_cast<int>(id) != callerResult))
-      continue;
-    ElementCount count = countElements(s.shape);
-    (count.perSample ? perSample : fixed) += count.fixed;
-  }
+  // Buffers share the workspace where their lifetimes allow; a GPU build's
+  // each keep device memory of their own (DeviceBuffers::kept), so their
+  // host memory is not shared either.
+  WorkspacePlan layout = planWorkspace(plan, callerResult, /*reuse=*/!gpu);
   if (returnsLoss)
     os << "  const int64_t batch = args.batch;\n"
        << "  const float *const *params = args.params;\n"
@@ -289,7 +284,7 @@ void WrapperWriter::emitFunction(std::ostream &os, const FunctionPlan &plan) con
     os << "  const float step = static_cast<float>(args.step);\n"
        << "  if (checkNumerics_)\n    firstNonFinite_.clear();\n";
   os << "  const int n = static_cast<int>(batch);\n"
-     << "  float *ws = reserve(" << fixed << " + " << perSample << " * batch);\n";
+     << "  float *ws = reserve(" << layout.fixed << " + " << layout.perSample << " * batch);\n";
   // The slots of gradient buckets first, each bucket one flat buffer.
   std::vector<size_t> order;
   for (const GradientBucket &bucket : plan.buckets)
@@ -370,12 +365,14 @@ void WrapperWriter::emitFunction(std::ostream &os, const FunctionPlan &plan) con
       }
       [[fallthrough]];
     case Slot::Kind::Temp:
-    case Slot::Kind::ParamGrad:
-      if (s.shape.empty())
-        declare("ws", " ws += 1;\n");
-      else
-        declare("ws", " ws += " + elementCount(s.shape) + "; // " + s.name + "\n");
+    case Slot::Kind::ParamGrad: {
+      const WorkspacePlan::Place &at = layout.places.at(id);
+      std::string offset = at.perSample ? std::to_string(layout.fixed) + " + " +
+                                              std::to_string(at.offset) + " * batch"
+                                        : std::to_string(at.offset);
+      declare("ws + " + offset, " // " + s.name + "\n");
       break;
+    }
     }
   }
   if (gpu)
