@@ -1,10 +1,10 @@
 //===- GpuSchedulesTest.cpp - GPU schedules leave nothing on the host -----===//
 //
 // The GPU templates put every stage a kernel computes on the device (a
-// matrix product with its register tile, a softmax's row sums, an in-place
-// update and its staged values), and findHostFunc names a Func left on the
-// host. Nothing here runs a kernel: the schedules are inspected, and lowered
-// for OpenCL, which needs no device.
+// matrix product with its register tile, a softmax's row sums, a column sum
+// in two stages, an in-place update and its staged values), and findHostFunc
+// names a Func left on the host. Nothing here runs a kernel: the schedules are inspected, and
+// lowered for OpenCL, which needs no device.
 //
 //===----------------------------------------------------------------------===//
 #include "Codegen/GpuSchedules.h"
@@ -55,6 +55,30 @@ TEST(GpuSchedulesTest, FindsAFuncComputedOnTheHost) {
   // Computed per block, outside the threads but inside the GPU: on the device.
   square.compute_at(out, Var("bx"));
   EXPECT_EQ(findHostFunc({out}), "");
+}
+
+// A bias gradient over the batch, sum over rows n of dy(j, n): threads sum
+// parts of 64 rows of each column (rfactor), then a thread per column sums
+// the parts, not one thread per column over every row.
+TEST(GpuSchedulesTest, ColumnSumsInTwoStages) {
+  ImageParam dy(Float(32), 2, "dy");
+  Param<int> batch("batch");
+  Var j("j");
+  RDom r(0, batch, "r");
+  KernelFuncs k;
+  k.anchor = KernelFuncs::Anchor::Reduce;
+  k.prod = Func("column_sum");
+  k.prod(j) = 0.0f;
+  k.prod(j) += dy(j, r);
+  k.reduction = r;
+  k.outputs = {k.prod};
+  k.outputShapes = {{10}};
+  ASSERT_EQ(scheduleGpuKernel(k), "");
+  std::string stmt = openclStmt(k.outputs, {dy, batch});
+  // Both stages (each its zeros and its sum), then the output's copy.
+  EXPECT_EQ(count(stmt, "halide_opencl_run("), 5u) << stmt;
+  EXPECT_NE(stmt.find("produce column_sum_intm"), std::string::npos) << stmt;
+  EXPECT_EQ(findHostFunc(k.outputs), "");
 }
 
 TEST(GpuSchedulesTest, MatmulWithBiasAndRelu) {
