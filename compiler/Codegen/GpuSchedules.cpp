@@ -2,8 +2,8 @@
 //
 // Every stage computed in full (outputs, roots, transposes, scans, health
 // columns) runs as GPU blocks of threads over its pure dimensions; a
-// reduction runs inside its thread, except a sum to one value, which threads
-// sum in parts first (rfactor). A matrix product's thread accumulates a
+// reduction runs inside its thread, except a sum to one value and a sum of
+// each column over many rows, which threads sum in parts first (rfactor). A matrix product's thread accumulates a
 // register tile of the output (up to 4 x 4) over the whole reduction, each
 // value it reads from one side serving the tile's other dimension. Tails are
 // guarded (GuardWithIf): no thread computes past a static extent, and
