@@ -14,12 +14,14 @@
 //
 //===----------------------------------------------------------------------===//
 #include "Codegen/GpuSchedules.h"
+#include "Codegen/ScheduleHelpers.h"
 
 #include <algorithm>
 #include <map>
 #include <optional>
 
 using namespace Halide;
+using namespace kiln::schedule_helpers;
 
 namespace kiln {
 namespace {
@@ -94,11 +96,8 @@ std::pair<std::vector<Var>, std::vector<int64_t>> pureLoops(Func f, int s,
   std::vector<Var> vars;
   std::vector<int64_t> extents;
   for (size_t d = 0; d < args.size(); ++d) {
-    if (s > 0) {
-      const auto *v = f.update_args(s - 1)[d].as<Internal::Variable>();
-      if (!v || v->name != args[d].name())
-        continue;
-    }
+    if (!writesInPlace(f, s, d))
+      continue;
     vars.push_back(args[d]);
     extents.push_back(shape.size() == args.size() ? extentOf(shape, d) : -1);
   }
@@ -115,20 +114,36 @@ void gpuComputeRoot(Func f, const std::vector<int64_t> &shape) {
   }
 }
 
-/// A sum to one value in two stages: threads sum the parts (each index of
-/// the outermost reduction dimension, or chunks of kBlockThreads of a
-/// one-dimensional one), then one thread sums the parts. False, the
-/// schedule left serial, when Halide cannot split the reduction (rfactor
-/// proves it associative first).
-bool gpuTwoStageSum(Func total, const RDom &r) {
-  if (total.dimensions() != 0 || r.dimensions() == 0)
+/// Rows a thread of a column sum's first stage adds.
+constexpr int kRowsPerPart = 64;
+
+/// A sum in two stages: threads sum parts, then a thread per value sums its
+/// parts (Halide's rfactor). For a sum to one value (the loss, a global
+/// norm): each index of the outermost reduction dimension, or chunks of
+/// kBlockThreads of a one-dimensional one, then one thread. For a sum of
+/// each column over many rows, out(j) = sum over r of in(j, r) (a bias
+/// gradient over the batch): parts of kRowsPerPart rows of each column, then
+/// a thread per column (before, a thread per column summed every row: a bias
+/// of 10 outputs over a batch of 512 ran on 10 threads). False, nothing
+/// scheduled, for sums of more dimensions (their other dimensions give the
+/// threads), a column sum of fewer rows than two parts or over several
+/// dimensions, or a reduction Halide cannot split (rfactor proves it
+/// associative first).
+bool gpuTwoStageSum(Func total, const RDom &r, const std::vector<int64_t> &shape) {
+  if (total.dimensions() > 1 || r.dimensions() == 0)
+    return false;
+  bool columns = total.dimensions() == 1;
+  int64_t rows = constantOr(r[0].extent(), -1); // -1: the batch
+  if (columns && (r.dimensions() != 1 || (rows >= 0 && rows < 2 * kRowsPerPart)))
     return false;
   Var part("part");
   Func parts;
   try {
     if (r.dimensions() == 1) {
       RVar outer("outer"), inner("inner");
-      parts = total.update().split(r[0], outer, inner, kBlockThreads).rfactor(outer, part);
+      parts = total.update()
+                  .split(r[0], outer, inner, columns ? kRowsPerPart : kBlockThreads)
+                  .rfactor(outer, part);
     } else {
       parts = total.update().rfactor(r[r.dimensions() - 1], part);
     }
@@ -136,39 +151,7 @@ bool gpuTwoStageSum(Func total, const RDom &r) {
     return false;
   }
   gpuComputeRoot(parts, {});
-  gpuComputeRoot(total, {});
-  return true;
-}
-
-/// Rows a thread of a column sum's first stage adds.
-constexpr int kRowsPerPart = 64;
-
-/// A sum of each column over many rows, out(j) = sum over r of in(j, r) (a
-/// bias gradient over the batch), in two stages: threads sum parts of
-/// kRowsPerPart rows of each column, then a thread per column sums its
-/// parts. Before, a thread per column summed every row: a bias of 10 outputs
-/// over a batch of 512 ran on 10 threads. False, nothing scheduled, for
-/// sums of more dimensions (their other dimensions give the threads), a
-/// reduction of several dimensions or of fewer rows than two parts, or one
-/// Halide cannot split.
-bool gpuTwoStageColumnSum(Func prod, const RDom &r, const std::vector<int64_t> &shape) {
-  if (prod.dimensions() != 1 || r.dimensions() != 1)
-    return false;
-  int64_t rows = -1;
-  if (const int64_t *n = Internal::as_const_int(r.x.extent()))
-    rows = *n;
-  if (rows >= 0 && rows < 2 * kRowsPerPart)
-    return false;
-  Var part("part");
-  Func parts;
-  try {
-    RVar outer("outer"), inner("inner");
-    parts = prod.update().split(r.x, outer, inner, kRowsPerPart).rfactor(outer, part);
-  } catch (const Halide::Error &) {
-    return false;
-  }
-  gpuComputeRoot(parts, {});
-  gpuComputeRoot(prod, shape);
+  gpuComputeRoot(total, shape);
   return true;
 }
 
@@ -366,8 +349,9 @@ std::string scheduleGpuKernel(KernelFuncs &k) {
     gpuComputeRoot(k.prod, {});
     break;
   case KernelFuncs::Anchor::Reduce:
-    if (!gpuTwoStageSum(k.prod, k.reduction) &&
-        (k.reducesRows || !gpuTwoStageColumnSum(k.prod, k.reduction, k.outputShapes[0])))
+    // (A sum along rows has a thread per row already.)
+    if ((k.reducesRows && k.prod.dimensions() > 0) ||
+        !gpuTwoStageSum(k.prod, k.reduction, k.outputShapes[0]))
       gpuComputeRoot(k.prod, k.outputShapes[0]);
     break;
   case KernelFuncs::Anchor::Window:

@@ -45,6 +45,16 @@ inline int evenRowVector(int64_t extent, int vec) {
   return lanes % 2 == 0 ? lanes : largestDivisor(extent, {vec, 8, 4, 2, 1});
 }
 
+/// Whether stage `s` of `f` (0: its definition) writes dimension `d` at its
+/// own coordinate: every definition does; an update whose argument `d` is
+/// f's Var itself (a scatter writes some at computed places).
+inline bool writesInPlace(const Halide::Func &f, int s, size_t d) {
+  if (s == 0)
+    return true;
+  const auto *v = f.update_args(s - 1)[d].as<Halide::Internal::Variable>();
+  return v && v->name == f.args()[d].name();
+}
+
 /// The constant value of `e`, or `fallback`.
 inline int64_t constantOr(const Halide::Expr &e, int64_t fallback) {
   const int64_t *value = Halide::Internal::as_const_int(e);

@@ -298,8 +298,7 @@ void scheduleColumnSums(KernelFuncs &k, int vec, bool parallel) {
   // computed places: those stay where Halide puts them).
   std::vector<Var> pure;
   for (size_t a = 0; a < args.size(); ++a)
-    if (const auto *v = prod.update_args()[a].as<Internal::Variable>();
-        v && v->name == args[a].name())
+    if (writesInPlace(prod, 1, a))
       pure.push_back(args[a]);
   if (pure.empty() || pure[0].name() != args[0].name())
     return;

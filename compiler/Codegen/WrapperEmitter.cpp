@@ -68,12 +68,6 @@ ElementCount countElements(const std::vector<int64_t> &shape) {
   return {perSampleElements(shape), llvm::any_of(shape, [](int64_t d) { return d < 0; })};
 }
 
-/// `a * b * batch`, as C++ text.
-std::string elementCount(const std::vector<int64_t> &shape) {
-  ElementCount count = countElements(shape);
-  return std::to_string(count.fixed) + (count.perSample ? " * batch" : "");
-}
-
 /// Halide buffer extents, innermost first: "784, n".
 std::string halideExtents(const std::vector<int64_t> &shape) {
   std::string out;

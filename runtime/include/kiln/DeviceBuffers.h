@@ -47,7 +47,7 @@ public:
       return;
     releaseWithoutCopy();
     // Read-only copies of these arrays would go stale as the steps train.
-    if (holds(params, readOnlyHosts))
+    if (!readOnlyHosts.empty() && holds(params, readOnlyHosts))
       releaseReadOnly();
     holding = true;
     for (size_t p = 0; p < info.params.size(); ++p) {
