@@ -324,8 +324,8 @@ std::string autoscheduleGpuKernel(KernelFuncs &k, const std::string &name, int b
 
 std::string scheduleGpuKernel(KernelFuncs &k) {
   k.copyAnchorOutputs();
-  for (Func f : k.roots)
-    gpuComputeRoot(f, {});
+  for (const KernelFuncs::Root &root : k.roots)
+    gpuComputeRoot(root.func, {});
   for (KernelFuncs::Transpose &t : k.transposes)
     gpuComputeRoot(t.out, {t.extents.second, t.extents.first});
   for (KernelFuncs::ColumnStage &stage : k.columnStages)

@@ -393,10 +393,11 @@ Func KernelFuncs::transposeOf(Func block, const std::string &name,
 void scheduleKernel(KernelFuncs &k, int vectorWidth, const ScheduleChoice &choice) {
   int vec = templateVectorWidth(vectorWidth);
   k.copyAnchorOutputs();
-  for (Func f : k.roots) {
+  for (const KernelFuncs::Root &root : k.roots) {
+    Func f = root.func;
     f.compute_root();
     if (!f.args().empty() && f.outputs() == 1)
-      f.vectorize(f.args()[0], vec, TailStrategy::GuardWithIf);
+      f.vectorize(f.args()[0], evenRowVector(root.rowExtent, vec), TailStrategy::GuardWithIf);
     // Pooling's window winners, one per output element (x, y, c, n): images
     // in parallel.
     if (f.args().size() == 4 && choice.parallel)

@@ -48,8 +48,14 @@ struct KernelFuncs {
   };
   Panels rhsPanels, lhsPanels;
   /// Intermediates computed in full before the outputs: softmax's per-row
-  /// maximum and sum of exponentials, pooling's window winners.
-  std::vector<Halide::Func> roots;
+  /// maximum and sum of exponentials, pooling's window winners; with the
+  /// extent of their innermost dimension where it is static (else -1).
+  struct Root {
+    Root(Halide::Func func, int64_t rowExtent = -1) : func(func), rowExtent(rowExtent) {}
+    Halide::Func func;
+    int64_t rowExtent;
+  };
+  std::vector<Root> roots;
   /// Copies of a matrix transposed, `out(c, k) = block(k, c)`, `block` a
   /// plain read of the source: scheduled in square blocks that are loaded
   /// and stored as whole vectors. `extents` are out's static ones, (c, k),

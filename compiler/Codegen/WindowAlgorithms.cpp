@@ -15,6 +15,10 @@ using namespace mlir;
 using namespace kiln;
 using namespace kiln::lowering;
 
+/// The most taps of a pooling window whose winner is found by an unrolled
+/// chain of comparisons rather than Halide's argmax.
+constexpr int kMaxUnrolledPoolTaps = 16;
+
 /// Convolutions, pooling and their gradients over NCHW tensors. Halide
 /// indices run (x, y, channel, n); reads outside the input give `fill`
 /// (zero, or minus/plus infinity for max/min pooling).
@@ -251,27 +255,55 @@ FailureOr<Tensor> FunctionLowering::lowerWindowOp(Operation *op) {
   }
   auto grad = cast<Pool2DGradOp>(op);
   Tensor dy = get(grad.getGrad()), in = get(grad.getInput());
-  // The winner of each window: its first extreme element in row-major order.
+  // The winner of each window: its first extreme element in row-major
+  // order, as the tap's index wy * k + wx. Small windows compare their taps
+  // in a chain of selects, which vectorizes along the row; larger ones take
+  // Halide's argmax.
   Halide::Func winner(uniqueName("pool2d_winner"));
   if (kind != "avg") {
-    Halide::RDom wr(0, k, 0, k, uniqueName("w"));
-    Expr value = pooled(in)(x * stride + wr.x - left, y * stride + wr.y - top, c, n);
-    winner(x, y, c, n) = kind == "max" ? Halide::argmax(wr, value) : Halide::argmin(wr, value);
-    funcs.roots.push_back(winner);
+    Halide::Func source = pooled(in);
+    auto tap = [&](Expr wx, Expr wy) {
+      return source(x * stride + wx - left, y * stride + wy - top, c, n);
+    };
+    if (k * k <= kMaxUnrolledPoolTaps) {
+      Expr best = tap(0, 0), index = 0;
+      for (int t = 1; t < k * k; ++t) {
+        Expr value = tap(t % k, t / k);
+        Expr better = kind == "max" ? value > best : value < best;
+        index = Halide::select(better, t, index);
+        best = Halide::select(better, value, best);
+      }
+      winner(x, y, c, n) = index;
+    } else {
+      Halide::RDom wr(0, k, 0, k, uniqueName("w"));
+      Expr value = tap(wr.x, wr.y);
+      Halide::Tuple found = kind == "max" ? Halide::argmax(wr, value) : Halide::argmin(wr, value);
+      winner(x, y, c, n) = found[1] * k + found[0];
+    }
+    funcs.roots.push_back({winner, cast<RankedTensorType>(grad.getGrad().getType()).getDimSize(3)});
   }
   Halide::Func f(uniqueName("pool2d_grad"));
   if (stride == k) {
     // Windows that do not overlap: an input position lies in at most one,
-    // at tap (t % k, within it), t = position + padding.
+    // at tap (t % k, within it), t = position + padding. Where the windows
+    // tile the input exactly, every position has one, read densely.
+    auto inType = cast<RankedTensorType>(grad.getInput().getType());
+    auto dyType = cast<RankedTensorType>(grad.getGrad().getType());
+    bool tiled = left == 0 && top == 0 && inType.getDimSize(2) == k * dyType.getDimSize(2) &&
+                 inType.getDimSize(3) == k * dyType.getDimSize(3);
     Expr tx = x + left, ty = y + top;
-    Expr ox = Halide::clamp(tx / k, 0, dy.extents[3] - 1);
-    Expr oy = Halide::clamp(ty / k, 0, dy.extents[2] - 1);
+    Expr ox = tx / k, oy = ty / k;
+    Expr wins = Halide::Internal::const_true();
+    if (!tiled) {
+      wins = ox < dy.extents[3] && oy < dy.extents[2];
+      ox = Halide::clamp(ox, 0, dy.extents[3] - 1);
+      oy = Halide::clamp(oy, 0, dy.extents[2] - 1);
+    }
     Expr share = dy.at({n, c, oy, ox});
-    Expr wins = tx / k < dy.extents[3] && ty / k < dy.extents[2];
     if (kind == "avg")
       share = share / Halide::cast(ft, k * k);
     else
-      wins = wins && winner(ox, oy, c, n)[0] == tx % k && winner(ox, oy, c, n)[1] == ty % k;
+      wins = wins && winner(ox, oy, c, n) == (ty % k) * k + tx % k;
     f(x, y, c, n) = Halide::select(wins, share, zero);
     return result(f, grad.getResult());
   }
@@ -282,7 +314,7 @@ FailureOr<Tensor> FunctionLowering::lowerWindowOp(Operation *op) {
   if (kind == "avg")
     share = share / Halide::cast(ft, k * k);
   else
-    wins = wins && winner(ox, oy, c, n)[0] == r.x && winner(ox, oy, c, n)[1] == r.y;
+    wins = wins && winner(ox, oy, c, n) == r.y * k + r.x;
   f(x, y, c, n) = Halide::sum(Halide::select(wins, share, zero));
   return result(f, grad.getResult());
 }

@@ -259,6 +259,14 @@ INSTANTIATE_TEST_SUITE_P(
         // that leave the last row and column unread.
         ConvCase{"max_pool_overlap", "features = max_pool2d(relu(conv2d(x, 3, 3)), 3, stride = 2)"},
         ConvCase{"avg_pool_unpadded", "features = avg_pool2d(x, 2, stride = 3)"},
+        // Windows that tile the image exactly (read without bounds tests),
+        // with ties among relu's zeros; windows of more than 16 taps, whose
+        // winner Halide's argmax finds.
+        ConvCase{"max_pool_tiled",
+                 "features = max_pool2d(relu(conv2d(reshape(x, 2, 6, 12), 3, 3, padding = same)), "
+                 "2)"},
+        ConvCase{"max_pool_large_window",
+                 "features = max_pool2d(tanh(conv2d(x, 3, 3, padding = same)), 5, stride = 2)"},
         ConvCase{"global_avg_pool", "features = global_avg_pool2d(conv2d(x, 4, 3))"},
         ConvCase{"reshape", "features = reshape(conv2d(x, 2, 3), 7, 6, 2)"},
         ConvCase{"residual", "c = conv2d(x, 2, 3, padding = same)\n"
