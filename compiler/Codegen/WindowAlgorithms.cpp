@@ -53,6 +53,23 @@ FailureOr<Tensor> FunctionLowering::lowerWindowOp(Operation *op) {
     p(x, y, c, n) = in.at({n, c, y, x});
     return p;
   };
+  // A 1 x 1 filter of stride s > 1 reads every s-th position of every s-th
+  // row of `image`: a copy of those alone (a quarter of the input at stride
+  // 2), a window input in place of `image` (stored as the templates store a
+  // padded input).
+  auto isOneByOne = [](Value filter) {
+    auto type = cast<RankedTensorType>(filter.getType());
+    return type.getDimSize(2) == 1 && type.getDimSize(3) == 1;
+  };
+  auto sampledCopy = [&](Halide::Func image) {
+    Halide::Func sampled(uniqueName("sampled"));
+    sampled(x, y, c, n) = image(x * stride - left, y * stride - top, c, n);
+    if (!funcs.windowInputs.empty() && funcs.windowInputs.back().name() == image.name())
+      funcs.windowInputs.back() = sampled;
+    else
+      funcs.windowInputs.push_back(sampled);
+    return sampled;
+  };
   // The output position whose window puts tap `k` on input position `pos`
   // along one axis, and whether there is one.
   auto source = [&](Expr pos, Expr k, int before, Expr outExtent) {
@@ -117,7 +134,21 @@ FailureOr<Tensor> FunctionLowering::lowerWindowOp(Operation *op) {
   if (auto conv = dyn_cast<Conv2DOp>(op)) {
     Tensor in = get(conv.getInput()), w = get(conv.getFilter());
     Halide::RDom r(0, w.extents[3], 0, w.extents[2], 0, w.extents[1], uniqueName("r"));
-    Halide::Func image = padded(in, zero);
+    // Without padding every window lies inside the input: read in place
+    // (stride 1), or from a copy of the positions a 1 x 1 filter reads.
+    Halide::Func image = unpadded && stride == 1 ? inPlace(in) : padded(in, zero);
+    if (isOneByOne(conv.getFilter()) && stride > 1) {
+      Halide::Func sampled = sampledCopy(image);
+      return convolution(
+          conv.getResult(),
+          [&](Expr ox, Expr oy, Expr kx, Expr ky, Expr ch) {
+            return sampled(ox + kx, oy + ky, ch, n);
+          },
+          [&](Expr co, Expr ky, Expr kx, Expr ci) {
+            return w.at({co, ci, ky, kx});
+          },
+          r, "conv2d");
+    }
     return convolution(
         conv.getResult(),
         [&](Expr ox, Expr oy, Expr kx, Expr ky, Expr ch) {
@@ -214,7 +245,9 @@ FailureOr<Tensor> FunctionLowering::lowerWindowOp(Operation *op) {
     Expr window =
         image(r.x * stride + x * dilation - left, r.y * stride + y * dilation - top, c, r.z);
     int64_t gradWidth = cast<RankedTensorType>(grad.getGrad().getType()).getDimSize(3);
-    if (stride > 1 && dilation == 1 && !unpadded && gradWidth % kFlatImagePositions == 0) {
+    if (isOneByOne(grad.getResult()) && stride > 1) {
+      window = sampledCopy(image)(r.x + x, r.y + y, c, r.z);
+    } else if (stride > 1 && dilation == 1 && !unpadded && gradWidth % kFlatImagePositions == 0) {
       // The padded image with its columns by phase: row s * i + p of
       // `phases` holds image row i's columns s q + p, so that tap kx reads
       // the columns of its row (s (r.x + kx / s) + kx % s) as whole vectors

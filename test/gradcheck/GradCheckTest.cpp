@@ -322,6 +322,23 @@ optimizer sgd(lr = 0.1)
                  2, 3);
 }
 
+// 1 x 1 filters of stride 2, unpadded and padded: the convolutions and the
+// filter gradients read copies of the positions the filter visits; the
+// first filter gradient has its output channels in two groups (one block of
+// input channels and one tap leave a single part otherwise).
+TEST(GradCheck, StridedOneByOneFiltersReadSampledCopies) {
+  checkGradients(R"(model m
+input x : f32[batch, 16, 8, 8]
+label y : i32[batch]
+c = tanh(conv2d(x, 16, 1, stride = 2))
+d = tanh(conv2d(c, 8, 1, stride = 2, padding = 1))
+logits = dense(global_avg_pool2d(d), 3)
+loss = softmax_cross_entropy(logits, y)
+optimizer sgd(lr = 0.1)
+)",
+                 2, 3);
+}
+
 // Both at once: a stride-2 filter gradient with sixteen input channels reads
 // the copy with columns by phase, stored channels innermost.
 TEST(GradCheck, StridedFilterGradientByChannelsAndPhases) {
