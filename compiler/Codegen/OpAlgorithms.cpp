@@ -468,17 +468,26 @@ FailureOr<Tensor> FunctionLowering::lowerTensorOp(Operation *op) {
         });
       })
       .Case([&](ReshapeOp r) {
-        // Row-major position within a sample, then the input's indices of it.
+        // Row-major position within a sample, then the input's indices of
+        // it. Leading dimensions both shapes share keep their index, so
+        // that only the dimensions that change are flattened (a [N, C, H *
+        // W] broadcast seen as [N, C, H, W] reads one value per channel,
+        // with no division of a vector of positions).
         Tensor x = get(r.getInput());
         auto outShape = cast<RankedTensorType>(r.getType()).getShape();
         auto inShape = cast<RankedTensorType>(r.getInput().getType()).getShape();
+        size_t shared = 1;
+        while (shared < inShape.size() && shared < outShape.size() &&
+               inShape[shared] == outShape[shared])
+          ++shared;
         return elementwise(r.getResult(), [&](std::vector<Halide::Expr> v) {
           Halide::Expr flat = 0;
-          for (size_t d = 1; d < outShape.size(); ++d)
+          for (size_t d = shared; d < outShape.size(); ++d)
             flat = flat * static_cast<int>(outShape[d]) + v[d];
           std::vector<Halide::Expr> idx(inShape.size());
-          idx[0] = v[0];
-          for (size_t d = inShape.size() - 1; d >= 1; --d) {
+          for (size_t d = 0; d < shared; ++d)
+            idx[d] = v[d];
+          for (size_t d = inShape.size() - 1; d >= shared; --d) {
             idx[d] = flat % static_cast<int>(inShape[d]);
             flat = flat / static_cast<int>(inShape[d]);
           }

@@ -366,6 +366,11 @@ bool KernelFuncs::usesFlatImageTemplate() const {
          outputShapes[0].size() == 4;
 }
 
+bool KernelFuncs::usesWinogradTemplate() const {
+  return anchor == Anchor::Window && window == Window::Winograd && outputs.size() == 1 &&
+         outputShapes[0].size() == 4;
+}
+
 bool KernelFuncs::usesPerImageTemplate() const {
   return anchor == Anchor::Window && prod.has_update_definition() &&
          window == Window::PerImage && outputs.size() == 1 && outputShapes[0].size() == 4;
@@ -456,6 +461,10 @@ void scheduleKernel(KernelFuncs &k, int vectorWidth, const ScheduleChoice &choic
     }
     if (k.usesPerImageTemplate()) {
       schedulePerImage(k, k.outputs[0], k.outputShapes[0], vec, choice);
+      return;
+    }
+    if (k.usesWinogradTemplate()) {
+      scheduleWinograd(k, k.outputs[0], k.outputShapes[0], vec, choice);
       return;
     }
     if (k.usesFlatImageTemplate()) {

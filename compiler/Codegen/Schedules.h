@@ -84,12 +84,23 @@ struct KernelFuncs {
   /// (s qx + px, s qy + py) of one (px, py)) with only the taps that reach
   /// it, over the (qx, qy) grid of the gradient; the output interleaves
   /// them (`phaseStride` s), and is zero at a phase no tap reaches.
-  enum class Window { PerImage, FlatImage, Filter };
+  enum class Window { PerImage, FlatImage, Filter, Winograd };
   struct FlatSum {
     Halide::Func sum, taps;
     Halide::RDom reduction;
   };
   std::vector<FlatSum> flatSums;
+  /// Winograd: a 3 x 3 convolution of stride 1 (or its input gradient) as
+  /// F(2 x 2, 3 x 3). Tiles of 2 x 2 outputs, t = ty * tilesWide + tx; per
+  /// tile, 16 products e = a + 4 b of the transformed filter, filter(e, ci,
+  /// co), and the transformed 4 x 4 input tile, input(t, ci, e, n), summed
+  /// over input channels in product(t, co, e, n) (`prod`, reducing over
+  /// `reduction`), from which the output transform reads its 2 x 2 values.
+  struct Winograd {
+    Halide::Func filter, input, product;
+    int tilesWide = 0;
+  };
+  Winograd winograd;
   int phaseStride = 1;
   Window window = Window::PerImage;
   std::vector<Halide::Func> outputs;
@@ -144,6 +155,7 @@ struct KernelFuncs {
   bool usesSharedMatmulTemplate() const;
   bool usesPerImageTemplate() const;
   bool usesFlatImageTemplate() const;
+  bool usesWinogradTemplate() const;
 };
 
 /// Convolutions (and stride-1 input gradients) whose images have a multiple

@@ -15,6 +15,36 @@ using namespace mlir;
 using namespace kiln;
 using namespace kiln::lowering;
 
+namespace {
+/// Winograd's F(2 x 2, 3 x 3) (Lavin and Gray, "Fast Algorithms for
+/// Convolutional Neural Networks", 2016), as rows of coefficients: the
+/// input tile's transform B^T, the filter's G and the output's A^T.
+constexpr double kInputTransform[4][4] = {
+    {1, 0, -1, 0}, {0, 1, 1, 0}, {0, -1, 1, 0}, {0, 1, 0, -1}};
+constexpr double kFilterTransform[4][3] = {{1, 0, 0}, {0.5, 0.5, 0.5}, {0.5, -0.5, 0.5}, {0, 0, 1}};
+constexpr double kOutputTransform[2][4] = {{1, 1, 1, 0}, {0, 1, -1, -1}};
+
+/// sum over k of row[k] * values[k], without the zero terms and the
+/// multiplications by 1 and -1.
+template <size_t N>
+Halide::Expr combine(const double (&row)[N], const std::vector<Halide::Expr> &values) {
+  Halide::Expr sum;
+  for (size_t k = 0; k < N; ++k) {
+    if (row[k] == 0)
+      continue;
+    Halide::Expr value = values[k];
+    if (row[k] == -1) {
+      sum = sum.defined() ? sum - value : -value;
+      continue;
+    }
+    if (row[k] != 1)
+      value = value * Halide::cast(value.type(), Halide::Expr(row[k]));
+    sum = sum.defined() ? sum + value : value;
+  }
+  return sum;
+}
+} // namespace
+
 /// The most taps of a pooling window whose winner is found by an unrolled
 /// chain of comparisons rather than Halide's argmax.
 constexpr int kMaxUnrolledPoolTaps = 16;
@@ -103,6 +133,88 @@ FailureOr<Tensor> FunctionLowering::lowerWindowOp(Operation *op) {
     sum(p, c, n) += taps(p, r.x, r.y, r.z, n) * weight(c, r.y, r.x, r.z);
     return KernelFuncs::FlatSum{sum, taps, r};
   };
+  // A 3 x 3 convolution of stride 1 (or its input gradient) by Winograd's
+  // F(2 x 2, 3 x 3): 16 multiply-adds per tile of 2 x 2 outputs and channel
+  // pair instead of 36. The tile of 4 x 4 inputs under output tile (tx, ty)
+  // is d(i, j) = window(2 tx, 2 ty, i, j); `flipped` where the window runs
+  // backwards over its taps (an input gradient: tap k reads position - k),
+  // whose tile is then window(2 tx, 2 ty, 2 - i, 2 - j), with the filter
+  // turned around.
+  auto winograd = [&](Value resultValue, const WindowRead &window, const WeightRead &weight,
+                      bool flipped, Expr inChannels, llvm::StringRef name) {
+    auto type = cast<RankedTensorType>(resultValue.getType());
+    int tilesWide = static_cast<int>(type.getDimSize(3) / 2);
+    Halide::Var t("t"), e("e"), ci("ci"), co("co");
+    auto tap = [&](int k) { return flipped ? 2 - k : k; };
+    // G g G^T, entry e = a + 4 b.
+    std::vector<Expr> filterValues(16);
+    for (int b = 0; b < 4; ++b) {
+      std::vector<Expr> column(3);
+      for (int kx = 0; kx < 3; ++kx)
+        column[kx] = combine(kFilterTransform[b],
+                             {weight(co, tap(0), tap(kx), ci), weight(co, tap(1), tap(kx), ci),
+                              weight(co, tap(2), tap(kx), ci)});
+      for (int a = 0; a < 4; ++a)
+        filterValues[a + 4 * b] = combine(kFilterTransform[a], column);
+    }
+    Halide::Func filter(uniqueName("winograd_filter"));
+    filter(e, ci, co) = Halide::mux(e, filterValues);
+    // B^T d B.
+    Expr tx = t % tilesWide, ty = t / tilesWide;
+    std::vector<std::vector<Expr>> rows(4, std::vector<Expr>(4));
+    for (int j = 0; j < 4; ++j) {
+      std::vector<Expr> d(4);
+      for (int i = 0; i < 4; ++i)
+        d[i] = window(2 * tx, 2 * ty, tap(i), tap(j), ci);
+      for (int a = 0; a < 4; ++a)
+        rows[a][j] = combine(kInputTransform[a], d);
+    }
+    std::vector<Expr> inputValues(16);
+    for (int b = 0; b < 4; ++b)
+      for (int a = 0; a < 4; ++a)
+        inputValues[a + 4 * b] = combine(kInputTransform[b], rows[a]);
+    Halide::Func input(uniqueName("winograd_input"));
+    input(t, ci, e, n) = Halide::mux(e, inputValues);
+    Halide::RDom r(0, inChannels, uniqueName("r"));
+    Halide::Func product(uniqueName(name));
+    product(t, co, e, n) = zero;
+    product(t, co, e, n) += filter(e, r, co) * input(t, r, e, n);
+    // A^T M A, the output (p, q) of its tile.
+    Expr tile = y / 2 * tilesWide + x / 2;
+    Expr value;
+    for (int q = 1; q >= 0; --q) {
+      for (int p = 1; p >= 0; --p) {
+        std::vector<Expr> sums(4);
+        for (int b = 0; b < 4; ++b)
+          sums[b] = combine(kOutputTransform[p],
+                            {product(tile, c, 4 * b, n), product(tile, c, 1 + 4 * b, n),
+                             product(tile, c, 2 + 4 * b, n), product(tile, c, 3 + 4 * b, n)});
+        Expr at = combine(kOutputTransform[q], sums);
+        value = value.defined() ? Halide::select(x % 2 == p && y % 2 == q, at, value) : at;
+      }
+    }
+    Halide::Func f(uniqueName(name.str() + "_image"));
+    f(x, y, c, n) = value;
+    funcs.anchor = KernelFuncs::Anchor::Window;
+    funcs.window = KernelFuncs::Window::Winograd;
+    funcs.prod = product;
+    funcs.reduction = r;
+    funcs.winograd = {filter, input, product, tilesWide};
+    return Tensor{f, extentsOf(type)};
+  };
+  // Whether the Winograd form serves a convolution of stride 1 with this
+  // result and filter: a 3 x 3 filter of at least 16 input channels, on
+  // images whose rows of 2 x 2 tiles fill whole vectors (the product's
+  // lanes run along a row of tiles). Only the CPU templates schedule it.
+  auto winogradApplies = [&](Value resultValue, Value filterValue, int64_t inChannels) {
+    auto type = cast<RankedTensorType>(resultValue.getType());
+    auto filterType = cast<RankedTensorType>(filterValue.getType());
+    int vec = templateVectorWidth(options.vectorWidth);
+    int64_t height = type.getDimSize(2), width = type.getDimSize(3);
+    return options.schedule && !options.gpu && options.autoscheduler.empty() && stride == 1 &&
+           dilation == 1 && filterType.getDimSize(2) == 3 && filterType.getDimSize(3) == 3 &&
+           inChannels >= 16 && height % 2 == 0 && width % 2 == 0 && (width / 2) % vec == 0;
+  };
   // A convolution or its input gradient: out(x, y, c, n) = sum over taps
   // (kx, ky) and channels k of window(x, y, kx, ky, k) * weight(c, ky, kx,
   // k), r = (kx, ky, k). Flattened where an image's positions fill whole
@@ -149,16 +261,14 @@ FailureOr<Tensor> FunctionLowering::lowerWindowOp(Operation *op) {
           },
           r, "conv2d");
     }
-    return convolution(
-        conv.getResult(),
-        [&](Expr ox, Expr oy, Expr kx, Expr ky, Expr ch) {
-          return image(ox * stride + kx * dilation - left, oy * stride + ky * dilation - top, ch,
-                       n);
-        },
-        [&](Expr co, Expr ky, Expr kx, Expr ci) {
-          return w.at({co, ci, ky, kx});
-        },
-        r, "conv2d");
+    WindowRead window = [&](Expr ox, Expr oy, Expr kx, Expr ky, Expr ch) {
+      return image(ox * stride + kx * dilation - left, oy * stride + ky * dilation - top, ch, n);
+    };
+    WeightRead weight = [&](Expr co, Expr ky, Expr kx, Expr ci) { return w.at({co, ci, ky, kx}); };
+    int64_t inChannels = cast<RankedTensorType>(conv.getFilter().getType()).getDimSize(1);
+    if (winogradApplies(conv.getResult(), conv.getFilter(), inChannels))
+      return winograd(conv.getResult(), window, weight, false, w.extents[1], "conv2d");
+    return convolution(conv.getResult(), window, weight, r, "conv2d");
   }
   if (auto grad = dyn_cast<Conv2DGradInputOp>(op)) {
     Tensor dy = get(grad.getGrad()), w = get(grad.getFilter());
@@ -223,15 +333,14 @@ FailureOr<Tensor> FunctionLowering::lowerWindowOp(Operation *op) {
                                            grads(x / stride, y / stride, c, n), zero);
       funcs.windowInputs.push_back(stuffed);
     }
-    return convolution(
-        grad.getResult(),
-        [&](Expr ix, Expr iy, Expr kx, Expr ky, Expr ch) {
-          return stuffed(ix + left - kx * dilation, iy + top - ky * dilation, ch, n);
-        },
-        [&](Expr ci, Expr ky, Expr kx, Expr co) {
-          return w.at({co, ci, ky, kx});
-        },
-        r, "conv2d_grad_input");
+    WindowRead window = [&](Expr ix, Expr iy, Expr kx, Expr ky, Expr ch) {
+      return stuffed(ix + left - kx * dilation, iy + top - ky * dilation, ch, n);
+    };
+    WeightRead weight = [&](Expr ci, Expr ky, Expr kx, Expr co) { return w.at({co, ci, ky, kx}); };
+    int64_t outChannels = cast<RankedTensorType>(grad.getFilter().getType()).getDimSize(0);
+    if (winogradApplies(grad.getResult(), grad.getFilter(), outChannels))
+      return winograd(grad.getResult(), window, weight, true, w.extents[0], "conv2d_grad_input");
+    return convolution(grad.getResult(), window, weight, r, "conv2d_grad_input");
   }
   if (auto grad = dyn_cast<Conv2DGradFilterOp>(op)) {
     // Indices of the filter gradient: (tap column, tap row, in channel, out channel).

@@ -146,6 +146,74 @@ void scheduleFlatImage(KernelFuncs &k, Func out, const std::vector<int64_t> &sha
   scheduleWindowInputs(k, vec, choice.parallel, out);
 }
 
+// A 3 x 3 convolution or input gradient by F(2 x 2, 3 x 3), images in
+// parallel. Per image, the 16 products of every tile (a matrix product per
+// product index e: tiles by input channels times input channels by output
+// channels) in blocks of a few vectors of tiles: the block's input tiles
+// transformed into a copy (on the stack where small), then the block's
+// vectors and a block of output channels accumulated in registers over the
+// input channels, each vector of transformed input serving every channel of
+// the block. The output reads a tile row's products as whole vectors, its
+// two columns and rows of each tile unrolled so that their stores merge.
+void scheduleWinograd(KernelFuncs &k, Func out, const std::vector<int64_t> &shape, int vec,
+                      const ScheduleChoice &choice) {
+  const KernelFuncs::Winograd &w = k.winograd;
+  int64_t channels = shape[1], height = shape[2], width = shape[3];
+  int64_t tiles = w.tilesWide * (height / 2);
+  Var x = out.args()[0], y = out.args()[1], n = out.args()[3];
+  Var xo("xo"), xi("xi"), yo("yo"), yi("yi");
+  if (choice.parallel)
+    out.parallel(n);
+  out.bound(x, 0, static_cast<int>(width)).bound(y, 0, static_cast<int>(height));
+  out.split(x, xo, xi, 2).split(y, yo, yi, 2).unroll(xi).unroll(yi);
+  out.vectorize(xo, rowVector(w.tilesWide, vec), TailStrategy::GuardWithIf);
+
+  Func product = w.product;
+  RDom r = k.reduction;
+  Var t = product.args()[0], co = product.args()[1], e = product.args()[2];
+  int vectors = static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(4, tiles / vec)));
+  int block = channelBlock(channels, vectors, choice.rows);
+  product.compute_at(out, n)
+      .bound(t, 0, static_cast<int>(tiles))
+      .bound(co, 0, static_cast<int>(channels))
+      .bound(e, 0, 16)
+      .align_storage(t, static_cast<int>(tiles + vec))
+      .align_storage(co, static_cast<int>(channels + 1))
+      .vectorize(t, vec, TailStrategy::GuardWithIf);
+  Var tile("tile"), pt("pt"), po("po"), pi("pi"), coo("coo"), coi("coi");
+  product.update()
+      .split(t, tile, pt, vectors * vec, TailStrategy::GuardWithIf)
+      .split(pt, po, pi, vec, TailStrategy::GuardWithIf)
+      .split(co, coo, coi, block, TailStrategy::GuardWithIf)
+      .reorder(pi, po, coi, r.x, coo, e, tile)
+      .vectorize(pi)
+      .unroll(po)
+      .unroll(coi);
+
+  Func input = w.input;
+  Var it = input.args()[0], ic = input.args()[1], ie = input.args()[2], ito("ito"), iti("iti");
+  int64_t inChannels = constantOr(r.x.extent(), 0);
+  input.compute_at(product, tile)
+      .split(it, ito, iti, vec, TailStrategy::GuardWithIf)
+      .reorder(iti, ie, ito, ic)
+      .vectorize(iti)
+      .unroll(ie);
+  if (inChannels > 0)
+    input.align_storage(ic, static_cast<int>(inChannels + 1));
+  int64_t inputBytes = vectors * vec * 16 * constantOr(r.x.extent(), kMaxStackTapBytes) *
+                       input.output_types()[0].bytes();
+  if (inputBytes <= kMaxStackTapBytes)
+    input.store_in(MemoryType::Stack);
+
+  // The filter's 16 values per pair of channels, once per call.
+  Func filter = w.filter;
+  Var fe = filter.args()[0], fc = filter.args()[1], fo = filter.args()[2];
+  filter.compute_root().reorder(fo, fc, fe).unroll(fe);
+  if (choice.parallel)
+    filter.parallel(fc);
+  scheduleWindowInputs(k, vec, choice.parallel, out);
+}
+
 // The filter gradient of images whose rows are narrower than a vector (its
 // lanes along a row would be half empty), with input channels in the lanes
 // instead: prod(kx, ky, ci, co) per tap, for a block of input channels (one

@@ -21,6 +21,10 @@ void schedulePerImage(KernelFuncs &k, Halide::Func out, const std::vector<int64_
 /// The same over flattened positions (KernelFuncs::Window::FlatImage).
 void scheduleFlatImage(KernelFuncs &k, Halide::Func out, const std::vector<int64_t> &shape, int vec,
                        const ScheduleChoice &choice);
+/// A 3 x 3 convolution or input gradient by Winograd's F(2 x 2, 3 x 3)
+/// (KernelFuncs::Window::Winograd).
+void scheduleWinograd(KernelFuncs &k, Halide::Func out, const std::vector<int64_t> &shape, int vec,
+                      const ScheduleChoice &choice);
 /// A convolution's filter gradient.
 void scheduleFilterGrad(KernelFuncs &k, int vec, const ScheduleChoice &choice);
 /// Pooling, its gradient, or a convolution several outputs read.

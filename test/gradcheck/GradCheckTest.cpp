@@ -339,6 +339,28 @@ optimizer sgd(lr = 0.1)
                  2, 3);
 }
 
+// 3 x 3 convolutions of stride 1 on 32 x 32 images with 16 channels take
+// Winograd's F(2 x 2, 3 x 3) on CPUs whose vectors hold at most 16 floats
+// (a row of 2 x 2 tiles fills whole vectors): both convolutions, and the
+// second one's input gradient.
+const char *kWinogradModel = R"(model m
+input x : f32[batch, 16, 32, 32]
+label y : i32[batch]
+c = tanh(conv2d(x, 16, 3, padding = same))
+d = conv2d(c, 16, 3, padding = same)
+logits = dense(global_avg_pool2d(d), 3)
+loss = softmax_cross_entropy(logits, y)
+optimizer sgd(lr = 0.1)
+)";
+
+TEST(GradCheck, WinogradConvolutions) { checkGradients(kWinogradModel, 2, 3); }
+
+void expectSchedulesKeepTheStep(const char *source, int batch, int classes, uint64_t seed);
+
+// The same step with the plain convolutions (no schedule) leaves the same
+// parameters, to float64 rounding.
+TEST(GradCheck, WinogradKeepsTheStep) { expectSchedulesKeepTheStep(kWinogradModel, 3, 3, 7); }
+
 // Both at once: a stride-2 filter gradient with sixteen input channels reads
 // the copy with columns by phase, stored channels innermost.
 TEST(GradCheck, StridedFilterGradientByChannelsAndPhases) {
