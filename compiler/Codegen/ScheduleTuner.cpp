@@ -44,7 +44,7 @@ using Buffer = Halide::Buffer<>;
 using Clock = std::chrono::steady_clock;
 
 /// Bumped when the templates change, so that old winners are not reused.
-constexpr const char *kTunerVersion = "8";
+constexpr const char *kTunerVersion = "9";
 
 /// A kernel of the model, with the call that runs it.
 struct KernelSite {

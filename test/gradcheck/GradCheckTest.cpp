@@ -339,16 +339,18 @@ optimizer sgd(lr = 0.1)
                  2, 3);
 }
 
-// 3 x 3 convolutions of stride 1 on 32 x 32 images with 16 channels take
-// Winograd's F(2 x 2, 3 x 3) on CPUs whose vectors hold at most 16 floats
-// (a row of 2 x 2 tiles fills whole vectors): both convolutions, and the
-// second one's input gradient.
+// 3 x 3 convolutions of stride 1 on 32 x 32 and 16 x 16 images with 16
+// channels take Winograd's F(2 x 2, 3 x 3) on CPUs whose vectors hold at
+// most 16 floats: every convolution, and the input gradients of the second
+// and third (a vector of tiles spans one row of tiles on 32 x 32 images,
+// two on 16 x 16 ones with 16-float vectors).
 const char *kWinogradModel = R"(model m
 input x : f32[batch, 16, 32, 32]
 label y : i32[batch]
 c = tanh(conv2d(x, 16, 3, padding = same))
 d = conv2d(c, 16, 3, padding = same)
-logits = dense(global_avg_pool2d(d), 3)
+e = conv2d(max_pool2d(d, 2), 16, 3, padding = same)
+logits = dense(global_avg_pool2d(e), 3)
 loss = softmax_cross_entropy(logits, y)
 optimizer sgd(lr = 0.1)
 )";
