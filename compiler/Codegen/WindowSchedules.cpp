@@ -155,6 +155,13 @@ void scheduleFlatImage(KernelFuncs &k, Func out, const std::vector<int64_t> &sha
 // input channels, each vector of transformed input serving every channel of
 // the block. The output reads a tile row's products as whole vectors, its
 // two columns and rows of each tile unrolled so that their stores merge.
+// The transformed tiles and the products are stored with their channel
+// extent padded by one: unpadded, their 16 planes lay a multiple of 4 KiB
+// apart, in one set of the L1 cache (the transform 0.86 -> 0.21 ms).
+// Reached (AMD EPYC Zen 5, AVX-512, 1 thread, batch 64, VGG-style CNN): 32 x
+// 32 images, 32 -> 32 channels, 3.51 ms, 344 GFLOP/s of the direct form's
+// work (120% of the CPU's multiply-add peak; the direct form: 203); the
+// products alone at 70% of the peak.
 void scheduleWinograd(KernelFuncs &k, Func out, const std::vector<int64_t> &shape, int vec,
                       const ScheduleChoice &choice) {
   const KernelFuncs::Winograd &w = k.winograd;
