@@ -256,21 +256,15 @@ FailureOr<Tensor> FunctionLowering::lowerWindowOp(Operation *op) {
     // Without padding every window lies inside the input: read in place
     // (stride 1), or from a copy of the positions a 1 x 1 filter reads.
     Halide::Func image = unpadded && stride == 1 ? inPlace(in) : padded(in, zero);
-    if (isOneByOne(conv.getFilter()) && stride > 1) {
-      Halide::Func sampled = sampledCopy(image);
-      return convolution(
-          conv.getResult(),
-          [&](Expr ox, Expr oy, Expr kx, Expr ky, Expr ch) {
-            return sampled(ox + kx, oy + ky, ch, n);
-          },
-          [&](Expr co, Expr ky, Expr kx, Expr ci) {
-            return w.at({co, ci, ky, kx});
-          },
-          r, "conv2d");
-    }
     WindowRead window = [&](Expr ox, Expr oy, Expr kx, Expr ky, Expr ch) {
       return image(ox * stride + kx * dilation - left, oy * stride + ky * dilation - top, ch, n);
     };
+    if (isOneByOne(conv.getFilter()) && stride > 1) {
+      Halide::Func sampled = sampledCopy(image);
+      window = [&, sampled](Expr ox, Expr oy, Expr kx, Expr ky, Expr ch) {
+        return sampled(ox + kx, oy + ky, ch, n);
+      };
+    }
     WeightRead weight = [&](Expr co, Expr ky, Expr kx, Expr ci) { return w.at({co, ci, ky, kx}); };
     int64_t inChannels = cast<RankedTensorType>(conv.getFilter().getType()).getDimSize(1);
     if (winogradApplies(conv.getResult(), conv.getFilter(), inChannels))
