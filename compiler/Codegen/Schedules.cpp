@@ -455,6 +455,10 @@ void scheduleKernel(KernelFuncs &k, int vectorWidth, const ScheduleChoice &choic
       scheduleColumnSums(k, vec, choice.parallel);
     break;
   case KernelFuncs::Anchor::Window:
+    if (k.window == KernelFuncs::Window::WinogradFilter) {
+      scheduleWinogradFilterGrad(k, vec, choice);
+      break;
+    }
     if (k.prod.has_update_definition() && k.window == KernelFuncs::Window::Filter) {
       scheduleFilterGrad(k, vec, choice);
       break;

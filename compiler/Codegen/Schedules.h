@@ -84,7 +84,7 @@ struct KernelFuncs {
   /// (s qx + px, s qy + py) of one (px, py)) with only the taps that reach
   /// it, over the (qx, qy) grid of the gradient; the output interleaves
   /// them (`phaseStride` s), and is zero at a phase no tap reaches.
-  enum class Window { PerImage, FlatImage, Filter, Winograd };
+  enum class Window { PerImage, FlatImage, Filter, Winograd, WinogradFilter };
   struct FlatSum {
     Halide::Func sum, taps;
     Halide::RDom reduction;
@@ -96,9 +96,17 @@ struct KernelFuncs {
   /// co), and the transformed 4 x 4 input tile, input(t, ci, e, n), summed
   /// over input channels in product(t, co, e, n) (`prod`, reducing over
   /// `reduction`), from which the output transform reads its 2 x 2 values.
+  /// WinogradFilter: the filter gradient by the same tiles, transposed:
+  /// input(ci, tx, ty, e, n) (from the padded input, windowInputs[0], which
+  /// reads the input's rows `inputRows`), the output gradient's tiles by A,
+  /// gradient(tx, ty, co, e, n), their products summed over tiles and
+  /// images in product(ci, co, e) (`prod`, reducing over `reduction` = (tx,
+  /// ty, n)), and the filter gradient G^T P G, filterGradient(kx, ky, ci,
+  /// co).
   struct Winograd {
     Halide::Func filter, input, product;
     int tilesWide = 0;
+    Halide::Func inputRows, gradient, filterGradient;
   };
   Winograd winograd;
   int phaseStride = 1;

@@ -23,6 +23,12 @@ constexpr double kInputTransform[4][4] = {
     {1, 0, -1, 0}, {0, 1, 1, 0}, {0, -1, 1, 0}, {0, 1, 0, -1}};
 constexpr double kFilterTransform[4][3] = {{1, 0, 0}, {0.5, 0.5, 0.5}, {0.5, -0.5, 0.5}, {0, 0, 1}};
 constexpr double kOutputTransform[2][4] = {{1, 1, 1, 0}, {0, 1, -1, -1}};
+/// The filter gradient's transforms are the transposes (the transposition
+/// principle): a 2 x 2 tile of output gradients by A, the summed products
+/// back to the 3 x 3 filter by G^T.
+constexpr double kGradientTransform[4][2] = {{1, 0}, {1, 1}, {1, -1}, {0, -1}};
+constexpr double kFilterGradientTransform[3][4] = {
+    {1, 0.5, 0.5, 0}, {0, 0.5, -0.5, 0}, {0, 0.5, 0.5, 1}};
 
 /// sum over k of row[k] * values[k], without the zero terms and the
 /// multiplications by 1 and -1.
@@ -42,6 +48,26 @@ Halide::Expr combine(const double (&row)[N], const std::vector<Halide::Expr> &va
     sum = sum.defined() ? sum + value : value;
   }
   return sum;
+}
+
+/// M d M^T of a K x K tile d(i, j) (i along x) by the R x K matrix `m`,
+/// entry a + R b: rows first, then columns.
+template <size_t R, size_t K>
+std::vector<Halide::Expr> transformTile(const double (&m)[R][K],
+                                        const std::function<Halide::Expr(int, int)> &d) {
+  std::vector<std::vector<Halide::Expr>> rows(R, std::vector<Halide::Expr>(K));
+  for (size_t j = 0; j < K; ++j) {
+    std::vector<Halide::Expr> column(K);
+    for (size_t i = 0; i < K; ++i)
+      column[i] = d(static_cast<int>(i), static_cast<int>(j));
+    for (size_t a = 0; a < R; ++a)
+      rows[a][j] = combine(m[a], column);
+  }
+  std::vector<Halide::Expr> values(R * R);
+  for (size_t b = 0; b < R; ++b)
+    for (size_t a = 0; a < R; ++a)
+      values[a + R * b] = combine(m[b], rows[a]);
+  return values;
 }
 } // namespace
 
@@ -146,53 +172,28 @@ FailureOr<Tensor> FunctionLowering::lowerWindowOp(Operation *op) {
     int tilesWide = static_cast<int>(type.getDimSize(3) / 2);
     Halide::Var t("t"), e("e"), ci("ci"), co("co");
     auto tap = [&](int k) { return flipped ? 2 - k : k; };
-    // G g G^T, entry e = a + 4 b.
-    std::vector<Expr> filterValues(16);
-    for (int b = 0; b < 4; ++b) {
-      std::vector<Expr> column(3);
-      for (int kx = 0; kx < 3; ++kx)
-        column[kx] = combine(kFilterTransform[b],
-                             {weight(co, tap(0), tap(kx), ci), weight(co, tap(1), tap(kx), ci),
-                              weight(co, tap(2), tap(kx), ci)});
-      for (int a = 0; a < 4; ++a)
-        filterValues[a + 4 * b] = combine(kFilterTransform[a], column);
-    }
     Halide::Func filter(uniqueName("winograd_filter"));
-    filter(e, ci, co) = Halide::mux(e, filterValues);
-    // B^T d B.
+    filter(e, ci, co) = Halide::mux(e, transformTile(kFilterTransform, [&](int kx, int ky) {
+                                      return weight(co, tap(ky), tap(kx), ci);
+                                    }));
     Expr tx = t % tilesWide, ty = t / tilesWide;
-    std::vector<std::vector<Expr>> rows(4, std::vector<Expr>(4));
-    for (int j = 0; j < 4; ++j) {
-      std::vector<Expr> d(4);
-      for (int i = 0; i < 4; ++i)
-        d[i] = window(2 * tx, 2 * ty, tap(i), tap(j), ci);
-      for (int a = 0; a < 4; ++a)
-        rows[a][j] = combine(kInputTransform[a], d);
-    }
-    std::vector<Expr> inputValues(16);
-    for (int b = 0; b < 4; ++b)
-      for (int a = 0; a < 4; ++a)
-        inputValues[a + 4 * b] = combine(kInputTransform[b], rows[a]);
     Halide::Func input(uniqueName("winograd_input"));
-    input(t, ci, e, n) = Halide::mux(e, inputValues);
+    input(t, ci, e, n) = Halide::mux(e, transformTile(kInputTransform, [&](int i, int j) {
+                                       return window(2 * tx, 2 * ty, tap(i), tap(j), ci);
+                                     }));
     Halide::RDom r(0, inChannels, uniqueName("r"));
     Halide::Func product(uniqueName(name));
     product(t, co, e, n) = zero;
     product(t, co, e, n) += filter(e, r, co) * input(t, r, e, n);
-    // A^T M A, the output (p, q) of its tile.
+    // A^T M A, the output (p, q) of its tile at p + 2 q.
     Expr tile = y / 2 * tilesWide + x / 2;
-    Expr value;
-    for (int q = 1; q >= 0; --q) {
-      for (int p = 1; p >= 0; --p) {
-        std::vector<Expr> sums(4);
-        for (int b = 0; b < 4; ++b)
-          sums[b] = combine(kOutputTransform[p],
-                            {product(tile, c, 4 * b, n), product(tile, c, 1 + 4 * b, n),
-                             product(tile, c, 2 + 4 * b, n), product(tile, c, 3 + 4 * b, n)});
-        Expr at = combine(kOutputTransform[q], sums);
-        value = value.defined() ? Halide::select(x % 2 == p && y % 2 == q, at, value) : at;
-      }
-    }
+    std::vector<Expr> outputs = transformTile(
+        kOutputTransform, [&](int a, int b) { return product(tile, c, a + 4 * b, n); });
+    Expr value = outputs[0];
+    for (int q = 0; q < 2; ++q)
+      for (int p = 0; p < 2; ++p)
+        if (p + q > 0)
+          value = Halide::select(x % 2 == p && y % 2 == q, outputs[p + 2 * q], value);
     Halide::Func f(uniqueName(name.str() + "_image"));
     f(x, y, c, n) = value;
     funcs.anchor = KernelFuncs::Anchor::Window;
@@ -221,6 +222,72 @@ FailureOr<Tensor> FunctionLowering::lowerWindowOp(Operation *op) {
            dilation == 1 && filterType.getDimSize(2) == 3 && filterType.getDimSize(3) == 3 &&
            inChannels >= 16 && height % 2 == 0 && width % 2 == 0 &&
            (height / 2) * (width / 2) % vec == 0 && width >= vec;
+  };
+  // The filter gradient of a 3 x 3 convolution of stride 1 by F(2 x 2, 3 x
+  // 3) transposed: per tile of 2 x 2 output gradients g and its 4 x 4 input
+  // tile d, the 16 products of A g A^T and B^T d B; summed over tiles and
+  // images per channel pair in product(ci, co, e), and G^T P G is the 3 x 3
+  // filter: 16 multiply-adds per tile and channel pair instead of 36. Its
+  // lanes run along input channels (the input copied channels innermost).
+  auto winogradFilterGrad = [&](Value resultValue, Value gradValue, const Tensor &dy,
+                                const Tensor &in) {
+    auto gradType = cast<RankedTensorType>(gradValue.getType());
+    int tilesWide = static_cast<int>(gradType.getDimSize(3) / 2);
+    int tilesHigh = static_cast<int>(gradType.getDimSize(2) / 2);
+    Halide::Var tx("tx"), ty("ty"), e("e"), ci("ci"), co("co");
+    // The input copied from its rows (which the schedule transposes in
+    // blocks to store channels innermost), zero outside the image.
+    Expr h = in.extents[2], w = in.extents[3];
+    Halide::Func rows(uniqueName("input_rows"));
+    rows(x, y, c, n) = in.at({n, c, y, x});
+    Halide::Func copy(uniqueName("input_copy"));
+    copy(x, y, c, n) = rows(x, y, c, n);
+    funcs.windowInputs.push_back(copy);
+    auto image = [&](Expr ix, Expr iy, Expr ch, Expr im) {
+      return Halide::select(iy >= 0 && iy < h && ix >= 0 && ix < w,
+                            copy(Halide::clamp(ix, 0, w - 1), Halide::clamp(iy, 0, h - 1), ch, im),
+                            zero);
+    };
+    Halide::Func input(uniqueName("winograd_input"));
+    input(ci, tx, ty, e, n) =
+        Halide::mux(e, transformTile(kInputTransform, [&](int i, int j) {
+                      return image(2 * tx + i - left, 2 * ty + j - top, ci, n);
+                    }));
+    Halide::Func gradient(uniqueName("winograd_gradient"));
+    gradient(tx, ty, co, e, n) =
+        Halide::mux(e, transformTile(kGradientTransform, [&](int p, int q) {
+                      return dy.at({n, co, 2 * ty + q, 2 * tx + p});
+                    }));
+    Halide::RDom r(0, tilesWide, 0, tilesHigh, 0, dy.extents[0], uniqueName("r"));
+    Halide::Func product(uniqueName("conv2d_grad_filter_products"));
+    product(ci, co, e) = zero;
+    product(ci, co, e) += input(ci, r.x, r.y, e, r.z) * gradient(r.x, r.y, co, e, r.z);
+    Halide::Func f(uniqueName("conv2d_grad_filter"));
+    f(x, y, c, n) =
+        Halide::mux(x + 3 * y, transformTile(kFilterGradientTransform, [&](int a, int b) {
+                      return product(c, n, a + 4 * b);
+                    }));
+    funcs.anchor = KernelFuncs::Anchor::Window;
+    funcs.window = KernelFuncs::Window::WinogradFilter;
+    funcs.prod = product;
+    funcs.reduction = r;
+    funcs.winograd = {Halide::Func(), input, product, tilesWide};
+    funcs.winograd.inputRows = rows;
+    funcs.winograd.gradient = gradient;
+    funcs.winograd.filterGradient = f;
+    return Tensor{f, extentsOf(resultValue.getType())};
+  };
+  // Whether the Winograd form serves a filter gradient: a 3 x 3 filter of
+  // stride 1, gradients of even height and width, input channels that fill
+  // whole vectors and output channels in blocks of 4. CPU templates only.
+  auto winogradFilterGradApplies = [&](Value filterGrad, Value gradValue) {
+    auto filterType = cast<RankedTensorType>(filterGrad.getType());
+    auto gradType = cast<RankedTensorType>(gradValue.getType());
+    int vec = templateVectorWidth(options.vectorWidth);
+    return options.schedule && !options.gpu && options.autoscheduler.empty() && stride == 1 &&
+           dilation == 1 && filterType.getDimSize(2) == 3 && filterType.getDimSize(3) == 3 &&
+           filterType.getDimSize(1) % vec == 0 && filterType.getDimSize(0) % 4 == 0 &&
+           gradType.getDimSize(2) % 2 == 0 && gradType.getDimSize(3) % 2 == 0;
   };
   // A convolution or its input gradient: out(x, y, c, n) = sum over taps
   // (kx, ky) and channels k of window(x, y, kx, ky, k) * weight(c, ky, kx,
@@ -346,6 +413,8 @@ FailureOr<Tensor> FunctionLowering::lowerWindowOp(Operation *op) {
   if (auto grad = dyn_cast<Conv2DGradFilterOp>(op)) {
     // Indices of the filter gradient: (tap column, tap row, in channel, out channel).
     Tensor dy = get(grad.getGrad()), in = get(grad.getInput());
+    if (winogradFilterGradApplies(grad.getResult(), grad.getGrad()))
+      return winogradFilterGrad(grad.getResult(), grad.getGrad(), dy, in);
     Halide::RDom r(0, dy.extents[3], 0, dy.extents[2], 0, dy.extents[0], uniqueName("r"));
     Halide::Func f(uniqueName("conv2d_grad_filter"));
     f(x, y, c, n) = zero;

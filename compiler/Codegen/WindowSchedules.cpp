@@ -225,6 +225,117 @@ void scheduleWinograd(KernelFuncs &k, Func out, const std::vector<int64_t> &shap
   scheduleWindowInputs(k, vec, choice.parallel, out);
 }
 
+// A 3 x 3 filter gradient by F(2 x 2, 3 x 3) (KernelFuncs::Window::
+// WinogradFilter): the images in a few slices summed apart, in parallel
+// (rfactor), each slice in chunks of images (or of tile rows, for large
+// images) whose transformed tiles stay in the thread's L2 cache. Per chunk:
+// the input copied channels innermost, its tiles transformed (input
+// channels in the lanes), the gradient's tiles transformed (lanes along a
+// row of tiles); then, for each product index e, block of input channels
+// and block of output channels, the chunk's tiles summed in registers: a
+// vector of input channels times each of the block's output channels,
+// broadcast. Then the slices summed, and G^T P G per filter element.
+/// Slices of the images whose products are summed apart (in parallel).
+constexpr int kWinogradFilterSlices = 4;
+/// The most bytes of transformed tiles (input and gradient) per chunk.
+constexpr int64_t kWinogradFilterChunkBytes = 512 << 10;
+
+void scheduleWinogradFilterGrad(KernelFuncs &k, int vec, const ScheduleChoice &choice) {
+  const KernelFuncs::Winograd &w = k.winograd;
+  const std::vector<int64_t> &shape = k.outputShapes[0];
+  int64_t outChannels = shape[0], inChannels = shape[1];
+  RDom r = k.reduction;
+  int64_t tilesHigh = constantOr(r.y.extent(), 1);
+  int lanes = inChannels % (2 * vec) == 0 ? 2 * vec : vec;
+  int block = outChannels % 8 == 0 ? 8 : 4;
+  Func product = w.product;
+  Var ci = product.args()[0], co = product.args()[1], e = product.args()[2];
+  RVar so("so"), si("si");
+  Var slice("slice");
+  Expr batch = r.z.extent();
+  Func slices = product.update()
+                    .split(r.z, so, si, (batch + kWinogradFilterSlices - 1) / kWinogradFilterSlices)
+                    .rfactor(so, slice);
+  slices.compute_root()
+      .bound(ci, 0, static_cast<int>(inChannels))
+      .bound(co, 0, static_cast<int>(outChannels))
+      .bound(e, 0, 16)
+      .vectorize(ci, vec);
+  Stage sums = slices.update();
+  Var cio("cio"), cii("cii"), pco("pco"), pci("pci"), poo("poo"), poi("poi");
+  sums.split(ci, cio, cii, lanes).split(cii, pco, pci, vec).split(co, poo, poi, block);
+  int64_t tileBytes = (inChannels + outChannels) * 16 * 4;
+  int64_t rowBytes = tileBytes * w.tilesWide, imageBytes = rowBytes * tilesHigh;
+  RVar chunks("chunks");
+  if (imageBytes > kWinogradFilterChunkBytes) {
+    // Bands of tile rows: the most rows within the chunk's bytes that
+    // divide the image's.
+    int rows = 1;
+    for (int candidate = 1; candidate <= tilesHigh; ++candidate)
+      if (tilesHigh % candidate == 0 && candidate * rowBytes <= kWinogradFilterChunkBytes)
+        rows = candidate;
+    RVar rows_("rows");
+    sums.split(r.y, chunks, rows_, rows)
+        .reorder(pci, pco, poi, r.x, rows_, poo, cio, e, chunks, si, slice);
+  } else {
+    int images = static_cast<int>(std::max<int64_t>(1, kWinogradFilterChunkBytes / imageBytes));
+    RVar images_("images");
+    sums.split(si, chunks, images_, images, TailStrategy::GuardWithIf)
+        .reorder(pci, pco, poi, r.x, r.y, images_, poo, cio, e, chunks, slice);
+  }
+  sums.vectorize(pci).unroll(pco).unroll(poi);
+  if (choice.parallel)
+    sums.parallel(slice);
+
+  // The chunk's transformed tiles, each e's plane padded out of one L1 set.
+  Func input = w.input;
+  Var ic = input.args()[0], itx = input.args()[1], ity = input.args()[2], ie = input.args()[3],
+      in_ = input.args()[4];
+  input.compute_at(slices, chunks)
+      .align_storage(itx, w.tilesWide + 1)
+      .reorder(ic, ie, itx, ity, in_)
+      .vectorize(ic, vec)
+      .unroll(ie);
+  Func gradient = w.gradient;
+  Var gtx = gradient.args()[0], gty = gradient.args()[1], gco = gradient.args()[2],
+      ge = gradient.args()[3], gn = gradient.args()[4];
+  gradient.compute_at(slices, chunks)
+      .align_storage(gco, static_cast<int>(outChannels + 1))
+      .reorder(gtx, ge, gty, gco, gn)
+      .vectorize(gtx, rowVector(w.tilesWide, vec), TailStrategy::GuardWithIf)
+      .unroll(ge);
+  // The input copied channels innermost, in blocks of a vector of channels
+  // by a vector of columns (or the row): the block's rows loaded as whole
+  // vectors, then stored transposed. (Gathering each vector of channels
+  // from planes 4 KiB apart, one L1 set, took 38% of the 32 x 32 kernel.)
+  Func in = k.windowInputs[0];
+  Var x = in.args()[0], y = in.args()[1], c = in.args()[2], n = in.args()[3];
+  Var xo("xo"), xi("xi"), co_("co"), ci_("ci");
+  int columns = static_cast<int>(std::min<int64_t>(vec, 2 * w.tilesWide));
+  in.compute_at(slices, chunks)
+      .reorder_storage(c, x, y, n)
+      .tile(c, x, co_, xo, ci_, xi, vec, columns)
+      .reorder(ci_, xi, co_, xo, y, n)
+      .vectorize(ci_)
+      .unroll(xi);
+  Func rows = w.inputRows;
+  rows.compute_at(in, co_).vectorize(rows.args()[0]).unroll(rows.args()[2]);
+
+  product.compute_root().vectorize(ci, vec);
+  product.update().vectorize(ci, vec);
+  Func filter = w.filterGradient;
+  Var kx = filter.args()[0], ky = filter.args()[1], fc = filter.args()[2], fo = filter.args()[3];
+  filter.compute_root()
+      .bound(kx, 0, 3)
+      .bound(ky, 0, 3)
+      .reorder(fc, kx, ky, fo)
+      .vectorize(fc, vec)
+      .unroll(kx)
+      .unroll(ky);
+  if (choice.parallel)
+    filter.parallel(fo);
+}
+
 // The filter gradient of images whose rows are narrower than a vector (its
 // lanes along a row would be half empty), with input channels in the lanes
 // instead: prod(kx, ky, ci, co) per tap, for a block of input channels (one

@@ -308,10 +308,11 @@ optimizer sgd(lr = 0.1)
 
 // Sixteen input channels: the filter gradients take the template with input
 // channels in vector lanes (the padded input stored channels innermost),
-// with blocks of 8 and of 4 output channels.
+// with blocks of 8 and of 4 output channels. Odd images: even ones take
+// Winograd's form (below).
 TEST(GradCheck, FilterGradientByChannels) {
   checkGradients(R"(model m
-input x : f32[batch, 16, 8, 8]
+input x : f32[batch, 16, 7, 7]
 label y : i32[batch]
 c = tanh(conv2d(x, 16, 3, padding = same))
 d = conv2d(c, 4, 3, padding = same)
@@ -362,6 +363,25 @@ void expectSchedulesKeepTheStep(const char *source, int batch, int classes, uint
 // The same step with the plain convolutions (no schedule) leaves the same
 // parameters, to float64 rounding.
 TEST(GradCheck, WinogradKeepsTheStep) { expectSchedulesKeepTheStep(kWinogradModel, 3, 3, 7); }
+
+// Filter gradients by Winograd's form on 8 x 8 gradients (several images
+// per chunk): of an unpadded convolution, and one of 12 output channels
+// (blocks of 4). Five images: slices of two, the last one short.
+const char *kWinogradFilterModel = R"(model m
+input x : f32[batch, 16, 10, 10]
+label y : i32[batch]
+c = tanh(conv2d(x, 16, 3))
+d = conv2d(c, 12, 3, padding = same)
+logits = dense(global_avg_pool2d(d), 3)
+loss = softmax_cross_entropy(logits, y)
+optimizer sgd(lr = 0.1)
+)";
+
+TEST(GradCheck, WinogradFilterGradients) { checkGradients(kWinogradFilterModel, 5, 3); }
+
+TEST(GradCheck, WinogradFilterGradientsKeepTheStep) {
+  expectSchedulesKeepTheStep(kWinogradFilterModel, 5, 3, 11);
+}
 
 // Both at once: a stride-2 filter gradient with sixteen input channels reads
 // the copy with columns by phase, stored channels innermost.
