@@ -371,6 +371,11 @@ bool KernelFuncs::usesWinogradTemplate() const {
          outputShapes[0].size() == 4;
 }
 
+bool KernelFuncs::usesWinogradByChannelsTemplate() const {
+  return anchor == Anchor::Window && window == Window::WinogradByChannels && outputs.size() == 1 &&
+         outputShapes[0].size() == 4;
+}
+
 bool KernelFuncs::usesPerImageTemplate() const {
   return anchor == Anchor::Window && prod.has_update_definition() &&
          window == Window::PerImage && outputs.size() == 1 && outputShapes[0].size() == 4;
@@ -469,6 +474,10 @@ void scheduleKernel(KernelFuncs &k, int vectorWidth, const ScheduleChoice &choic
     }
     if (k.usesWinogradTemplate()) {
       scheduleWinograd(k, k.outputs[0], k.outputShapes[0], vec, choice);
+      return;
+    }
+    if (k.usesWinogradByChannelsTemplate()) {
+      scheduleWinogradByChannels(k, k.outputs[0], k.outputShapes[0], vec, choice);
       return;
     }
     if (k.usesFlatImageTemplate()) {

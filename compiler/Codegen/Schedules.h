@@ -84,7 +84,7 @@ struct KernelFuncs {
   /// (s qx + px, s qy + py) of one (px, py)) with only the taps that reach
   /// it, over the (qx, qy) grid of the gradient; the output interleaves
   /// them (`phaseStride` s), and is zero at a phase no tap reaches.
-  enum class Window { PerImage, FlatImage, Filter, Winograd, WinogradFilter };
+  enum class Window { PerImage, FlatImage, Filter, Winograd, WinogradByChannels, WinogradFilter };
   struct FlatSum {
     Halide::Func sum, taps;
     Halide::RDom reduction;
@@ -96,9 +96,12 @@ struct KernelFuncs {
   /// co), and the transformed 4 x 4 input tile, input(t, ci, e, n), summed
   /// over input channels in product(t, co, e, n) (`prod`, reducing over
   /// `reduction`), from which the output transform reads its 2 x 2 values.
+  /// WinogradByChannels: the same with output channels in the lanes:
+  /// filter(co, ci, e), input(ci, tx, ty, e, n) (transformed from
+  /// `inputCopy`, a copy of the input that the schedule stores channels
+  /// innermost, read from its rows `inputRows`), product(co, tx, ty, e, n).
   /// WinogradFilter: the filter gradient by the same tiles, transposed:
-  /// input(ci, tx, ty, e, n) (from the padded input, windowInputs[0], which
-  /// reads the input's rows `inputRows`), the output gradient's tiles by A,
+  /// input(ci, tx, ty, e, n) as above, the output gradient's tiles by A,
   /// gradient(tx, ty, co, e, n), their products summed over tiles and
   /// images in product(ci, co, e) (`prod`, reducing over `reduction` = (tx,
   /// ty, n)), and the filter gradient G^T P G, filterGradient(kx, ky, ci,
@@ -106,7 +109,9 @@ struct KernelFuncs {
   struct Winograd {
     Halide::Func filter, input, product;
     int tilesWide = 0;
-    Halide::Func inputRows, gradient, filterGradient;
+    Halide::Func inputCopy, inputRows, gradient, filterGradient;
+    /// The width of the input that `inputCopy` copies (1 where unknown).
+    int inputWidth = 1;
   };
   Winograd winograd;
   int phaseStride = 1;
@@ -164,6 +169,7 @@ struct KernelFuncs {
   bool usesPerImageTemplate() const;
   bool usesFlatImageTemplate() const;
   bool usesWinogradTemplate() const;
+  bool usesWinogradByChannelsTemplate() const;
 };
 
 /// Convolutions (and stride-1 input gradients) whose images have a multiple

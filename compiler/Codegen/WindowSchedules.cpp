@@ -225,6 +225,109 @@ void scheduleWinograd(KernelFuncs &k, Func out, const std::vector<int64_t> &shap
   scheduleWindowInputs(k, vec, choice.parallel, out);
 }
 
+// A Winograd form's copy of its input stored channels innermost, computed
+// at `at`, in blocks of a vector of channels by a vector of columns (or the
+// row): the block's rows loaded as whole vectors, then stored transposed.
+// (Gathering each vector of channels from planes 4 KiB apart, one L1 set,
+// took 38% of a 32 x 32 filter gradient.)
+static void scheduleChannelsInnermostCopy(const KernelFuncs::Winograd &w, LoopLevel at, int vec) {
+  Func in = w.inputCopy;
+  Var x = in.args()[0], y = in.args()[1], c = in.args()[2], n = in.args()[3];
+  Var xo("xo"), xi("xi"), co("co"), ci("ci");
+  int columns = std::min(vec, w.inputWidth);
+  in.compute_at(at)
+      .reorder_storage(c, x, y, n)
+      .tile(c, x, co, xo, ci, xi, vec, columns)
+      .reorder(ci, xi, co, xo, y, n)
+      .vectorize(ci)
+      .unroll(xi);
+  Func rows = w.inputRows;
+  rows.compute_at(in, co).vectorize(rows.args()[0]).unroll(rows.args()[2]);
+}
+
+// A Winograd form's input tiles with input channels in the lanes
+// (input(ci, tx, ty, e, n)), computed at `at`, each e's plane padded out of
+// one L1 set.
+static void scheduleChannelTiles(const KernelFuncs::Winograd &w, LoopLevel at, int vec) {
+  Func input = w.input;
+  Var ic = input.args()[0], itx = input.args()[1], ity = input.args()[2], ie = input.args()[3],
+      in_ = input.args()[4];
+  input.compute_at(at)
+      .align_storage(itx, w.tilesWide + 1)
+      .reorder(ic, ie, itx, ity, in_)
+      .vectorize(ic, vec)
+      .unroll(ie);
+  scheduleChannelsInnermostCopy(w, at, vec);
+}
+
+// A 3 x 3 convolution or input gradient by F(2 x 2, 3 x 3) with output
+// channels in the lanes (KernelFuncs::Window::WinogradByChannels), images in
+// parallel. Per image: the input copied channels innermost and its tiles
+// transformed; the 16 products of every tile in register blocks of one or
+// two vectors of output channels by a few tiles, over the input channels:
+// each vector of the transformed filter serves the block's tiles, each
+// tile's value broadcast. The output transform reads vectors of channels
+// and stores each lane to its channel's plane.
+void scheduleWinogradByChannels(KernelFuncs &k, Func out, const std::vector<int64_t> &shape,
+                                int vec, const ScheduleChoice &choice) {
+  const KernelFuncs::Winograd &w = k.winograd;
+  int64_t channels = shape[1], height = shape[2], width = shape[3];
+  int tilesWide = w.tilesWide, tilesHigh = static_cast<int>(height / 2);
+  Var x = out.args()[0], y = out.args()[1], c = out.args()[2], n = out.args()[3];
+  Var xo("xo"), xi("xi"), yo("yo"), yi("yi"), cco("cco"), cci("cci");
+  out.bound(x, 0, static_cast<int>(width)).bound(y, 0, static_cast<int>(height));
+  out.split(x, xo, xi, 2)
+      .split(y, yo, yi, 2)
+      .split(c, cco, cci, vec)
+      .reorder(cci, xi, yi, xo, yo, cco, n)
+      .vectorize(cci)
+      .unroll(xi)
+      .unroll(yi);
+  if (choice.parallel)
+    out.parallel(n);
+
+  Func product = w.product;
+  RDom r = k.reduction;
+  Var co = product.args()[0], tx = product.args()[1], ty = product.args()[2], e = product.args()[3];
+  int lanes = channels % (2 * vec) == 0 ? 2 * vec : vec;
+  int blockX = std::min(tilesWide, 4);
+  while (tilesWide % blockX != 0)
+    --blockX;
+  int blockY = 1;
+  for (int candidate : {4, 2})
+    if (tilesHigh % candidate == 0 && (lanes / vec) * blockX * candidate <= 16) {
+      blockY = candidate;
+      break;
+    }
+  product.compute_at(out, n)
+      .bound(co, 0, static_cast<int>(channels))
+      .bound(tx, 0, tilesWide)
+      .bound(ty, 0, tilesHigh)
+      .bound(e, 0, 16)
+      .align_storage(tx, tilesWide + 1)
+      .vectorize(co, vec);
+  Var coo("coo"), coi("coi"), pco("pco"), pci("pci"), txo("txo"), txi("txi"), tyo("tyo"),
+      tyi("tyi");
+  product.update()
+      .split(co, coo, coi, lanes)
+      .split(coi, pco, pci, vec)
+      .split(tx, txo, txi, blockX)
+      .split(ty, tyo, tyi, blockY)
+      .reorder(pci, pco, txi, tyi, r.x, txo, tyo, coo, e)
+      .vectorize(pci)
+      .unroll(pco)
+      .unroll(txi)
+      .unroll(tyi);
+  scheduleChannelTiles(w, LoopLevel(out, n), vec);
+
+  // The filter's 16 values per pair of channels, once per call.
+  Func filter = w.filter;
+  Var fo = filter.args()[0], fc = filter.args()[1], fe = filter.args()[2];
+  filter.compute_root().reorder(fo, fe, fc).vectorize(fo, vec).unroll(fe);
+  if (choice.parallel)
+    filter.parallel(fc);
+}
+
 // A 3 x 3 filter gradient by F(2 x 2, 3 x 3) (KernelFuncs::Window::
 // WinogradFilter): the images in a few slices summed apart, in parallel
 // (rfactor), each slice in chunks of images (or of tile rows, for large
@@ -287,15 +390,8 @@ void scheduleWinogradFilterGrad(KernelFuncs &k, int vec, const ScheduleChoice &c
   if (choice.parallel)
     sums.parallel(slice);
 
-  // The chunk's transformed tiles, each e's plane padded out of one L1 set.
-  Func input = w.input;
-  Var ic = input.args()[0], itx = input.args()[1], ity = input.args()[2], ie = input.args()[3],
-      in_ = input.args()[4];
-  input.compute_at(slices, chunks)
-      .align_storage(itx, w.tilesWide + 1)
-      .reorder(ic, ie, itx, ity, in_)
-      .vectorize(ic, vec)
-      .unroll(ie);
+  // The chunk's transformed tiles.
+  scheduleChannelTiles(w, LoopLevel(slices, chunks), vec);
   Func gradient = w.gradient;
   Var gtx = gradient.args()[0], gty = gradient.args()[1], gco = gradient.args()[2],
       ge = gradient.args()[3], gn = gradient.args()[4];
@@ -304,23 +400,6 @@ void scheduleWinogradFilterGrad(KernelFuncs &k, int vec, const ScheduleChoice &c
       .reorder(gtx, ge, gty, gco, gn)
       .vectorize(gtx, rowVector(w.tilesWide, vec), TailStrategy::GuardWithIf)
       .unroll(ge);
-  // The input copied channels innermost, in blocks of a vector of channels
-  // by a vector of columns (or the row): the block's rows loaded as whole
-  // vectors, then stored transposed. (Gathering each vector of channels
-  // from planes 4 KiB apart, one L1 set, took 38% of the 32 x 32 kernel.)
-  Func in = k.windowInputs[0];
-  Var x = in.args()[0], y = in.args()[1], c = in.args()[2], n = in.args()[3];
-  Var xo("xo"), xi("xi"), co_("co"), ci_("ci");
-  int columns = static_cast<int>(std::min<int64_t>(vec, 2 * w.tilesWide));
-  in.compute_at(slices, chunks)
-      .reorder_storage(c, x, y, n)
-      .tile(c, x, co_, xo, ci_, xi, vec, columns)
-      .reorder(ci_, xi, co_, xo, y, n)
-      .vectorize(ci_)
-      .unroll(xi);
-  Func rows = w.inputRows;
-  rows.compute_at(in, co_).vectorize(rows.args()[0]).unroll(rows.args()[2]);
-
   product.compute_root().vectorize(ci, vec);
   product.update().vectorize(ci, vec);
   Func filter = w.filterGradient;

@@ -25,6 +25,10 @@ void scheduleFlatImage(KernelFuncs &k, Halide::Func out, const std::vector<int64
 /// (KernelFuncs::Window::Winograd).
 void scheduleWinograd(KernelFuncs &k, Halide::Func out, const std::vector<int64_t> &shape, int vec,
                       const ScheduleChoice &choice);
+/// The same with output channels in the lanes
+/// (KernelFuncs::Window::WinogradByChannels).
+void scheduleWinogradByChannels(KernelFuncs &k, Halide::Func out, const std::vector<int64_t> &shape,
+                                int vec, const ScheduleChoice &choice);
 /// A 3 x 3 convolution's filter gradient by F(2 x 2, 3 x 3)
 /// (KernelFuncs::Window::WinogradFilter).
 void scheduleWinogradFilterGrad(KernelFuncs &k, int vec, const ScheduleChoice &choice);

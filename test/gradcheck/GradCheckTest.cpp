@@ -364,15 +364,20 @@ void expectSchedulesKeepTheStep(const char *source, int batch, int classes, uint
 // parameters, to float64 rounding.
 TEST(GradCheck, WinogradKeepsTheStep) { expectSchedulesKeepTheStep(kWinogradModel, 3, 3, 7); }
 
-// Filter gradients by Winograd's form on 8 x 8 gradients (several images
-// per chunk): of an unpadded convolution, and one of 12 output channels
+// Small images take Winograd's form with output channels in the lanes: the
+// convolutions of 16 output channels, unpadded (8 x 8 and 6 x 6) and
+// padded, and their input gradients (the gradient's tile shifted by
+// padding - 2). The filter gradients by Winograd's form on gradients of 8
+// x 8 and 6 x 6 (several images per chunk), one of 12 output channels
 // (blocks of 4). Five images: slices of two, the last one short.
 const char *kWinogradFilterModel = R"(model m
 input x : f32[batch, 16, 10, 10]
 label y : i32[batch]
 c = tanh(conv2d(x, 16, 3))
-d = conv2d(c, 12, 3, padding = same)
-logits = dense(global_avg_pool2d(d), 3)
+d = tanh(conv2d(c, 16, 3, padding = same))
+e = conv2d(d, 16, 3)
+f = conv2d(e, 12, 3, padding = same)
+logits = dense(global_avg_pool2d(f), 3)
 loss = softmax_cross_entropy(logits, y)
 optimizer sgd(lr = 0.1)
 )";
