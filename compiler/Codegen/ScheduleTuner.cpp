@@ -44,7 +44,7 @@ using Buffer = Halide::Buffer<>;
 using Clock = std::chrono::steady_clock;
 
 /// Bumped when the templates change, so that old winners are not reused.
-constexpr const char *kTunerVersion = "9";
+constexpr const char *kTunerVersion = "10";
 
 /// A kernel of the model, with the call that runs it.
 struct KernelSite {
