@@ -159,6 +159,21 @@ FailureOr<Tensor> FunctionLowering::lowerWindowOp(Operation *op) {
     sum(p, c, n) += taps(p, r.x, r.y, r.z, n) * weight(c, r.y, r.x, r.z);
     return KernelFuncs::FlatSum{sum, taps, r};
   };
+  // The output f(x, y, c, n) of a Winograd form: A^T M A of the 2 x 2 tile
+  // under (x, y), M's entry e read by `entry(e)`, the tile's output (p, q)
+  // at p + 2 q.
+  auto outputOfTiles = [&](const std::function<Expr(int)> &entry, llvm::StringRef name) {
+    std::vector<Expr> outputs =
+        transformTile(kOutputTransform, [&](int a, int b) { return entry(a + 4 * b); });
+    Expr value = outputs[0];
+    for (int q = 0; q < 2; ++q)
+      for (int p = 0; p < 2; ++p)
+        if (p + q > 0)
+          value = Halide::select(x % 2 == p && y % 2 == q, outputs[p + 2 * q], value);
+    Halide::Func f(uniqueName(name.str() + "_image"));
+    f(x, y, c, n) = value;
+    return f;
+  };
   // A 3 x 3 convolution of stride 1 (or its input gradient) by Winograd's
   // F(2 x 2, 3 x 3): 16 multiply-adds per tile of 2 x 2 outputs and channel
   // pair instead of 36. The tile of 4 x 4 inputs under output tile (tx, ty)
@@ -185,17 +200,8 @@ FailureOr<Tensor> FunctionLowering::lowerWindowOp(Operation *op) {
     Halide::Func product(uniqueName(name));
     product(t, co, e, n) = zero;
     product(t, co, e, n) += filter(e, r, co) * input(t, r, e, n);
-    // A^T M A, the output (p, q) of its tile at p + 2 q.
     Expr tile = y / 2 * tilesWide + x / 2;
-    std::vector<Expr> outputs = transformTile(
-        kOutputTransform, [&](int a, int b) { return product(tile, c, a + 4 * b, n); });
-    Expr value = outputs[0];
-    for (int q = 0; q < 2; ++q)
-      for (int p = 0; p < 2; ++p)
-        if (p + q > 0)
-          value = Halide::select(x % 2 == p && y % 2 == q, outputs[p + 2 * q], value);
-    Halide::Func f(uniqueName(name.str() + "_image"));
-    f(x, y, c, n) = value;
+    Halide::Func f = outputOfTiles([&](int entry) { return product(tile, c, entry, n); }, name);
     funcs.anchor = KernelFuncs::Anchor::Window;
     funcs.window = KernelFuncs::Window::Winograd;
     funcs.prod = product;
@@ -279,15 +285,8 @@ FailureOr<Tensor> FunctionLowering::lowerWindowOp(Operation *op) {
     Halide::Func product(uniqueName(name));
     product(co, tx, ty, e, n) = zero;
     product(co, tx, ty, e, n) += filter(co, r, e) * input(r, tx, ty, e, n);
-    std::vector<Expr> outputs = transformTile(
-        kOutputTransform, [&](int a, int b) { return product(c, x / 2, y / 2, a + 4 * b, n); });
-    Expr value = outputs[0];
-    for (int q = 0; q < 2; ++q)
-      for (int p = 0; p < 2; ++p)
-        if (p + q > 0)
-          value = Halide::select(x % 2 == p && y % 2 == q, outputs[p + 2 * q], value);
-    Halide::Func f(uniqueName(name.str() + "_image"));
-    f(x, y, c, n) = value;
+    Halide::Func f =
+        outputOfTiles([&](int entry) { return product(c, x / 2, y / 2, entry, n); }, name);
     funcs.anchor = KernelFuncs::Anchor::Window;
     funcs.window = KernelFuncs::Window::WinogradByChannels;
     funcs.prod = product;
