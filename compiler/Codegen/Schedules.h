@@ -93,9 +93,10 @@ struct KernelFuncs {
   /// Winograd: a 3 x 3 convolution of stride 1 (or its input gradient) as
   /// F(2 x 2, 3 x 3). Tiles of 2 x 2 outputs, t = ty * tilesWide + tx; per
   /// tile, 16 products e = a + 4 b of the transformed filter, filter(e, ci,
-  /// co), and the transformed 4 x 4 input tile, input(t, ci, e, n), summed
-  /// over input channels in product(t, co, e, n) (`prod`, reducing over
-  /// `reduction`), from which the output transform reads its 2 x 2 values.
+  /// co), and the transformed 4 x 4 input tile, input(tx, ty, ci, e, n)
+  /// (read densely along t), summed over input channels in product(t, co,
+  /// e, n) (`prod`, reducing over `reduction`), from which the output
+  /// transform reads its 2 x 2 values.
   /// WinogradByChannels: the same with output channels in the lanes:
   /// filter(co, ci, e), input(ci, tx, ty, e, n) (transformed from
   /// `inputCopy`, a copy of the input that the schedule stores channels
