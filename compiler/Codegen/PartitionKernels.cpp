@@ -4,7 +4,8 @@
 //
 //   anchor ops (contractions, reductions)  open a new kernel
 //   epilogue ops (elementwise)             join the open kernel when their main
-//                                          operand is produced in it
+//                                          operand is produced in it (a sum's:
+//                                          the later-produced operand)
 //   updates                                join the kernel that completes the
 //                                          gradient, unless another op there
 //                                          reads the old parameter at other
@@ -209,6 +210,18 @@ struct PartitionKernelsPass : kiln::impl::PartitionKernelsBase<PartitionKernelsP
     int operand = fusedOperandIndex(op, fuseUpdates);
     if (operand < 0)
       return std::nullopt;
+    // A sum's operands are interchangeable: it joins the later of their
+    // producers' groups, where the other operand is ready (a residual
+    // block's two gradients, summed and passed through the relu's gradient
+    // in the epilogue of the second rather than a kernel of their own).
+    if (isa<AddOp>(op)) {
+      auto groupIndex = [&](Value v) {
+        auto it = groupOf.find(v.getDefiningOp());
+        return it == groupOf.end() ? -1 : static_cast<int>(it->second);
+      };
+      if (groupIndex(op->getOperand(1)) > groupIndex(op->getOperand(0)))
+        operand = 1;
+    }
     auto producer = groupOf.find(op->getOperand(operand).getDefiningOp());
     if (producer == groupOf.end() || sums.contains(producer->second))
       return std::nullopt;

@@ -168,7 +168,8 @@ def PartitionKernels : Pass<"kiln-partition-kernels", "::mlir::func::FuncOp"> {
     Walks each function in order. A contraction or reduction (matmul,
     reduce_sum, softmax_cross_entropy, ...) opens a new kernel; an elementwise
     op joins the open kernel when its main operand is produced there (bias,
-    activation and their gradients become epilogues of the matmul), and an
+    activation and their gradients become epilogues of the matmul; a sum's
+    main operand is the later-produced of the two), and an
     update joins the kernel that completes its gradient unless that kernel
     also reads the old parameter (or state). Values used after a kernel become its
     results; everything else stays inside and is never stored.
