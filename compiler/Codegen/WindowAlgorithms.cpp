@@ -174,6 +174,18 @@ FailureOr<Tensor> FunctionLowering::lowerWindowOp(Operation *op) {
     f(x, y, c, n) = value;
     return f;
   };
+  // Records a Winograd form's Funcs: `product` is the kernel's anchor,
+  // reducing over `r`.
+  auto recordWinograd = [&](KernelFuncs::Window window, Halide::Func input, Halide::Func product,
+                            Halide::RDom r, int tilesWide) {
+    funcs.anchor = KernelFuncs::Anchor::Window;
+    funcs.window = window;
+    funcs.prod = product;
+    funcs.reduction = r;
+    funcs.winograd.input = input;
+    funcs.winograd.product = product;
+    funcs.winograd.tilesWide = tilesWide;
+  };
   // A 3 x 3 convolution of stride 1 (or its input gradient) by Winograd's
   // F(2 x 2, 3 x 3): 16 multiply-adds per tile of 2 x 2 outputs and channel
   // pair instead of 36. The tile of 4 x 4 inputs under output tile (tx, ty)
@@ -204,11 +216,8 @@ FailureOr<Tensor> FunctionLowering::lowerWindowOp(Operation *op) {
     product(t, co, e, n) += filter(e, r, co) * input(t % tilesWide, t / tilesWide, r, e, n);
     Expr tile = y / 2 * tilesWide + x / 2;
     Halide::Func f = outputOfTiles([&](int entry) { return product(tile, c, entry, n); }, name);
-    funcs.anchor = KernelFuncs::Anchor::Window;
-    funcs.window = KernelFuncs::Window::Winograd;
-    funcs.prod = product;
-    funcs.reduction = r;
-    funcs.winograd = {filter, input, product, tilesWide};
+    recordWinograd(KernelFuncs::Window::Winograd, input, product, r, tilesWide);
+    funcs.winograd.filter = filter;
     return Tensor{f, extentsOf(type)};
   };
   // Whether the Winograd form serves a convolution of stride 1 with this
@@ -290,14 +299,8 @@ FailureOr<Tensor> FunctionLowering::lowerWindowOp(Operation *op) {
     product(co, tx, ty, e, n) += filter(co, r, e) * input(r, tx, ty, e, n);
     Halide::Func f =
         outputOfTiles([&](int entry) { return product(c, x / 2, y / 2, entry, n); }, name);
-    funcs.anchor = KernelFuncs::Anchor::Window;
-    funcs.window = KernelFuncs::Window::WinogradByChannels;
-    funcs.prod = product;
-    funcs.reduction = r;
+    recordWinograd(KernelFuncs::Window::WinogradByChannels, input, product, r, tilesWide);
     funcs.winograd.filter = filter;
-    funcs.winograd.input = input;
-    funcs.winograd.product = product;
-    funcs.winograd.tilesWide = tilesWide;
     return Tensor{f, extentsOf(type)};
   };
   auto winogradFilterGrad = [&](Value resultValue, Value gradValue, const Tensor &dy,
@@ -321,13 +324,7 @@ FailureOr<Tensor> FunctionLowering::lowerWindowOp(Operation *op) {
         Halide::mux(x + 3 * y, transformTile(kFilterGradientTransform, [&](int a, int b) {
                       return product(c, n, a + 4 * b);
                     }));
-    funcs.anchor = KernelFuncs::Anchor::Window;
-    funcs.window = KernelFuncs::Window::WinogradFilter;
-    funcs.prod = product;
-    funcs.reduction = r;
-    funcs.winograd.input = input;
-    funcs.winograd.product = product;
-    funcs.winograd.tilesWide = tilesWide;
+    recordWinograd(KernelFuncs::Window::WinogradFilter, input, product, r, tilesWide);
     funcs.winograd.gradient = gradient;
     funcs.winograd.filterGradient = f;
     return Tensor{f, extentsOf(resultValue.getType())};
@@ -393,6 +390,13 @@ FailureOr<Tensor> FunctionLowering::lowerWindowOp(Operation *op) {
   if (auto conv = dyn_cast<Conv2DOp>(op)) {
     Tensor in = get(conv.getInput()), w = get(conv.getFilter());
     Halide::RDom r(0, w.extents[3], 0, w.extents[2], 0, w.extents[1], uniqueName("r"));
+    WeightRead weight = [&](Expr co, Expr ky, Expr kx, Expr ci) { return w.at({co, ci, ky, kx}); };
+    int64_t inChannels = cast<RankedTensorType>(conv.getFilter().getType()).getDimSize(1);
+    bool tiles = winogradApplies(conv.getResult(), conv.getFilter(), inChannels);
+    // The form with channels in the lanes copies the input itself.
+    if (!tiles && winogradByChannelsApplies(conv.getResult(), conv.getFilter(), inChannels))
+      return winogradByChannels(conv.getResult(), in, -left, -top, weight, false, w.extents[1],
+                                "conv2d");
     // Without padding every window lies inside the input: read in place
     // (stride 1), or from a copy of the positions a 1 x 1 filter reads.
     Halide::Func image = unpadded && stride == 1 ? inPlace(in) : padded(in, zero);
@@ -405,17 +409,19 @@ FailureOr<Tensor> FunctionLowering::lowerWindowOp(Operation *op) {
         return sampled(ox + kx, oy + ky, ch, n);
       };
     }
-    WeightRead weight = [&](Expr co, Expr ky, Expr kx, Expr ci) { return w.at({co, ci, ky, kx}); };
-    int64_t inChannels = cast<RankedTensorType>(conv.getFilter().getType()).getDimSize(1);
-    if (winogradApplies(conv.getResult(), conv.getFilter(), inChannels))
+    if (tiles)
       return winograd(conv.getResult(), window, weight, false, w.extents[1], "conv2d");
-    if (winogradByChannelsApplies(conv.getResult(), conv.getFilter(), inChannels))
-      return winogradByChannels(conv.getResult(), in, -left, -top, weight, false, w.extents[1],
-                                "conv2d");
     return convolution(conv.getResult(), window, weight, r, "conv2d");
   }
   if (auto grad = dyn_cast<Conv2DGradInputOp>(op)) {
     Tensor dy = get(grad.getGrad()), w = get(grad.getFilter());
+    WeightRead weight = [&](Expr ci, Expr ky, Expr kx, Expr co) { return w.at({co, ci, ky, kx}); };
+    int64_t outChannels = cast<RankedTensorType>(grad.getFilter().getType()).getDimSize(0);
+    bool tiles = winogradApplies(grad.getResult(), grad.getFilter(), outChannels);
+    // The form with channels in the lanes copies the gradient itself.
+    if (!tiles && winogradByChannelsApplies(grad.getResult(), grad.getFilter(), outChannels))
+      return winogradByChannels(grad.getResult(), dy, left - 2, top - 2, weight, true, w.extents[0],
+                                "conv2d_grad_input");
     Halide::Func grads = padded(dy, zero);
     auto inType = cast<RankedTensorType>(grad.getResult().getType());
     auto dyType = cast<RankedTensorType>(grad.getGrad().getType());
@@ -445,10 +451,10 @@ FailureOr<Tensor> FunctionLowering::lowerWindowOp(Operation *op) {
           auto window = [&](Expr qx, Expr qy, Expr jx, Expr jy, Expr ch) {
             return grads(qx + shiftX - jx, qy + shiftY - jy, ch, n);
           };
-          auto weight = [&](Expr ci, Expr jy, Expr jx, Expr co) {
+          auto phaseWeight = [&](Expr ci, Expr jy, Expr jx, Expr co) {
             return w.at({co, ci, ky0 + s * jy, kx0 + s * jx});
           };
-          KernelFuncs::FlatSum sum = flatSum(window, weight, r, width, "conv2d_grad_input");
+          KernelFuncs::FlatSum sum = flatSum(window, phaseWeight, r, width, "conv2d_grad_input");
           funcs.flatSums.push_back(sum);
           value = Halide::select(x % s == px && y % s == py, sum.sum(x / s + y / s * width, c, n),
                                  value);
@@ -480,13 +486,8 @@ FailureOr<Tensor> FunctionLowering::lowerWindowOp(Operation *op) {
     WindowRead window = [&](Expr ix, Expr iy, Expr kx, Expr ky, Expr ch) {
       return stuffed(ix + left - kx * dilation, iy + top - ky * dilation, ch, n);
     };
-    WeightRead weight = [&](Expr ci, Expr ky, Expr kx, Expr co) { return w.at({co, ci, ky, kx}); };
-    int64_t outChannels = cast<RankedTensorType>(grad.getFilter().getType()).getDimSize(0);
-    if (winogradApplies(grad.getResult(), grad.getFilter(), outChannels))
+    if (tiles)
       return winograd(grad.getResult(), window, weight, true, w.extents[0], "conv2d_grad_input");
-    if (winogradByChannelsApplies(grad.getResult(), grad.getFilter(), outChannels))
-      return winogradByChannels(grad.getResult(), dy, left - 2, top - 2, weight, true, w.extents[0],
-                                "conv2d_grad_input");
     return convolution(grad.getResult(), window, weight, r, "conv2d_grad_input");
   }
   if (auto grad = dyn_cast<Conv2DGradFilterOp>(op)) {
